@@ -1,0 +1,50 @@
+package dev.heed.toolkit.backend;
+
+/**
+ * The map maths every saliency method needs, as a dozen primitive ops over flat float arrays. Layouts are row-major:
+ * feature batches are {@code [n][channels][height][width]}, map batches {@code [n][height][width]}. Every op returns a
+ * new array and never writes to its arguments. The CPU backend is the reference; other backends must match it
+ * (the contract tests say how closely).
+ */
+public interface Backend extends AutoCloseable {
+
+    /** The id used on the command line and in provenance, e.g. {@code cpu}. */
+    String id();
+
+    /** Collapses channels: {@code [n][c][h][w] -> [n][h][w]}. */
+    float[] reduceChannels(float[] features, int n, int channels, int height, int width, ChannelReduction reduction);
+
+    /** Grad-CAM weights: the spatial mean of each channel's gradient, {@code [n][c][h][w] -> [n][c]}. */
+    float[] channelMeans(float[] features, int n, int channels, int height, int width);
+
+    /**
+     * Grad-CAM++ weights {@code w_k = sum_ij alpha_kij relu(g_kij)} with
+     * {@code alpha = g^2 / (2 g^2 + sum_ab A_kab g^3)} (zero where the denominator is zero), {@code [n][c]}.
+     */
+    float[] gradCamPlusPlusWeights(float[] activations, float[] gradients, int n, int channels, int height, int width);
+
+    /** {@code sum_k weights[k] * features[k]}, then ReLU when asked: {@code [n][c][h][w], [n][c] -> [n][h][w]}. */
+    float[] weightedChannelSum(float[] features, float[] weights, int n, int channels, int height, int width, boolean relu);
+
+    /**
+     * Bilinear resize of each map, half-pixel centres (the convention of OpenCV's {@code INTER_LINEAR} and PyTorch's
+     * {@code align_corners=False}), edges clamped.
+     */
+    float[] upsampleBilinear(float[] maps, int n, int height, int width, int outHeight, int outWidth);
+
+    /** Per-map minimum and maximum: {@code [n][2]}. */
+    float[] minMax(float[] maps, int n, int pixels);
+
+    /** {@code (v - lo[i]) / (hi[i] - lo[i])} clamped to [0, 1]; zero where {@code hi == lo}. */
+    float[] normalize(float[] maps, int n, int pixels, float[] lo, float[] hi);
+
+    /**
+     * Colours normalised maps through a 256-entry RGB lookup table (floats in [0,1], index {@code floor(v*256)} clamped
+     * to 255) and blends them over packed-RGB images: {@code out = round((1-alpha) image + alpha heat)}.
+     */
+    int[] colorizeBlend(float[] unitMaps, int[] imagesRgb, int n, int pixels, float[] lut, float alpha);
+
+    /** Backends may hold native resources; the CPU one holds a thread pool. */
+    @Override
+    void close();
+}

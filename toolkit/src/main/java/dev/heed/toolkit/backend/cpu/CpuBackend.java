@@ -1,0 +1,227 @@
+package dev.heed.toolkit.backend.cpu;
+
+import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.backend.ChannelReduction;
+import java.util.concurrent.ForkJoinPool;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
+
+/**
+ * The reference backend: plain Java, one map per task on a private fork-join pool. Every other backend is checked
+ * against this one. Sums accumulate in double so the reference is more accurate than what it checks.
+ */
+public final class CpuBackend implements Backend {
+    private final ForkJoinPool pool;
+
+    public CpuBackend(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        this.pool = new ForkJoinPool(threads);
+    }
+
+    @Override
+    public String id() {
+        return "cpu";
+    }
+
+    private void forEach(int count, IntConsumer body) {
+        if (count == 1) {
+            body.accept(0);
+            return;
+        }
+        pool.submit(() -> IntStream.range(0, count).parallel().forEach(body)).join();
+    }
+
+    private static void checkLength(String what, int length, long expected) {
+        if (length != expected) {
+            throw new IllegalArgumentException(what + " has " + length + " values, expected " + expected);
+        }
+    }
+
+    @Override
+    public float[] reduceChannels(float[] features, int n, int channels, int height, int width, ChannelReduction reduction) {
+        int plane = height * width;
+        checkLength("features", features.length, (long) n * channels * plane);
+        float[] out = new float[n * plane];
+        forEach(n, i -> {
+            int base = i * channels * plane;
+            for (int p = 0; p < plane; p++) {
+                double acc = 0;
+                for (int c = 0; c < channels; c++) {
+                    double v = features[base + c * plane + p];
+                    acc = switch (reduction) {
+                        case MAX_ABS -> Math.max(acc, Math.abs(v));
+                        case SUM_ABS -> acc + Math.abs(v);
+                        case SUM -> acc + v;
+                        case L2 -> acc + v * v;
+                    };
+                }
+                out[i * plane + p] = (float) (reduction == ChannelReduction.L2 ? Math.sqrt(acc) : acc);
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public float[] channelMeans(float[] features, int n, int channels, int height, int width) {
+        int plane = height * width;
+        checkLength("features", features.length, (long) n * channels * plane);
+        float[] out = new float[n * channels];
+        forEach(n, i -> {
+            for (int c = 0; c < channels; c++) {
+                int base = (i * channels + c) * plane;
+                double sum = 0;
+                for (int p = 0; p < plane; p++) {
+                    sum += features[base + p];
+                }
+                out[i * channels + c] = (float) (sum / plane);
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public float[] gradCamPlusPlusWeights(float[] activations, float[] gradients, int n, int channels, int height, int width) {
+        int plane = height * width;
+        checkLength("activations", activations.length, (long) n * channels * plane);
+        checkLength("gradients", gradients.length, (long) n * channels * plane);
+        float[] out = new float[n * channels];
+        forEach(n, i -> {
+            for (int c = 0; c < channels; c++) {
+                int base = (i * channels + c) * plane;
+                double activationSum = 0;
+                for (int p = 0; p < plane; p++) {
+                    activationSum += activations[base + p];
+                }
+                double weight = 0;
+                for (int p = 0; p < plane; p++) {
+                    double g = gradients[base + p];
+                    double g2 = g * g;
+                    double denominator = 2 * g2 + activationSum * g2 * g;
+                    double alpha = denominator != 0 ? g2 / denominator : 0;
+                    weight += alpha * Math.max(g, 0);
+                }
+                out[i * channels + c] = (float) weight;
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public float[] weightedChannelSum(float[] features, float[] weights, int n, int channels, int height, int width, boolean relu) {
+        int plane = height * width;
+        checkLength("features", features.length, (long) n * channels * plane);
+        checkLength("weights", weights.length, (long) n * channels);
+        float[] out = new float[n * plane];
+        forEach(n, i -> {
+            double[] acc = new double[plane];
+            for (int c = 0; c < channels; c++) {
+                double w = weights[i * channels + c];
+                int base = (i * channels + c) * plane;
+                for (int p = 0; p < plane; p++) {
+                    acc[p] += w * features[base + p];
+                }
+            }
+            for (int p = 0; p < plane; p++) {
+                out[i * plane + p] = (float) (relu ? Math.max(acc[p], 0) : acc[p]);
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public float[] upsampleBilinear(float[] maps, int n, int height, int width, int outHeight, int outWidth) {
+        checkLength("maps", maps.length, (long) n * height * width);
+        float[] out = new float[n * outHeight * outWidth];
+        double scaleY = (double) height / outHeight;
+        double scaleX = (double) width / outWidth;
+        forEach(n, i -> {
+            int in = i * height * width;
+            int o = i * outHeight * outWidth;
+            for (int y = 0; y < outHeight; y++) {
+                double sy = Math.max((y + 0.5) * scaleY - 0.5, 0);
+                int y0 = Math.min((int) sy, height - 1);
+                int y1 = Math.min(y0 + 1, height - 1);
+                double fy = sy - y0;
+                for (int x = 0; x < outWidth; x++) {
+                    double sx = Math.max((x + 0.5) * scaleX - 0.5, 0);
+                    int x0 = Math.min((int) sx, width - 1);
+                    int x1 = Math.min(x0 + 1, width - 1);
+                    double fx = sx - x0;
+                    double top = maps[in + y0 * width + x0] * (1 - fx) + maps[in + y0 * width + x1] * fx;
+                    double bottom = maps[in + y1 * width + x0] * (1 - fx) + maps[in + y1 * width + x1] * fx;
+                    out[o + y * outWidth + x] = (float) (top * (1 - fy) + bottom * fy);
+                }
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public float[] minMax(float[] maps, int n, int pixels) {
+        checkLength("maps", maps.length, (long) n * pixels);
+        float[] out = new float[2 * n];
+        forEach(n, i -> {
+            float lo = Float.POSITIVE_INFINITY;
+            float hi = Float.NEGATIVE_INFINITY;
+            for (int p = 0; p < pixels; p++) {
+                float v = maps[i * pixels + p];
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+            }
+            out[2 * i] = lo;
+            out[2 * i + 1] = hi;
+        });
+        return out;
+    }
+
+    @Override
+    public float[] normalize(float[] maps, int n, int pixels, float[] lo, float[] hi) {
+        checkLength("maps", maps.length, (long) n * pixels);
+        checkLength("lo", lo.length, n);
+        checkLength("hi", hi.length, n);
+        float[] out = new float[n * pixels];
+        forEach(n, i -> {
+            double span = (double) hi[i] - lo[i];
+            for (int p = 0; p < pixels; p++) {
+                double u = span > 0 ? (maps[i * pixels + p] - lo[i]) / span : 0;
+                out[i * pixels + p] = (float) Math.min(1, Math.max(0, u));
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public int[] colorizeBlend(float[] unitMaps, int[] imagesRgb, int n, int pixels, float[] lut, float alpha) {
+        checkLength("maps", unitMaps.length, (long) n * pixels);
+        checkLength("images", imagesRgb.length, (long) n * pixels);
+        checkLength("lut", lut.length, 256 * 3);
+        if (!(alpha >= 0 && alpha <= 1)) {
+            throw new IllegalArgumentException("alpha must be in [0, 1], got " + alpha);
+        }
+        int[] out = new int[n * pixels];
+        forEach(n, i -> {
+            for (int p = 0; p < pixels; p++) {
+                int k = i * pixels + p;
+                int index = Math.min(255, Math.max(0, (int) Math.floor(unitMaps[k] * 256.0)));
+                int image = imagesRgb[k];
+                int rgb = 0;
+                for (int ch = 0; ch < 3; ch++) {
+                    int shift = 16 - 8 * ch;
+                    double base = (image >> shift) & 0xFF;
+                    double heat = Math.round(lut[index * 3 + ch] * 255.0);
+                    int v = (int) Math.round((1 - alpha) * base + alpha * heat);
+                    rgb |= Math.min(255, Math.max(0, v)) << shift;
+                }
+                out[k] = rgb;
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public void close() {
+        pool.shutdown();
+    }
+}

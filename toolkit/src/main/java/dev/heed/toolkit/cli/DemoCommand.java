@@ -1,0 +1,56 @@
+package dev.heed.toolkit.cli;
+
+import dev.heed.toolkit.method.MethodCatalogue;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code heed demo}: every method over the bundled Fashion-MNIST test images with the bundled model. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Run every saliency method on the bundled Fashion-MNIST images with the bundled trained CNN; "
+                + "writes overlays, raw maps, sidecars and montages under --output.")
+public final class DemoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--home", description = "the Heed checkout (default: $HEED_HOME or the current folder)")
+    Path home = Path.of(System.getenv().getOrDefault("HEED_HOME", "."));
+
+    @Option(names = "--output", description = "output folder (default: ${DEFAULT-VALUE})")
+    Path output = Path.of("demo-output");
+
+    @Option(names = "--force", description = "redo finished outputs")
+    boolean force;
+
+    @Override
+    public Integer call() {
+        Path model = home.resolve("toolkit/models/fashion-cnn.zip");
+        Path images = home.resolve("toolkit/samples/fashion-mnist");
+        if (!Files.isRegularFile(model) || !Files.isDirectory(images)) {
+            spec.commandLine().getErr().println("heed demo: bundled model or images not found under " + home.toAbsolutePath()
+                    + " (run from the Heed checkout or set HEED_HOME)");
+            return OverlayJob.EXIT_JOB_FAILED;
+        }
+        int worst = 0;
+        for (MethodCatalogue m : MethodCatalogue.all()) {
+            List<String> args = new ArrayList<>(List.of("overlay", "--model", model.toString(), "--method", m.id(),
+                    "--input", images.toString(), "--output", output.resolve(m.id()).toString(), "--target", "top1"));
+            if (force) {
+                args.add("--force");
+            }
+            CommandLine cli = HeedMain.commandLine();
+            cli.setOut(spec.commandLine().getOut());
+            cli.setErr(spec.commandLine().getErr());
+            worst = Math.max(worst, cli.execute(args.toArray(String[]::new)));
+        }
+        spec.commandLine().getOut().println("demo: outputs under " + output.toAbsolutePath());
+        return worst;
+    }
+}

@@ -1,0 +1,23 @@
+package dev.heed.toolkit.cli;
+
+import dev.heed.toolkit.method.MethodCatalogue;
+import java.io.PrintWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code heed methods}: every method id with its paper. */
+@Command(name = "methods", mixinStandardHelpOptions = true, description = "List the saliency methods and their papers.")
+public final class MethodsCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        PrintWriter out = spec.commandLine().getOut();
+        for (MethodCatalogue m : MethodCatalogue.all()) {
+            out.printf("%-22s %s%n", m.id(), m.paper());
+        }
+        out.flush();
+    }
+}

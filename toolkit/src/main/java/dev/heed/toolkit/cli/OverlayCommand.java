@@ -1,0 +1,147 @@
+package dev.heed.toolkit.cli;
+
+import dev.heed.toolkit.api.Target;
+import dev.heed.toolkit.io.ModelInput;
+import dev.heed.toolkit.method.MethodCatalogue;
+import dev.heed.toolkit.model.ModelCard;
+import dev.heed.toolkit.render.Colormap;
+import dev.heed.toolkit.render.Normalization;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code heed overlay}: saliency overlays, raw maps and provenance for a folder or list of images. */
+@Command(name = "overlay", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Explain a DL4J classifier's decisions on images: for each image and target class, write an overlay PNG "
+                + "(with a colour bar in raw units), the raw map (.npy, float32) and a JSON provenance sidecar; per batch a "
+                + "montage; at the end summary.<method>.json.",
+                "Exit code: 0 all done, 1 some inputs failed (each named on stderr and in the summary), 2 the job could not run."})
+public final class OverlayCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "DL4J model zip (MultiLayerNetwork or ComputationGraph, saved by ModelSerializer)")
+    Path model;
+
+    @Option(names = "--method", required = true, description = "one of: ${COMPLETION-CANDIDATES}", completionCandidates = MethodIds.class)
+    String method;
+
+    @Option(names = "--target", description = "top1 | topk:K | class:N | all (default: ${DEFAULT-VALUE})")
+    String target = "top1";
+
+    @Option(names = "--input", required = true, split = ",", description = "image files and/or folders (folders: their files, not recursive)")
+    List<Path> inputs;
+
+    @Option(names = "--output", required = true, description = "output folder (created if missing; never an input folder)")
+    Path output;
+
+    @Option(names = "--colormap", description = "viridis, inferno, magma, plasma, turbo, jet, gray, bwr, or auto: bwr for signed scales, else viridis (default: ${DEFAULT-VALUE})")
+    String colormap = "auto";
+
+    @Option(names = "--alpha", description = "opacity of the heat map over the image, 0..1 (default: ${DEFAULT-VALUE})")
+    double alpha = 0.5;
+
+    @Option(names = "--normalize", description = "minmax | percentile:LO:HI | fixed:LO:HI | batch | signed | auto: signed for signed maps, else minmax (default: ${DEFAULT-VALUE})")
+    String normalize = "auto";
+
+    @Option(names = "--batch-size", description = "images per explain call (default: ${DEFAULT-VALUE})")
+    int batchSize = 16;
+
+    @Option(names = "--threads", description = "threads of the CPU backend (default: all cores)")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--backend", description = "cpu | cuda | auto (default: ${DEFAULT-VALUE})")
+    String backend = "auto";
+
+    @Option(names = "--seed", description = "base seed; each image's seed comes from it and the file name (default: ${DEFAULT-VALUE})")
+    long seed = 0;
+
+    @Option(names = "--force", description = "redo images whose outputs already exist")
+    boolean force;
+
+    @Option(names = "--layer", description = "CAM layer by name (default: the last layer with a spatial output)")
+    String layer;
+
+    @Option(names = "--samples", description = "SmoothGrad: noisy samples (default: ${DEFAULT-VALUE})")
+    int samples = 25;
+
+    @Option(names = "--noise", description = "SmoothGrad: noise sigma as a fraction of the input range (default: ${DEFAULT-VALUE})")
+    double noise = 0.15;
+
+    @Option(names = "--steps", description = "Integrated Gradients: integration steps (default: ${DEFAULT-VALUE})")
+    int steps = 32;
+
+    @Option(names = "--baseline", description = "Integrated Gradients and occlusion: baseline input value, after pixel scaling (default: ${DEFAULT-VALUE})")
+    double baseline = 0;
+
+    @Option(names = "--window", description = "occlusion: window side in model-input pixels (default: side/8)")
+    int window;
+
+    @Option(names = "--stride", description = "occlusion: stride in model-input pixels (default: side/16)")
+    int stride;
+
+    @Option(names = "--resize", description = "stretch | crop: how images of any size become the model's input size (default: ${DEFAULT-VALUE})")
+    String resize = "stretch";
+
+    @Option(names = "--input-shape", description = "C,H,W for a model zip without a heed.json card")
+    String inputShape;
+
+    @Option(names = "--pixel-scale", description = "with --input-shape: multiplier from 0..255 pixels to model inputs (default: ${DEFAULT-VALUE})")
+    double pixelScale = 1.0 / 255;
+
+    @Option(names = "--labels", description = "with --input-shape: text file with one class name per line")
+    Path labels;
+
+    @Option(names = "--min-display-side", description = "small images are scaled up by a whole factor until their short side reaches this (default: ${DEFAULT-VALUE})")
+    int minDisplaySide = 256;
+
+    /** Lists method ids for picocli's help. */
+    static final class MethodIds implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return MethodCatalogue.all().stream().map(MethodCatalogue::id).iterator();
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        OverlayJob.Options options;
+        try {
+            options = options();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        return new OverlayJob(options, spec.commandLine().getOut(), spec.commandLine().getErr()).run();
+    }
+
+    OverlayJob.Options options() throws java.io.IOException {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+        }
+        if (!(alpha >= 0 && alpha <= 1)) {
+            throw new IllegalArgumentException("--alpha must be in [0, 1], got " + alpha);
+        }
+        ModelCard card = null;
+        if (inputShape != null) {
+            int[] s = ModelCard.parseShape(inputShape);
+            List<String> names = labels == null ? List.of() : Files.readAllLines(labels).stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
+            card = new ModelCard(s[0], s[1], s[2], pixelScale, names);
+        }
+        MethodCatalogue.Settings settings = new MethodCatalogue.Settings(layer, samples, noise, steps, baseline, window, stride);
+        return new OverlayJob.Options(model, card, MethodCatalogue.fromId(method), settings, Target.parse(target), inputs, output,
+                colormap.equals("auto") ? null : Colormap.fromId(colormap), alpha,
+                normalize.equals("auto") ? null : Normalization.parse(normalize), batchSize, threads, backend, seed, force,
+                ModelInput.Resize.fromId(resize), minDisplaySide, System.console() != null);
+    }
+
+}

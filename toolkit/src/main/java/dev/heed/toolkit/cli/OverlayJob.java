@@ -1,0 +1,443 @@
+package dev.heed.toolkit.cli;
+
+import dev.heed.toolkit.api.ExplainRequest;
+import dev.heed.toolkit.api.Heatmap;
+import dev.heed.toolkit.api.SaliencyMethod;
+import dev.heed.toolkit.api.Target;
+import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.backend.Backends;
+import dev.heed.toolkit.io.AtomicFiles;
+import dev.heed.toolkit.io.InputImage;
+import dev.heed.toolkit.io.ModelInput;
+import dev.heed.toolkit.io.Npy;
+import dev.heed.toolkit.method.MethodCatalogue;
+import dev.heed.toolkit.model.Dl4jModel;
+import dev.heed.toolkit.model.Dl4jModels;
+import dev.heed.toolkit.model.ModelCard;
+import dev.heed.toolkit.render.ColorBar;
+import dev.heed.toolkit.render.Colormap;
+import dev.heed.toolkit.render.Images;
+import dev.heed.toolkit.render.Montage;
+import dev.heed.toolkit.render.Normalization;
+import dev.heed.toolkit.render.Range;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The batch job behind {@code heed overlay}: load, explain, render, write. Every failure that concerns one input is
+ * one line naming the file; the batch carries on and the summary lists it. Failures that concern the whole job (model,
+ * output folder, backend, method settings) stop it before any work with one line.
+ */
+final class OverlayJob {
+    static final int EXIT_OK = 0;
+    static final int EXIT_SOME_FAILED = 1;
+    static final int EXIT_JOB_FAILED = 2;
+
+    /** Everything the job needs, parsed and checked by the command. */
+    record Options(Path model, ModelCard cardOverride, MethodCatalogue method, MethodCatalogue.Settings settings,
+                   Target target, List<Path> inputs, Path output, Colormap colormap, double alpha,
+                   Normalization normalization, int batchSize, int threads, String backend, long seed, boolean force,
+                   ModelInput.Resize resize, int minDisplaySide, boolean terminal) {
+    }
+
+    /** One input that got through loading. */
+    private record Loaded(InputImage image, String stem, ModelInput.Region region, float[] input) {
+    }
+
+    /** An exception that ends the whole job, carrying its one-line message. */
+    static final class JobFailure extends Exception {
+        JobFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private final Options o;
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private final List<Map<String, Object>> failures = new ArrayList<>();
+    private final Map<String, Path> stems = new HashMap<>();
+    private int done;
+    private int skipped;
+    private int mapsWritten;
+    private double explainSeconds;
+    private double renderSeconds;
+
+    OverlayJob(Options options, PrintWriter out, PrintWriter err) {
+        this.o = options;
+        this.out = out;
+        this.err = err;
+    }
+
+    int run() {
+        try {
+            return runOrFail();
+        } catch (JobFailure e) {
+            err.println("heed overlay: " + e.getMessage());
+            err.flush();
+            return EXIT_JOB_FAILED;
+        }
+    }
+
+    private int runOrFail() throws JobFailure {
+        long start = System.nanoTime();
+        prepareOutputFolder();
+        List<Path> files = expandInputs();
+        Dl4jModel model = loadModel();
+        if (o.target() instanceof Target.ClassIndex c && c.index() >= model.numClasses()) {
+            throw new JobFailure(o.model() + ": unknown class " + c.index() + "; the model has " + model.numClasses()
+                    + " classes (0.." + (model.numClasses() - 1) + ")", null);
+        }
+        try (Backend backend = openBackend()) {
+            SaliencyMethod method = createMethod(model, backend);
+            List<Path> todo = new ArrayList<>();
+            for (Path f : files) {
+                if (!o.force() && Files.exists(indexFile(stemOf(f)))) {
+                    skipped++;
+                } else {
+                    todo.add(f);
+                }
+            }
+            if (skipped > 0) {
+                err.println("skipping " + skipped + " image(s) with finished outputs (use --force to redo them)");
+            }
+            Progress progress = new Progress(err, o.terminal(), todo.size());
+            for (int from = 0, batch = 1; from < todo.size(); from += o.batchSize(), batch++) {
+                List<Path> chunk = todo.subList(from, Math.min(todo.size(), from + o.batchSize()));
+                processBatch(chunk, batch, model, method, backend);
+                progress.advance(chunk.size());
+            }
+        }
+        double total = (System.nanoTime() - start) / 1e9;
+        writeSummary(files.size(), total);
+        out.printf(Locale.ROOT, "%s: %d image(s) done, %d skipped, %d failed; %d map(s) in %s (%.1f s)%n", o.method().id(),
+                done, skipped, failures.size(), mapsWritten, o.output(), total);
+        for (Map<String, Object> f : failures) {
+            out.println("  failed: " + f.get("error"));
+        }
+        out.flush();
+        return failures.isEmpty() ? EXIT_OK : EXIT_SOME_FAILED;
+    }
+
+    private void prepareOutputFolder() throws JobFailure {
+        try {
+            Files.createDirectories(o.output());
+            Path probe = Files.createTempFile(o.output(), ".heed-write-check", ".tmp");
+            Files.delete(probe);
+        } catch (IOException | SecurityException e) {
+            throw new JobFailure(o.output() + ": output folder is not writable (" + e.getMessage() + ")", e);
+        }
+        for (Path in : o.inputs()) {
+            try {
+                if (Files.isDirectory(in) && Files.isSameFile(in, o.output())) {
+                    throw new JobFailure(o.output() + ": the output folder must not be an input folder (inputs are never touched)", null);
+                }
+            } catch (IOException e) {
+                // an input that cannot be resolved is reported when the inputs are expanded
+            }
+        }
+    }
+
+    private List<Path> expandInputs() {
+        List<Path> files = new ArrayList<>();
+        for (Path in : o.inputs()) {
+            if (Files.isDirectory(in)) {
+                try (Stream<Path> list = Files.list(in)) {
+                    list.filter(Files::isRegularFile)
+                            .filter(p -> !p.getFileName().toString().startsWith("."))
+                            .sorted()
+                            .forEach(files::add);
+                } catch (IOException e) {
+                    fail(in, in + ": cannot list folder (" + e.getMessage() + ")");
+                }
+            } else if (Files.isRegularFile(in)) {
+                files.add(in);
+            } else {
+                fail(in, in + ": no such file or folder");
+            }
+        }
+        List<Path> unique = new ArrayList<>();
+        for (Path f : files) {
+            Path earlier = stems.putIfAbsent(stemOf(f), f);
+            if (earlier != null && !earlier.equals(f)) {
+                fail(f, f + ": its outputs would have the same name as those of " + earlier + "; rename one of them");
+            } else if (earlier == null) {
+                unique.add(f);
+            }
+        }
+        return unique;
+    }
+
+    private Dl4jModel loadModel() throws JobFailure {
+        try {
+            return Dl4jModels.load(o.model(), o.cardOverride());
+        } catch (IOException e) {
+            throw new JobFailure(e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new JobFailure(o.model() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Backend openBackend() throws JobFailure {
+        try {
+            return Backends.open(o.backend(), o.threads(), line -> err.println(line));
+        } catch (RuntimeException e) {
+            throw new JobFailure(e.getMessage(), e);
+        }
+    }
+
+    private SaliencyMethod createMethod(Dl4jModel model, Backend backend) throws JobFailure {
+        try {
+            return o.method().create(model, backend, o.settings());
+        } catch (IllegalArgumentException e) {
+            throw new JobFailure(o.method().id() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String stemOf(Path file) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 ? name.substring(0, dot) : name;
+    }
+
+    private Path indexFile(String stem) {
+        return o.output().resolve(stem + "." + o.method().id() + ".json");
+    }
+
+    private void fail(Path file, String message) {
+        err.println(message);
+        err.flush();
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("file", file.toString());
+        f.put("error", message);
+        failures.add(f);
+    }
+
+    private void processBatch(List<Path> chunk, int batchNumber, Dl4jModel model, SaliencyMethod method, Backend backend) {
+        ModelCard card = model.card();
+        List<Loaded> loaded = new ArrayList<>();
+        for (Path f : chunk) {
+            try {
+                InputImage image = InputImage.read(f);
+                ModelInput.Region region = ModelInput.region(image.width(), image.height(), card, o.resize());
+                int[] regionRgb = ModelInput.crop(image.rgb(), image.width(), region);
+                loaded.add(new Loaded(image, stemOf(f), region, ModelInput.prepare(regionRgb, region.width(), region.height(), card)));
+            } catch (IOException e) {
+                fail(f, e.getMessage());
+            }
+        }
+        if (loaded.isEmpty()) {
+            return;
+        }
+        List<Heatmap> maps;
+        long t0 = System.nanoTime();
+        try {
+            maps = method.explain(requestFor(loaded, card));
+        } catch (RuntimeException batchError) {
+            // Find the culprit: explain one by one; seeds are per image, so the maps are the same either way.
+            maps = new ArrayList<>();
+            List<Loaded> survivors = new ArrayList<>();
+            for (Loaded l : loaded) {
+                try {
+                    for (Heatmap h : method.explain(requestFor(List.of(l), card))) {
+                        maps.add(new Heatmap(survivors.size(), h.classIndex(), h.score(), h.height(), h.width(), h.values(), h.signed(), h.diagnostics()));
+                    }
+                    survivors.add(l);
+                } catch (RuntimeException e) {
+                    fail(l.image().file(), l.image().file() + ": " + o.method().id() + " failed (" + e.getMessage() + ")");
+                }
+            }
+            loaded = survivors;
+        }
+        explainSeconds += (System.nanoTime() - t0) / 1e9;
+        long t1 = System.nanoTime();
+        render(loaded, maps, batchNumber, model, method, backend);
+        renderSeconds += (System.nanoTime() - t1) / 1e9;
+    }
+
+    private ExplainRequest requestFor(List<Loaded> loaded, ModelCard card) {
+        int size = card.channels() * card.height() * card.width();
+        float[] batch = new float[loaded.size() * size];
+        long[] seeds = new long[loaded.size()];
+        for (int i = 0; i < loaded.size(); i++) {
+            System.arraycopy(loaded.get(i).input(), 0, batch, i * size, size);
+            seeds[i] = imageSeed(loaded.get(i).stem());
+        }
+        return new ExplainRequest(Nd4j.create(batch, new long[] {loaded.size(), card.channels(), card.height(), card.width()}, 'c'),
+                o.target(), seeds);
+    }
+
+    /** Depends on the base seed and the file's name only, so batch size and order do not change any map. */
+    long imageSeed(String stem) {
+        long h = o.seed() * 0x9E3779B97F4A7C15L;
+        for (char ch : stem.toCharArray()) {
+            h = (h ^ ch) * 0x100000001B3L;
+        }
+        return h;
+    }
+
+    private Normalization normalization(boolean signed) {
+        return o.normalization() != null ? o.normalization() : signed ? new Normalization.Signed() : new Normalization.MinMax();
+    }
+
+    private Colormap colormap(Normalization normalization) {
+        return o.colormap() != null ? o.colormap() : normalization.signedScale() ? Colormap.BWR : Colormap.VIRIDIS;
+    }
+
+    private void render(List<Loaded> loaded, List<Heatmap> maps, int batchNumber, Dl4jModel model, SaliencyMethod method, Backend backend) {
+        if (maps.isEmpty()) {
+            return;
+        }
+        ModelCard card = model.card();
+        int pixels = card.height() * card.width();
+        float[] all = new float[maps.size() * pixels];
+        for (int k = 0; k < maps.size(); k++) {
+            System.arraycopy(maps.get(k).values(), 0, all, k * pixels, pixels);
+        }
+        boolean signed = maps.get(0).signed();
+        Normalization normalization = normalization(signed);
+        Colormap cmap = colormap(normalization);
+        Range[] ranges = normalization.ranges(all, maps.size(), pixels);
+        List<BufferedImage> tiles = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        Map<Integer, List<Map<String, Object>>> perImage = new LinkedHashMap<>();
+        for (int k = 0; k < maps.size(); k++) {
+            Heatmap map = maps.get(k);
+            Loaded l = loaded.get(map.imageIndex());
+            try {
+                BufferedImage overlay = writeMap(l, map, ranges[k], normalization, cmap, model, method, backend);
+                tiles.add(overlay);
+                labels.add(l.stem() + ": " + card.className(map.classIndex()));
+                perImage.computeIfAbsent(map.imageIndex(), i -> new ArrayList<>()).add(Map.of(
+                        "class", map.classIndex(), "className", card.className(map.classIndex()),
+                        "sidecar", baseName(l, map, card) + ".json"));
+                mapsWritten++;
+            } catch (IOException | RuntimeException e) {
+                fail(l.image().file(), l.image().file() + ": cannot write outputs (" + e.getMessage() + ")");
+                perImage.put(map.imageIndex(), null);
+            }
+        }
+        for (Map.Entry<Integer, List<Map<String, Object>>> e : perImage.entrySet()) {
+            if (e.getValue() == null) {
+                continue;
+            }
+            Loaded l = loaded.get(e.getKey());
+            Map<String, Object> index = new LinkedHashMap<>();
+            index.put("input", l.image().file().toString());
+            index.put("method", o.method().id());
+            index.put("target", o.target().describe());
+            index.put("maps", e.getValue());
+            try {
+                Json.write(indexFile(l.stem()), index);
+                done++;
+            } catch (IOException ex) {
+                fail(l.image().file(), l.image().file() + ": cannot write " + indexFile(l.stem()) + " (" + ex.getMessage() + ")");
+            }
+        }
+        try {
+            int columns = (int) Math.ceil(Math.sqrt(tiles.size()));
+            Images.writePngAtomically(Montage.grid(tiles, labels, columns),
+                    o.output().resolve(String.format("montage.%s.%04d.png", o.method().id(), batchNumber)));
+        } catch (IOException | RuntimeException e) {
+            err.println(o.output() + ": cannot write the montage of batch " + batchNumber + " (" + e.getMessage() + ")");
+        }
+    }
+
+    private String baseName(Loaded l, Heatmap map, ModelCard card) {
+        String name = card.className(map.classIndex()).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+        return l.stem() + "." + o.method().id() + ".c" + map.classIndex() + "-" + name;
+    }
+
+    /** Writes the overlay PNG (with a colour bar), the raw .npy map and the provenance sidecar; returns the overlay tile. */
+    private BufferedImage writeMap(Loaded l, Heatmap map, Range range, Normalization normalization, Colormap cmap,
+                                   Dl4jModel model, SaliencyMethod method, Backend backend) throws IOException {
+        ModelInput.Region region = l.region();
+        int scale = Math.max(1, (int) Math.ceil((double) o.minDisplaySide() / Math.min(region.width(), region.height())));
+        int dw = region.width() * scale;
+        int dh = region.height() * scale;
+        int[] regionRgb = ModelInput.crop(l.image().rgb(), l.image().width(), region);
+        int[] display = new int[dw * dh];
+        for (int y = 0; y < dh; y++) {
+            for (int x = 0; x < dw; x++) {
+                display[y * dw + x] = regionRgb[(y / scale) * region.width() + x / scale];
+            }
+        }
+        float[] upsampled = backend.upsampleBilinear(map.values(), 1, map.height(), map.width(), dh, dw);
+        float[] unit = backend.normalize(upsampled, 1, dw * dh, new float[] {(float) range.lo()}, new float[] {(float) range.hi()});
+        int[] blended = backend.colorizeBlend(unit, display, 1, dw * dh, cmap.lut(), (float) o.alpha());
+        BufferedImage overlay = Images.toImage(blended, dw, dh);
+        String base = baseName(l, map, model.card());
+        Images.writePngAtomically(Images.withColorBar(overlay, ColorBar.vertical(cmap, range, dh)), o.output().resolve(base + ".png"));
+        AtomicFiles.write(o.output().resolve(base + ".npy"), Npy.encode(map.values(), map.height(), map.width()));
+        Json.write(o.output().resolve(base + ".json"), provenance(l, map, range, normalization, cmap, model, method, backend, base, scale));
+        return overlay;
+    }
+
+    private Map<String, Object> provenance(Loaded l, Heatmap map, Range range, Normalization normalization, Colormap cmap,
+                                           Dl4jModel model, SaliencyMethod method, Backend backend, String base, int scale) {
+        ModelCard card = model.card();
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("heedVersion", Version.VERSION);
+        p.put("input", Map.of("file", l.image().file().toString(), "width", l.image().width(), "height", l.image().height(),
+                "conversions", l.image().conversions()));
+        p.put("model", Map.of("file", o.model().toString(), "sha256Prefix", model.fingerprint(), "description", model.describe(),
+                "inputShape", List.of(card.channels(), card.height(), card.width()), "pixelScale", card.pixelScale()));
+        p.put("resize", Map.of("policy", o.resize().id(), "region", List.of(l.region().x(), l.region().y(), l.region().width(), l.region().height()),
+                "displayScale", scale));
+        p.put("method", Map.of("id", method.id(), "paper", o.method().paper(), "parameters", method.parameters()));
+        p.put("layer", method.layer());
+        Map<String, Object> target = new LinkedHashMap<>();
+        target.put("requested", o.target().describe());
+        target.put("classIndex", map.classIndex());
+        target.put("className", card.className(map.classIndex()));
+        target.put("logit", (double) map.score());
+        p.put("target", target);
+        float[] v = map.values();
+        float min = Float.POSITIVE_INFINITY;
+        float max = Float.NEGATIVE_INFINITY;
+        for (float x : v) {
+            min = Math.min(min, x);
+            max = Math.max(max, x);
+        }
+        p.put("map", Map.of("file", base + ".npy", "height", map.height(), "width", map.width(), "signed", map.signed(),
+                "min", (double) min, "max", (double) max, "units", "raw method units at model input resolution"));
+        p.put("normalization", Map.of("mode", normalization.describe(), "lo", range.lo(), "hi", range.hi()));
+        p.put("colormap", cmap.id());
+        p.put("alpha", o.alpha());
+        p.put("overlay", base + ".png");
+        p.put("backend", backend.id());
+        p.put("seed", Map.of("base", o.seed(), "image", imageSeed(l.stem())));
+        p.put("diagnostics", map.diagnostics());
+        return p;
+    }
+
+    private void writeSummary(int inputs, double totalSeconds) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("heedVersion", Version.VERSION);
+        s.put("method", o.method().id());
+        s.put("model", o.model().toString());
+        s.put("target", o.target().describe());
+        s.put("backend", o.backend());
+        s.put("batchSize", o.batchSize());
+        s.put("counts", Map.of("inputs", inputs,
+                "done", done, "skipped", skipped, "failed", failures.size(), "maps", mapsWritten));
+        s.put("seconds", Map.of("total", totalSeconds, "explain", explainSeconds, "render", renderSeconds));
+        s.put("imagesPerSecond", done / Math.max(totalSeconds, 1e-9));
+        s.put("failures", failures);
+        try {
+            Json.write(o.output().resolve("summary." + o.method().id() + ".json"), s);
+        } catch (IOException e) {
+            err.println(o.output() + ": cannot write the summary (" + e.getMessage() + ")");
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dev.heed.toolkit.cli;
+
+import dev.heed.toolkit.data.FashionMnist;
+import dev.heed.toolkit.model.Dl4jModels;
+import dev.heed.toolkit.model.FashionCnn;
+import dev.heed.toolkit.model.ModelCard;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Trains the bundled Fashion-MNIST CNN from the IDX files and saves it with its card. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train the small Fashion-MNIST CNN (reads the IDX files; nothing downloads) and save it as a DL4J zip.")
+public final class TrainCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--data", description = "folder with the Fashion-MNIST IDX files (default: ${DEFAULT-VALUE})")
+    Path data = FashionMnist.DEBIAN_DIR;
+
+    @Option(names = "--output", required = true, description = "model zip to write")
+    Path output;
+
+    @Option(names = "--epochs", description = "passes over the training set (default: ${DEFAULT-VALUE})")
+    int epochs = 3;
+
+    @Option(names = "--batch-size", description = "mini-batch size (default: ${DEFAULT-VALUE})")
+    int batchSize = 64;
+
+    @Option(names = "--seed", description = "weight init and shuffling seed (default: ${DEFAULT-VALUE})")
+    long seed = 42;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        FashionMnist.Split train = FashionMnist.train(data);
+        FashionMnist.Split test = FashionMnist.test(data);
+        MultiLayerNetwork net = FashionCnn.build(seed);
+        Random random = new Random(seed);
+        int[] order = new int[train.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        for (int epoch = 1; epoch <= epochs; epoch++) {
+            long start = System.nanoTime();
+            shuffle(order, random);
+            for (int from = 0; from < order.length; from += batchSize) {
+                int to = Math.min(order.length, from + batchSize);
+                int[] rows = java.util.Arrays.copyOfRange(order, from, to);
+                net.fit(train.features(rows), train.oneHot(rows));
+            }
+            double accuracy = accuracy(net, test);
+            out.printf("epoch %d: test accuracy %.4f, %.0f s%n", epoch, accuracy, (System.nanoTime() - start) / 1e9);
+            out.flush();
+        }
+        Dl4jModels.save(net, new ModelCard(1, 28, 28, 1.0 / 255, FashionMnist.CLASS_NAMES), output);
+        out.println("saved " + output);
+        return 0;
+    }
+
+    private static void shuffle(int[] a, Random random) {
+        for (int i = a.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+    }
+
+    /** Top-1 accuracy on the whole split, in inference mode. */
+    static double accuracy(MultiLayerNetwork net, FashionMnist.Split split) {
+        int correct = 0;
+        for (int from = 0; from < split.size(); from += 500) {
+            int to = Math.min(split.size(), from + 500);
+            INDArray predicted = net.output(split.features(from, to), false).argMax(1);
+            for (int i = from; i < to; i++) {
+                if (predicted.getInt(i - from) == split.labels()[i]) {
+                    correct++;
+                }
+            }
+        }
+        return correct / (double) split.size();
+    }
+}

@@ -1,0 +1,93 @@
+package dev.heed.toolkit.method;
+
+import dev.heed.toolkit.api.SaliencyMethod;
+import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.method.cam.GradCam;
+import dev.heed.toolkit.method.cam.GradCamPlusPlus;
+import dev.heed.toolkit.method.gradient.GradientTimesInput;
+import dev.heed.toolkit.method.gradient.GuidedBackprop;
+import dev.heed.toolkit.method.gradient.IntegratedGradients;
+import dev.heed.toolkit.method.gradient.VanillaGradient;
+import dev.heed.toolkit.method.perturbation.Occlusion;
+import dev.heed.toolkit.method.smoothing.SmoothGrad;
+import dev.heed.toolkit.model.ModelAdapter;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Every method Heed ships, with its paper. The command line maps a method id to a type here, once; tests walk the
+ * same list so that every method is enrolled in the shared tests.
+ */
+public enum MethodCatalogue {
+    GRADIENT("gradient", "Simonyan, Vedaldi, Zisserman 2014, Deep Inside Convolutional Networks (arXiv:1312.6034)"),
+    GRADIENT_TIMES_INPUT("gradxinput", "Shrikumar et al. 2016, Not Just a Black Box (arXiv:1605.01713)"),
+    SMOOTHGRAD("smoothgrad", "Smilkov et al. 2017, SmoothGrad: removing noise by adding noise (arXiv:1706.03825)"),
+    INTEGRATED_GRADIENTS("integrated-gradients", "Sundararajan, Taly, Yan 2017, Axiomatic Attribution for Deep Networks (arXiv:1703.01365)"),
+    GUIDED_BACKPROP("guided-backprop", "Springenberg et al. 2015, Striving for Simplicity: The All Convolutional Net (arXiv:1412.6806)"),
+    GRADCAM("gradcam", "Selvaraju et al. 2017, Grad-CAM (arXiv:1610.02391)"),
+    GRADCAM_PLUS_PLUS("gradcam++", "Chattopadhay et al. 2018, Grad-CAM++ (arXiv:1710.11063)"),
+    OCCLUSION("occlusion", "Zeiler & Fergus 2014, Visualizing and Understanding Convolutional Networks (arXiv:1311.2901)");
+
+    /** The knobs a method may read; each method takes only the ones it needs. */
+    public record Settings(String layer, int samples, double noiseLevel, int steps, double baseline, int window, int stride) {
+        public static Settings defaults() {
+            return new Settings(null, 25, 0.15, 32, 0.0, 0, 0);
+        }
+
+        public Settings withLayer(String newLayer) {
+            return new Settings(newLayer, samples, noiseLevel, steps, baseline, window, stride);
+        }
+    }
+
+    private final String id;
+    private final String paper;
+
+    MethodCatalogue(String id, String paper) {
+        this.id = id;
+        this.paper = paper;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String paper() {
+        return paper;
+    }
+
+    /**
+     * Creates the method. Occlusion's window and stride default to an eighth and a sixteenth of the input side
+     * (at least 1) when the settings leave them 0.
+     */
+    public SaliencyMethod create(ModelAdapter model, Backend backend, Settings s) {
+        return switch (this) {
+            case GRADIENT -> new VanillaGradient(model, backend);
+            case GRADIENT_TIMES_INPUT -> new GradientTimesInput(model, backend);
+            case SMOOTHGRAD -> new SmoothGrad(new VanillaGradient(model, backend), s.samples(), s.noiseLevel());
+            case INTEGRATED_GRADIENTS -> new IntegratedGradients(model, backend, s.steps(), s.baseline());
+            case GUIDED_BACKPROP -> new GuidedBackprop(model, backend);
+            case GRADCAM -> new GradCam(model, backend, s.layer());
+            case GRADCAM_PLUS_PLUS -> new GradCamPlusPlus(model, backend, s.layer());
+            case OCCLUSION -> {
+                int side = Math.min(model.inputShape()[1], model.inputShape()[2]);
+                int window = s.window() > 0 ? s.window() : Math.max(1, side / 8);
+                int stride = s.stride() > 0 ? s.stride() : Math.max(1, side / 16);
+                yield new Occlusion(model, window, stride, s.baseline());
+            }
+        };
+    }
+
+    public static MethodCatalogue fromId(String id) {
+        return Arrays.stream(values()).filter(m -> m.id.equals(id)).findFirst().orElseThrow(() ->
+                new IllegalArgumentException("unknown method '" + id + "'; valid: " + ids()));
+    }
+
+    public static String ids() {
+        return Arrays.stream(values()).map(MethodCatalogue::id).collect(Collectors.joining(", "));
+    }
+
+    public static List<MethodCatalogue> all() {
+        return List.of(values());
+    }
+}

@@ -1,0 +1,24 @@
+package dev.heed.toolkit.method.cam;
+
+import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.model.ModelAdapter;
+
+/**
+ * Grad-CAM: channel weights are the spatial mean of the class-score gradient (Selvaraju et al., 2017, "Grad-CAM:
+ * Visual Explanations from Deep Networks via Gradient-based Localization").
+ */
+public final class GradCam extends CamMethod {
+    public GradCam(ModelAdapter model, Backend backend, String layer) {
+        super(model, backend, layer);
+    }
+
+    @Override
+    protected float[] channelWeights(float[] activations, float[] gradients, int n, int k, int h, int w) {
+        return backend.channelMeans(gradients, n, k, h, w);
+    }
+
+    @Override
+    public String id() {
+        return "gradcam";
+    }
+}

@@ -1,0 +1,25 @@
+package dev.heed.toolkit.method.cam;
+
+import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.model.ModelAdapter;
+
+/**
+ * Grad-CAM++: channel weights sum the positive gradients, each weighted by {@code alpha = g^2 / (2 g^2 + sum A g^3)}
+ * (Chattopadhay et al., 2018, "Grad-CAM++: Generalized Gradient-based Visual Explanations"; the closed form assumes
+ * an exponential of the score, as in the paper).
+ */
+public final class GradCamPlusPlus extends CamMethod {
+    public GradCamPlusPlus(ModelAdapter model, Backend backend, String layer) {
+        super(model, backend, layer);
+    }
+
+    @Override
+    protected float[] channelWeights(float[] activations, float[] gradients, int n, int k, int h, int w) {
+        return backend.gradCamPlusPlusWeights(activations, gradients, n, k, h, w);
+    }
+
+    @Override
+    public String id() {
+        return "gradcam++";
+    }
+}

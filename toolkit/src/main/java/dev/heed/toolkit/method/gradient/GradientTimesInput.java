@@ -1,0 +1,38 @@
+package dev.heed.toolkit.method.gradient;
+
+import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.backend.ChannelReduction;
+import dev.heed.toolkit.model.ModelAdapter;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The input times the gradient of the class score, summed over channels, signed (Shrikumar et al., 2016, "Not Just a
+ * Black Box: Learning Important Features Through Propagating Activation Differences").
+ */
+public final class GradientTimesInput extends AttributionMethod {
+    public GradientTimesInput(ModelAdapter model, Backend backend) {
+        super(model, backend);
+    }
+
+    @Override
+    public Attribution attribute(INDArray inputs, int[] classes, long[] seeds) {
+        INDArray gradient = inputGradient(model, inputs, classes);
+        return new Attribution(gradient.muli(inputs.castTo(gradient.dataType())), Map.of());
+    }
+
+    @Override
+    public ChannelReduction reduction() {
+        return ChannelReduction.SUM;
+    }
+
+    @Override
+    public String id() {
+        return "gradxinput";
+    }
+
+    @Override
+    public Map<String, Object> parameters() {
+        return Map.of("reduction", reduction().name().toLowerCase());
+    }
+}

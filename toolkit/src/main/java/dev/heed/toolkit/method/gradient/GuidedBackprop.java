@@ -1,0 +1,40 @@
+package dev.heed.toolkit.method.gradient;
+
+import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.backend.ChannelReduction;
+import dev.heed.toolkit.model.ModelAdapter;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The input gradient with every ReLU passing back only positive gradients at positive inputs, shown as
+ * {@code max_c |g|} (Springenberg et al., 2015, "Striving for Simplicity: The All Convolutional Net").
+ */
+public final class GuidedBackprop extends AttributionMethod {
+    private final ModelAdapter guided;
+
+    public GuidedBackprop(ModelAdapter model, Backend backend) {
+        super(model, backend);
+        this.guided = model.guided();
+    }
+
+    @Override
+    public Attribution attribute(INDArray inputs, int[] classes, long[] seeds) {
+        return new Attribution(inputGradient(guided, inputs, classes), Map.of());
+    }
+
+    @Override
+    public ChannelReduction reduction() {
+        return ChannelReduction.MAX_ABS;
+    }
+
+    @Override
+    public String id() {
+        return "guided-backprop";
+    }
+
+    @Override
+    public Map<String, Object> parameters() {
+        return Map.of("reduction", reduction().name().toLowerCase());
+    }
+}

@@ -1,0 +1,388 @@
+package dev.heed.toolkit.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.graph.vertex.VertexIndices;
+import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Broadcast;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Runs a DL4J {@link MultiLayerNetwork} or single-input, single-output {@link ComputationGraph} node by node so that
+ * saliency methods get inference-mode gradients of the logits, stopping at the layer they need.
+ *
+ * <p>Why not DL4J's own backprop: it runs the forward pass in training mode (dropout on, BatchNorm on batch
+ * statistics) and always continues to the input. Here a private twin of the network has dropout and weight noise
+ * removed, the forward pass runs with {@code training=false}, BatchNorm is back-propagated through its inference-time
+ * affine map (computed here, since DL4J's BatchNorm backprop assumes batch statistics), the output layer contributes
+ * its pre-activation (the logit) and its input gradient {@code eps W^T}, and the backward walk stops at the requested
+ * layer. DL4J's per-layer backprop still computes each visited layer's weight gradient; stopping early is what saves
+ * the work for CAM methods.
+ */
+public final class Dl4jModel implements ModelAdapter {
+    private static final int NETWORK_INPUT = -1;
+    private static final LayerWorkspaceMgr NO_WORKSPACES = LayerWorkspaceMgr.noWorkspaces();
+
+    /** One step of the network in topological order; {@code inputs} index earlier nodes or the network input. */
+    private record Node(String name, int[] inputs, Layer layer, InputPreProcessor preProcessor, GraphVertex vertex) {
+        boolean isBatchNorm() {
+            return layer != null && layer.conf().getLayer() instanceof BatchNormalization;
+        }
+    }
+
+    private final Model twin;
+    private final List<Node> nodes;
+    private final ModelCard card;
+    private final String fingerprint;
+    private final boolean guided;
+    private final List<String> spatialLayers;
+    private final DataType dataType;
+    private final ReentrantLock passLock = new ReentrantLock();
+
+    private Dl4jModel(Model source, ModelCard card, String fingerprint, boolean guided) {
+        this.card = card;
+        this.fingerprint = fingerprint;
+        this.guided = guided;
+        this.twin = inferenceTwin(source, guided);
+        this.nodes = twin instanceof MultiLayerNetwork mln ? chainOf(mln) : graphOf((ComputationGraph) twin);
+        this.dataType = twin.params().dataType();
+        checkOutputNode();
+        this.spatialLayers = probeSpatialLayers();
+    }
+
+    /** Wraps a network without modifying it: all work happens on a private inference-mode copy. */
+    public static Dl4jModel of(Model network, ModelCard card, String fingerprint) {
+        if (!(network instanceof MultiLayerNetwork) && !(network instanceof ComputationGraph)) {
+            throw new IllegalArgumentException("unsupported model type " + network.getClass().getSimpleName());
+        }
+        return new Dl4jModel(network, card, fingerprint, false);
+    }
+
+    public ModelCard card() {
+        return card;
+    }
+
+    private static Model inferenceTwin(Model source, boolean guided) {
+        Model copy = source instanceof MultiLayerNetwork mln ? mln.clone() : ((ComputationGraph) source).clone();
+        Layer[] layers = copy instanceof MultiLayerNetwork mln ? mln.getLayers() : ((ComputationGraph) copy).getLayers();
+        for (Layer layer : layers) {
+            org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
+            conf.setIDropout(null);
+            if (conf instanceof BaseLayer base) {
+                base.setWeightNoise(null);
+                if (guided && base.getActivationFn() instanceof ActivationReLU) {
+                    base.setActivationFn(new GuidedRelu());
+                }
+            }
+            if (guided && conf instanceof org.deeplearning4j.nn.conf.layers.ActivationLayer activation
+                    && activation.getActivationFn() instanceof ActivationReLU) {
+                activation.setActivationFn(new GuidedRelu());
+            }
+        }
+        return copy;
+    }
+
+    private static List<Node> chainOf(MultiLayerNetwork network) {
+        List<Node> chain = new ArrayList<>();
+        Layer[] layers = network.getLayers();
+        for (int i = 0; i < layers.length; i++) {
+            String name = layers[i].conf().getLayer().getLayerName();
+            chain.add(new Node(name != null ? name : String.valueOf(i), new int[] {i - 1}, layers[i],
+                    network.getLayerWiseConfigurations().getInputPreProcess(i), null));
+        }
+        return chain;
+    }
+
+    private static List<Node> graphOf(ComputationGraph graph) {
+        if (graph.getNumInputArrays() != 1 || graph.getConfiguration().getNetworkOutputs().size() != 1) {
+            throw new IllegalArgumentException("only graphs with one input and one output are supported; this one has "
+                    + graph.getNumInputArrays() + " inputs and " + graph.getConfiguration().getNetworkOutputs().size() + " outputs");
+        }
+        GraphVertex[] vertices = graph.getVertices();
+        int[] order = graph.topologicalSortOrder();
+        Map<Integer, Integer> position = new HashMap<>();
+        List<Node> result = new ArrayList<>();
+        for (int vertexIndex : order) {
+            GraphVertex vertex = vertices[vertexIndex];
+            if (vertex.isInputVertex()) {
+                position.put(vertexIndex, NETWORK_INPUT);
+                continue;
+            }
+            VertexIndices[] in = vertex.getInputVertices();
+            int[] inputs = Arrays.stream(in).mapToInt(v -> position.get(v.getVertexIndex())).toArray();
+            Layer layer = vertex.hasLayer() ? vertex.getLayer() : null;
+            InputPreProcessor pre = vertex instanceof LayerVertex lv ? lv.getLayerPreProcessor() : null;
+            position.put(vertexIndex, result.size());
+            result.add(new Node(vertex.getVertexName(), inputs, layer, pre, vertex));
+        }
+        return result;
+    }
+
+    private Node outputNode() {
+        return nodes.get(nodes.size() - 1);
+    }
+
+    private void checkOutputNode() {
+        Node out = outputNode();
+        if (out.layer() == null || out.layer().getParam("W") == null) {
+            throw new IllegalArgumentException("the last layer ('" + out.name() + "') must be a dense output layer with weights W, "
+                    + "so that its pre-activation can serve as the class score");
+        }
+    }
+
+    private List<String> probeSpatialLayers() {
+        int[] s = card.shape();
+        try (Pass pass = new Pass(Nd4j.zeros(dataType, 1, s[0], s[1], s[2]), NETWORK_INPUT)) {
+            INDArray logits = pass.logits();
+            if (logits.size(1) != card.classNames().size() && !card.classNames().isEmpty()) {
+                throw new IllegalArgumentException("the model has " + logits.size(1) + " classes but its card names " + card.classNames().size());
+            }
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < nodes.size() - 1; i++) {
+                if (pass.outputs[i].rank() == 4) {
+                    names.add(nodes.get(i).name());
+                }
+            }
+            return List.copyOf(names);
+        } catch (RuntimeException e) {
+            if (e instanceof IllegalArgumentException) {
+                throw e;
+            }
+            throw new IllegalArgumentException("the model does not accept inputs of shape " + Arrays.toString(s) + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public int[] inputShape() {
+        return card.shape();
+    }
+
+    @Override
+    public int numClasses() {
+        return (int) outputNode().layer().getParam("W").size(1);
+    }
+
+    @Override
+    public List<String> spatialLayers() {
+        return spatialLayers;
+    }
+
+    @Override
+    public INDArray logits(INDArray inputs) {
+        try (ModelPass pass = forward(inputs, null)) {
+            return pass.logits();
+        }
+    }
+
+    @Override
+    public ModelPass forward(INDArray inputs, String captureLayer) {
+        checkInput(inputs);
+        int stop = NETWORK_INPUT;
+        if (captureLayer != null) {
+            requireSpatialLayer(captureLayer);
+            stop = indexOf(captureLayer);
+        }
+        return new Pass(inputs, stop);
+    }
+
+    private int indexOf(String name) {
+        for (int i = 0; i < nodes.size(); i++) {
+            if (nodes.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("unknown layer '" + name + "'");
+    }
+
+    private void checkInput(INDArray inputs) {
+        long[] shape = inputs.shape();
+        int[] expected = card.shape();
+        if (inputs.rank() != 4 || shape[1] != expected[0] || shape[2] != expected[1] || shape[3] != expected[2]) {
+            throw new IllegalArgumentException("input shape " + Arrays.toString(shape) + " does not match the model's [n, "
+                    + expected[0] + ", " + expected[1] + ", " + expected[2] + "]");
+        }
+    }
+
+    @Override
+    public ModelAdapter guided() {
+        return guided ? this : new Dl4jModel(twin, card, fingerprint, true);
+    }
+
+    @Override
+    public String fingerprint() {
+        return fingerprint;
+    }
+
+    @Override
+    public String describe() {
+        String kind = twin instanceof MultiLayerNetwork ? "MultiLayerNetwork" : "ComputationGraph";
+        return kind + ", " + nodes.size() + " layers, " + twin.numParams() + " parameters, input " + Arrays.toString(card.shape())
+                + ", " + numClasses() + " classes";
+    }
+
+    /** A forward pass holding the twin's layer state (and the pass lock) until closed. */
+    private final class Pass implements ModelPass {
+        private final INDArray[] outputs = new INDArray[nodes.size()];
+        private final int stop;
+        private final int batch;
+        private INDArray outputLayerInput;
+        private boolean open = true;
+
+        Pass(INDArray inputs, int stop) {
+            passLock.lock();
+            try {
+                this.stop = stop;
+                this.batch = (int) inputs.size(0);
+                // dup: DL4J layers may keep or modify their input arrays; the caller's stays untouched.
+                INDArray x = inputs.castTo(dataType).dup();
+                for (int i = 0; i < nodes.size(); i++) {
+                    outputs[i] = forwardNode(i, x);
+                }
+            } catch (RuntimeException e) {
+                passLock.unlock();
+                throw e;
+            }
+        }
+
+        private INDArray input(int nodeIndex, int k, INDArray networkInput) {
+            int source = nodes.get(nodeIndex).inputs()[k];
+            return source == NETWORK_INPUT ? networkInput : outputs[source];
+        }
+
+        private INDArray forwardNode(int i, INDArray networkInput) {
+            Node node = nodes.get(i);
+            if (i == nodes.size() - 1) {
+                INDArray x = input(i, 0, networkInput);
+                if (node.preProcessor() != null) {
+                    x = node.preProcessor().preProcess(x, batch, NO_WORKSPACES);
+                }
+                outputLayerInput = x;
+                INDArray z = x.mmul(node.layer().getParam("W"));
+                INDArray bias = node.layer().getParam("b");
+                return bias != null ? z.addiRowVector(bias) : z;
+            }
+            if (node.vertex() != null) {
+                INDArray[] ins = new INDArray[node.inputs().length];
+                for (int k = 0; k < ins.length; k++) {
+                    ins[k] = input(i, k, networkInput);
+                }
+                node.vertex().setInputs(ins);
+                return node.vertex().doForward(false, NO_WORKSPACES);
+            }
+            INDArray x = input(i, 0, networkInput);
+            if (node.preProcessor() != null) {
+                x = node.preProcessor().preProcess(x, batch, NO_WORKSPACES);
+            }
+            node.layer().setInputMiniBatchSize(batch);
+            return node.layer().activate(x, false, NO_WORKSPACES);
+        }
+
+        @Override
+        public INDArray logits() {
+            return outputs[nodes.size() - 1].dup();
+        }
+
+        @Override
+        public INDArray captured() {
+            return stop >= 0 ? outputs[stop].dup() : null;
+        }
+
+        @Override
+        public INDArray backward(INDArray scoreWeights) {
+            if (!open) {
+                throw new IllegalStateException("the pass is closed");
+            }
+            INDArray weights = scoreWeights.castTo(dataType);
+            INDArray[] gradients = new INDArray[nodes.size()];
+            INDArray inputGradient = null;
+            gradients[nodes.size() - 1] = weights;
+            for (int i = nodes.size() - 1; i > stop; i--) {
+                if (gradients[i] == null) {
+                    continue;
+                }
+                INDArray[] towardInputs = backwardNode(i, gradients[i]);
+                int[] inputs = nodes.get(i).inputs();
+                for (int k = 0; k < inputs.length; k++) {
+                    if (inputs[k] == NETWORK_INPUT) {
+                        inputGradient = inputGradient == null ? towardInputs[k] : inputGradient.add(towardInputs[k]);
+                    } else if (inputs[k] >= stop) {
+                        int j = inputs[k];
+                        gradients[j] = gradients[j] == null ? towardInputs[k] : gradients[j].add(towardInputs[k]);
+                    }
+                }
+            }
+            INDArray result = stop >= 0 ? gradients[stop] : inputGradient;
+            if (result == null) {
+                throw new IllegalStateException("no gradient reached " + (stop >= 0 ? nodes.get(stop).name() : "the input"));
+            }
+            return result.dup();
+        }
+
+        private INDArray[] backwardNode(int i, INDArray epsilon) {
+            Node node = nodes.get(i);
+            if (i == nodes.size() - 1) {
+                INDArray toInput = epsilon.mmul(node.layer().getParam("W").transpose());
+                return new INDArray[] {undoPreProcessor(node, toInput)};
+            }
+            if (node.isBatchNorm()) {
+                return new INDArray[] {undoPreProcessor(node, batchNormBackward(node.layer(), epsilon))};
+            }
+            if (node.vertex() != null) {
+                node.vertex().setEpsilon(epsilon);
+                return node.vertex().doBackward(false, NO_WORKSPACES).getSecond();
+            }
+            INDArray toInput = node.layer().backpropGradient(epsilon, NO_WORKSPACES).getSecond();
+            return new INDArray[] {undoPreProcessor(node, toInput)};
+        }
+
+        private INDArray undoPreProcessor(Node node, INDArray epsilon) {
+            return node.preProcessor() != null ? node.preProcessor().backprop(epsilon, batch, NO_WORKSPACES) : epsilon;
+        }
+
+        @Override
+        public void close() {
+            if (open) {
+                open = false;
+                passLock.unlock();
+            }
+        }
+    }
+
+    /** Inference-mode BatchNorm is {@code gamma (x - mean) / std + beta}, so its input gradient is {@code eps gamma / std}. */
+    private static INDArray batchNormBackward(Layer layer, INDArray epsilon) {
+        BatchNormalization conf = (BatchNormalization) layer.conf().getLayer();
+        IActivation activation = conf.getActivationFn();
+        if (activation != null && !(activation instanceof ActivationIdentity)) {
+            throw new IllegalArgumentException("BatchNormalization with a non-identity activation is not supported: " + activation);
+        }
+        // With useLogStd DL4J stores log10(sqrt(var + eps)); otherwise the variance itself.
+        INDArray std = conf.isUseLogStd()
+                ? Transforms.exp(layer.getParam("log10stdev").mul(Math.log(10.0)), false)
+                : Transforms.sqrt(layer.getParam("var").add(conf.getEps()), false);
+        INDArray gamma = conf.isLockGammaBeta()
+                ? Nd4j.valueArrayOf(std.shape(), conf.getGamma(), std.dataType())
+                : layer.getParam("gamma");
+        INDArray scale = gamma.div(std).reshape(-1);
+        int channelAxis = epsilon.rank() == 4 && conf.getCnn2DFormat() == org.deeplearning4j.nn.conf.CNN2DFormat.NHWC ? 3 : 1;
+        return Broadcast.mul(epsilon, scale, epsilon.ulike(), channelAxis);
+    }
+}

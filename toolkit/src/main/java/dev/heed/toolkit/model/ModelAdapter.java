@@ -1,0 +1,55 @@
+package dev.heed.toolkit.model;
+
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A classifier that saliency methods can look inside: inference-mode forward passes that capture one layer, and
+ * backward passes of the class scores (logits) that stop at that layer. Implementations serialise passes: a pass holds
+ * the model's per-layer state until it is closed.
+ */
+public interface ModelAdapter {
+
+    /** Input shape {@code [channels, height, width]}. */
+    int[] inputShape();
+
+    int numClasses();
+
+    /** Layers with a spatial (rank-4) output, in forward order: the candidates for CAM methods. */
+    List<String> spatialLayers();
+
+    /** The last spatial layer: the default CAM layer. */
+    default String defaultCamLayer() {
+        List<String> layers = spatialLayers();
+        if (layers.isEmpty()) {
+            throw new IllegalArgumentException("the model has no layer with a spatial output, so CAM methods cannot run");
+        }
+        return layers.get(layers.size() - 1);
+    }
+
+    /** Checks a layer name, naming the candidates when it is unknown. */
+    default String requireSpatialLayer(String name) {
+        if (!spatialLayers().contains(name)) {
+            throw new IllegalArgumentException("unknown layer '" + name + "'; layers with a spatial output: " + String.join(", ", spatialLayers()));
+        }
+        return name;
+    }
+
+    /** Logits {@code [n][classes]} in inference mode. Does not modify {@code inputs}. */
+    INDArray logits(INDArray inputs);
+
+    /**
+     * Runs an inference-mode forward pass, capturing the output of {@code captureLayer} (or nothing when it is null).
+     * The caller closes the pass.
+     */
+    ModelPass forward(INDArray inputs, String captureLayer);
+
+    /** A twin whose ReLUs pass back only positive gradients where their input was positive (guided backprop). */
+    ModelAdapter guided();
+
+    /** A short hash of the weights and configuration, recorded in provenance. */
+    String fingerprint();
+
+    /** What the model is, in one line: type, layers, parameters. */
+    String describe();
+}
