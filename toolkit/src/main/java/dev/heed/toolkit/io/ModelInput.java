@@ -66,6 +66,9 @@ public final class ModelInput {
      */
     public static float[] prepare(int[] regionRgb, int regionWidth, int regionHeight, ModelCard card) {
         int channels = card.channels();
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("images can feed models with 1 or 3 input channels; this one has " + channels);
+        }
         float[][] planes = new float[3][regionWidth * regionHeight];
         for (int p = 0; p < regionRgb.length; p++) {
             planes[0][p] = (regionRgb[p] >> 16) & 0xFF;

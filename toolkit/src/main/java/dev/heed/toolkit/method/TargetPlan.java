@@ -65,6 +65,11 @@ public final class TargetPlan {
         return w;
     }
 
+    /** All values of an array in row-major order, as floats, whatever its rank or view. */
+    public static float[] flat(INDArray array) {
+        return array.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').reshape(array.length()).toFloatVector();
+    }
+
     /** The given rows of an NCHW batch (the batch itself when all rows are asked for in order). */
     public static INDArray rowsOf(INDArray batch, int[] rows) {
         boolean identity = rows.length == batch.size(0);

@@ -47,6 +47,10 @@ public final class Dl4jModel implements ModelAdapter {
         boolean isBatchNorm() {
             return layer != null && layer.conf().getLayer() instanceof BatchNormalization;
         }
+
+        boolean isActivation() {
+            return layer != null && layer.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.ActivationLayer;
+        }
     }
 
     private final Model twin;
@@ -97,6 +101,12 @@ public final class Dl4jModel implements ModelAdapter {
                     && activation.getActivationFn() instanceof ActivationReLU) {
                 activation.setActivationFn(new GuidedRelu());
             }
+        }
+        // DL4J's layer backprop writes weight gradients into views of one flat buffer, created lazily by fit().
+        if (copy instanceof MultiLayerNetwork mln) {
+            mln.initGradientsView();
+        } else {
+            ((ComputationGraph) copy).initGradientsView();
         }
         return copy;
     }
@@ -244,7 +254,7 @@ public final class Dl4jModel implements ModelAdapter {
         private final INDArray[] outputs = new INDArray[nodes.size()];
         private final int stop;
         private final int batch;
-        private INDArray outputLayerInput;
+        private INDArray networkInput;
         private boolean open = true;
 
         Pass(INDArray inputs, int stop) {
@@ -253,9 +263,9 @@ public final class Dl4jModel implements ModelAdapter {
                 this.stop = stop;
                 this.batch = (int) inputs.size(0);
                 // dup: DL4J layers may keep or modify their input arrays; the caller's stays untouched.
-                INDArray x = inputs.castTo(dataType).dup();
+                networkInput = inputs.castTo(dataType).dup();
                 for (int i = 0; i < nodes.size(); i++) {
-                    outputs[i] = forwardNode(i, x);
+                    outputs[i] = forwardNode(i, networkInput);
                 }
             } catch (RuntimeException e) {
                 passLock.unlock();
@@ -275,17 +285,15 @@ public final class Dl4jModel implements ModelAdapter {
                 if (node.preProcessor() != null) {
                     x = node.preProcessor().preProcess(x, batch, NO_WORKSPACES);
                 }
-                outputLayerInput = x;
                 INDArray z = x.mmul(node.layer().getParam("W"));
                 INDArray bias = node.layer().getParam("b");
                 return bias != null ? z.addiRowVector(bias) : z;
             }
             if (node.vertex() != null) {
-                INDArray[] ins = new INDArray[node.inputs().length];
-                for (int k = 0; k < ins.length; k++) {
-                    ins[k] = input(i, k, networkInput);
+                // setInput, not setInputs: only the former hands a layer vertex's input to its layer.
+                for (int k = 0; k < node.inputs().length; k++) {
+                    node.vertex().setInput(k, privateInput(node, input(i, k, networkInput)), NO_WORKSPACES);
                 }
-                node.vertex().setInputs(ins);
                 return node.vertex().doForward(false, NO_WORKSPACES);
             }
             INDArray x = input(i, 0, networkInput);
@@ -293,7 +301,15 @@ public final class Dl4jModel implements ModelAdapter {
                 x = node.preProcessor().preProcess(x, batch, NO_WORKSPACES);
             }
             node.layer().setInputMiniBatchSize(batch);
-            return node.layer().activate(x, false, NO_WORKSPACES);
+            return node.layer().activate(privateInput(node, x), false, NO_WORKSPACES);
+        }
+
+        /**
+         * Parameter-free layers (DL4J's ActivationLayer, for one) apply their function in place in inference mode,
+         * which would overwrite both the previous layer's output and the input their own backprop needs.
+         */
+        private INDArray privateInput(Node node, INDArray x) {
+            return node.layer() != null && node.layer().numParams() == 0 ? x.dup() : x;
         }
 
         @Override
@@ -346,6 +362,16 @@ public final class Dl4jModel implements ModelAdapter {
             if (node.isBatchNorm()) {
                 return new INDArray[] {undoPreProcessor(node, batchNormBackward(node.layer(), epsilon))};
             }
+            if (node.isActivation()) {
+                // DL4J's ActivationLayer overwrites its stored input with its output in inference mode, so its own
+                // backprop would take the derivative at the wrong point; use the input kept here instead.
+                INDArray x = input(i, 0, networkInput);
+                if (node.preProcessor() != null) {
+                    x = node.preProcessor().preProcess(x, batch, NO_WORKSPACES);
+                }
+                IActivation fn = ((org.deeplearning4j.nn.conf.layers.ActivationLayer) node.layer().conf().getLayer()).getActivationFn();
+                return new INDArray[] {undoPreProcessor(node, fn.backprop(x.dup(), epsilon.dup()).getFirst())};
+            }
             if (node.vertex() != null) {
                 node.vertex().setEpsilon(epsilon);
                 return node.vertex().doBackward(false, NO_WORKSPACES).getSecond();
@@ -367,22 +393,35 @@ public final class Dl4jModel implements ModelAdapter {
         }
     }
 
-    /** Inference-mode BatchNorm is {@code gamma (x - mean) / std + beta}, so its input gradient is {@code eps gamma / std}. */
+    /**
+     * Inference-mode BatchNorm is {@code act(gamma (x - mean) / std + beta)}, so its input gradient is
+     * {@code act'(z) eps gamma / std}.
+     */
     private static INDArray batchNormBackward(Layer layer, INDArray epsilon) {
         BatchNormalization conf = (BatchNormalization) layer.conf().getLayer();
-        IActivation activation = conf.getActivationFn();
-        if (activation != null && !(activation instanceof ActivationIdentity)) {
-            throw new IllegalArgumentException("BatchNormalization with a non-identity activation is not supported: " + activation);
-        }
-        // With useLogStd DL4J stores log10(sqrt(var + eps)); otherwise the variance itself.
-        INDArray std = conf.isUseLogStd()
-                ? Transforms.exp(layer.getParam("log10stdev").mul(Math.log(10.0)), false)
-                : Transforms.sqrt(layer.getParam("var").add(conf.getEps()), false);
+        // With useLogStd DL4J stores log10 of the standard deviation, otherwise the variance; either way its
+        // inference pass divides by sqrt(var + eps).
+        INDArray variance = conf.isUseLogStd()
+                ? Transforms.exp(layer.getParam("log10stdev").mul(2 * Math.log(10.0)), false)
+                : layer.getParam("var");
+        INDArray std = Transforms.sqrt(variance.add(conf.getEps()), false);
         INDArray gamma = conf.isLockGammaBeta()
                 ? Nd4j.valueArrayOf(std.shape(), conf.getGamma(), std.dataType())
                 : layer.getParam("gamma");
         INDArray scale = gamma.div(std).reshape(-1);
         int channelAxis = epsilon.rank() == 4 && conf.getCnn2DFormat() == org.deeplearning4j.nn.conf.CNN2DFormat.NHWC ? 3 : 1;
-        return Broadcast.mul(epsilon, scale, epsilon.ulike(), channelAxis);
+        IActivation activation = conf.getActivationFn();
+        INDArray towardZ = epsilon;
+        if (activation != null && !(activation instanceof ActivationIdentity)) {
+            INDArray beta = conf.isLockGammaBeta()
+                    ? Nd4j.valueArrayOf(std.shape(), conf.getBeta(), std.dataType())
+                    : layer.getParam("beta");
+            INDArray x = ((org.deeplearning4j.nn.layers.AbstractLayer<?>) layer).input();
+            INDArray z = Broadcast.sub(x, layer.getParam("mean").reshape(-1), x.ulike(), channelAxis);
+            Broadcast.mul(z, scale, z, channelAxis);
+            Broadcast.add(z, beta.reshape(-1), z, channelAxis);
+            towardZ = activation.backprop(z, epsilon.dup()).getFirst();
+        }
+        return Broadcast.mul(towardZ, scale, towardZ.ulike(), channelAxis);
     }
 }

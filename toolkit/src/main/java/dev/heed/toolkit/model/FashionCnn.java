@@ -37,7 +37,7 @@ public final class FashionCnn {
                 .layer(new ConvolutionLayer.Builder(3, 3).name("conv1").nOut(32).activation(Activation.RELU).build())
                 .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).name("pool1").kernelSize(2, 2).stride(2, 2).build())
                 .layer(new ConvolutionLayer.Builder(3, 3).name("conv2").nOut(64).activation(Activation.IDENTITY).build())
-                .layer(new BatchNormalization.Builder().name("bn2").build())
+                .layer(new BatchNormalization.Builder().name("bn2").activation(Activation.IDENTITY).build())
                 .layer(new ActivationLayer.Builder().name("relu2").activation(Activation.RELU).build())
                 .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).name("pool2").kernelSize(2, 2).stride(2, 2).build())
                 .layer(new DenseLayer.Builder().name("fc1").nOut(128).activation(Activation.RELU).dropOut(0.5).build())

@@ -12,11 +12,8 @@ import java.util.List;
  */
 public record ModelCard(int channels, int height, int width, double pixelScale, List<String> classNames) {
     public ModelCard {
-        if (channels != 1 && channels != 3) {
-            throw new IllegalArgumentException("input channels must be 1 or 3, got " + channels);
-        }
-        if (height < 1 || width < 1) {
-            throw new IllegalArgumentException("input size must be positive, got " + height + "x" + width);
+        if (channels < 1 || height < 1 || width < 1) {
+            throw new IllegalArgumentException("input shape must be positive, got " + channels + "x" + height + "x" + width);
         }
         classNames = List.copyOf(classNames);
     }

@@ -58,8 +58,8 @@ public abstract class CamMethod implements SaliencyMethod {
             try (ModelPass pass = model.forward(TargetPlan.rowsOf(inputs, round.rows()), layer)) {
                 INDArray captured = pass.captured();
                 shape = captured.shape();
-                activations = captured.toFloatVector();
-                gradients = pass.backward(TargetPlan.oneHot(round.classes(), model.numClasses())).toFloatVector();
+                activations = TargetPlan.flat(captured);
+                gradients = TargetPlan.flat(pass.backward(TargetPlan.oneHot(round.classes(), model.numClasses())));
             }
             int k = (int) shape[1];
             int h = (int) shape[2];

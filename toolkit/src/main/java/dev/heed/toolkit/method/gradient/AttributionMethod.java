@@ -71,7 +71,7 @@ public abstract class AttributionMethod implements SaliencyMethod {
                 seeds[k] = request.imageSeed(rows[k]);
             }
             Attribution attribution = attribute(TargetPlan.rowsOf(inputs, rows), round.classes(), seeds);
-            float[] reduced = backend.reduceChannels(attribution.values().toFloatVector(), rows.length, c, h, w, reduction());
+            float[] reduced = backend.reduceChannels(TargetPlan.flat(attribution.values()), rows.length, c, h, w, reduction());
             for (int k = 0; k < rows.length; k++) {
                 float[] one = new float[h * w];
                 System.arraycopy(reduced, k * h * w, one, 0, h * w);

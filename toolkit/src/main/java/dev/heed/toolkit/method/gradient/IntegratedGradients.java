@@ -29,7 +29,7 @@ public final class IntegratedGradients extends AttributionMethod {
 
     @Override
     public Attribution attribute(INDArray inputs, int[] classes, long[] seeds) {
-        INDArray x = inputs.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+        INDArray x = inputs;
         INDArray reference = x.ulike().assign(baseline);
         INDArray delta = x.sub(reference);
         INDArray gradientSum = x.ulike().assign(0);

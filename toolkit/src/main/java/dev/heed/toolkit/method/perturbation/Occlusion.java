@@ -64,7 +64,7 @@ public final class Occlusion implements SaliencyMethod {
         TargetPlan plan = TargetPlan.of(logits, request.target());
         List<Heatmap> maps = new ArrayList<>();
         for (int i = 0; i < request.batchSize(); i++) {
-            float[] image = TargetPlan.rowsOf(inputs, new int[] {i}).castTo(DataType.FLOAT).toFloatVector();
+            float[] image = TargetPlan.flat(TargetPlan.rowsOf(inputs, new int[] {i}));
             float[][] occludedLogits = new float[positions][];
             for (int from = 0; from < positions; from += VARIANTS_PER_PASS) {
                 int to = Math.min(positions, from + VARIANTS_PER_PASS);

@@ -38,7 +38,7 @@ public final class SmoothGrad extends AttributionMethod {
         INDArray x = inputs.castTo(DataType.FLOAT);
         int n = classes.length;
         int perImage = (int) (x.length() / n);
-        float[] clean = x.toFloatVector();
+        float[] clean = dev.heed.toolkit.method.TargetPlan.flat(x);
         double[] sigma = new double[n];
         SplittableRandom[] noise = new SplittableRandom[n];
         for (int i = 0; i < n; i++) {
