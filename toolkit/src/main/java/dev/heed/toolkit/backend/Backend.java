@@ -39,10 +39,11 @@ public interface Backend extends AutoCloseable {
     float[] normalize(float[] maps, int n, int pixels, float[] lo, float[] hi);
 
     /**
-     * Colours normalised maps through a 256-entry RGB lookup table (floats in [0,1], index {@code floor(v*256)} clamped
-     * to 255) and blends them over packed-RGB images: {@code out = round((1-alpha) image + alpha heat)}.
+     * Colours normalised maps through a 256-entry lookup table of packed 8-bit RGB colours (index {@code floor(v*256)}
+     * clamped to 255, matplotlib's rule) and blends them over packed-RGB images per channel:
+     * {@code out = round((1-alpha) image + alpha heat)}.
      */
-    int[] colorizeBlend(float[] unitMaps, int[] imagesRgb, int n, int pixels, float[] lut, float alpha);
+    int[] colorizeBlend(float[] unitMaps, int[] imagesRgb, int n, int pixels, int[] lutRgb, float alpha);
 
     /** Backends may hold native resources; the CPU one holds a thread pool. */
     @Override

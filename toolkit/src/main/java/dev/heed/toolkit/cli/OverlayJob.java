@@ -374,7 +374,7 @@ final class OverlayJob {
         }
         float[] upsampled = backend.upsampleBilinear(map.values(), 1, map.height(), map.width(), dh, dw);
         float[] unit = backend.normalize(upsampled, 1, dw * dh, new float[] {(float) range.lo()}, new float[] {(float) range.hi()});
-        int[] blended = backend.colorizeBlend(unit, display, 1, dw * dh, cmap.lut(), (float) o.alpha());
+        int[] blended = backend.colorizeBlend(unit, display, 1, dw * dh, cmap.packedLut(), (float) o.alpha());
         BufferedImage overlay = Images.toImage(blended, dw, dh);
         String base = baseName(l, map, model.card());
         Images.writePngAtomically(Images.withColorBar(overlay, ColorBar.vertical(cmap, range, dh)), o.output().resolve(base + ".png"));

@@ -51,6 +51,11 @@ public enum Colormap {
         return table().packed[index(t)];
     }
 
+    /** A fresh copy of the 8-bit colours, packed 0xRRGGBB, exactly what {@link #rgb} returns for each entry. */
+    public int[] packedLut() {
+        return table().packed.clone();
+    }
+
     /** A fresh copy of the table: {@code SIZE} rows of r, g, b in [0, 1], row-major ({@code index * 3 + channel}). */
     public float[] lut() {
         double[] values = table().values;

@@ -193,10 +193,10 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public int[] colorizeBlend(float[] unitMaps, int[] imagesRgb, int n, int pixels, float[] lut, float alpha) {
+    public int[] colorizeBlend(float[] unitMaps, int[] imagesRgb, int n, int pixels, int[] lutRgb, float alpha) {
         checkLength("maps", unitMaps.length, (long) n * pixels);
         checkLength("images", imagesRgb.length, (long) n * pixels);
-        checkLength("lut", lut.length, 256 * 3);
+        checkLength("lut", lutRgb.length, 256);
         if (!(alpha >= 0 && alpha <= 1)) {
             throw new IllegalArgumentException("alpha must be in [0, 1], got " + alpha);
         }
@@ -206,11 +206,12 @@ public final class CpuBackend implements Backend {
                 int k = i * pixels + p;
                 int index = Math.min(255, Math.max(0, (int) Math.floor(unitMaps[k] * 256.0)));
                 int image = imagesRgb[k];
+                int heatRgb = lutRgb[index];
                 int rgb = 0;
                 for (int ch = 0; ch < 3; ch++) {
                     int shift = 16 - 8 * ch;
                     double base = (image >> shift) & 0xFF;
-                    double heat = Math.round(lut[index * 3 + ch] * 255.0);
+                    double heat = (heatRgb >> shift) & 0xFF;
                     int v = (int) Math.round((1 - alpha) * base + alpha * heat);
                     rgb |= Math.min(255, Math.max(0, v)) << shift;
                 }
