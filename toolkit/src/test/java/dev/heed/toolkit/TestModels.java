@@ -69,7 +69,7 @@ public final class TestModels {
         return net;
     }
 
-    static void randomizeBatchNormStatistics(org.deeplearning4j.nn.api.Layer bn, long seed) {
+    public static void randomizeBatchNormStatistics(org.deeplearning4j.nn.api.Layer bn, long seed) {
         Nd4j.getRandom().setSeed(seed);
         bn.setParam("gamma", Nd4j.rand(DataType.DOUBLE, bn.getParam("gamma").shape()).addi(0.5));
         bn.setParam("beta", Nd4j.rand(DataType.DOUBLE, bn.getParam("beta").shape()).subi(0.5));
@@ -125,6 +125,25 @@ public final class TestModels {
         net.getLayer(2).setParam("W", Nd4j.create(new double[][] {{1, -1}, {0.5, 0.25}}));
         net.getLayer(2).setParam("b", Nd4j.zeros(DataType.DOUBLE, 1, 2));
         return net;
+    }
+
+    /** A float32 RGB graph for 32x32 inputs, as a user might bring: conv, BatchNorm, ReLU, global pooling, output. */
+    public static ComputationGraph smallRgbGraph(long seed) {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(seed).weightInit(WeightInit.XAVIER).convolutionMode(ConvolutionMode.Same)
+                .graphBuilder()
+                .addInputs("image")
+                .addLayer("conv", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(8).activation(Activation.IDENTITY).build(), "image")
+                .addLayer("bn", new BatchNormalization.Builder().activation(Activation.IDENTITY).build(), "conv")
+                .addLayer("relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), "bn")
+                .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "relu")
+                .addLayer("scores", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build(), "gap")
+                .setOutputs("scores")
+                .setInputTypes(InputType.convolutional(32, 32, 3))
+                .build();
+        ComputationGraph graph = new ComputationGraph(conf);
+        graph.init();
+        return graph;
     }
 
     public static ModelCard card(int c, int h, int w, int classes) {

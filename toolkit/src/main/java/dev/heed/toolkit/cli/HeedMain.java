@@ -16,9 +16,20 @@ public final class HeedMain {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new HeedMain());
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
-            line.getErr().println("heed: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            line.getErr().println(name(line) + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            return 2;
+        });
+        // One line per mistake and a pointer to --help, rather than the whole usage text.
+        cli.setParameterExceptionHandler((e, args) -> {
+            CommandLine line = e.getCommandLine();
+            line.getErr().println(name(line) + ": " + e.getMessage());
+            line.getErr().println("(see '" + name(line) + " --help')");
             return 2;
         });
         return cli;
+    }
+
+    private static String name(CommandLine line) {
+        return line.getParent() == null ? "heed" : "heed " + line.getCommandName();
     }
 }

@@ -18,7 +18,6 @@ import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.activations.IActivation;
-import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -394,8 +393,9 @@ public final class Dl4jModel implements ModelAdapter {
     }
 
     /**
-     * Inference-mode BatchNorm is {@code act(gamma (x - mean) / std + beta)}, so its input gradient is
-     * {@code act'(z) eps gamma / std}.
+     * Inference-mode BatchNorm is {@code gamma (x - mean) / sqrt(var + eps) + beta}, so its input gradient is
+     * {@code eps gamma / sqrt(var + eps)}. DL4J M2.1's BatchNormalization does not apply the activation its
+     * configuration names (checked against finite differences in the tests), so neither does this.
      */
     private static INDArray batchNormBackward(Layer layer, INDArray epsilon) {
         BatchNormalization conf = (BatchNormalization) layer.conf().getLayer();
@@ -410,18 +410,6 @@ public final class Dl4jModel implements ModelAdapter {
                 : layer.getParam("gamma");
         INDArray scale = gamma.div(std).reshape(-1);
         int channelAxis = epsilon.rank() == 4 && conf.getCnn2DFormat() == org.deeplearning4j.nn.conf.CNN2DFormat.NHWC ? 3 : 1;
-        IActivation activation = conf.getActivationFn();
-        INDArray towardZ = epsilon;
-        if (activation != null && !(activation instanceof ActivationIdentity)) {
-            INDArray beta = conf.isLockGammaBeta()
-                    ? Nd4j.valueArrayOf(std.shape(), conf.getBeta(), std.dataType())
-                    : layer.getParam("beta");
-            INDArray x = ((org.deeplearning4j.nn.layers.AbstractLayer<?>) layer).input();
-            INDArray z = Broadcast.sub(x, layer.getParam("mean").reshape(-1), x.ulike(), channelAxis);
-            Broadcast.mul(z, scale, z, channelAxis);
-            Broadcast.add(z, beta.reshape(-1), z, channelAxis);
-            towardZ = activation.backprop(z, epsilon.dup()).getFirst();
-        }
-        return Broadcast.mul(towardZ, scale, towardZ.ulike(), channelAxis);
+        return Broadcast.mul(epsilon, scale, epsilon.ulike(), channelAxis);
     }
 }

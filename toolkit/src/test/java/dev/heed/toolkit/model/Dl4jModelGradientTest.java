@@ -64,6 +64,23 @@ class Dl4jModelGradientTest {
         assertMatchesFiniteDifferences(net, new int[] {2, 5, 5}, 3);
     }
 
+    /** BatchNorm with running statistics far from the identity, with and without an activation of its own. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = org.nd4j.linalg.activations.Activation.class, names = {"IDENTITY", "SIGMOID"})
+    void batchNormUsesItsRunningStatistics(org.nd4j.linalg.activations.Activation activation) {
+        MultiLayerNetwork net = new MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+                .seed(3).dataType(DataType.DOUBLE).convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Same).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).nOut(4)
+                        .activation(org.nd4j.linalg.activations.Activation.TANH).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder().activation(activation).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nOut(3)
+                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+                .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(5, 5, 2)).build());
+        net.init();
+        TestModels.randomizeBatchNormStatistics(net.getLayer(1), 8);
+        assertMatchesFiniteDifferences(net, new int[] {2, 5, 5}, 3);
+    }
+
     @Test
     void computationGraphGradientAccumulatesOverBranches() {
         assertMatchesFiniteDifferences(TestModels.residualGraph(5), new int[] {2, 5, 5}, 3);
