@@ -88,7 +88,7 @@ class OverlayCommandTest {
         assertEquals(8, outputs("*.gradcam.c*.png").size());
         assertEquals(8, outputs("*.gradcam.c*.npy").size());
         assertEquals(8, outputs("*.gradcam.c*.json").size());
-        assertEquals(4, outputs("*.gradcam.json").size());
+        assertEquals(4, outputs("*.gradcam.json").size() - 1, "one index per image, plus the summary");
         assertEquals(1, outputs("montage.gradcam.*.png").size());
         assertArrayEquals(before, Files.readAllBytes(input.resolve("0000-ankle-boot.png")), "inputs are never modified");
 
@@ -146,7 +146,7 @@ class OverlayCommandTest {
         assertTrue(run.err().contains("empty.png: empty file (0 bytes)"), run.err());
         assertTrue(run.err().contains("notes.png: not an image"), run.err());
         assertTrue(run.err().contains("truncated.png: truncated or corrupt PNG image"), run.err());
-        assertEquals(6, outputs("*.gradient.json").size(), "four samples plus the 16-bit and the alpha image");
+        assertEquals(6, outputs("*.gradient.json").size() - 1, "four samples plus the 16-bit and the alpha image, plus the summary");
         Map<String, Object> deep = Json.read(outputs("deep.gradient.c*.json").get(0));
         assertEquals(List.of("16-bit samples scaled to 8-bit", "gray replicated to RGB"), ((Map<?, ?>) deep.get("input")).get("conversions"));
         Map<String, Object> alpha = Json.read(outputs("alpha.gradient.c*.json").get(0));
@@ -186,7 +186,14 @@ class OverlayCommandTest {
         }
         assertEquals(4, a.size());
         for (Path p : a) {
-            assertArrayEquals(Npy.read(p), Npy.read(output.resolve(p.getFileName())), p.getFileName().toString());
+            // Same noise, same seeds; only float rounding inside batched convolutions may differ, in the last bits.
+            float[] single = Npy.read(p);
+            float[] batched = Npy.read(output.resolve(p.getFileName()));
+            double scale = 0;
+            for (float v : single) {
+                scale = Math.max(scale, Math.abs(v));
+            }
+            assertArrayEquals(single, batched, (float) (1e-5 * scale), p.getFileName().toString());
         }
         output = tmp.resolve("out-other-seed");
         assertEquals(0, overlay("smoothgrad", "--batch-size", "4", "--samples", "4", "--seed", "10").exit());
