@@ -36,7 +36,7 @@ public final class OverlayCommand implements Callable<Integer> {
     @Option(names = "--target", description = "top1 | topk:K | class:N | all (default: ${DEFAULT-VALUE})")
     String target = "top1";
 
-    @Option(names = "--input", required = true, split = ",", description = "image files and/or folders (folders: their files, not recursive)")
+    @Option(names = "--input", required = true, split = ",", description = "image files and/or folders (a folder gives its .png, .jpg, .jpeg, .bmp and .gif files, not recursive)")
     List<Path> inputs;
 
     @Option(names = "--output", required = true, description = "output folder (created if missing; never an input folder)")
@@ -81,10 +81,10 @@ public final class OverlayCommand implements Callable<Integer> {
     @Option(names = "--baseline", description = "Integrated Gradients and occlusion: baseline input value, after pixel scaling (default: ${DEFAULT-VALUE})")
     double baseline = 0;
 
-    @Option(names = "--window", description = "occlusion: window side in model-input pixels (default: side/8)")
+    @Option(names = "--window", description = "occlusion: window side in model-input pixels (default: side/7)")
     int window;
 
-    @Option(names = "--stride", description = "occlusion: stride in model-input pixels (default: side/16)")
+    @Option(names = "--stride", description = "occlusion: stride in model-input pixels (default: window/2)")
     int stride;
 
     @Option(names = "--resize", description = "stretch | crop: how images of any size become the model's input size (default: ${DEFAULT-VALUE})")

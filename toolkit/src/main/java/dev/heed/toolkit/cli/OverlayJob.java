@@ -153,10 +153,15 @@ final class OverlayJob {
         for (Path in : o.inputs()) {
             if (Files.isDirectory(in)) {
                 try (Stream<Path> list = Files.list(in)) {
-                    list.filter(Files::isRegularFile)
+                    List<Path> entries = list.filter(Files::isRegularFile)
                             .filter(p -> !p.getFileName().toString().startsWith("."))
                             .sorted()
-                            .forEach(files::add);
+                            .toList();
+                    List<Path> images = entries.stream().filter(OverlayJob::hasImageExtension).toList();
+                    if (images.size() < entries.size()) {
+                        err.println(in + ": ignoring " + (entries.size() - images.size()) + " file(s) without an image extension");
+                    }
+                    files.addAll(images);
                 } catch (IOException e) {
                     fail(in, in + ": cannot list folder (" + e.getMessage() + ")");
                 }
@@ -176,6 +181,12 @@ final class OverlayJob {
             }
         }
         return unique;
+    }
+
+    /** Folders contribute image files only; a file named on the command line is always tried. */
+    private static boolean hasImageExtension(Path file) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        return name.endsWith(".png") || name.endsWith(".jpg") || name.endsWith(".jpeg") || name.endsWith(".bmp") || name.endsWith(".gif");
     }
 
     private Dl4jModel loadModel() throws JobFailure {
@@ -318,7 +329,7 @@ final class OverlayJob {
                 BufferedImage overlay = writeMap(l, map, ranges[k], normalization, cmap, model, method, backend);
                 tiles.add(overlay);
                 labels.add(l.stem() + ": " + card.className(map.classIndex()));
-                perImage.computeIfAbsent(map.imageIndex(), i -> new ArrayList<>()).add(Map.of(
+                perImage.computeIfAbsent(map.imageIndex(), i -> new ArrayList<>()).add(ordered(
                         "class", map.classIndex(), "className", card.className(map.classIndex()),
                         "sidecar", baseName(l, map, card) + ".json"));
                 mapsWritten++;
@@ -388,13 +399,13 @@ final class OverlayJob {
         ModelCard card = model.card();
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("heedVersion", Version.VERSION);
-        p.put("input", Map.of("file", l.image().file().toString(), "width", l.image().width(), "height", l.image().height(),
+        p.put("input", ordered("file", l.image().file().toString(), "width", l.image().width(), "height", l.image().height(),
                 "conversions", l.image().conversions()));
-        p.put("model", Map.of("file", o.model().toString(), "sha256Prefix", model.fingerprint(), "description", model.describe(),
+        p.put("model", ordered("file", o.model().toString(), "sha256Prefix", model.fingerprint(), "description", model.describe(),
                 "inputShape", List.of(card.channels(), card.height(), card.width()), "pixelScale", card.pixelScale()));
-        p.put("resize", Map.of("policy", o.resize().id(), "region", List.of(l.region().x(), l.region().y(), l.region().width(), l.region().height()),
+        p.put("resize", ordered("policy", o.resize().id(), "region", List.of(l.region().x(), l.region().y(), l.region().width(), l.region().height()),
                 "displayScale", scale));
-        p.put("method", Map.of("id", method.id(), "paper", o.method().paper(), "parameters", method.parameters()));
+        p.put("method", ordered("id", method.id(), "paper", o.method().paper(), "parameters", method.parameters()));
         p.put("layer", method.layer());
         Map<String, Object> target = new LinkedHashMap<>();
         target.put("requested", o.target().describe());
@@ -409,14 +420,14 @@ final class OverlayJob {
             min = Math.min(min, x);
             max = Math.max(max, x);
         }
-        p.put("map", Map.of("file", base + ".npy", "height", map.height(), "width", map.width(), "signed", map.signed(),
+        p.put("map", ordered("file", base + ".npy", "height", map.height(), "width", map.width(), "signed", map.signed(),
                 "min", (double) min, "max", (double) max, "units", "raw method units at model input resolution"));
-        p.put("normalization", Map.of("mode", normalization.describe(), "lo", range.lo(), "hi", range.hi()));
+        p.put("normalization", ordered("mode", normalization.describe(), "lo", range.lo(), "hi", range.hi()));
         p.put("colormap", cmap.id());
         p.put("alpha", o.alpha());
         p.put("overlay", base + ".png");
         p.put("backend", backend.id());
-        p.put("seed", Map.of("base", o.seed(), "image", imageSeed(l.stem())));
+        p.put("seed", ordered("base", o.seed(), "image", imageSeed(l.stem())));
         p.put("diagnostics", map.diagnostics());
         return p;
     }
@@ -429,9 +440,9 @@ final class OverlayJob {
         s.put("target", o.target().describe());
         s.put("backend", o.backend());
         s.put("batchSize", o.batchSize());
-        s.put("counts", Map.of("inputs", inputs,
+        s.put("counts", ordered("inputs", inputs,
                 "done", done, "skipped", skipped, "failed", failures.size(), "maps", mapsWritten));
-        s.put("seconds", Map.of("total", totalSeconds, "explain", explainSeconds, "render", renderSeconds));
+        s.put("seconds", ordered("total", totalSeconds, "explain", explainSeconds, "render", renderSeconds));
         s.put("imagesPerSecond", done / Math.max(totalSeconds, 1e-9));
         s.put("failures", failures);
         try {
@@ -439,5 +450,14 @@ final class OverlayJob {
         } catch (IOException e) {
             err.println(o.output() + ": cannot write the summary (" + e.getMessage() + ")");
         }
+    }
+
+    /** A map that keeps the order its keys are given in, so sidecars read top to bottom. */
+    private static Map<String, Object> ordered(Object... keysAndValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return m;
     }
 }

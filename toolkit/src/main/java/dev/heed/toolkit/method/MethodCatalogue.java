@@ -57,8 +57,8 @@ public enum MethodCatalogue {
     }
 
     /**
-     * Creates the method. Occlusion's window and stride default to an eighth and a sixteenth of the input side
-     * (at least 1) when the settings leave them 0.
+     * Creates the method. Occlusion's window defaults to a seventh of the input side and its stride to half the
+     * window (at least 1 each) when the settings leave them 0: 13x13 positions whatever the input size.
      */
     public SaliencyMethod create(ModelAdapter model, Backend backend, Settings s) {
         return switch (this) {
@@ -71,8 +71,8 @@ public enum MethodCatalogue {
             case GRADCAM_PLUS_PLUS -> new GradCamPlusPlus(model, backend, s.layer());
             case OCCLUSION -> {
                 int side = Math.min(model.inputShape()[1], model.inputShape()[2]);
-                int window = s.window() > 0 ? s.window() : Math.max(1, side / 8);
-                int stride = s.stride() > 0 ? s.stride() : Math.max(1, side / 16);
+                int window = s.window() > 0 ? s.window() : Math.max(1, side / 7);
+                int stride = s.stride() > 0 ? s.stride() : Math.max(1, window / 2);
                 yield new Occlusion(model, window, stride, s.baseline());
             }
         };

@@ -10,7 +10,14 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.util.ConvolutionUtils;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.convolution.Convolution;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.graph.vertex.VertexIndices;
@@ -33,16 +40,20 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * statistics) and always continues to the input. Here a private twin of the network has dropout and weight noise
  * removed, the forward pass runs with {@code training=false}, BatchNorm is back-propagated through its inference-time
  * affine map (computed here, since DL4J's BatchNorm backprop assumes batch statistics), the output layer contributes
- * its pre-activation (the logit) and its input gradient {@code eps W^T}, and the backward walk stops at the requested
- * layer. DL4J's per-layer backprop still computes each visited layer's weight gradient; stopping early is what saves
- * the work for CAM methods.
+ * its pre-activation (the logit) and its input gradient {@code eps W^T}, dense and convolution layers are
+ * back-propagated here without weight gradients, and the backward walk stops at the requested layer.
  */
 public final class Dl4jModel implements ModelAdapter {
     private static final int NETWORK_INPUT = -1;
     private static final LayerWorkspaceMgr NO_WORKSPACES = LayerWorkspaceMgr.noWorkspaces();
 
-    /** One step of the network in topological order; {@code inputs} index earlier nodes or the network input. */
-    private record Node(String name, int[] inputs, Layer layer, InputPreProcessor preProcessor, GraphVertex vertex) {
+    /**
+     * One step of the network in topological order; {@code inputs} index earlier nodes or the network input.
+     * {@code activation} is set for dense and convolution layers whose activation this class applies itself, so that
+     * their backward pass needs no weight gradient.
+     */
+    private record Node(String name, int[] inputs, Layer layer, InputPreProcessor preProcessor, GraphVertex vertex,
+                        IActivation activation) {
         boolean isBatchNorm() {
             return layer != null && layer.conf().getLayer() instanceof BatchNormalization;
         }
@@ -52,6 +63,7 @@ public final class Dl4jModel implements ModelAdapter {
         }
     }
 
+    private final Model source;
     private final Model twin;
     private final List<Node> nodes;
     private final ModelCard card;
@@ -65,6 +77,7 @@ public final class Dl4jModel implements ModelAdapter {
         this.card = card;
         this.fingerprint = fingerprint;
         this.guided = guided;
+        this.source = source;
         this.twin = inferenceTwin(source, guided);
         this.nodes = twin instanceof MultiLayerNetwork mln ? chainOf(mln) : graphOf((ComputationGraph) twin);
         this.dataType = twin.params().dataType();
@@ -116,7 +129,7 @@ public final class Dl4jModel implements ModelAdapter {
         for (int i = 0; i < layers.length; i++) {
             String name = layers[i].conf().getLayer().getLayerName();
             chain.add(new Node(name != null ? name : String.valueOf(i), new int[] {i - 1}, layers[i],
-                    network.getLayerWiseConfigurations().getInputPreProcess(i), null));
+                    network.getLayerWiseConfigurations().getInputPreProcess(i), null, splitActivation(layers[i], i == layers.length - 1)));
         }
         return chain;
     }
@@ -141,9 +154,34 @@ public final class Dl4jModel implements ModelAdapter {
             Layer layer = vertex.hasLayer() ? vertex.getLayer() : null;
             InputPreProcessor pre = vertex instanceof LayerVertex lv ? lv.getLayerPreProcessor() : null;
             position.put(vertexIndex, result.size());
-            result.add(new Node(vertex.getVertexName(), inputs, layer, pre, vertex));
+            result.add(new Node(vertex.getVertexName(), inputs, layer, pre, vertex,
+                    layer == null ? null : splitActivation(layer, vertex.isOutputVertex())));
         }
         return result;
+    }
+
+    /**
+     * For a dense or 2-D convolution layer of the twin: takes its activation out of the layer, which from then on
+     * computes only its pre-activation, and returns it for the pass to apply. Null for every other layer.
+     */
+    private static IActivation splitActivation(Layer layer, boolean isOutput) {
+        if (isOutput || !hasLocalInputGradient(layer)) {
+            return null;
+        }
+        BaseLayer conf = (BaseLayer) layer.conf().getLayer();
+        IActivation activation = conf.getActivationFn();
+        conf.setActivationFn(new ActivationIdentity());
+        return activation;
+    }
+
+    /** Layers whose input gradient is computed here, without DL4J's backprop and so without weight gradients. */
+    private static boolean hasLocalInputGradient(Layer layer) {
+        org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
+        if (conf.getClass() == DenseLayer.class) {
+            return true;
+        }
+        return conf.getClass() == ConvolutionLayer.class
+                && ((ConvolutionLayer) conf).getCnn2dDataFormat() == CNN2DFormat.NCHW;
     }
 
     private Node outputNode() {
@@ -178,6 +216,11 @@ public final class Dl4jModel implements ModelAdapter {
             }
             throw new IllegalArgumentException("the model does not accept inputs of shape " + Arrays.toString(s) + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The twin's flat weight-gradient buffer, for tests: it stays zero where no layer ran DL4J's backprop. */
+    INDArray weightGradientBuffer() {
+        return twin instanceof MultiLayerNetwork mln ? mln.getGradientsViewArray() : ((ComputationGraph) twin).getGradientsViewArray();
     }
 
     @Override
@@ -233,7 +276,7 @@ public final class Dl4jModel implements ModelAdapter {
 
     @Override
     public ModelAdapter guided() {
-        return guided ? this : new Dl4jModel(twin, card, fingerprint, true);
+        return guided ? this : new Dl4jModel(source, card, fingerprint, true);
     }
 
     @Override
@@ -251,6 +294,7 @@ public final class Dl4jModel implements ModelAdapter {
     /** A forward pass holding the twin's layer state (and the pass lock) until closed. */
     private final class Pass implements ModelPass {
         private final INDArray[] outputs = new INDArray[nodes.size()];
+        private final INDArray[] preActivations = new INDArray[nodes.size()];
         private final int stop;
         private final int batch;
         private INDArray networkInput;
@@ -264,7 +308,13 @@ public final class Dl4jModel implements ModelAdapter {
                 // dup: DL4J layers may keep or modify their input arrays; the caller's stays untouched.
                 networkInput = inputs.castTo(dataType).dup();
                 for (int i = 0; i < nodes.size(); i++) {
-                    outputs[i] = forwardNode(i, networkInput);
+                    INDArray out = forwardNode(i, networkInput);
+                    IActivation activation = nodes.get(i).activation();
+                    if (activation != null) {
+                        preActivations[i] = out;
+                        out = activation.getActivation(out.dup(), false);
+                    }
+                    outputs[i] = out;
                 }
             } catch (RuntimeException e) {
                 passLock.unlock();
@@ -361,6 +411,10 @@ public final class Dl4jModel implements ModelAdapter {
             if (node.isBatchNorm()) {
                 return new INDArray[] {undoPreProcessor(node, batchNormBackward(node.layer(), epsilon))};
             }
+            if (node.activation() != null) {
+                INDArray towardZ = node.activation().backprop(preActivations[i].dup(), epsilon.dup()).getFirst();
+                return new INDArray[] {undoPreProcessor(node, localInputGradient(node.layer(), towardZ))};
+            }
             if (node.isActivation()) {
                 // DL4J's ActivationLayer overwrites its stored input with its output in inference mode, so its own
                 // backprop would take the derivative at the wrong point; use the input kept here instead.
@@ -390,6 +444,44 @@ public final class Dl4jModel implements ModelAdapter {
                 passLock.unlock();
             }
         }
+    }
+
+    /** The input gradient of a dense or 2-D convolution layer from the gradient at its pre-activation. */
+    private static INDArray localInputGradient(Layer layer, INDArray towardZ) {
+        INDArray weights = layer.getParam("W");
+        if (layer.conf().getLayer() instanceof DenseLayer) {
+            return towardZ.mmul(weights.transpose());
+        }
+        return convolutionInputGradient((ConvolutionLayer) layer.conf().getLayer(), weights,
+                ((org.deeplearning4j.nn.layers.AbstractLayer<?>) layer).input().shape(), towardZ);
+    }
+
+    /**
+     * The transpose of a 2-D convolution: {@code col[n][c][kh][kw][oh][ow] = sum_o W[o][c][kh][kw] eps[n][o][oh][ow]},
+     * then col2im scatters the columns back onto the input grid, with the same padding the forward pass used.
+     */
+    static INDArray convolutionInputGradient(ConvolutionLayer conf, INDArray weights, long[] inputShape, INDArray towardZ) {
+        long n = towardZ.size(0);
+        long outChannels = towardZ.size(1);
+        int outH = (int) towardZ.size(2);
+        int outW = (int) towardZ.size(3);
+        int[] kernel = conf.getKernelSize();
+        int[] stride = conf.getStride();
+        int[] dilation = conf.getDilation();
+        int inH = (int) inputShape[2];
+        int inW = (int) inputShape[3];
+        long inChannels = inputShape[1];
+        int[] padding = conf.getConvolutionMode() == ConvolutionMode.Same
+                ? ConvolutionUtils.getSameModeTopLeftPadding(new int[] {outH, outW}, new int[] {inH, inW}, kernel, stride, dilation)
+                : conf.getPadding();
+        INDArray eps = towardZ.permute(1, 0, 2, 3).dup('c').reshape('c', outChannels, n * outH * outW);
+        INDArray w = weights.reshape('c', outChannels, inChannels * kernel[0] * kernel[1]);
+        INDArray columns = w.transpose().mmul(eps)
+                .reshape('c', inChannels, kernel[0], kernel[1], n, outH, outW)
+                .permute(3, 0, 1, 2, 4, 5).dup('c');
+        INDArray result = Nd4j.create(towardZ.dataType(), n, inChannels, inH, inW);
+        Convolution.col2im(columns, result, stride[0], stride[1], padding[0], padding[1], inH, inW, dilation[0], dilation[1]);
+        return result;
     }
 
     /**

@@ -33,7 +33,9 @@ public abstract class BackendContractTest {
 
     @AfterEach
     void closeBackend() {
-        backend.close();
+        if (backend != null) {
+            backend.close();
+        }
     }
 
     // Two images, two channels, 1x2 pixels: image 0 channels [1, -2] and [-3, 0.5]; image 1 channels [2, 2] and [1, -1].

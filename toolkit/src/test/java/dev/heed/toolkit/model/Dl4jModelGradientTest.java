@@ -47,38 +47,68 @@ class Dl4jModelGradientTest {
         assertMatchesFiniteDifferences(TestModels.cnnWithBatchNormAndDropout(3), new int[] {2, 6, 6}, 3);
     }
 
+    /** A 3x3 convolution with the given activation, then {@code middle}, then a softmax output, over 2x5x5 inputs. */
+    private static MultiLayerNetwork convThen(org.nd4j.linalg.activations.Activation convActivation,
+                                              org.deeplearning4j.nn.conf.layers.Layer middle) {
+        MultiLayerNetwork net = new MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+                .seed(3).dataType(DataType.DOUBLE).convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Same).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).nOut(4).activation(convActivation).build())
+                .layer(middle)
+                .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nOut(3)
+                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+                .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(5, 5, 2)).build());
+        net.init();
+        return net;
+    }
+
     /** DL4J's ActivationLayer overwrites its input in inference mode; every function must still back-propagate right. */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(value = org.nd4j.linalg.activations.Activation.class,
             names = {"TANH", "RELU", "SIGMOID", "SOFTPLUS", "ELU", "LEAKYRELU"})
     void activationLayersBackPropagateAtTheirInput(org.nd4j.linalg.activations.Activation activation) {
-        MultiLayerNetwork net = new MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
-                .seed(3).dataType(DataType.DOUBLE).convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Same).list()
-                .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).nOut(4)
-                        .activation(org.nd4j.linalg.activations.Activation.IDENTITY).build())
-                .layer(new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder().activation(activation).build())
-                .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nOut(3)
-                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
-                .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(5, 5, 2)).build());
-        net.init();
+        MultiLayerNetwork net = convThen(org.nd4j.linalg.activations.Activation.IDENTITY,
+                new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder().activation(activation).build());
         assertMatchesFiniteDifferences(net, new int[] {2, 5, 5}, 3);
     }
 
-    /** BatchNorm with running statistics far from the identity, with and without an activation of its own. */
+    /** BatchNorm with running statistics far from the identity, with and without an activation in its configuration. */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(value = org.nd4j.linalg.activations.Activation.class, names = {"IDENTITY", "SIGMOID"})
     void batchNormUsesItsRunningStatistics(org.nd4j.linalg.activations.Activation activation) {
-        MultiLayerNetwork net = new MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
-                .seed(3).dataType(DataType.DOUBLE).convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Same).list()
-                .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).nOut(4)
-                        .activation(org.nd4j.linalg.activations.Activation.TANH).build())
-                .layer(new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder().activation(activation).build())
-                .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nOut(3)
-                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
-                .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(5, 5, 2)).build());
-        net.init();
+        MultiLayerNetwork net = convThen(org.nd4j.linalg.activations.Activation.TANH,
+                new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder().activation(activation).build());
         TestModels.randomizeBatchNormStatistics(net.getLayer(1), 8);
         assertMatchesFiniteDifferences(net, new int[] {2, 5, 5}, 3);
+    }
+
+    /** Convolutions whose input gradient is computed here: asymmetric Same padding, explicit padding, dilation. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"Same,2,0,1", "Truncate,2,1,1", "Same,1,0,2", "Truncate,1,0,2", "Same,3,0,1"})
+    void convolutionInputGradientsMatchFiniteDifferences(String mode, int stride, int padding, int dilation) {
+        MultiLayerNetwork net = new MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+                .seed(5).dataType(DataType.DOUBLE).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).nOut(3).stride(stride, stride)
+                        .padding(padding, padding).dilation(dilation, dilation)
+                        .convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.valueOf(mode))
+                        .activation(org.nd4j.linalg.activations.Activation.TANH).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nOut(5)
+                        .activation(org.nd4j.linalg.activations.Activation.SIGMOID).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nOut(3)
+                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+                .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(7, 8, 2)).build());
+        net.init();
+        assertMatchesFiniteDifferences(net, new int[] {2, 7, 8}, 3);
+    }
+
+    @Test
+    void noWeightGradientIsComputedForTheBundledArchitecture() {
+        Dl4jModel model = Dl4jModel.of(dev.heed.toolkit.model.FashionCnn.build(1), TestModels.card(1, 28, 28, 10), "t");
+        INDArray x = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 3, 1, 28, 28);
+        try (ModelPass pass = model.forward(x, null)) {
+            pass.backward(Nd4j.ones(org.nd4j.linalg.api.buffer.DataType.FLOAT, 3, 10));
+        }
+        assertEquals(0.0, model.weightGradientBuffer().norm1Number().doubleValue(),
+                "conv, dense and BatchNorm layers must not write weight gradients");
     }
 
     @Test
