@@ -112,6 +112,7 @@ public final class Dl4jModels {
                         "pixelScale", card.pixelScale(), "classNames", card.classNames())));
                 out.closeEntry();
             }
+            dev.heed.toolkit.io.AtomicFiles.readableByAll(withCard);
             Files.move(withCard, zip, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(plain);
