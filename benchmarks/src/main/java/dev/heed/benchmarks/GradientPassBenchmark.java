@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * What one saliency backward pass costs on the bundled Fashion-MNIST architecture, side by side: DL4J's own
  * {@code calculateGradients} (training-mode forward, every weight gradient, all the way to the input), Heed's
  * inference-mode input gradient (no weight gradients), Heed's Grad-CAM pass (backward stops at the last spatial layer),
- * and the inference forward pass alone as the floor.
+ * and the inference forward pass alone (Heed's and DL4J's {@code output}) as the floor.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -46,6 +46,9 @@ public class GradientPassBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        if (Boolean.getBoolean("heed.noPeriodicGc")) {
+            Nd4j.getMemoryManager().togglePeriodicGc(false);
+        }
         network = FashionCnn.build(7);
         model = Dl4jModel.of(network, new ModelCard(1, 28, 28, 1.0 / 255, List.of()), "benchmark");
         Nd4j.getRandom().setSeed(7);
@@ -78,5 +81,10 @@ public class GradientPassBenchmark {
     @Benchmark
     public INDArray inferenceForwardOnly() {
         return model.logits(inputs);
+    }
+
+    @Benchmark
+    public INDArray dl4jOutput() {
+        return network.output(inputs, false);
     }
 }

@@ -27,6 +27,12 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
@@ -45,7 +51,18 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public final class Dl4jModel implements ModelAdapter {
     private static final int NETWORK_INPUT = -1;
-    private static final LayerWorkspaceMgr NO_WORKSPACES = LayerWorkspaceMgr.noWorkspaces();
+    /**
+     * One workspace holds everything a pass allocates, and is reused by the next pass: without it every pass
+     * allocates and frees off-heap arrays, which on two cores made passes slow down two- to three-fold as they
+     * repeated (GradientPassBenchmark). Its size is learnt on the first pass and grows when a larger batch comes.
+     */
+    private static final WorkspaceConfiguration PASS_WORKSPACE = WorkspaceConfiguration.builder()
+            .initialSize(0)
+            .policyAllocation(AllocationPolicy.STRICT)
+            .policyLearning(LearningPolicy.FIRST_LOOP)
+            .policyReset(ResetPolicy.BLOCK_LEFT)
+            .policySpill(SpillPolicy.REALLOCATE)
+            .build();
 
     /**
      * One step of the network in topological order; {@code inputs} index earlier nodes or the network input.
@@ -72,6 +89,8 @@ public final class Dl4jModel implements ModelAdapter {
     private final List<String> spatialLayers;
     private final DataType dataType;
     private final ReentrantLock passLock = new ReentrantLock();
+    private final String workspaceId = "heed-pass-" + java.util.UUID.randomUUID();
+    private final LayerWorkspaceMgr workspaces = LayerWorkspaceMgr.builder().defaultWorkspace(workspaceId, PASS_WORKSPACE).build();
 
     private Dl4jModel(Model source, ModelCard card, String fingerprint, boolean guided) {
         this.card = card;
@@ -295,6 +314,7 @@ public final class Dl4jModel implements ModelAdapter {
     private final class Pass implements ModelPass {
         private final INDArray[] outputs = new INDArray[nodes.size()];
         private final INDArray[] preActivations = new INDArray[nodes.size()];
+        private final MemoryWorkspace workspace;
         private final int stop;
         private final int batch;
         private INDArray networkInput;
@@ -302,6 +322,7 @@ public final class Dl4jModel implements ModelAdapter {
 
         Pass(INDArray inputs, int stop) {
             passLock.lock();
+            workspace = Nd4j.getWorkspaceManager().getAndActivateWorkspace(PASS_WORKSPACE, workspaceId);
             try {
                 this.stop = stop;
                 this.batch = (int) inputs.size(0);
@@ -317,6 +338,7 @@ public final class Dl4jModel implements ModelAdapter {
                     outputs[i] = out;
                 }
             } catch (RuntimeException e) {
+                workspace.close();
                 passLock.unlock();
                 throw e;
             }
@@ -332,7 +354,7 @@ public final class Dl4jModel implements ModelAdapter {
             if (i == nodes.size() - 1) {
                 INDArray x = input(i, 0, networkInput);
                 if (node.preProcessor() != null) {
-                    x = node.preProcessor().preProcess(x, batch, NO_WORKSPACES);
+                    x = node.preProcessor().preProcess(x, batch, workspaces);
                 }
                 INDArray z = x.mmul(node.layer().getParam("W"));
                 INDArray bias = node.layer().getParam("b");
@@ -341,16 +363,16 @@ public final class Dl4jModel implements ModelAdapter {
             if (node.vertex() != null) {
                 // setInput, not setInputs: only the former hands a layer vertex's input to its layer.
                 for (int k = 0; k < node.inputs().length; k++) {
-                    node.vertex().setInput(k, privateInput(node, input(i, k, networkInput)), NO_WORKSPACES);
+                    node.vertex().setInput(k, privateInput(node, input(i, k, networkInput)), workspaces);
                 }
-                return node.vertex().doForward(false, NO_WORKSPACES);
+                return node.vertex().doForward(false, workspaces);
             }
             INDArray x = input(i, 0, networkInput);
             if (node.preProcessor() != null) {
-                x = node.preProcessor().preProcess(x, batch, NO_WORKSPACES);
+                x = node.preProcessor().preProcess(x, batch, workspaces);
             }
             node.layer().setInputMiniBatchSize(batch);
-            return node.layer().activate(privateInput(node, x), false, NO_WORKSPACES);
+            return node.layer().activate(privateInput(node, x), false, workspaces);
         }
 
         /**
@@ -363,12 +385,12 @@ public final class Dl4jModel implements ModelAdapter {
 
         @Override
         public INDArray logits() {
-            return outputs[nodes.size() - 1].dup();
+            return detachedCopy(outputs[nodes.size() - 1]);
         }
 
         @Override
         public INDArray captured() {
-            return stop >= 0 ? outputs[stop].dup() : null;
+            return stop >= 0 ? detachedCopy(outputs[stop]) : null;
         }
 
         @Override
@@ -399,7 +421,7 @@ public final class Dl4jModel implements ModelAdapter {
             if (result == null) {
                 throw new IllegalStateException("no gradient reached " + (stop >= 0 ? nodes.get(stop).name() : "the input"));
             }
-            return result.dup();
+            return detachedCopy(result);
         }
 
         private INDArray[] backwardNode(int i, INDArray epsilon) {
@@ -420,27 +442,33 @@ public final class Dl4jModel implements ModelAdapter {
                 // backprop would take the derivative at the wrong point; use the input kept here instead.
                 INDArray x = input(i, 0, networkInput);
                 if (node.preProcessor() != null) {
-                    x = node.preProcessor().preProcess(x, batch, NO_WORKSPACES);
+                    x = node.preProcessor().preProcess(x, batch, workspaces);
                 }
                 IActivation fn = ((org.deeplearning4j.nn.conf.layers.ActivationLayer) node.layer().conf().getLayer()).getActivationFn();
                 return new INDArray[] {undoPreProcessor(node, fn.backprop(x.dup(), epsilon.dup()).getFirst())};
             }
             if (node.vertex() != null) {
                 node.vertex().setEpsilon(epsilon);
-                return node.vertex().doBackward(false, NO_WORKSPACES).getSecond();
+                return node.vertex().doBackward(false, workspaces).getSecond();
             }
-            INDArray toInput = node.layer().backpropGradient(epsilon, NO_WORKSPACES).getSecond();
+            INDArray toInput = node.layer().backpropGradient(epsilon, workspaces).getSecond();
             return new INDArray[] {undoPreProcessor(node, toInput)};
         }
 
         private INDArray undoPreProcessor(Node node, INDArray epsilon) {
-            return node.preProcessor() != null ? node.preProcessor().backprop(epsilon, batch, NO_WORKSPACES) : epsilon;
+            return node.preProcessor() != null ? node.preProcessor().backprop(epsilon, batch, workspaces) : epsilon;
+        }
+
+        /** What a pass hands out must outlive it: a copy outside the pass's workspace. */
+        private INDArray detachedCopy(INDArray array) {
+            return array.isAttached() ? array.detach() : array.dup();
         }
 
         @Override
         public void close() {
             if (open) {
                 open = false;
+                workspace.close();
                 passLock.unlock();
             }
         }
