@@ -27,9 +27,4 @@ public record Heatmap(int imageIndex, int classIndex, float score, int height, i
     public float[] values() {
         return values.clone();
     }
-
-    /** Read one value without copying. */
-    public float at(int y, int x) {
-        return values[y * width + x];
-    }
 }

@@ -1,6 +1,5 @@
 package dev.heed.toolkit.api;
 
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;
 
@@ -97,9 +96,5 @@ public sealed interface Target permits Target.ClassIndex, Target.TopK, Target.Al
             // falls through to the message below, which names the valid forms
         }
         throw new IllegalArgumentException("unknown target '" + text + "'; valid: top1, topk:K, class:N, all");
-    }
-
-    static String validForms() {
-        return String.join(", ", Arrays.asList("top1", "topk:K", "class:N", "all"));
     }
 }

@@ -48,9 +48,4 @@ public record IdxImages(int count, int rows, int cols, byte[] pixels) {
         InputStream raw = Files.newInputStream(file);
         return new DataInputStream(file.toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw);
     }
-
-    /** Pixel {@code (row, col)} of image {@code i}, 0..255. */
-    public int pixel(int i, int row, int col) {
-        return pixels[(i * rows + row) * cols + col] & 0xFF;
-    }
 }
