@@ -72,6 +72,9 @@ public final class OverlayCommand implements Callable<Integer> {
     @Option(names = "--samples", description = "SmoothGrad: noisy samples (default: ${DEFAULT-VALUE})")
     int samples = 25;
 
+    @Option(names = "--smooth", description = "SmoothGrad: the method it averages: gradient, gradxinput, integrated-gradients, guided-backprop (default: ${DEFAULT-VALUE})")
+    String smooth = "gradient";
+
     @Option(names = "--noise", description = "SmoothGrad: noise sigma as a fraction of the input range (default: ${DEFAULT-VALUE})")
     double noise = 0.15;
 
@@ -137,7 +140,8 @@ public final class OverlayCommand implements Callable<Integer> {
             List<String> names = labels == null ? List.of() : Files.readAllLines(labels).stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
             card = new ModelCard(s[0], s[1], s[2], pixelScale, names);
         }
-        MethodCatalogue.Settings settings = new MethodCatalogue.Settings(layer, samples, noise, steps, baseline, window, stride);
+        MethodCatalogue.Settings settings = new MethodCatalogue.Settings(layer, samples, noise, steps, baseline, window, stride,
+                MethodCatalogue.fromId(smooth));
         return new OverlayJob.Options(model, card, MethodCatalogue.fromId(method), settings, Target.parse(target), inputs, output,
                 colormap.equals("auto") ? null : Colormap.fromId(colormap), alpha,
                 normalize.equals("auto") ? null : Normalization.parse(normalize), batchSize, threads, backend, seed, force,

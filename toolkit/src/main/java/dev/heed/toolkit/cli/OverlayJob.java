@@ -328,7 +328,7 @@ final class OverlayJob {
             try {
                 BufferedImage overlay = writeMap(l, map, ranges[k], normalization, cmap, model, method, backend);
                 tiles.add(overlay);
-                labels.add(l.stem() + ": " + card.className(map.classIndex()));
+                labels.add(String.format(Locale.ROOT, "%s: %s (%.2f)", l.stem(), card.className(map.classIndex()), map.score()));
                 perImage.computeIfAbsent(map.imageIndex(), i -> new ArrayList<>()).add(ordered(
                         "class", map.classIndex(), "className", card.className(map.classIndex()),
                         "sidecar", baseName(l, map, card) + ".json"));

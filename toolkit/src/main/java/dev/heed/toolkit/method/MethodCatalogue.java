@@ -4,6 +4,7 @@ import dev.heed.toolkit.api.SaliencyMethod;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.method.cam.GradCam;
 import dev.heed.toolkit.method.cam.GradCamPlusPlus;
+import dev.heed.toolkit.method.gradient.AttributionMethod;
 import dev.heed.toolkit.method.gradient.GradientTimesInput;
 import dev.heed.toolkit.method.gradient.GuidedBackprop;
 import dev.heed.toolkit.method.gradient.IntegratedGradients;
@@ -29,14 +30,14 @@ public enum MethodCatalogue {
     GRADCAM_PLUS_PLUS("gradcam++", "Chattopadhay et al. 2018, Grad-CAM++ (arXiv:1710.11063)"),
     OCCLUSION("occlusion", "Zeiler & Fergus 2014, Visualizing and Understanding Convolutional Networks (arXiv:1311.2901)");
 
-    /** The knobs a method may read; each method takes only the ones it needs. */
-    public record Settings(String layer, int samples, double noiseLevel, int steps, double baseline, int window, int stride) {
+    /**
+     * The knobs a method may read; each method takes only the ones it needs. {@code smoothed} is the method SmoothGrad
+     * averages (any input-attribution method).
+     */
+    public record Settings(String layer, int samples, double noiseLevel, int steps, double baseline, int window, int stride,
+                           MethodCatalogue smoothed) {
         public static Settings defaults() {
-            return new Settings(null, 25, 0.15, 32, 0.0, 0, 0);
-        }
-
-        public Settings withLayer(String newLayer) {
-            return new Settings(newLayer, samples, noiseLevel, steps, baseline, window, stride);
+            return new Settings(null, 25, 0.15, 32, 0.0, 0, 0, GRADIENT);
         }
     }
 
@@ -64,7 +65,7 @@ public enum MethodCatalogue {
         return switch (this) {
             case GRADIENT -> new VanillaGradient(model, backend);
             case GRADIENT_TIMES_INPUT -> new GradientTimesInput(model, backend);
-            case SMOOTHGRAD -> new SmoothGrad(new VanillaGradient(model, backend), s.samples(), s.noiseLevel());
+            case SMOOTHGRAD -> new SmoothGrad(attributionMethod(s.smoothed(), model, backend, s), s.samples(), s.noiseLevel());
             case INTEGRATED_GRADIENTS -> new IntegratedGradients(model, backend, s.steps(), s.baseline());
             case GUIDED_BACKPROP -> new GuidedBackprop(model, backend);
             case GRADCAM -> new GradCam(model, backend, s.layer());
@@ -76,6 +77,14 @@ public enum MethodCatalogue {
                 yield new Occlusion(model, window, stride, s.baseline());
             }
         };
+    }
+
+    /** The input-attribution method SmoothGrad can wrap; the others are refused with the list of those it can. */
+    private static AttributionMethod attributionMethod(MethodCatalogue m, ModelAdapter model, Backend backend, Settings s) {
+        if (m != SMOOTHGRAD && m.create(model, backend, s) instanceof AttributionMethod attribution) {
+            return attribution;
+        }
+        throw new IllegalArgumentException("SmoothGrad can average gradient, gradxinput, integrated-gradients or guided-backprop, not " + m.id());
     }
 
     public static MethodCatalogue fromId(String id) {

@@ -24,7 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
 class MethodCatalogueTest {
     private static final CpuBackend BACKEND = new CpuBackend(2);
     private static final Dl4jModel MODEL = Dl4jModel.of(TestModels.cnnWithBatchNormAndDropout(11), TestModels.card(2, 6, 6, 3), "t");
-    private static final MethodCatalogue.Settings SETTINGS = new MethodCatalogue.Settings(null, 4, 0.2, 8, 0.0, 2, 2);
+    private static final MethodCatalogue.Settings SETTINGS = new MethodCatalogue.Settings(null, 4, 0.2, 8, 0.0, 2, 2, MethodCatalogue.GRADIENT);
 
     @AfterAll
     static void close() {
@@ -105,6 +105,19 @@ class MethodCatalogueTest {
     void unknownIdListsTheValidOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MethodCatalogue.fromId("lime"));
         assertTrue(e.getMessage().contains("gradcam++") && e.getMessage().contains("occlusion"), e.getMessage());
+    }
+
+    @org.junit.jupiter.api.Test
+    void smoothGradWrapsAnyAttributionMethodAndRefusesTheOthers() {
+        for (MethodCatalogue inner : List.of(MethodCatalogue.GRADIENT_TIMES_INPUT, MethodCatalogue.INTEGRATED_GRADIENTS, MethodCatalogue.GUIDED_BACKPROP)) {
+            MethodCatalogue.Settings s = new MethodCatalogue.Settings(null, 2, 0.1, 4, 0.0, 2, 2, inner);
+            SaliencyMethod smooth = MethodCatalogue.SMOOTHGRAD.create(MODEL, BACKEND, s);
+            assertEquals(inner.id(), smooth.parameters().get("inner"));
+            assertEquals(2, smooth.explain(ExplainRequest.of(images(2), Target.top1(), 3)).size());
+        }
+        MethodCatalogue.Settings cam = new MethodCatalogue.Settings(null, 2, 0.1, 4, 0.0, 2, 2, MethodCatalogue.GRADCAM);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MethodCatalogue.SMOOTHGRAD.create(MODEL, BACKEND, cam));
+        assertTrue(e.getMessage().contains("not gradcam"), e.getMessage());
     }
 
     @org.junit.jupiter.api.Test
