@@ -3,7 +3,6 @@ package dev.heed.benchmarks;
 import dev.heed.toolkit.model.Dl4jModel;
 import dev.heed.toolkit.model.FashionCnn;
 import dev.heed.toolkit.model.ModelCard;
-import dev.heed.toolkit.model.ModelPass;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -35,22 +34,17 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
-public class GradientPassBenchmark {
+public class GradientPassBenchmark extends PassBenchmark {
     @Param({"32"})
     public int batch;
 
     private MultiLayerNetwork network;
-    private Dl4jModel model;
-    private INDArray inputs;
-    private INDArray oneHot;
 
     @Setup(Level.Trial)
     public void setUp() {
-        if (Boolean.getBoolean("heed.noPeriodicGc")) {
-            Nd4j.getMemoryManager().togglePeriodicGc(false);
-        }
         network = FashionCnn.build(7);
         model = Dl4jModel.of(network, new ModelCard(1, 28, 28, 1.0 / 255, List.of()), "benchmark");
+        camLayer = "pool2";
         Nd4j.getRandom().setSeed(7);
         inputs = Nd4j.rand(DataType.FLOAT, batch, 1, 28, 28);
         oneHot = Nd4j.zeros(DataType.FLOAT, batch, 10);
@@ -62,25 +56,6 @@ public class GradientPassBenchmark {
     @Benchmark
     public INDArray dl4jCalculateGradients() {
         return network.calculateGradients(inputs, oneHot, null, null).getSecond();
-    }
-
-    @Benchmark
-    public INDArray heedInputGradient() {
-        try (ModelPass pass = model.forward(inputs, null)) {
-            return pass.backward(oneHot);
-        }
-    }
-
-    @Benchmark
-    public INDArray heedGradCamLayerGradient() {
-        try (ModelPass pass = model.forward(inputs, "pool2")) {
-            return pass.backward(oneHot);
-        }
-    }
-
-    @Benchmark
-    public INDArray inferenceForwardOnly() {
-        return model.logits(inputs);
     }
 
     @Benchmark

@@ -2,7 +2,7 @@ package dev.heed.benchmarks;
 
 import dev.heed.toolkit.model.Dl4jModel;
 import dev.heed.toolkit.model.ModelCard;
-import dev.heed.toolkit.model.ModelPass;
+import dev.heed.toolkit.model.Reinitialise;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -34,27 +34,16 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 5)
 @Measurement(iterations = 5, time = 5)
 @Fork(1)
-public class ResNet50PassBenchmark {
+public class ResNet50PassBenchmark extends PassBenchmark {
     @Param({"1"})
     public int batch;
 
     private ComputationGraph network;
-    private Dl4jModel model;
-    private INDArray inputs;
-    private INDArray oneHot;
-    private String camLayer;
 
     @Setup(Level.Trial)
     public void setUp() {
         network = ResNet50.builder().numClasses(1000).seed(1).build().init();
-        Nd4j.getRandom().setSeed(3);
-        for (org.deeplearning4j.nn.api.Layer layer : network.getLayers()) {
-            INDArray w = layer.paramTable().get("W");
-            if (w != null) {
-                long fanIn = w.rank() == 4 ? w.size(1) * w.size(2) * w.size(3) : w.size(0);
-                layer.setParam("W", Nd4j.randn(w.dataType(), w.shape()).muli(Math.sqrt(2.0 / fanIn)));
-            }
-        }
+        Reinitialise.heNormal(network, 3);
         model = Dl4jModel.of(network, new ModelCard(3, 224, 224, 1.0 / 255, List.of()), "resnet50");
         camLayer = model.defaultCamLayer();
         inputs = Nd4j.rand(DataType.FLOAT, batch, 3, 224, 224);
@@ -71,25 +60,6 @@ public class ResNet50PassBenchmark {
         network.setLabels(oneHot);
         network.computeGradientAndScore();
         return network.gradient().gradient();
-    }
-
-    @Benchmark
-    public INDArray heedInputGradient() {
-        try (ModelPass pass = model.forward(inputs, null)) {
-            return pass.backward(oneHot);
-        }
-    }
-
-    @Benchmark
-    public INDArray heedGradCamLayerGradient() {
-        try (ModelPass pass = model.forward(inputs, camLayer)) {
-            return pass.backward(oneHot);
-        }
-    }
-
-    @Benchmark
-    public INDArray heedInferenceForward() {
-        return model.logits(inputs);
     }
 
     @Benchmark

@@ -22,26 +22,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * ComputationGraph with zero padding, BatchNorm, residual adds and global pooling.
  */
 class ZooArchitectureTest {
-    /**
-     * The zoo initialises every convolution with a fixed standard deviation of 0.5, whatever its fan-in, and with
-     * BatchNorm at its initial statistics the untrained network's activations overflow to NaN (DL4J's own
-     * {@code outputSingle} returns NaN). He initialisation keeps them finite, which is all these tests need.
-     */
-    private static void heInitialise(ComputationGraph graph) {
-        Nd4j.getRandom().setSeed(3);
-        for (org.deeplearning4j.nn.api.Layer layer : graph.getLayers()) {
-            INDArray w = layer.paramTable().get("W");
-            if (w != null) {
-                long fanIn = w.rank() == 4 ? w.size(1) * w.size(2) * w.size(3) : w.size(0);
-                layer.setParam("W", Nd4j.randn(w.dataType(), w.shape()).muli(Math.sqrt(2.0 / fanIn)));
-            }
-        }
-    }
-
     @Test
     void resNet50GradCamAndInputGradientWithoutWeightGradients() {
         ComputationGraph graph = ResNet50.builder().numClasses(10).seed(1).inputShape(new int[] {3, 112, 112}).build().init();
-        heInitialise(graph);
+        Reinitialise.heNormal(graph, 3);
         INDArray probabilities = graph.outputSingle(Nd4j.rand(DataType.FLOAT, 1, 3, 112, 112));
         assertTrue(!probabilities.isNaN().any() && !probabilities.isInfinite().any(), probabilities.toString());
         Dl4jModel model = Dl4jModel.of(graph, TestModels.card(3, 112, 112, 10), "resnet50");
