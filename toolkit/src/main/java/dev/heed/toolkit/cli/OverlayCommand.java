@@ -102,6 +102,9 @@ public final class OverlayCommand implements Callable<Integer> {
     @Option(names = "--labels", description = "with --input-shape: text file with one class name per line")
     Path labels;
 
+    @Option(names = "--progress", description = "bar | lines | auto: a bar when a console is attached, else one line per batch (default: ${DEFAULT-VALUE})")
+    String progress = "auto";
+
     @Option(names = "--min-display-side", description = "small images are scaled up by a whole factor until their short side reaches this (default: ${DEFAULT-VALUE})")
     int minDisplaySide = 256;
 
@@ -124,7 +127,7 @@ public final class OverlayCommand implements Callable<Integer> {
         return new OverlayJob(options, spec.commandLine().getOut(), spec.commandLine().getErr()).run();
     }
 
-    OverlayJob.Options options() throws java.io.IOException {
+    OverlayJob.Options options() {
         if (batchSize < 1) {
             throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
         }
@@ -134,10 +137,27 @@ public final class OverlayCommand implements Callable<Integer> {
         if (!(alpha >= 0 && alpha <= 1)) {
             throw new IllegalArgumentException("--alpha must be in [0, 1], got " + alpha);
         }
+        if (window < 0 || stride < 0) {
+            throw new IllegalArgumentException("--window and --stride must be positive (0 picks the default), got " + window + " and " + stride);
+        }
+        if (minDisplaySide < 32) {
+            throw new IllegalArgumentException("--min-display-side must be at least 32, got " + minDisplaySide);
+        }
+        boolean bar = switch (progress) {
+            case "bar" -> true;
+            case "lines" -> false;
+            case "auto" -> System.console() != null;
+            default -> throw new IllegalArgumentException("unknown --progress '" + progress + "'; valid: bar, lines, auto");
+        };
         ModelCard card = null;
         if (inputShape != null) {
             int[] s = ModelCard.parseShape(inputShape);
-            List<String> names = labels == null ? List.of() : Files.readAllLines(labels).stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
+            List<String> names;
+            try {
+                names = labels == null ? List.of() : Files.readAllLines(labels).stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException(labels + ": cannot read the labels file (" + e.getClass().getSimpleName() + ")");
+            }
             card = new ModelCard(s[0], s[1], s[2], pixelScale, names);
         }
         MethodCatalogue.Settings settings = new MethodCatalogue.Settings(layer, samples, noise, steps, baseline, window, stride,
@@ -145,7 +165,7 @@ public final class OverlayCommand implements Callable<Integer> {
         return new OverlayJob.Options(model, card, MethodCatalogue.fromId(method), settings, Target.parse(target), inputs, output,
                 colormap.equals("auto") ? null : Colormap.fromId(colormap), alpha,
                 normalize.equals("auto") ? null : Normalization.parse(normalize), batchSize, threads, backend, seed, force,
-                ModelInput.Resize.fromId(resize), minDisplaySide, System.console() != null);
+                ModelInput.Resize.fromId(resize), minDisplaySide, bar);
     }
 
 }

@@ -67,6 +67,7 @@ final class OverlayJob {
     private final PrintWriter err;
     private final List<Map<String, Object>> failures = new ArrayList<>();
     private final Map<String, Path> stems = new HashMap<>();
+    private Map<String, Object> settings;
     private int done;
     private int skipped;
     private int mapsWritten;
@@ -93,23 +94,31 @@ final class OverlayJob {
         long start = System.nanoTime();
         prepareOutputFolder();
         List<Path> files = expandInputs();
-        Dl4jModel model = loadModel();
-        if (o.target() instanceof Target.ClassIndex c && c.index() >= model.numClasses()) {
-            throw new JobFailure(o.model() + ": unknown class " + c.index() + "; the model has " + model.numClasses()
-                    + " classes (0.." + (model.numClasses() - 1) + ")", null);
-        }
-        try (Backend backend = openBackend()) {
+        try (Dl4jModel model = loadModel(); Backend backend = openBackend()) {
+            if (o.target() instanceof Target.ClassIndex c && c.index() >= model.numClasses()) {
+                throw new JobFailure(o.model() + ": unknown class " + c.index() + "; the model has " + model.numClasses()
+                        + " classes (0.." + (model.numClasses() - 1) + ")", null);
+            }
             SaliencyMethod method = createMethod(model, backend);
+            settings = settingsOf(model, method);
             List<Path> todo = new ArrayList<>();
+            int stale = 0;
             for (Path f : files) {
-                if (!o.force() && Files.exists(indexFile(stemOf(f)))) {
+                Path index = indexFile(stemOf(f));
+                if (o.force() || !Files.exists(index)) {
+                    todo.add(f);
+                } else if (settings.equals(readSettings(index))) {
                     skipped++;
                 } else {
+                    stale++;
                     todo.add(f);
                 }
             }
             if (skipped > 0) {
                 err.println("skipping " + skipped + " image(s) with finished outputs (use --force to redo them)");
+            }
+            if (stale > 0) {
+                err.println("redoing " + stale + " image(s) whose outputs were made with other settings");
             }
             Progress progress = new Progress(err, o.terminal(), todo.size());
             for (int from = 0, batch = 1; from < todo.size(); from += o.batchSize(), batch++) {
@@ -130,21 +139,22 @@ final class OverlayJob {
     }
 
     private void prepareOutputFolder() throws JobFailure {
+        // Checked before anything is written, so that not even a probe file lands among the inputs.
+        for (Path in : o.inputs()) {
+            try {
+                if (Files.isDirectory(in) && Files.exists(o.output()) && Files.isSameFile(in, o.output())) {
+                    throw new JobFailure(o.output() + ": the output folder must not be an input folder (inputs are never touched)", null);
+                }
+            } catch (IOException e) {
+                // an input that cannot be resolved is reported when the inputs are expanded
+            }
+        }
         try {
             Files.createDirectories(o.output());
             Path probe = Files.createTempFile(o.output(), ".heed-write-check", ".tmp");
             Files.delete(probe);
         } catch (IOException | SecurityException e) {
             throw new JobFailure(o.output() + ": output folder is not writable (" + e.getMessage() + ")", e);
-        }
-        for (Path in : o.inputs()) {
-            try {
-                if (Files.isDirectory(in) && Files.isSameFile(in, o.output())) {
-                    throw new JobFailure(o.output() + ": the output folder must not be an input folder (inputs are never touched)", null);
-                }
-            } catch (IOException e) {
-                // an input that cannot be resolved is reported when the inputs are expanded
-            }
         }
     }
 
@@ -215,6 +225,26 @@ final class OverlayJob {
         }
     }
 
+    /**
+     * What a finished image's outputs depend on; a rerun with other settings redoes the image instead of skipping it.
+     * All values are strings so that the copy read back from JSON compares equal.
+     */
+    private Map<String, Object> settingsOf(Dl4jModel model, SaliencyMethod method) {
+        return ordered("model", model.fingerprint(), "method", method.id(), "parameters", String.valueOf(method.parameters()),
+                "layer", method.layer(), "target", o.target().describe(), "resize", o.resize().id(),
+                "normalization", o.normalization() == null ? "auto" : o.normalization().describe(),
+                "colormap", o.colormap() == null ? "auto" : o.colormap().id(), "alpha", String.valueOf(o.alpha()),
+                "seed", String.valueOf(o.seed()), "minDisplaySide", String.valueOf(o.minDisplaySide()));
+    }
+
+    private static Object readSettings(Path index) {
+        try {
+            return Json.read(index).get("settings");
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     private static String stemOf(Path file) {
         String name = file.getFileName().toString();
         int dot = name.lastIndexOf('.');
@@ -245,6 +275,8 @@ final class OverlayJob {
                 loaded.add(new Loaded(image, stemOf(f), region, ModelInput.prepare(regionRgb, region.width(), region.height(), card)));
             } catch (IOException e) {
                 fail(f, e.getMessage());
+            } catch (RuntimeException e) {
+                fail(f, f + ": cannot prepare the image for the model (" + e + ")");
             }
         }
         if (loaded.isEmpty()) {
@@ -310,6 +342,20 @@ final class OverlayJob {
             return;
         }
         ModelCard card = model.card();
+        java.util.Set<Integer> failedImages = new java.util.HashSet<>();
+        List<Heatmap> finite = new ArrayList<>();
+        for (Heatmap map : maps) {
+            if (isFinite(map.values())) {
+                finite.add(map);
+            } else if (failedImages.add(map.imageIndex())) {
+                Path file = loaded.get(map.imageIndex()).image().file();
+                fail(file, file + ": " + o.method().id() + " produced NaN or infinite values for class " + map.classIndex());
+            }
+        }
+        maps = finite.stream().filter(m -> !failedImages.contains(m.imageIndex())).toList();
+        if (maps.isEmpty()) {
+            return;
+        }
         int pixels = card.height() * card.width();
         float[] all = new float[maps.size() * pixels];
         for (int k = 0; k < maps.size(); k++) {
@@ -334,13 +380,14 @@ final class OverlayJob {
                         "sidecar", baseName(l, map, card) + ".json"));
                 mapsWritten++;
             } catch (IOException | RuntimeException e) {
-                fail(l.image().file(), l.image().file() + ": cannot write outputs (" + e.getMessage() + ")");
-                perImage.put(map.imageIndex(), null);
+                if (failedImages.add(map.imageIndex())) {
+                    fail(l.image().file(), l.image().file() + ": cannot write outputs (" + e.getMessage() + ")");
+                }
             }
         }
         for (Map.Entry<Integer, List<Map<String, Object>>> e : perImage.entrySet()) {
-            if (e.getValue() == null) {
-                continue;
+            if (failedImages.contains(e.getKey())) {
+                continue; // no index: a rerun redoes the image
             }
             Loaded l = loaded.get(e.getKey());
             Map<String, Object> index = new LinkedHashMap<>();
@@ -348,6 +395,7 @@ final class OverlayJob {
             index.put("method", o.method().id());
             index.put("target", o.target().describe());
             index.put("maps", e.getValue());
+            index.put("settings", settings);
             try {
                 Json.write(indexFile(l.stem()), index);
                 done++;
@@ -362,6 +410,15 @@ final class OverlayJob {
         } catch (IOException | RuntimeException e) {
             err.println(o.output() + ": cannot write the montage of batch " + batchNumber + " (" + e.getMessage() + ")");
         }
+    }
+
+    private static boolean isFinite(float[] values) {
+        for (float v : values) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private String baseName(Loaded l, Heatmap map, ModelCard card) {

@@ -97,47 +97,45 @@ public final class ModelInput {
         return out;
     }
 
-    /** Area average per output pixel when shrinking (no aliasing), bilinear with half-pixel centres otherwise. */
+    /**
+     * Separable resize, one axis at a time: an axis that shrinks is area-averaged (no aliasing), an axis that grows is
+     * interpolated linearly with half-pixel centres.
+     */
     static float[] resample(float[] src, int w, int h, int outW, int outH) {
-        if (w == outW && h == outH) {
-            return src.clone();
+        float[] rows = new float[h * outW];
+        for (int y = 0; y < h; y++) {
+            resampleLine(src, y * w, 1, w, rows, y * outW, 1, outW);
         }
-        float[] out = new float[outW * outH];
-        double sx = (double) w / outW;
-        double sy = (double) h / outH;
-        for (int y = 0; y < outH; y++) {
-            for (int x = 0; x < outW; x++) {
-                out[y * outW + x] = (float) (sx >= 1 && sy >= 1 ? area(src, w, x * sx, y * sy, sx, sy) : bilinear(src, w, h, (x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5));
-            }
+        float[] out = new float[outH * outW];
+        for (int x = 0; x < outW; x++) {
+            resampleLine(rows, x, outW, h, out, x, outW, outH);
         }
         return out;
     }
 
-    private static double area(float[] src, int w, double x0, double y0, double sx, double sy) {
-        double sum = 0;
-        double weight = 0;
-        for (int y = (int) Math.floor(y0); y < Math.ceil(y0 + sy); y++) {
-            double wy = Math.min(y + 1, y0 + sy) - Math.max(y, y0);
-            for (int x = (int) Math.floor(x0); x < Math.ceil(x0 + sx); x++) {
-                double wx = Math.min(x + 1, x0 + sx) - Math.max(x, x0);
-                sum += src[y * w + x] * wx * wy;
-                weight += wx * wy;
+    /** Resamples {@code n} values read at {@code from + i*step} into {@code outN} values written likewise. */
+    private static void resampleLine(float[] src, int from, int step, int n, float[] dst, int to, int outStep, int outN) {
+        double scale = (double) n / outN;
+        for (int o = 0; o < outN; o++) {
+            double v;
+            if (scale == 1) {
+                v = src[from + o * step];
+            } else if (scale > 1) {
+                double start = o * scale;
+                double end = Math.min(n, start + scale);
+                double sum = 0;
+                for (int i = (int) Math.floor(start); i < Math.min(n, (int) Math.ceil(end)); i++) {
+                    sum += src[from + i * step] * (Math.min(i + 1, end) - Math.max(i, start));
+                }
+                v = sum / (end - start);
+            } else {
+                double position = Math.max(0, Math.min(n - 1, (o + 0.5) * scale - 0.5));
+                int i0 = (int) position;
+                int i1 = Math.min(i0 + 1, n - 1);
+                double a = position - i0;
+                v = src[from + i0 * step] * (1 - a) + src[from + i1 * step] * a;
             }
+            dst[to + o * outStep] = (float) v;
         }
-        return sum / weight;
-    }
-
-    private static double bilinear(float[] src, int w, int h, double fx, double fy) {
-        fx = Math.max(0, Math.min(w - 1, fx));
-        fy = Math.max(0, Math.min(h - 1, fy));
-        int x0 = (int) fx;
-        int y0 = (int) fy;
-        int x1 = Math.min(x0 + 1, w - 1);
-        int y1 = Math.min(y0 + 1, h - 1);
-        double ax = fx - x0;
-        double ay = fy - y0;
-        double top = src[y0 * w + x0] * (1 - ax) + src[y0 * w + x1] * ax;
-        double bottom = src[y1 * w + x0] * (1 - ax) + src[y1 * w + x1] * ax;
-        return top * (1 - ay) + bottom * ay;
     }
 }

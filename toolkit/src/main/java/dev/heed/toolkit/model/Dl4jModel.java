@@ -89,6 +89,7 @@ public final class Dl4jModel implements ModelAdapter {
     private final List<String> spatialLayers;
     private final DataType dataType;
     private final ReentrantLock passLock = new ReentrantLock();
+    private Dl4jModel guidedTwin;
     private final String workspaceId = "heed-pass-" + java.util.UUID.randomUUID();
     private final LayerWorkspaceMgr workspaces = LayerWorkspaceMgr.builder().defaultWorkspace(workspaceId, PASS_WORKSPACE).build();
 
@@ -120,7 +121,7 @@ public final class Dl4jModel implements ModelAdapter {
         Model copy = source instanceof MultiLayerNetwork mln ? mln.clone() : ((ComputationGraph) source).clone();
         Layer[] layers = copy instanceof MultiLayerNetwork mln ? mln.getLayers() : ((ComputationGraph) copy).getLayers();
         for (Layer layer : layers) {
-            org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
+            org.deeplearning4j.nn.conf.layers.Layer conf = unwrap(layer).conf().getLayer();
             conf.setIDropout(null);
             if (conf instanceof BaseLayer base) {
                 base.setWeightNoise(null);
@@ -147,8 +148,9 @@ public final class Dl4jModel implements ModelAdapter {
         Layer[] layers = network.getLayers();
         for (int i = 0; i < layers.length; i++) {
             String name = layers[i].conf().getLayer().getLayerName();
-            chain.add(new Node(name != null ? name : String.valueOf(i), new int[] {i - 1}, layers[i],
-                    network.getLayerWiseConfigurations().getInputPreProcess(i), null, splitActivation(layers[i], i == layers.length - 1)));
+            Layer layer = unwrap(layers[i]);
+            chain.add(new Node(name != null ? name : String.valueOf(i), new int[] {i - 1}, layer,
+                    network.getLayerWiseConfigurations().getInputPreProcess(i), null, splitActivation(layer, i == layers.length - 1)));
         }
         return chain;
     }
@@ -159,24 +161,56 @@ public final class Dl4jModel implements ModelAdapter {
                     + graph.getNumInputArrays() + " inputs and " + graph.getConfiguration().getNetworkOutputs().size() + " outputs");
         }
         GraphVertex[] vertices = graph.getVertices();
-        int[] order = graph.topologicalSortOrder();
+        String outputName = graph.getConfiguration().getNetworkOutputs().get(0);
+        // Only the output's ancestors matter; a dead-end branch must neither run nor pass for the output.
+        java.util.Set<Integer> needed = new java.util.HashSet<>();
+        java.util.ArrayDeque<Integer> pending = new java.util.ArrayDeque<>();
+        pending.add(graph.getVertex(outputName).getVertexIndex());
+        while (!pending.isEmpty()) {
+            int v = pending.pop();
+            if (needed.add(v) && vertices[v].getInputVertices() != null) {
+                for (VertexIndices in : vertices[v].getInputVertices()) {
+                    pending.add(in.getVertexIndex());
+                }
+            }
+        }
         Map<Integer, Integer> position = new HashMap<>();
         List<Node> result = new ArrayList<>();
-        for (int vertexIndex : order) {
+        for (int vertexIndex : graph.topologicalSortOrder()) {
             GraphVertex vertex = vertices[vertexIndex];
+            if (!needed.contains(vertexIndex)) {
+                continue;
+            }
             if (vertex.isInputVertex()) {
                 position.put(vertexIndex, NETWORK_INPUT);
                 continue;
             }
-            VertexIndices[] in = vertex.getInputVertices();
-            int[] inputs = Arrays.stream(in).mapToInt(v -> position.get(v.getVertexIndex())).toArray();
-            Layer layer = vertex.hasLayer() ? vertex.getLayer() : null;
-            InputPreProcessor pre = vertex instanceof LayerVertex lv ? lv.getLayerPreProcessor() : null;
+            int[] inputs = Arrays.stream(vertex.getInputVertices()).mapToInt(v -> position.get(v.getVertexIndex())).toArray();
             position.put(vertexIndex, result.size());
-            result.add(new Node(vertex.getVertexName(), inputs, layer, pre, vertex,
-                    layer == null ? null : splitActivation(layer, vertex.isOutputVertex())));
+            if (vertex.hasLayer()) {
+                // A layer vertex runs like a layer of a MultiLayerNetwork: its preprocessor, then its layer.
+                Layer layer = unwrap(vertex.getLayer());
+                InputPreProcessor pre = vertex instanceof LayerVertex lv ? lv.getLayerPreProcessor() : null;
+                result.add(new Node(vertex.getVertexName(), inputs, layer, pre, null,
+                        splitActivation(layer, vertex.getVertexName().equals(outputName))));
+            } else {
+                result.add(new Node(vertex.getVertexName(), inputs, null, null, vertex, null));
+            }
         }
         return result;
+    }
+
+    /** Frozen layers (transfer learning) pass no gradient back in DL4J; for explaining, they are their inside layer. */
+    private static Layer unwrap(Layer layer) {
+        while (true) {
+            if (layer instanceof org.deeplearning4j.nn.layers.FrozenLayer frozen) {
+                layer = frozen.getInsideLayer();
+            } else if (layer instanceof org.deeplearning4j.nn.layers.FrozenLayerWithBackprop frozen) {
+                layer = frozen.getInsideLayer();
+            } else {
+                return layer;
+            }
+        }
     }
 
     /**
@@ -197,7 +231,7 @@ public final class Dl4jModel implements ModelAdapter {
     private static boolean hasLocalInputGradient(Layer layer) {
         org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
         if (conf.getClass() == DenseLayer.class) {
-            return true;
+            return !((DenseLayer) conf).hasLayerNorm();
         }
         return conf.getClass() == ConvolutionLayer.class
                 && ((ConvolutionLayer) conf).getCnn2dDataFormat() == CNN2DFormat.NCHW;
@@ -224,7 +258,8 @@ public final class Dl4jModel implements ModelAdapter {
             }
             List<String> names = new ArrayList<>();
             for (int i = 0; i < nodes.size() - 1; i++) {
-                if (pass.outputs[i].rank() == 4) {
+                INDArray out = pass.outputs[i];
+                if (out.rank() == 4 && out.size(2) * out.size(3) > 1) {
                     names.add(nodes.get(i).name());
                 }
             }
@@ -294,8 +329,28 @@ public final class Dl4jModel implements ModelAdapter {
     }
 
     @Override
-    public ModelAdapter guided() {
-        return guided ? this : new Dl4jModel(source, card, fingerprint, true);
+    public synchronized ModelAdapter guided() {
+        if (guided) {
+            return this;
+        }
+        if (guidedTwin == null) {
+            guidedTwin = new Dl4jModel(source, card, fingerprint, true);
+        }
+        return guidedTwin;
+    }
+
+    /**
+     * Releases the pass workspace this thread holds (workspaces are per thread; each thread that ran passes should
+     * close, or let the JVM end) and the guided twin's.
+     */
+    @Override
+    public synchronized void close() {
+        if (Nd4j.getWorkspaceManager().checkIfWorkspaceExists(workspaceId)) {
+            Nd4j.getWorkspaceManager().destroyWorkspace(Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(workspaceId));
+        }
+        if (guidedTwin != null) {
+            guidedTwin.close();
+        }
     }
 
     @Override
@@ -321,6 +376,10 @@ public final class Dl4jModel implements ModelAdapter {
         private boolean open = true;
 
         Pass(INDArray inputs, int stop) {
+            if (passLock.isHeldByCurrentThread()) {
+                // A second pass would overwrite the layer state the first one still needs for its backward.
+                throw new IllegalStateException("a pass of this model is already open on this thread; close it first");
+            }
             passLock.lock();
             workspace = Nd4j.getWorkspaceManager().getAndActivateWorkspace(PASS_WORKSPACE, workspaceId);
             try {
@@ -385,19 +444,19 @@ public final class Dl4jModel implements ModelAdapter {
 
         @Override
         public INDArray logits() {
+            requireOpen();
             return detachedCopy(outputs[nodes.size() - 1]);
         }
 
         @Override
         public INDArray captured() {
+            requireOpen();
             return stop >= 0 ? detachedCopy(outputs[stop]) : null;
         }
 
         @Override
         public INDArray backward(INDArray scoreWeights) {
-            if (!open) {
-                throw new IllegalStateException("the pass is closed");
-            }
+            requireOpen();
             INDArray weights = scoreWeights.castTo(dataType);
             INDArray[] gradients = new INDArray[nodes.size()];
             INDArray inputGradient = null;
@@ -461,7 +520,15 @@ public final class Dl4jModel implements ModelAdapter {
 
         /** What a pass hands out must outlive it: a copy outside the pass's workspace. */
         private INDArray detachedCopy(INDArray array) {
-            return array.isAttached() ? array.detach() : array.dup();
+            try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                return array.isAttached() ? array.detach() : array.dup();
+            }
+        }
+
+        private void requireOpen() {
+            if (!open) {
+                throw new IllegalStateException("the pass is closed");
+            }
         }
 
         @Override

@@ -8,7 +8,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * backward passes of the class scores (logits) that stop at that layer. Implementations serialise passes: a pass holds
  * the model's per-layer state until it is closed.
  */
-public interface ModelAdapter {
+public interface ModelAdapter extends AutoCloseable {
 
     /** Input shape {@code [channels, height, width]}. */
     int[] inputShape();
@@ -52,4 +52,8 @@ public interface ModelAdapter {
 
     /** What the model is, in one line: type, layers, parameters. */
     String describe();
+
+    /** Releases native memory the adapter holds for passes; the adapter must not be used afterwards. */
+    @Override
+    void close();
 }

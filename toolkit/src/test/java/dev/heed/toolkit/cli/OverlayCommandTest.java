@@ -168,6 +168,11 @@ class OverlayCommandTest {
         assertEquals(first, Files.getLastModifiedTime(map));
         assertEquals(0, overlay("gradxinput", "--force").exit());
         assertFalse(first.equals(Files.getLastModifiedTime(map)), "--force rewrites");
+        Files.setLastModifiedTime(map, first);
+        Run otherSettings = overlay("gradxinput", "--alpha", "0.7");
+        assertEquals(0, otherSettings.exit());
+        assertTrue(otherSettings.err().contains("redoing 4 image(s) whose outputs were made with other settings"), otherSettings.err());
+        assertFalse(first.equals(Files.getLastModifiedTime(map)), "outputs made with other settings are redone");
         try (Stream<Path> s = Files.list(output)) {
             assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary files left");
         }
@@ -222,6 +227,14 @@ class OverlayCommandTest {
         Run wrongShape = overlay("gradcam", "--input-shape", "1,32,32");
         assertEquals(2, wrongShape.exit());
         assertTrue(wrongShape.err().contains("does not accept inputs of shape [1, 32, 32]"), wrongShape.err());
+
+        Run negativeWindow = overlay("occlusion", "--window", "-3");
+        assertEquals(2, negativeWindow.exit());
+        assertTrue(negativeWindow.err().contains("--window and --stride must be positive"), negativeWindow.err());
+
+        Run missingLabels = overlay("gradcam", "--input-shape", "1,28,28", "--labels", tmp.resolve("nope.txt").toString());
+        assertEquals(2, missingLabels.exit());
+        assertTrue(missingLabels.err().contains("nope.txt: cannot read the labels file"), missingLabels.err());
 
         Run unknownMethod = overlay("lime");
         assertEquals(2, unknownMethod.exit());

@@ -112,6 +112,59 @@ class Dl4jModelGradientTest {
     }
 
     @Test
+    void frozenLayersOfATransferLearnedNetworkStillPassGradients() {
+        MultiLayerNetwork base = TestModels.cnnWithBatchNormAndDropout(4);
+        MultiLayerNetwork transferred = new org.deeplearning4j.nn.transferlearning.TransferLearning.Builder(base.clone())
+                .setFeatureExtractor(4)
+                .build();
+        assertTrue(transferred.getLayer(0) instanceof org.deeplearning4j.nn.layers.FrozenLayer);
+        assertMatchesFiniteDifferences(transferred, new int[] {2, 6, 6}, 3);
+    }
+
+    @Test
+    void denseLayersWithLayerNormFallBackToDl4jBackprop() {
+        MultiLayerNetwork net = convThen(org.nd4j.linalg.activations.Activation.TANH,
+                new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nOut(6).hasLayerNorm(true)
+                        .activation(org.nd4j.linalg.activations.Activation.TANH).build());
+        assertMatchesFiniteDifferences(net, new int[] {2, 5, 5}, 3);
+    }
+
+    @Test
+    void aDeadEndBranchOfAGraphIsNeitherRunNorTakenForTheOutput() {
+        ComputationGraph graph = new ComputationGraph(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+                .seed(2).dataType(DataType.DOUBLE).graphBuilder()
+                .addInputs("in")
+                .addLayer("conv", new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).nOut(3)
+                        .activation(org.nd4j.linalg.activations.Activation.TANH).build(), "in")
+                .addLayer("scores", new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nOut(3)
+                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build(), "conv")
+                .addLayer("auxiliary", new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nOut(7)
+                        .activation(org.nd4j.linalg.activations.Activation.TANH).build(), "conv")
+                .setOutputs("scores")
+                .allowDisconnected(true)
+                .setInputTypes(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(5, 5, 2))
+                .build());
+        graph.init();
+        Dl4jModel model = Dl4jModel.of(graph, TestModels.card(2, 5, 5, 3), "t");
+        assertEquals(3, model.numClasses());
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 2, 5, 5);
+        INDArray probabilities = org.nd4j.linalg.ops.transforms.Transforms.softmax(model.logits(x));
+        assertTrue(probabilities.equalsWithEps(graph.outputSingle(x), 1e-10), probabilities + " vs " + graph.outputSingle(x));
+        assertMatchesFiniteDifferences(graph, new int[] {2, 5, 5}, 3);
+    }
+
+    @Test
+    void aSecondPassOnTheSameThreadIsRefused() {
+        Dl4jModel model = Dl4jModel.of(TestModels.cnnWithBatchNormAndDropout(3), TestModels.card(2, 6, 6, 3), "t");
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 1, 2, 6, 6);
+        try (ModelPass first = model.forward(x, null)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> model.logits(x));
+            assertTrue(e.getMessage().contains("already open"), e.getMessage());
+        }
+        model.close();
+    }
+
+    @Test
     void computationGraphGradientAccumulatesOverBranches() {
         assertMatchesFiniteDifferences(TestModels.residualGraph(5), new int[] {2, 5, 5}, 3);
     }
