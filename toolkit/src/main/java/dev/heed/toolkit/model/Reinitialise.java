@@ -22,13 +22,24 @@ public final class Reinitialise {
      */
     public static void heNormal(Model network, long seed) {
         Nd4j.getRandom().setSeed(seed);
-        Layer[] layers = network instanceof MultiLayerNetwork mln ? mln.getLayers() : ((ComputationGraph) network).getLayers();
-        for (Layer layer : layers) {
-            INDArray w = layer.paramTable().get("W");
-            if (w != null) {
-                long fanIn = w.rank() == 4 ? w.size(1) * w.size(2) * w.size(3) : w.size(0);
-                layer.setParam("W", Nd4j.randn(w.dataType(), w.shape()).muli(Math.sqrt(2.0 / fanIn)));
-            }
+        for (Layer layer : layersOf(network)) {
+            heNormal(layer);
         }
+    }
+
+    /** He-normal weights for one layer; returns false (and changes nothing) for a layer without {@code W}. */
+    public static boolean heNormal(Layer layer) {
+        INDArray w = layer.paramTable().get("W");
+        if (w == null) {
+            return false;
+        }
+        long fanIn = w.rank() == 4 ? w.size(1) * w.size(2) * w.size(3) : w.size(0);
+        layer.setParam("W", Nd4j.randn(w.dataType(), w.shape()).muli(Math.sqrt(2.0 / fanIn)));
+        return true;
+    }
+
+    /** The layers of either kind of network, in the order DL4J keeps them (forward order for both). */
+    public static Layer[] layersOf(Model network) {
+        return network instanceof MultiLayerNetwork mln ? mln.getLayers() : ((ComputationGraph) network).getLayers();
     }
 }

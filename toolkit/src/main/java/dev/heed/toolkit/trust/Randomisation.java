@@ -1,0 +1,104 @@
+package dev.heed.toolkit.trust;
+
+import dev.heed.toolkit.api.ExplainRequest;
+import dev.heed.toolkit.api.Heatmap;
+import dev.heed.toolkit.api.SaliencyMethod;
+import dev.heed.toolkit.api.Target;
+import dev.heed.toolkit.method.TargetPlan;
+import dev.heed.toolkit.model.Dl4jModel;
+import dev.heed.toolkit.model.ModelAdapter;
+import dev.heed.toolkit.model.ModelCard;
+import dev.heed.toolkit.model.Reinitialise;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The model-parameter randomisation test (Adebayo et al. 2018, "Sanity Checks for Saliency Maps"): re-draw the
+ * weights of one layer (independent) or of every layer from the output down to it (cascading), explain the same
+ * inputs again, and compare the maps with the trained model's. A map that barely changes does not depend on what the
+ * model learned. Weights are re-drawn He-normal; biases and BatchNorm statistics stay.
+ */
+public final class Randomisation {
+
+    /** Medians over all maps of the similarity to the trained model's maps after randomising up to {@code layer}. */
+    public record Step(String layer, double spearman, double spearmanOfMagnitudes, double ssim) {
+    }
+
+    private Randomisation() {
+    }
+
+    /**
+     * @param methodFactory builds the method under test on a model (it is called once per step)
+     * @param cascading true: randomise every layer from the output down to this one; false: this one alone
+     */
+    public static List<Step> run(Model network, ModelCard card, Function<ModelAdapter, SaliencyMethod> methodFactory,
+                                 ExplainRequest request, boolean cascading, long seed) {
+        List<Heatmap> trained;
+        try (Dl4jModel model = Dl4jModel.of(network, card, "trained")) {
+            trained = methodFactory.apply(model).explain(request);
+        }
+        Layer[] layers = Reinitialise.layersOf(network);
+        List<Step> steps = new ArrayList<>();
+        for (int k = layers.length - 1; k >= 0; k--) {
+            if (layers[k].paramTable().get("W") == null) {
+                continue;
+            }
+            Model copy = network instanceof MultiLayerNetwork mln ? mln.clone() : ((ComputationGraph) network).clone();
+            Layer[] copied = Reinitialise.layersOf(copy);
+            Nd4j.getRandom().setSeed(seed + k);
+            for (int j = cascading ? layers.length - 1 : k; j >= k; j--) {
+                Reinitialise.heNormal(copied[j]);
+            }
+            List<Heatmap> randomised = new ArrayList<>();
+            try (Dl4jModel model = Dl4jModel.of(copy, card, "randomised-" + k)) {
+                SaliencyMethod method = methodFactory.apply(model);
+                // The same class as the trained map, whatever the randomised model now prefers.
+                for (Heatmap map : trained) {
+                    int row = map.imageIndex();
+                    ExplainRequest one = new ExplainRequest(TargetPlan.rowsOf(request.inputs(), new int[] {row}),
+                            new Target.ClassIndex(map.classIndex()), new long[] {request.imageSeed(row)});
+                    randomised.add(method.explain(one).get(0));
+                }
+            }
+            steps.add(compare(nameOf(layers[k], k), trained, randomised, card));
+        }
+        return steps;
+    }
+
+    private static String nameOf(Layer layer, int index) {
+        String name = layer.conf().getLayer().getLayerName();
+        return name != null ? name : String.valueOf(index);
+    }
+
+    private static Step compare(String layer, List<Heatmap> trained, List<Heatmap> randomised, ModelCard card) {
+        int n = Math.min(trained.size(), randomised.size());
+        double[] rho = new double[n];
+        double[] rhoAbs = new double[n];
+        double[] ssim = new double[n];
+        for (int i = 0; i < n; i++) {
+            float[] a = trained.get(i).values();
+            float[] b = randomised.get(i).values();
+            rho[i] = MapSimilarity.spearman(a, b);
+            rhoAbs[i] = MapSimilarity.spearmanOfMagnitudes(a, b);
+            ssim[i] = MapSimilarity.ssim(a, b, trained.get(i).width(), trained.get(i).height());
+        }
+        return new Step(layer, median(rho), median(rhoAbs), median(ssim));
+    }
+
+    /** Median of the finite values (a constant map has no rank correlation), NaN when there are none. */
+    static double median(double[] values) {
+        double[] finite = Arrays.stream(values).filter(Double::isFinite).sorted().toArray();
+        if (finite.length == 0) {
+            return Double.NaN;
+        }
+        int m = finite.length / 2;
+        return finite.length % 2 == 1 ? finite[m] : (finite[m - 1] + finite[m]) / 2;
+    }
+}
