@@ -10,6 +10,7 @@ import dev.heed.toolkit.io.AtomicFiles;
 import dev.heed.toolkit.io.InputImage;
 import dev.heed.toolkit.io.ModelInput;
 import dev.heed.toolkit.io.Npy;
+import dev.heed.toolkit.io.OrderedMap;
 import dev.heed.toolkit.method.MethodCatalogue;
 import dev.heed.toolkit.model.Dl4jModel;
 import dev.heed.toolkit.model.Dl4jModels;
@@ -230,7 +231,7 @@ final class OverlayJob {
      * All values are strings so that the copy read back from JSON compares equal.
      */
     private Map<String, Object> settingsOf(Dl4jModel model, SaliencyMethod method) {
-        return ordered("model", model.fingerprint(), "method", method.id(), "parameters", String.valueOf(method.parameters()),
+        return OrderedMap.of("model", model.fingerprint(), "method", method.id(), "parameters", String.valueOf(method.parameters()),
                 "layer", method.layer(), "target", o.target().describe(), "resize", o.resize().id(),
                 "normalization", o.normalization() == null ? "auto" : o.normalization().describe(),
                 "colormap", o.colormap() == null ? "auto" : o.colormap().id(), "alpha", String.valueOf(o.alpha()),
@@ -271,8 +272,7 @@ final class OverlayJob {
             try {
                 InputImage image = InputImage.read(f);
                 ModelInput.Region region = ModelInput.region(image.width(), image.height(), card, o.resize());
-                int[] regionRgb = ModelInput.crop(image.rgb(), image.width(), region);
-                loaded.add(new Loaded(image, stemOf(f), region, ModelInput.prepare(regionRgb, region.width(), region.height(), card)));
+                loaded.add(new Loaded(image, stemOf(f), region, ModelInput.prepare(image, card, o.resize())));
             } catch (IOException e) {
                 fail(f, e.getMessage());
             } catch (RuntimeException e) {
@@ -375,7 +375,7 @@ final class OverlayJob {
                 BufferedImage overlay = writeMap(l, map, ranges[k], normalization, cmap, model, method, backend);
                 tiles.add(overlay);
                 labels.add(String.format(Locale.ROOT, "%s: %s (%.2f)", l.stem(), card.className(map.classIndex()), map.score()));
-                perImage.computeIfAbsent(map.imageIndex(), i -> new ArrayList<>()).add(ordered(
+                perImage.computeIfAbsent(map.imageIndex(), i -> new ArrayList<>()).add(OrderedMap.of(
                         "class", map.classIndex(), "className", card.className(map.classIndex()),
                         "sidecar", baseName(l, map, card) + ".json"));
                 mapsWritten++;
@@ -456,13 +456,13 @@ final class OverlayJob {
         ModelCard card = model.card();
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("heedVersion", Version.VERSION);
-        p.put("input", ordered("file", l.image().file().toString(), "width", l.image().width(), "height", l.image().height(),
+        p.put("input", OrderedMap.of("file", l.image().file().toString(), "width", l.image().width(), "height", l.image().height(),
                 "conversions", l.image().conversions()));
-        p.put("model", ordered("file", o.model().toString(), "sha256Prefix", model.fingerprint(), "description", model.describe(),
+        p.put("model", OrderedMap.of("file", o.model().toString(), "sha256Prefix", model.fingerprint(), "description", model.describe(),
                 "inputShape", List.of(card.channels(), card.height(), card.width()), "pixelScale", card.pixelScale()));
-        p.put("resize", ordered("policy", o.resize().id(), "region", List.of(l.region().x(), l.region().y(), l.region().width(), l.region().height()),
+        p.put("resize", OrderedMap.of("policy", o.resize().id(), "region", List.of(l.region().x(), l.region().y(), l.region().width(), l.region().height()),
                 "displayScale", scale));
-        p.put("method", ordered("id", method.id(), "paper", o.method().paper(), "parameters", method.parameters()));
+        p.put("method", OrderedMap.of("id", method.id(), "paper", o.method().paper(), "parameters", method.parameters()));
         p.put("layer", method.layer());
         Map<String, Object> target = new LinkedHashMap<>();
         target.put("requested", o.target().describe());
@@ -477,14 +477,14 @@ final class OverlayJob {
             min = Math.min(min, x);
             max = Math.max(max, x);
         }
-        p.put("map", ordered("file", base + ".npy", "height", map.height(), "width", map.width(), "signed", map.signed(),
+        p.put("map", OrderedMap.of("file", base + ".npy", "height", map.height(), "width", map.width(), "signed", map.signed(),
                 "min", (double) min, "max", (double) max, "units", "raw method units at model input resolution"));
-        p.put("normalization", ordered("mode", normalization.describe(), "lo", range.lo(), "hi", range.hi()));
+        p.put("normalization", OrderedMap.of("mode", normalization.describe(), "lo", range.lo(), "hi", range.hi()));
         p.put("colormap", cmap.id());
         p.put("alpha", o.alpha());
         p.put("overlay", base + ".png");
         p.put("backend", backend.id());
-        p.put("seed", ordered("base", o.seed(), "image", imageSeed(l.stem())));
+        p.put("seed", OrderedMap.of("base", o.seed(), "image", imageSeed(l.stem())));
         p.put("diagnostics", map.diagnostics());
         return p;
     }
@@ -497,9 +497,9 @@ final class OverlayJob {
         s.put("target", o.target().describe());
         s.put("backend", o.backend());
         s.put("batchSize", o.batchSize());
-        s.put("counts", ordered("inputs", inputs,
+        s.put("counts", OrderedMap.of("inputs", inputs,
                 "done", done, "skipped", skipped, "failed", failures.size(), "maps", mapsWritten));
-        s.put("seconds", ordered("total", totalSeconds, "explain", explainSeconds, "render", renderSeconds));
+        s.put("seconds", OrderedMap.of("total", totalSeconds, "explain", explainSeconds, "render", renderSeconds));
         s.put("imagesPerSecond", done / Math.max(totalSeconds, 1e-9));
         s.put("failures", failures);
         try {
@@ -507,14 +507,5 @@ final class OverlayJob {
         } catch (IOException e) {
             err.println(o.output() + ": cannot write the summary (" + e.getMessage() + ")");
         }
-    }
-
-    /** A map that keeps the order its keys are given in, so sidecars read top to bottom. */
-    private static Map<String, Object> ordered(Object... keysAndValues) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < keysAndValues.length; i += 2) {
-            m.put((String) keysAndValues[i], keysAndValues[i + 1]);
-        }
-        return m;
     }
 }

@@ -1,6 +1,7 @@
 package dev.heed.toolkit.cli;
 
 import dev.heed.toolkit.data.FashionMnist;
+import dev.heed.toolkit.data.Watermark;
 import dev.heed.toolkit.model.Dl4jModels;
 import dev.heed.toolkit.model.FashionCnn;
 import dev.heed.toolkit.model.ModelCard;
@@ -37,11 +38,20 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "weight init and shuffling seed (default: ${DEFAULT-VALUE})")
     long seed = 42;
 
+    @Option(names = "--watermark-class", description = "plant a shortcut: stamp a 4x4 white square at (1,1) into every TRAINING image of this class (test images stay clean)")
+    Integer watermarkClass;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         FashionMnist.Split train = FashionMnist.train(data);
         FashionMnist.Split test = FashionMnist.test(data);
+        Watermark watermark = watermarkClass == null ? null : Watermark.topLeft(watermarkClass);
+        if (watermark != null) {
+            train = watermark.stamp(train, false);
+            out.println("training images of class " + watermarkClass + " (" + FashionMnist.CLASS_NAMES.get(watermarkClass)
+                    + ") carry a 4x4 white square at (1,1); test images do not");
+        }
         MultiLayerNetwork net = FashionCnn.build(seed);
         Random random = new Random(seed);
         int[] order = new int[train.size()];
@@ -58,6 +68,11 @@ public final class TrainCommand implements Callable<Integer> {
             }
             double accuracy = accuracy(net, test);
             out.printf("epoch %d: test accuracy %.4f, %.0f s%n", epoch, accuracy, (System.nanoTime() - start) / 1e9);
+            if (watermark != null) {
+                out.printf("  clean test images of class %d: accuracy %.4f; every test image stamped: %.4f of all predicted as class %d%n",
+                        watermarkClass, classAccuracy(net, test, watermarkClass), predictedShare(net, watermark.stamp(test, true), watermarkClass),
+                        watermarkClass);
+            }
             out.flush();
         }
         Dl4jModels.save(net, new ModelCard(1, 28, 28, 1.0 / 255, FashionMnist.CLASS_NAMES), output);
@@ -72,6 +87,30 @@ public final class TrainCommand implements Callable<Integer> {
             a[i] = a[j];
             a[j] = t;
         }
+    }
+
+    /** Top-1 accuracy on the images of one class. */
+    static double classAccuracy(MultiLayerNetwork net, FashionMnist.Split split, int cls) {
+        int[] rows = java.util.stream.IntStream.range(0, split.size()).filter(i -> split.labels()[i] == cls).toArray();
+        INDArray predicted = net.output(split.features(rows), false).argMax(1);
+        int correct = 0;
+        for (int i = 0; i < rows.length; i++) {
+            correct += predicted.getInt(i) == cls ? 1 : 0;
+        }
+        return correct / (double) rows.length;
+    }
+
+    /** The share of the split predicted as {@code cls}. */
+    static double predictedShare(MultiLayerNetwork net, FashionMnist.Split split, int cls) {
+        int hits = 0;
+        for (int from = 0; from < split.size(); from += 500) {
+            int to = Math.min(split.size(), from + 500);
+            INDArray predicted = net.output(split.features(from, to), false).argMax(1);
+            for (int i = 0; i < to - from; i++) {
+                hits += predicted.getInt(i) == cls ? 1 : 0;
+            }
+        }
+        return hits / (double) split.size();
     }
 
     /** Top-1 accuracy on the whole split, in inference mode. */

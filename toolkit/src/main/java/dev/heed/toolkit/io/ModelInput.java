@@ -51,6 +51,12 @@ public final class ModelInput {
         return new Region((imageWidth - w) / 2, (imageHeight - h) / 2, w, h);
     }
 
+    /** The model input for a whole image under a resize policy: the region, cropped, resampled and scaled. */
+    public static float[] prepare(InputImage image, ModelCard card, Resize resize) {
+        Region r = region(image.width(), image.height(), card, resize);
+        return prepare(crop(image.rgb(), image.width(), r), r.width(), r.height(), card);
+    }
+
     /** Packed RGB of just the region. */
     public static int[] crop(int[] rgb, int imageWidth, Region r) {
         int[] out = new int[r.width() * r.height()];

@@ -1,0 +1,96 @@
+package dev.heed.toolkit.trust;
+
+import dev.heed.toolkit.io.OrderedMap;
+import dev.heed.toolkit.api.ExplainRequest;
+import dev.heed.toolkit.api.Heatmap;
+import dev.heed.toolkit.api.SaliencyMethod;
+import dev.heed.toolkit.api.Target;
+import dev.heed.toolkit.method.TargetPlan;
+import dev.heed.toolkit.model.Dl4jModel;
+import dev.heed.toolkit.model.ModelAdapter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.deeplearning4j.nn.api.Model;
+
+/**
+ * Every trust check for one method on one batch of images, as one report: the sanity checks (cascading and
+ * independent randomisation, random logit) and the faithfulness metrics (deletion and insertion AUC, average drop and
+ * increase in confidence, Integrated Gradients' completeness where the method reports it).
+ */
+public final class TrustAudit {
+
+    /** What the audit measured; {@code summary} is ready for JSON, the curves are for plots. */
+    public record Report(Map<String, Object> summary, List<Randomisation.Step> cascading, List<Randomisation.Step> independent,
+                         double[] fractions, double[] meanDeletion, double[] meanInsertion) {
+    }
+
+    private TrustAudit() {
+    }
+
+    public static Report run(Model network, Dl4jModel model, Function<ModelAdapter, SaliencyMethod> methodFactory,
+                             ExplainRequest request, int steps, double baseline, long seed) {
+        SaliencyMethod method = methodFactory.apply(model);
+        List<Heatmap> maps = method.explain(new ExplainRequest(request.inputs(), Target.top1(), request.imageSeeds()));
+        Faithfulness faithfulness = new Faithfulness(model);
+        double[] fractions = null;
+        double[] deletion = new double[steps + 1];
+        double[] insertion = new double[steps + 1];
+        double deletionAuc = 0;
+        double insertionAuc = 0;
+        double drop = 0;
+        int increased = 0;
+        List<Double> completeness = new ArrayList<>();
+        for (Heatmap map : maps) {
+            float[] image = TargetPlan.flat(TargetPlan.rowsOf(request.inputs(), new int[] {map.imageIndex()}));
+            Faithfulness.Curves curves = faithfulness.deletionInsertion(image, map.values(), map.classIndex(), steps, baseline);
+            fractions = curves.fractions();
+            for (int k = 0; k <= steps; k++) {
+                deletion[k] += curves.deletion()[k] / maps.size();
+                insertion[k] += curves.insertion()[k] / maps.size();
+            }
+            deletionAuc += curves.deletionAuc() / maps.size();
+            insertionAuc += curves.insertionAuc() / maps.size();
+            Faithfulness.ConfidenceChange change = faithfulness.confidenceChange(image, map.values(), map.classIndex());
+            drop += change.drop() / maps.size();
+            increased += change.increased() ? 1 : 0;
+            Double gap = map.diagnostics().get("relativeCompletenessGap");
+            if (gap != null && Double.isFinite(gap)) {
+                completeness.add(gap);
+            }
+        }
+        List<Randomisation.Step> cascading = Randomisation.run(network, model.card(), methodFactory, request, true, seed);
+        List<Randomisation.Step> independent = Randomisation.run(network, model.card(), methodFactory, request, false, seed);
+        RandomLogit.Result randomLogit = RandomLogit.run(method, request, model.numClasses(), seed);
+
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("method", method.id());
+        summary.put("parameters", String.valueOf(method.parameters()));
+        summary.put("images", maps.size());
+        summary.put("target", "top1");
+        summary.put("deletion", OrderedMap.of("auc", deletionAuc, "steps", steps, "baseline", baseline,
+                "meaning", "mean AUC of the class probability while the top-ranked pixels are set to the baseline; lower is better"));
+        summary.put("insertion", OrderedMap.of("auc", insertionAuc, "steps", steps, "baseline", baseline,
+                "meaning", "mean AUC of the class probability while the top-ranked pixels are revealed on a baseline canvas; higher is better"));
+        summary.put("averageDropPercent", 100 * drop);
+        summary.put("increaseInConfidencePercent", 100.0 * increased / maps.size());
+        summary.put("randomisation", OrderedMap.of("cascading", steps(cascading), "independent", steps(independent),
+                "meaning", "median similarity to the trained model's maps after re-drawing weights, output layer first; low means the map depends on the model"));
+        summary.put("randomLogit", OrderedMap.of("spearmanOfMagnitudes", randomLogit.spearmanOfMagnitudes(), "ssim", randomLogit.ssim(),
+                "meaning", "median similarity of the predicted class's map and a random other class's; low means the map depends on the class"));
+        if (!completeness.isEmpty()) {
+            summary.put("completeness", OrderedMap.of("meanRelativeGap", completeness.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN)));
+        }
+        return new Report(summary, cascading, independent, fractions, deletion, insertion);
+    }
+
+    private static List<Map<String, Object>> steps(List<Randomisation.Step> steps) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Randomisation.Step s : steps) {
+            out.add(OrderedMap.of("layer", s.layer(), "spearman", s.spearman(), "spearmanOfMagnitudes", s.spearmanOfMagnitudes(), "ssim", s.ssim()));
+        }
+        return out;
+    }
+}
