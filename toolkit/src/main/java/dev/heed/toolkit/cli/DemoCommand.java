@@ -29,8 +29,19 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--force", description = "redo finished outputs")
     boolean force;
 
+    @picocli.CommandLine.Parameters(arity = "0..1", paramLabel = "SCENARIO", defaultValue = "saliency",
+            description = "saliency (every method on the bundled images) or wrong-cue (a model that learned a planted shortcut, "
+                    + "and whether each method finds it) (default: ${DEFAULT-VALUE})")
+    String scenario;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
+        if (scenario.equals("wrong-cue")) {
+            return WrongCueDemo.run(home, output.resolve("wrong-cue"), spec.commandLine().getOut(), spec.commandLine().getErr());
+        }
+        if (!scenario.equals("saliency")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown scenario '" + scenario + "'; valid: saliency, wrong-cue");
+        }
         Path model = home.resolve("toolkit/models/fashion-cnn.zip");
         Path images = home.resolve("toolkit/samples/fashion-mnist");
         if (!Files.isRegularFile(model) || !Files.isDirectory(images)) {

@@ -102,6 +102,12 @@ public final class OverlayCommand implements Callable<Integer> {
     @Option(names = "--labels", description = "with --input-shape: text file with one class name per line")
     Path labels;
 
+    @Option(names = "--trust", description = "measure each map's trust block (deletion and insertion AUC, average drop; IG's completeness gap) into its sidecar")
+    boolean trust;
+
+    @Option(names = "--require", split = ",", description = "refuse to export maps that fail a check: deletionAuc=MAX, insertionAuc=MIN, averageDrop=MAX, relativeCompletenessGap=MAX (implies --trust)")
+    List<String> require = List.of();
+
     @Option(names = "--progress", description = "bar | lines | auto: a bar when a console is attached, else one line per batch (default: ${DEFAULT-VALUE})")
     String progress = "auto";
 
@@ -165,7 +171,8 @@ public final class OverlayCommand implements Callable<Integer> {
         return new OverlayJob.Options(model, card, MethodCatalogue.fromId(method), settings, Target.parse(target), inputs, output,
                 colormap.equals("auto") ? null : Colormap.fromId(colormap), alpha,
                 normalize.equals("auto") ? null : Normalization.parse(normalize), batchSize, threads, backend, seed, force,
-                ModelInput.Resize.fromId(resize), minDisplaySide, bar);
+                ModelInput.Resize.fromId(resize), minDisplaySide, bar, trust,
+                require.stream().map(dev.heed.toolkit.trust.MapChecks.Requirement::parse).toList());
     }
 
 }

@@ -21,6 +21,8 @@ import dev.heed.toolkit.render.Images;
 import dev.heed.toolkit.render.Montage;
 import dev.heed.toolkit.render.Normalization;
 import dev.heed.toolkit.render.Range;
+import dev.heed.toolkit.trust.Faithfulness;
+import dev.heed.toolkit.trust.MapChecks;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -44,12 +46,15 @@ final class OverlayJob {
     static final int EXIT_OK = 0;
     static final int EXIT_SOME_FAILED = 1;
     static final int EXIT_JOB_FAILED = 2;
+    /** Deletion/insertion steps of the per-map trust block: 16 is enough for a stable AUC at a 17-image batch per map. */
+    private static final int TRUST_STEPS = 16;
 
     /** Everything the job needs, parsed and checked by the command. */
     record Options(Path model, ModelCard cardOverride, MethodCatalogue method, MethodCatalogue.Settings settings,
                    Target target, List<Path> inputs, Path output, Colormap colormap, double alpha,
                    Normalization normalization, int batchSize, int threads, String backend, long seed, boolean force,
-                   ModelInput.Resize resize, int minDisplaySide, boolean terminal) {
+                   ModelInput.Resize resize, int minDisplaySide, boolean terminal, boolean trust,
+                   List<MapChecks.Requirement> requirements) {
     }
 
     /** One input that got through loading. */
@@ -235,7 +240,8 @@ final class OverlayJob {
                 "layer", method.layer(), "target", o.target().describe(), "resize", o.resize().id(),
                 "normalization", o.normalization() == null ? "auto" : o.normalization().describe(),
                 "colormap", o.colormap() == null ? "auto" : o.colormap().id(), "alpha", String.valueOf(o.alpha()),
-                "seed", String.valueOf(o.seed()), "minDisplaySide", String.valueOf(o.minDisplaySide()));
+                "seed", String.valueOf(o.seed()), "minDisplaySide", String.valueOf(o.minDisplaySide()),
+                "trust", String.valueOf(o.trust() || !o.requirements().isEmpty()), "required", String.valueOf(o.requirements()));
     }
 
     private static Object readSettings(Path index) {
@@ -372,7 +378,18 @@ final class OverlayJob {
             Heatmap map = maps.get(k);
             Loaded l = loaded.get(map.imageIndex());
             try {
-                BufferedImage overlay = writeMap(l, map, ranges[k], normalization, cmap, model, method, backend);
+                Map<String, Double> trust = null;
+                if (o.trust() || !o.requirements().isEmpty()) {
+                    trust = MapChecks.measure(new Faithfulness(model), l.input(), map, TRUST_STEPS, 0.0);
+                    List<String> violations = MapChecks.violations(trust, o.requirements());
+                    if (!violations.isEmpty()) {
+                        failedImages.add(map.imageIndex());
+                        fail(l.image().file(), l.image().file() + ": class " + map.classIndex() + " not exported, it fails --require: "
+                                + String.join(", ", violations));
+                        continue;
+                    }
+                }
+                BufferedImage overlay = writeMap(l, map, ranges[k], normalization, cmap, model, method, backend, trust);
                 tiles.add(overlay);
                 labels.add(String.format(Locale.ROOT, "%s: %s (%.2f)", l.stem(), card.className(map.classIndex()), map.score()));
                 perImage.computeIfAbsent(map.imageIndex(), i -> new ArrayList<>()).add(OrderedMap.of(
@@ -428,7 +445,7 @@ final class OverlayJob {
 
     /** Writes the overlay PNG (with a colour bar), the raw .npy map and the provenance sidecar; returns the overlay tile. */
     private BufferedImage writeMap(Loaded l, Heatmap map, Range range, Normalization normalization, Colormap cmap,
-                                   Dl4jModel model, SaliencyMethod method, Backend backend) throws IOException {
+                                   Dl4jModel model, SaliencyMethod method, Backend backend, Map<String, Double> trust) throws IOException {
         ModelInput.Region region = l.region();
         int scale = Math.max(1, (int) Math.ceil((double) o.minDisplaySide() / Math.min(region.width(), region.height())));
         int dw = region.width() * scale;
@@ -447,7 +464,12 @@ final class OverlayJob {
         String base = baseName(l, map, model.card());
         Images.writePngAtomically(Images.withColorBar(overlay, ColorBar.vertical(cmap, range, dh)), o.output().resolve(base + ".png"));
         AtomicFiles.write(o.output().resolve(base + ".npy"), Npy.encode(map.values(), map.height(), map.width()));
-        Json.write(o.output().resolve(base + ".json"), provenance(l, map, range, normalization, cmap, model, method, backend, base, scale));
+        Map<String, Object> sidecar = provenance(l, map, range, normalization, cmap, model, method, backend, base, scale);
+        if (trust != null) {
+            sidecar.put("trust", OrderedMap.of("checks", trust, "deletionInsertionSteps", TRUST_STEPS, "baseline", 0.0,
+                    "required", o.requirements().stream().map(r -> r.key().id() + "=" + r.threshold()).toList()));
+        }
+        Json.write(o.output().resolve(base + ".json"), sidecar);
         return overlay;
     }
 

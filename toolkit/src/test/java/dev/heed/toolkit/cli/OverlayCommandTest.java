@@ -277,6 +277,28 @@ class OverlayCommandTest {
     }
 
     @Test
+    void trustBlocksTravelWithTheMapsAndRequirementsRefuseExport() throws Exception {
+        Run trusted = overlay("gradient", "--trust");
+        assertEquals(0, trusted.exit(), trusted.err());
+        Map<String, Object> sidecar = Json.read(outputs("0000-ankle-boot.gradient.c*.json").get(0));
+        Map<?, ?> checks = (Map<?, ?>) ((Map<?, ?>) sidecar.get("trust")).get("checks");
+        for (String key : List.of("deletionAuc", "insertionAuc", "averageDrop")) {
+            double v = ((Number) checks.get(key)).doubleValue();
+            assertTrue(v >= 0 && v <= 1, key + " = " + v);
+        }
+
+        output = tmp.resolve("strict");
+        Run strict = overlay("gradient", "--require", "insertionAuc=1.01");
+        assertEquals(1, strict.exit(), "no map can reach an insertion AUC above 1");
+        assertEquals(4, strict.errLines().stream().filter(l -> l.contains("not exported, it fails --require: insertionAuc")).count(), strict.err());
+        assertTrue(outputs("*.gradient.c*.png").isEmpty(), "refused maps are not exported");
+
+        Run unknown = overlay("gradient", "--require", "beauty=1");
+        assertEquals(2, unknown.exit());
+        assertTrue(unknown.err().contains("unknown check 'beauty'; valid: deletionAuc, insertionAuc, averageDrop, relativeCompletenessGap"), unknown.err());
+    }
+
+    @Test
     void methodsListsEveryMethodWithItsPaper() {
         Run run = heed("methods");
         assertEquals(0, run.exit());
