@@ -30,8 +30,9 @@ public final class DemoCommand implements Callable<Integer> {
     boolean force;
 
     @picocli.CommandLine.Parameters(arity = "0..1", paramLabel = "SCENARIO", defaultValue = "saliency",
-            description = "saliency (every method on the bundled images) or wrong-cue (a model that learned a planted shortcut, "
-                    + "and whether each method finds it) (default: ${DEFAULT-VALUE})")
+            description = "saliency (every method on the bundled images), wrong-cue (a model that learned a planted shortcut, "
+                    + "and whether each method finds it) or localisation (pointing game and energy in the box on cluttered canvases) "
+                    + "(default: ${DEFAULT-VALUE})")
     String scenario;
 
     @Override
@@ -39,8 +40,12 @@ public final class DemoCommand implements Callable<Integer> {
         if (scenario.equals("wrong-cue")) {
             return WrongCueDemo.run(home, output.resolve("wrong-cue"), spec.commandLine().getOut(), spec.commandLine().getErr());
         }
+        if (scenario.equals("localisation")) {
+            return LocalisationDemo.run(home, output.resolve("localisation"), spec.commandLine().getOut());
+        }
         if (!scenario.equals("saliency")) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown scenario '" + scenario + "'; valid: saliency, wrong-cue");
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown scenario '" + scenario
+                    + "'; valid: saliency, wrong-cue, localisation");
         }
         Path model = home.resolve("toolkit/models/fashion-cnn.zip");
         Path images = home.resolve("toolkit/samples/fashion-mnist");
