@@ -14,8 +14,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code heed demo}: every method over the bundled Fashion-MNIST test images with the bundled model. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Run every saliency method on the bundled Fashion-MNIST images with the bundled trained CNN; "
-                + "writes overlays, raw maps, sidecars and montages under --output.")
+        description = "Run a scenario on the bundled models and images (nothing downloads). saliency: every method on the "
+                + "Fashion-MNIST test images, overlays, raw maps, sidecars and montages under --output; wrong-cue and "
+                + "localisation: the trust demos.")
 public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
