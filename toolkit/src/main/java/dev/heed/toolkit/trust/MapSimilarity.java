@@ -71,6 +71,53 @@ public final class MapSimilarity {
         return total / count;
     }
 
+    /**
+     * Similarity of the maps' histograms of oriented gradients (Dalal and Triggs 2005), as in Adebayo et al.: 9
+     * unsigned orientation bins per 4x4-pixel cell, each cell's histogram L2-normalised, then the Pearson correlation of
+     * the two feature vectors. NaN when either map has no gradient at all.
+     */
+    public static double hog(float[] a, float[] b, int width, int height) {
+        requireSameLength(a, b);
+        return pearson(hogFeatures(unit(a), width, height), hogFeatures(unit(b), width, height));
+    }
+
+    static double[] hogFeatures(double[] map, int width, int height) {
+        int cell = 4;
+        int bins = 9;
+        int cellsX = Math.max(1, width / cell);
+        int cellsY = Math.max(1, height / cell);
+        double[] features = new double[cellsX * cellsY * bins];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                double gx = map[y * width + Math.min(width - 1, x + 1)] - map[y * width + Math.max(0, x - 1)];
+                double gy = map[Math.min(height - 1, y + 1) * width + x] - map[Math.max(0, y - 1) * width + x];
+                double magnitude = Math.hypot(gx, gy);
+                if (magnitude == 0) {
+                    continue;
+                }
+                double angle = Math.atan2(gy, gx);
+                if (angle < 0) {
+                    angle += Math.PI;
+                }
+                int bin = Math.min(bins - 1, (int) (angle / Math.PI * bins));
+                int cx = Math.min(cellsX - 1, x / cell);
+                int cy = Math.min(cellsY - 1, y / cell);
+                features[(cy * cellsX + cx) * bins + bin] += magnitude;
+            }
+        }
+        for (int k = 0; k < cellsX * cellsY; k++) {
+            double norm = 0;
+            for (int j = 0; j < bins; j++) {
+                norm += features[k * bins + j] * features[k * bins + j];
+            }
+            norm = Math.sqrt(norm) + 1e-12;
+            for (int j = 0; j < bins; j++) {
+                features[k * bins + j] /= norm;
+            }
+        }
+        return features;
+    }
+
     static double[] ranks(float[] values) {
         Integer[] order = new Integer[values.length];
         for (int i = 0; i < order.length; i++) {

@@ -28,7 +28,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Randomisation {
 
     /** Medians over all maps of the similarity to the trained model's maps after randomising up to {@code layer}. */
-    public record Step(String layer, double spearman, double spearmanOfMagnitudes, double ssim) {
+    public record Step(String layer, double spearman, double spearmanOfMagnitudes, double ssim, double hog) {
     }
 
     private Randomisation() {
@@ -82,14 +82,16 @@ public final class Randomisation {
         double[] rho = new double[n];
         double[] rhoAbs = new double[n];
         double[] ssim = new double[n];
+        double[] hog = new double[n];
         for (int i = 0; i < n; i++) {
             float[] a = trained.get(i).values();
             float[] b = randomised.get(i).values();
             rho[i] = MapSimilarity.spearman(a, b);
             rhoAbs[i] = MapSimilarity.spearmanOfMagnitudes(a, b);
             ssim[i] = MapSimilarity.ssim(a, b, trained.get(i).width(), trained.get(i).height());
+            hog[i] = MapSimilarity.hog(a, b, trained.get(i).width(), trained.get(i).height());
         }
-        return new Step(layer, median(rho), median(rhoAbs), median(ssim));
+        return new Step(layer, median(rho), median(rhoAbs), median(ssim), median(hog));
     }
 
     /** Median of the finite values (a constant map has no rank correlation), NaN when there are none. */

@@ -27,6 +27,9 @@ public final class TrustAudit {
                          double[] fractions, double[] meanDeletion, double[] meanInsertion) {
     }
 
+    /** Standard deviation of ROAD's imputation noise, in model-input units ([0, 1] for the bundled models). */
+    private static final double ROAD_NOISE = 0.01;
+
     private TrustAudit() {
     }
 
@@ -43,6 +46,10 @@ public final class TrustAudit {
         double drop = 0;
         int increased = 0;
         List<Double> completeness = new ArrayList<>();
+        Road road = new Road(model);
+        double[] shares = {0.1, 0.3, 0.5, 0.7, 0.9};
+        double morf = 0;
+        double lerf = 0;
         for (Heatmap map : maps) {
             float[] image = TargetPlan.flat(TargetPlan.rowsOf(request.inputs(), new int[] {map.imageIndex()}));
             Faithfulness.Curves curves = faithfulness.deletionInsertion(image, map.values(), map.classIndex(), steps, baseline);
@@ -56,6 +63,9 @@ public final class TrustAudit {
             Faithfulness.ConfidenceChange change = faithfulness.confidenceChange(image, map.values(), map.classIndex());
             drop += change.drop() / maps.size();
             increased += change.increased() ? 1 : 0;
+            Road.Result r = road.measure(image, map.values(), map.classIndex(), shares, ROAD_NOISE, seed + map.imageIndex());
+            morf += r.morfMean() / maps.size();
+            lerf += r.lerfMean() / maps.size();
             Double gap = map.diagnostics().get("relativeCompletenessGap");
             if (gap != null && Double.isFinite(gap)) {
                 completeness.add(gap);
@@ -74,6 +84,9 @@ public final class TrustAudit {
                 "meaning", "mean AUC of the class probability while the top-ranked pixels are set to the baseline; lower is better"));
         summary.put("insertion", OrderedMap.of("auc", insertionAuc, "steps", steps, "baseline", baseline,
                 "meaning", "mean AUC of the class probability while the top-ranked pixels are revealed on a baseline canvas; higher is better"));
+        summary.put("road", OrderedMap.of("morfMeanProbability", morf, "lerfMeanProbability", lerf,
+                "shares", java.util.Arrays.stream(shares).boxed().toList(), "noise", ROAD_NOISE,
+                "meaning", "mean class probability after removing the most (MoRF, lower is better) or least (LeRF, higher is better) relevant pixels, filled by noisy linear imputation"));
         summary.put("averageDropPercent", 100 * drop);
         summary.put("increaseInConfidencePercent", 100.0 * increased / maps.size());
         summary.put("randomisation", OrderedMap.of("cascading", steps(cascading), "independent", steps(independent),
@@ -89,7 +102,7 @@ public final class TrustAudit {
     private static List<Map<String, Object>> steps(List<Randomisation.Step> steps) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Randomisation.Step s : steps) {
-            out.add(OrderedMap.of("layer", s.layer(), "spearman", s.spearman(), "spearmanOfMagnitudes", s.spearmanOfMagnitudes(), "ssim", s.ssim()));
+            out.add(OrderedMap.of("layer", s.layer(), "spearman", s.spearman(), "spearmanOfMagnitudes", s.spearmanOfMagnitudes(), "ssim", s.ssim(), "hog", s.hog()));
         }
         return out;
     }

@@ -55,6 +55,36 @@ class TrustMetricsTest {
         assertEquals(c1 * c2 / ((mx * mx + c1) * (vx + c2)), MapSimilarity.ssim(ramp, new float[49], 7, 7), 1e-12);
     }
 
+    @Test
+    void roadImputesRemovedPixelsFromTheirNeighbours() {
+        // 3x3 image of 0.5 with the centre removed: its neighbours' weighted mean is 0.5; with a linear ramp the
+        // centre of a 3x3 block is the average of a symmetric neighbourhood, i.e. the ramp's value there.
+        float[] flat = new float[9];
+        java.util.Arrays.fill(flat, 0.5f);
+        flat[4] = 9f;
+        boolean[] removed = new boolean[9];
+        removed[4] = true;
+        assertEquals(0.5f, Road.impute(flat, removed, 1, 3, 3, 0, 1)[4], 1e-6f);
+        float[] ramp = {0, 1, 2, 0, 7, 2, 0, 1, 2};
+        assertEquals(1f, Road.impute(ramp, removed, 1, 3, 3, 0, 1)[4], 1e-6f);
+        float[] noisy = Road.impute(flat, removed, 1, 3, 3, 0.1, 1);
+        assertTrue(Math.abs(noisy[4] - 0.5f) > 0 && noisy[0] == 0.5f, "noise only on removed pixels");
+    }
+
+    @Test
+    void hogSimilaritySeesOrientation() {
+        float[] vertical = new float[64];
+        float[] horizontal = new float[64];
+        for (int y = 0; y < 8; y++) {
+            for (int x = 0; x < 8; x++) {
+                vertical[y * 8 + x] = x % 2;
+                horizontal[y * 8 + x] = y % 2;
+            }
+        }
+        assertEquals(1.0, MapSimilarity.hog(vertical, vertical, 8, 8), 1e-9);
+        assertTrue(MapSimilarity.hog(vertical, horizontal, 8, 8) < 0, "vertical and horizontal stripes share no orientation");
+    }
+
     /** The hand-built net's class-0 logit is sum(x)/2 and class 1's is -sum(x)/8, so p0 = sigmoid(5 sum(x) / 8). */
     private static double p0(double sum) {
         return 1 / (1 + Math.exp(-5 * sum / 8));
