@@ -200,7 +200,7 @@ final class OverlayJob {
     }
 
     /** Folders contribute image files only; a file named on the command line is always tried. */
-    private static boolean hasImageExtension(Path file) {
+    static boolean hasImageExtension(Path file) {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         return name.endsWith(".png") || name.endsWith(".jpg") || name.endsWith(".jpeg") || name.endsWith(".bmp") || name.endsWith(".gif");
     }

@@ -140,10 +140,7 @@ public final class TrustCommand implements Callable<Integer> {
             throw new IOException(input + ": not a folder");
         }
         try (Stream<Path> list = Files.list(input)) {
-            return list.filter(Files::isRegularFile).filter(p -> {
-                String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
-                return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".bmp") || n.endsWith(".gif");
-            }).sorted().toList();
+            return list.filter(Files::isRegularFile).filter(OverlayJob::hasImageExtension).sorted().toList();
         }
     }
 }
