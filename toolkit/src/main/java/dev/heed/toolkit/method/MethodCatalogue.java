@@ -36,9 +36,6 @@ public enum MethodCatalogue {
      */
     public record Settings(String layer, int samples, double noiseLevel, int steps, double baseline, int window, int stride,
                            MethodCatalogue smoothed) {
-        public static Settings defaults() {
-            return new Settings(null, 25, 0.15, 32, 0.0, 0, 0, GRADIENT);
-        }
     }
 
     private final String id;

@@ -23,7 +23,11 @@ public final class RandomLogit {
     }
 
     public static Result run(SaliencyMethod method, ExplainRequest request, int numClasses, long seed) {
-        List<Heatmap> predicted = method.explain(new ExplainRequest(request.inputs(), Target.top1(), request.imageSeeds()));
+        return run(method, request, method.explain(new ExplainRequest(request.inputs(), Target.top1(), request.imageSeeds())), numClasses, seed);
+    }
+
+    /** As above, with the predicted classes' maps for {@code request} already at hand (they are not recomputed). */
+    public static Result run(SaliencyMethod method, ExplainRequest request, List<Heatmap> predicted, int numClasses, long seed) {
         double[] rho = new double[predicted.size()];
         double[] ssim = new double[predicted.size()];
         SplittableRandom random = new SplittableRandom(seed);

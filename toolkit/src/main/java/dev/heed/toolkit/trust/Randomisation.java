@@ -44,6 +44,12 @@ public final class Randomisation {
         try (Dl4jModel model = Dl4jModel.of(network, card, "trained")) {
             trained = methodFactory.apply(model).explain(request);
         }
+        return run(network, card, methodFactory, request, trained, cascading, seed);
+    }
+
+    /** As above, with the trained model's maps for {@code request} already at hand (they are not recomputed). */
+    public static List<Step> run(Model network, ModelCard card, Function<ModelAdapter, SaliencyMethod> methodFactory,
+                                 ExplainRequest request, List<Heatmap> trained, boolean cascading, long seed) {
         Layer[] layers = Reinitialise.layersOf(network);
         List<Step> steps = new ArrayList<>();
         for (int k = layers.length - 1; k >= 0; k--) {

@@ -71,9 +71,11 @@ public final class TrustAudit {
                 completeness.add(gap);
             }
         }
-        List<Randomisation.Step> cascading = Randomisation.run(network, model.card(), methodFactory, request, true, seed);
-        List<Randomisation.Step> independent = Randomisation.run(network, model.card(), methodFactory, request, false, seed);
-        RandomLogit.Result randomLogit = RandomLogit.run(method, request, model.numClasses(), seed);
+        // The top-1 maps above serve as the reference of every sanity check; they are computed once.
+        ExplainRequest top1 = new ExplainRequest(request.inputs(), Target.top1(), request.imageSeeds());
+        List<Randomisation.Step> cascading = Randomisation.run(network, model.card(), methodFactory, top1, maps, true, seed);
+        List<Randomisation.Step> independent = Randomisation.run(network, model.card(), methodFactory, top1, maps, false, seed);
+        RandomLogit.Result randomLogit = RandomLogit.run(method, request, maps, model.numClasses(), seed);
 
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("method", method.id());
