@@ -45,6 +45,28 @@ public interface Backend extends AutoCloseable {
      */
     int[] colorizeBlend(float[] unitMaps, int[] imagesRgb, int n, int pixels, int[] lutRgb, float alpha);
 
+    /**
+     * Scaled dot-product attention probabilities {@code softmax(q k^T * scale)} over keys, per image and head:
+     * {@code q, k: [n][heads][tokens][headDim] -> [n][heads][tokens][tokens]}. Keys whose {@code keyMask} entry
+     * ({@code [n][tokens]}) is zero get probability zero, as an additive mask of minus infinity would give;
+     * {@code keyMask} may be null (every key valid).
+     */
+    float[] attentionProbabilities(float[] q, float[] k, float[] keyMask, int n, int heads, int tokens, int headDim,
+                                   float scale);
+
+    /** Fuses heads: {@code [n][heads][tokens][tokens] -> [n][tokens][tokens]}. */
+    float[] fuseHeads(float[] attention, int n, int heads, int tokens, HeadFusion fusion);
+
+    /**
+     * Chains per-layer token-mixing matrices from the first layer up, {@code [n][layers][tokens][tokens] ->
+     * [n][tokens][tokens]}: each layer's matrix {@code A} first loses its smallest {@code discardRatio} fraction of
+     * off-diagonal entries (set to zero), then becomes {@code M = A + I}; with {@code renormalise} each row of
+     * {@code M} is divided by its sum (Abnar &amp; Zuidema's rollout, {@code (A + I) / 2} for row-stochastic
+     * {@code A}); without it {@code M} is used as is (Chefer et al.'s {@code R <- R + A R}). The result is
+     * {@code M_last ... M_first}.
+     */
+    float[] rollout(float[] layers, int n, int layerCount, int tokens, float discardRatio, boolean renormalise);
+
     /** Backends may hold native resources; the CPU one holds a thread pool. */
     @Override
     void close();

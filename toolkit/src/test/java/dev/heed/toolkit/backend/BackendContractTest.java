@@ -104,6 +104,45 @@ public abstract class BackendContractTest {
     }
 
     @Test
+    void attentionProbabilitiesAreAMaskedSoftmaxOfScaledDotProducts() {
+        // one head, two tokens, head size 1: q = [1, 2], k = [1, 0], so the logits are rows [1, 0] and [2, 0]
+        float[] q = {1, 2};
+        float[] k = {1, 0};
+        double e = Math.E;
+        double e2 = e * e;
+        assertArrayEquals(new float[] {(float) (e / (e + 1)), (float) (1 / (e + 1)), (float) (e2 / (e2 + 1)), (float) (1 / (e2 + 1))},
+                backend.attentionProbabilities(q, k, null, 1, 1, 2, 1, 1f), tolerance());
+        // the scale divides the logits before the softmax: scale 0.5 turns row 1 into [1, 0]
+        assertEquals((float) (e / (e + 1)), backend.attentionProbabilities(q, k, null, 1, 1, 2, 1, 0.5f)[2], tolerance());
+        // a masked key gets nothing, whatever its logit
+        assertArrayEquals(new float[] {1, 0, 1, 0}, backend.attentionProbabilities(q, k, new float[] {1, 0}, 1, 1, 2, 1, 1f), tolerance());
+    }
+
+    @Test
+    void fuseHeads() {
+        // two heads over two tokens
+        float[] heads = {0.2f, 0.8f, 0.5f, 0.5f, 0.6f, 0.4f, -0.1f, 1.1f};
+        assertArrayEquals(new float[] {0.4f, 0.6f, 0.2f, 0.8f}, backend.fuseHeads(heads, 1, 2, 2, HeadFusion.MEAN), tolerance());
+        assertArrayEquals(new float[] {0.6f, 0.8f, 0.5f, 1.1f}, backend.fuseHeads(heads, 1, 2, 2, HeadFusion.MAX), tolerance());
+        assertArrayEquals(new float[] {0.2f, 0.4f, -0.1f, 0.5f}, backend.fuseHeads(heads, 1, 2, 2, HeadFusion.MIN), tolerance());
+        assertArrayEquals(new float[] {0.4f, 0.6f, 0.25f, 0.8f}, backend.fuseHeads(heads, 1, 2, 2, HeadFusion.MEAN_OF_POSITIVE), tolerance());
+    }
+
+    @Test
+    void rolloutChainsResidualMixingMatrices() {
+        float[] layer = {0.5f, 0.5f, 0f, 1f};
+        float[] twoLayers = {0.5f, 0.5f, 0f, 1f, 0.5f, 0.5f, 0f, 1f};
+        // (A + I) / 2 = [[.75, .25], [0, 1]]; squared: [[.5625, .4375], [0, 1]]
+        assertArrayEquals(new float[] {0.75f, 0.25f, 0f, 1f}, backend.rollout(layer, 1, 1, 2, 0f, true), tolerance());
+        assertArrayEquals(new float[] {0.5625f, 0.4375f, 0f, 1f}, backend.rollout(twoLayers, 1, 2, 2, 0f, true), tolerance());
+        // without renormalisation: (A + I)^2 = [[2.25, 1.75], [0, 4]]
+        assertArrayEquals(new float[] {2.25f, 1.75f, 0f, 4f}, backend.rollout(twoLayers, 1, 2, 2, 0f, false), tolerance());
+        // discarding half the off-diagonal entries drops the 0.3, leaving [[1.5, .5], [0, 1.7]] before renormalising
+        assertArrayEquals(new float[] {0.75f, 0.25f, 0f, 1f},
+                backend.rollout(new float[] {0.5f, 0.5f, 0.3f, 0.7f}, 1, 1, 2, 0.5f, true), tolerance());
+    }
+
+    @Test
     void wrongLengthsAreClearErrors() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> backend.reduceChannels(new float[5], 1, 2, 1, 2, ChannelReduction.SUM));

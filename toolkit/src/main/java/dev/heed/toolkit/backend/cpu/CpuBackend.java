@@ -2,6 +2,7 @@ package dev.heed.toolkit.backend.cpu;
 
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.ChannelReduction;
+import dev.heed.toolkit.backend.HeadFusion;
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
@@ -218,6 +219,161 @@ public final class CpuBackend implements Backend {
                 out[k] = rgb;
             }
         });
+        return out;
+    }
+
+    @Override
+    public float[] attentionProbabilities(float[] q, float[] k, float[] keyMask, int n, int heads, int tokens,
+                                          int headDim, float scale) {
+        long perHead = (long) tokens * headDim;
+        checkLength("q", q.length, n * heads * perHead);
+        checkLength("k", k.length, n * heads * perHead);
+        if (keyMask != null) {
+            checkLength("keyMask", keyMask.length, (long) n * tokens);
+        }
+        float[] out = new float[n * heads * tokens * tokens];
+        forEach(n * heads, task -> {
+            int image = task / heads;
+            int qkBase = task * tokens * headDim;
+            int outBase = task * tokens * tokens;
+            double[] logits = new double[tokens];
+            for (int query = 0; query < tokens; query++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int key = 0; key < tokens; key++) {
+                    if (keyMask != null && keyMask[image * tokens + key] == 0f) {
+                        logits[key] = Double.NEGATIVE_INFINITY;
+                        continue;
+                    }
+                    double dot = 0;
+                    for (int d = 0; d < headDim; d++) {
+                        dot += (double) q[qkBase + query * headDim + d] * k[qkBase + key * headDim + d];
+                    }
+                    logits[key] = dot * scale;
+                    max = Math.max(max, logits[key]);
+                }
+                if (max == Double.NEGATIVE_INFINITY) {
+                    continue; // every key masked: the row stays zero rather than NaN
+                }
+                double sum = 0;
+                for (int key = 0; key < tokens; key++) {
+                    logits[key] = Math.exp(logits[key] - max);
+                    sum += logits[key];
+                }
+                for (int key = 0; key < tokens; key++) {
+                    out[outBase + query * tokens + key] = (float) (logits[key] / sum);
+                }
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public float[] fuseHeads(float[] attention, int n, int heads, int tokens, HeadFusion fusion) {
+        int square = tokens * tokens;
+        checkLength("attention", attention.length, (long) n * heads * square);
+        float[] out = new float[n * square];
+        forEach(n, image -> {
+            for (int p = 0; p < square; p++) {
+                double acc = fusion == HeadFusion.MAX ? Double.NEGATIVE_INFINITY
+                        : fusion == HeadFusion.MIN ? Double.POSITIVE_INFINITY : 0;
+                for (int h = 0; h < heads; h++) {
+                    double v = attention[(image * heads + h) * square + p];
+                    acc = switch (fusion) {
+                        case MEAN -> acc + v;
+                        case MAX -> Math.max(acc, v);
+                        case MIN -> Math.min(acc, v);
+                        case MEAN_OF_POSITIVE -> acc + Math.max(0, v);
+                    };
+                }
+                boolean averaged = fusion == HeadFusion.MEAN || fusion == HeadFusion.MEAN_OF_POSITIVE;
+                out[image * square + p] = (float) (averaged ? acc / heads : acc);
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public float[] rollout(float[] layers, int n, int layerCount, int tokens, float discardRatio, boolean renormalise) {
+        int square = tokens * tokens;
+        checkLength("layers", layers.length, (long) n * layerCount * square);
+        if (!(discardRatio >= 0f && discardRatio < 1f)) {
+            throw new IllegalArgumentException("discardRatio must be in [0, 1), got " + discardRatio);
+        }
+        float[] out = new float[n * square];
+        forEach(n, image -> {
+            double[] chained = identity(tokens);
+            for (int layer = 0; layer < layerCount; layer++) {
+                double[] mixing = residualMixing(layers, (image * layerCount + layer) * square, tokens, discardRatio,
+                        renormalise);
+                chained = multiply(mixing, chained, tokens);
+            }
+            for (int p = 0; p < square; p++) {
+                out[image * square + p] = (float) chained[p];
+            }
+        });
+        return out;
+    }
+
+    private static double[] identity(int tokens) {
+        double[] m = new double[tokens * tokens];
+        for (int i = 0; i < tokens; i++) {
+            m[i * tokens + i] = 1;
+        }
+        return m;
+    }
+
+    /** {@code A} with its smallest off-diagonal entries discarded, plus {@code I}, rows renormalised when asked. */
+    private static double[] residualMixing(float[] layers, int base, int tokens, float discardRatio, boolean renormalise) {
+        double[] m = new double[tokens * tokens];
+        for (int p = 0; p < m.length; p++) {
+            m[p] = layers[base + p];
+        }
+        int offDiagonal = tokens * tokens - tokens;
+        int discard = (int) Math.floor(discardRatio * offDiagonal);
+        if (discard > 0) {
+            Integer[] order = new Integer[offDiagonal];
+            int slot = 0;
+            for (int p = 0; p < m.length; p++) {
+                if (p / tokens != p % tokens) {
+                    order[slot++] = p;
+                }
+            }
+            java.util.Arrays.sort(order, (a, b) -> a.equals(b) ? 0
+                    : m[a] != m[b] ? Double.compare(m[a], m[b]) : Integer.compare(a, b));
+            for (int r = 0; r < discard; r++) {
+                m[order[r]] = 0;
+            }
+        }
+        for (int i = 0; i < tokens; i++) {
+            m[i * tokens + i] += 1;
+        }
+        if (renormalise) {
+            for (int row = 0; row < tokens; row++) {
+                double sum = 0;
+                for (int col = 0; col < tokens; col++) {
+                    sum += m[row * tokens + col];
+                }
+                for (int col = 0; col < tokens; col++) {
+                    m[row * tokens + col] /= sum;
+                }
+            }
+        }
+        return m;
+    }
+
+    private static double[] multiply(double[] left, double[] right, int size) {
+        double[] out = new double[size * size];
+        for (int row = 0; row < size; row++) {
+            for (int mid = 0; mid < size; mid++) {
+                double l = left[row * size + mid];
+                if (l == 0) {
+                    continue;
+                }
+                for (int col = 0; col < size; col++) {
+                    out[row * size + col] += l * right[mid * size + col];
+                }
+            }
+        }
         return out;
     }
 
