@@ -1,5 +1,7 @@
 package dev.heed.toolkit.cli;
 
+import dev.heed.toolkit.attention.TransformerSpec;
+import dev.heed.toolkit.attention.VisionTransformer;
 import dev.heed.toolkit.data.FashionMnist;
 import dev.heed.toolkit.data.Watermark;
 import dev.heed.toolkit.model.Dl4jModels;
@@ -44,6 +46,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--train-size", description = "cluttered: canvases per epoch, made from the training split (default: ${DEFAULT-VALUE})")
     int trainSize = 20000;
 
+    @Option(names = "--model", description = "cnn (the small Fashion-MNIST CNN) or vit (a 4-layer, 4-head vision transformer on 4x4 patches) (default: ${DEFAULT-VALUE})")
+    String model = "cnn";
+
+    @Option(names = "--learning-rate", description = "vit: Adam learning rate (default: ${DEFAULT-VALUE})")
+    double learningRate = 1e-3;
+
     @Option(names = "--watermark-class", description = "plant a shortcut: stamp a 4x4 white square at (1,1) into every TRAINING image of this class (test images stay clean)")
     Integer watermarkClass;
 
@@ -54,6 +62,12 @@ public final class TrainCommand implements Callable<Integer> {
         FashionMnist.Split test = FashionMnist.test(data);
         if (dataset.equals("cluttered")) {
             return trainOnCanvases(out, train, test);
+        }
+        if (model.equals("vit")) {
+            return trainVisionTransformer(out, train, test);
+        }
+        if (!model.equals("cnn")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown --model '" + model + "'; valid: cnn, vit");
         }
         if (!dataset.equals("fashion")) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown --dataset '" + dataset + "'; valid: fashion, cluttered");
@@ -88,6 +102,38 @@ public final class TrainCommand implements Callable<Integer> {
             out.flush();
         }
         Dl4jModels.save(net, new ModelCard(1, 28, 28, 1.0 / 255, FashionMnist.CLASS_NAMES), output);
+        out.println("saved " + output);
+        return 0;
+    }
+
+    /** The bundled ViT: 4x4 patches (49 tokens + class token), 4 pre-LN layers, 4 heads of 16, MLP 128. */
+    static final VisionTransformer.Architecture BUNDLED_VIT =
+            new VisionTransformer.Architecture(4, new TransformerSpec(4, 4, 64, 128, true, 1e-6));
+
+    private Integer trainVisionTransformer(PrintWriter out, FashionMnist.Split train, FashionMnist.Split test) throws java.io.IOException {
+        ModelCard card = new ModelCard(1, 28, 28, 1.0 / 255, FashionMnist.CLASS_NAMES);
+        VisionTransformer vit = VisionTransformer.fresh(card, BUNDLED_VIT, seed, learningRate);
+        Random random = new Random(seed);
+        int[] order = java.util.stream.IntStream.range(0, train.size()).toArray();
+        for (int epoch = 1; epoch <= epochs; epoch++) {
+            long start = System.nanoTime();
+            shuffle(order, random);
+            for (int from = 0; from < order.length; from += batchSize) {
+                int[] rows = java.util.Arrays.copyOfRange(order, from, Math.min(order.length, from + batchSize));
+                vit.fit(train.features(rows), train.oneHot(rows));
+            }
+            int correct = 0;
+            for (int from = 0; from < test.size(); from += 500) {
+                int to = Math.min(test.size(), from + 500);
+                INDArray predicted = vit.logits(test.features(from, to)).argMax(1);
+                for (int k = from; k < to; k++) {
+                    correct += predicted.getInt(k - from) == test.labels()[k] ? 1 : 0;
+                }
+            }
+            out.printf("epoch %d: test accuracy %.4f, %.0f s%n", epoch, correct / (double) test.size(), (System.nanoTime() - start) / 1e9);
+            out.flush();
+        }
+        vit.save(output);
         out.println("saved " + output);
         return 0;
     }

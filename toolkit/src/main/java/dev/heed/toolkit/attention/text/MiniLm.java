@@ -1,0 +1,133 @@
+package dev.heed.toolkit.attention.text;
+
+import dev.heed.toolkit.attention.EncoderGraph;
+import dev.heed.toolkit.attention.Parameters;
+import dev.heed.toolkit.attention.TransformerSpec;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A BERT-style sentence encoder run in ND4J from the weights of its ONNX export; by default all-MiniLM-L6-v2 with its
+ * real pretrained weights (6 post-LN layers, 12 heads of 32, hidden 384). Every layer's queries, keys and attention
+ * probabilities can be read out, and the token saliency of the sentence embedding's similarity to another sentence
+ * (gradient times input on the summed embeddings) comes from the same graph.
+ */
+public final class MiniLm {
+    /** The ONNX file inside langchain4j's all-MiniLM-L6-v2 jar. */
+    public static final String BUNDLED_MODEL = "/all-minilm-l6-v2.onnx";
+    /** A large negative number for padded keys: exp underflows to exactly zero, as with the exporter's float minimum. */
+    private static final double MASKED = -1e9;
+
+    /** One forward pass: the last hidden state {@code [n][tokens][hidden]}, the unit sentence embeddings {@code [n][hidden]}, and per layer the heads' Q, K ({@code [n][heads][tokens][headDim]}) and probabilities. */
+    public record Capture(INDArray lastHiddenState, INDArray sentenceEmbeddings, List<INDArray> queries,
+                          List<INDArray> keys, List<INDArray> probabilities) { }
+
+    private final TransformerSpec spec;
+    private final SameDiff sd;
+    private final List<EncoderGraph.LayerNames> layers;
+    private final String source;
+
+    private MiniLm(OnnxBert.Weights weights, String source) {
+        this.spec = weights.spec();
+        this.source = source;
+        this.sd = SameDiff.create();
+        Parameters p = Parameters.stored(sd, weights.byName());
+        SDVariable ids = sd.placeHolder("input_ids", DataType.INT, -1, -1);
+        SDVariable types = sd.placeHolder("token_type_ids", DataType.INT, -1, -1);
+        SDVariable positions = sd.placeHolder("position_ids", DataType.INT, -1, -1);
+        SDVariable mask = sd.placeHolder("attention_mask", DataType.FLOAT, -1, -1);
+        long hidden = spec.hidden();
+        SDVariable summed = sd.gather(p.embedding("embeddings.word_embeddings.weight", weights.vocabulary(), hidden), ids, 0)
+                .add(sd.gather(p.embedding("embeddings.token_type_embeddings.weight", 2, hidden), types, 0))
+                .add(sd.gather(p.embedding("embeddings.position_embeddings.weight", weights.maxPositions(), hidden), positions, 0));
+        // multiplying by a gate of ones changes nothing, but d(score)/d(gate) is gradient x input on the embeddings
+        SDVariable gated = sd.reshape(summed, -1, hidden).mul(sd.var("embedding.gate", Nd4j.ones(DataType.FLOAT, 1, hidden)));
+        EncoderGraph encoder = new EncoderGraph(sd, p, spec, false);
+        SDVariable embedded = encoder.layerNorm(gated, "embeddings.LayerNorm");
+        SDVariable additive = sd.expandDims(sd.expandDims(mask.rsub(1.0).mul(MASKED), 1), 1);
+        SDVariable shape = ids.shape();
+        SDVariable out = encoder.encode(embedded, shape, additive);
+        SDVariable last = sd.reshape("last_hidden_state", out, sd.concat(0, shape, sd.constant(Nd4j.createFromArray(hidden))));
+        // sentence-transformers' pooling: the mean over real tokens, then unit length
+        SDVariable weightsPerToken = sd.expandDims(mask, 2);
+        SDVariable mean = last.mul(weightsPerToken).sum(1).div(weightsPerToken.sum(1));
+        SDVariable unit = sd.identity("sentence_embedding", mean.div(sd.math.sqrt(mean.mul(mean).sum(true, 1))));
+        SDVariable compare = sd.placeHolder("compare", DataType.FLOAT, -1, hidden);
+        sd.setLossVariables(unit.mul(compare).sum("similarity"));
+        this.layers = encoder.layerNames();
+    }
+
+    /** all-MiniLM-L6-v2 from the class path (langchain4j's jar). */
+    public static MiniLm bundled() throws IOException {
+        try (InputStream in = MiniLm.class.getResourceAsStream(BUNDLED_MODEL)) {
+            if (in == null) {
+                throw new IOException("the all-MiniLM-L6-v2 model " + BUNDLED_MODEL + " is not on the class path");
+            }
+            return new MiniLm(OnnxBert.read(new BufferedInputStream(in, 1 << 20), "all-minilm-l6-v2.onnx"), "all-minilm-l6-v2.onnx");
+        }
+    }
+
+    /** A user's BERT-style ONNX export; anything else is an error naming the file and what is missing. */
+    public static MiniLm load(Path onnx) throws IOException {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(onnx), 1 << 20)) {
+            return new MiniLm(OnnxBert.read(in, onnx.toString()), onnx.toString());
+        }
+    }
+
+    public TransformerSpec spec() {
+        return spec;
+    }
+
+    /** Where the weights came from, for provenance. */
+    public String source() {
+        return source;
+    }
+
+    /** Runs the encoder on a batch and keeps every layer's queries, keys and attention probabilities. */
+    public Capture capture(TextBatch batch) {
+        sd.getVariable("embedding.gate").setArray(Nd4j.ones(DataType.FLOAT, 1, spec.hidden()));
+        List<String> wanted = new ArrayList<>(List.of("last_hidden_state", "sentence_embedding"));
+        for (EncoderGraph.LayerNames l : layers) {
+            wanted.addAll(List.of(l.query(), l.key(), l.probabilities()));
+        }
+        Map<String, INDArray> out = sd.output(placeholders(batch), wanted.toArray(String[]::new));
+        List<INDArray> q = new ArrayList<>();
+        List<INDArray> k = new ArrayList<>();
+        List<INDArray> p = new ArrayList<>();
+        for (EncoderGraph.LayerNames l : layers) {
+            q.add(out.get(l.query()));
+            k.add(out.get(l.key()));
+            p.add(out.get(l.probabilities()));
+        }
+        return new Capture(out.get("last_hidden_state"), out.get("sentence_embedding"), q, k, p);
+    }
+
+    /**
+     * Gradient times input of {@code cos(embedding(input i), compare[i])} on the summed token embeddings, summed over
+     * the hidden axis: {@code [n][tokens]} (zero on padding). {@code compare} holds unit vectors, {@code [n][hidden]}.
+     */
+    public INDArray similaritySaliency(TextBatch batch, INDArray compare) {
+        sd.getVariable("embedding.gate").setArray(Nd4j.ones(DataType.FLOAT, (long) batch.size() * batch.length(), spec.hidden()));
+        Map<String, INDArray> in = new java.util.HashMap<>(placeholders(batch));
+        in.put("compare", compare);
+        INDArray gate = sd.calculateGradients(in, List.of("embedding.gate")).get("embedding.gate");
+        INDArray perToken = gate.sum(1).reshape(batch.size(), batch.length());
+        return perToken.mul(batch.attentionMask());
+    }
+
+    private static Map<String, INDArray> placeholders(TextBatch batch) {
+        return Map.of("input_ids", batch.inputIds(), "token_type_ids", batch.tokenTypeIds(),
+                "position_ids", batch.positionIds(), "attention_mask", batch.attentionMask());
+    }
+}

@@ -1,0 +1,7 @@
+/**
+ * Pictures of text models: per-head token-by-token attention heatmaps (SVG and PNG), strips of per-token scores for
+ * attention rollout and saliency, and a self-contained offline HTML page for browsing every layer and head. Token
+ * labels are drawn with the JDK's sans-serif font, so the PNGs render headless; the SVG and HTML outputs are
+ * measured with the same font, so their layouts match the PNGs.
+ */
+package dev.heed.toolkit.render.text;
