@@ -18,21 +18,31 @@ public final class Parameters {
     private final SameDiff sd;
     private final Map<String, INDArray> stored;
     private final Map<String, SDVariable> created = new LinkedHashMap<>();
+    private final boolean frozen;
 
-    private Parameters(SameDiff sd, Map<String, INDArray> stored, long seed) {
+    private Parameters(SameDiff sd, Map<String, INDArray> stored, long seed, boolean frozen) {
         this.sd = sd;
         this.stored = stored;
+        this.frozen = frozen;
         Nd4j.getRandom().setSeed(seed);
+    }
+
+    /**
+     * Stored weights as graph constants: for explanation graphs, where only gates are differentiated. SameDiff then
+     * builds no weight gradients, which also avoids its Gather gradient (a loop that fails when built twice).
+     */
+    public static Parameters frozen(SameDiff sd, Map<String, INDArray> weights) {
+        return new Parameters(sd, Map.copyOf(weights), 0, true);
     }
 
     /** Parameters taken from stored weights; a missing or misshapen one is an error naming it. */
     public static Parameters stored(SameDiff sd, Map<String, INDArray> weights) {
-        return new Parameters(sd, Map.copyOf(weights), 0);
+        return new Parameters(sd, Map.copyOf(weights), 0, false);
     }
 
     /** Parameters initialised from a seed, for training. */
     public static Parameters fresh(SameDiff sd, long seed) {
-        return new Parameters(sd, null, seed);
+        return new Parameters(sd, null, seed, false);
     }
 
     /** A {@code [in, out]} matrix, Xavier-normal when fresh. */
@@ -77,7 +87,7 @@ public final class Parameters {
             }
             value = value.castTo(DataType.FLOAT);
         }
-        SDVariable v = sd.var(name, value);
+        SDVariable v = frozen ? sd.constant(name, value) : sd.var(name, value);
         created.put(name, v);
         return v;
     }

@@ -149,7 +149,7 @@ public final class VisionTransformer {
         if (explaining == null) {
             SameDiff sd = SameDiff.create();
             List<EncoderGraph.LayerNames> names = new ArrayList<>();
-            SDVariable logits = build(sd, Parameters.stored(sd, trainingParameters.values()), card, architecture, true, names);
+            SDVariable logits = build(sd, Parameters.frozen(sd, trainingParameters.values()), card, architecture, true, names);
             SDVariable target = sd.placeHolder("target", DataType.FLOAT, -1, card.classNames().size());
             sd.setLossVariables(logits.mul(target).sum("score"));
             explaining = sd;

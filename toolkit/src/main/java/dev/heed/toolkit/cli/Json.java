@@ -36,6 +36,11 @@ final class Json {
         return value;
     }
 
+    /** The same pretty-printed JSON {@link #write} stores, as text (for embedding in a page). */
+    static String text(Map<String, Object> content) throws IOException {
+        return MAPPER.writeValueAsString(finite(content));
+    }
+
     static Map<String, Object> read(Path file) throws IOException {
         return MAPPER.readValue(file.toFile(), Map.class);
     }

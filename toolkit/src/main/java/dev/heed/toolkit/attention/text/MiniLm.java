@@ -21,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * A BERT-style sentence encoder run in ND4J from the weights of its ONNX export; by default all-MiniLM-L6-v2 with its
  * real pretrained weights (6 post-LN layers, 12 heads of 32, hidden 384). Every layer's queries, keys and attention
  * probabilities can be read out, and the token saliency of the sentence embedding's similarity to another sentence
- * (gradient times input on the summed embeddings) comes from the same graph.
+ * (gradient times input on the word embeddings) comes from the same graph.
  */
 public final class MiniLm {
     /** The ONNX file inside langchain4j's all-MiniLM-L6-v2 jar. */
@@ -42,17 +42,19 @@ public final class MiniLm {
         this.spec = weights.spec();
         this.source = source;
         this.sd = SameDiff.create();
-        Parameters p = Parameters.stored(sd, weights.byName());
+        Parameters p = Parameters.frozen(sd, weights.byName());
         SDVariable ids = sd.placeHolder("input_ids", DataType.INT, -1, -1);
         SDVariable types = sd.placeHolder("token_type_ids", DataType.INT, -1, -1);
         SDVariable positions = sd.placeHolder("position_ids", DataType.INT, -1, -1);
         SDVariable mask = sd.placeHolder("attention_mask", DataType.FLOAT, -1, -1);
         long hidden = spec.hidden();
-        SDVariable summed = sd.gather(p.embedding("embeddings.word_embeddings.weight", weights.vocabulary(), hidden), ids, 0)
-                .add(sd.gather(p.embedding("embeddings.token_type_embeddings.weight", 2, hidden), types, 0))
-                .add(sd.gather(p.embedding("embeddings.position_embeddings.weight", weights.maxPositions(), hidden), positions, 0));
-        // multiplying by a gate of ones changes nothing, but d(score)/d(gate) is gradient x input on the embeddings
-        SDVariable gated = sd.reshape(summed, -1, hidden).mul(sd.var("embedding.gate", Nd4j.ones(DataType.FLOAT, 1, hidden)));
+        // The gate multiplies the word embeddings only: LayerNorm makes each token's summed embedding scale-free, so
+        // gradient x input on the sum is zero by construction; on the word embeddings it is Captum's usual choice.
+        SDVariable words = sd.reshape(sd.gather(p.embedding("embeddings.word_embeddings.weight", weights.vocabulary(), hidden), ids, 0), -1, hidden)
+                .mul(sd.var("embedding.gate", Nd4j.ones(DataType.FLOAT, 1, hidden)));
+        SDVariable gated = words
+                .add(sd.reshape(sd.gather(p.embedding("embeddings.token_type_embeddings.weight", 2, hidden), types, 0), -1, hidden))
+                .add(sd.reshape(sd.gather(p.embedding("embeddings.position_embeddings.weight", weights.maxPositions(), hidden), positions, 0), -1, hidden));
         EncoderGraph encoder = new EncoderGraph(sd, p, spec, false);
         SDVariable embedded = encoder.layerNorm(gated, "embeddings.LayerNorm");
         SDVariable additive = sd.expandDims(sd.expandDims(mask.rsub(1.0).mul(MASKED), 1), 1);
@@ -114,7 +116,7 @@ public final class MiniLm {
     }
 
     /**
-     * Gradient times input of {@code cos(embedding(input i), compare[i])} on the summed token embeddings, summed over
+     * Gradient times input of {@code cos(embedding(input i), compare[i])} on the word embeddings, summed over
      * the hidden axis: {@code [n][tokens]} (zero on padding). {@code compare} holds unit vectors, {@code [n][hidden]}.
      */
     public INDArray similaritySaliency(TextBatch batch, INDArray compare) {

@@ -1,0 +1,138 @@
+package dev.heed.toolkit.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code heed attention}: what a transformer attends to, for sentences (MiniLM) or images (the bundled ViT). */
+@Command(name = "attention", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Attention maps of a real transformer, per layer and head, rolled out, and class- or similarity-specific.",
+                "Text (--model minilm or a BERT-style .onnx export): per input a folder with one token-by-token heatmap per layer "
+                        + "(SVG and PNG, every head), an offline HTML head view and model view, the rollout for --token, "
+                        + "with --compare the tokens' saliency for the similarity, attention.npy and provenance.json.",
+                "Images (--model vit or a ViT zip from `heed train --model vit`): per image a layers-by-heads grid of class-token "
+                        + "attention overlays, the rollout and the class-specific relevance side by side, the maps as .npy and provenance.json.",
+                "Exit code: 0 all done, 1 some inputs failed (each named on stderr and in summary.attention.json), 2 the job could not run."})
+public final class AttentionCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "minilm (all-MiniLM-L6-v2, bundled), vit (the bundled Fashion-MNIST ViT), a BERT-style .onnx file or a ViT .zip")
+    String model;
+
+    @Option(names = "--text", description = "text: a sentence to explain (repeatable)")
+    List<String> texts = List.of();
+
+    @Option(names = "--second", description = "text: encode the single --text as a sentence pair with this second sentence")
+    String second;
+
+    @Option(names = "--input-file", description = "text: UTF-8 file with one input per line; a tab separates the two sentences of a pair; blank lines are skipped")
+    Path inputFile;
+
+    @Option(names = "--compare", description = "text: explain each input's embedding similarity to this sentence (gradient x input on the token embeddings)")
+    String compare;
+
+    @Option(names = "--token", description = "text: the token whose rollout is drawn, as a position or the token itself (default: ${DEFAULT-VALUE}, i.e. [CLS])")
+    String token = "0";
+
+    @Option(names = "--max-tokens", description = "text: longest encoded input, [CLS] and [SEP] included; longer text is cut with a warning saying where (default: ${DEFAULT-VALUE}, as the model's tokenizer config)")
+    int maxTokens = 128;
+
+    @Option(names = "--input", split = ",", description = "images: image files and/or folders (a folder gives its .png, .jpg, .jpeg, .bmp and .gif files)")
+    List<Path> images = List.of();
+
+    @Option(names = "--target", description = "images: top1 | class:N, the class the relevance map explains (default: ${DEFAULT-VALUE})")
+    String target = "top1";
+
+    @Option(names = "--output", required = true, description = "output folder (created if missing)")
+    Path output;
+
+    @Option(names = "--head-fusion", description = "how rollout fuses heads: mean | max | min (default: ${DEFAULT-VALUE})")
+    String headFusion = "mean";
+
+    @Option(names = "--discard-ratio", description = "rollout: fraction of each layer's weakest off-diagonal attention dropped, 0..1 (default: ${DEFAULT-VALUE})")
+    float discardRatio = 0f;
+
+    @Option(names = "--colormap", description = "viridis, inferno, magma, plasma, turbo, jet, gray (default: ${DEFAULT-VALUE})")
+    String colormap = "viridis";
+
+    @Option(names = "--alpha", description = "images: opacity of the map over the image, 0..1 (default: ${DEFAULT-VALUE})")
+    double alpha = 0.5;
+
+    @Option(names = "--batch-size", description = "inputs per forward pass (default: ${DEFAULT-VALUE})")
+    int batchSize = 16;
+
+    @Option(names = "--backend", description = "cpu | cuda | auto (default: ${DEFAULT-VALUE})")
+    String backend = "auto";
+
+    @Option(names = "--threads", description = "threads of the CPU backend (default: all cores)")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--force", description = "redo inputs whose outputs already exist")
+    boolean force;
+
+    @Override
+    public Integer call() throws Exception {
+        AttentionJob.Options options;
+        try {
+            options = options();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        return new AttentionJob(options, spec.commandLine().getOut(), spec.commandLine().getErr()).run();
+    }
+
+    AttentionJob.Options options() {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
+        }
+        if (!(alpha >= 0 && alpha <= 1)) {
+            throw new IllegalArgumentException("--alpha must be in [0, 1], got " + alpha);
+        }
+        if (!(discardRatio >= 0 && discardRatio < 1)) {
+            throw new IllegalArgumentException("--discard-ratio must be in [0, 1), got " + discardRatio);
+        }
+        boolean vision = model.equals("vit") || model.toLowerCase(java.util.Locale.ROOT).endsWith(".zip");
+        if (vision && (!texts.isEmpty() || inputFile != null)) {
+            throw new IllegalArgumentException("--model " + model + " explains images: use --input, not --text or --input-file");
+        }
+        if (vision && images.isEmpty()) {
+            throw new IllegalArgumentException("--model " + model + " needs --input (image files or folders)");
+        }
+        if (!vision && !images.isEmpty()) {
+            throw new IllegalArgumentException("--model " + model + " explains text: use --text or --input-file, not --input");
+        }
+        if (!vision && texts.isEmpty() && inputFile == null) {
+            throw new IllegalArgumentException("--model " + model + " needs --text or --input-file");
+        }
+        if (second != null && texts.size() != 1) {
+            throw new IllegalArgumentException("--second pairs with exactly one --text, got " + texts.size());
+        }
+        dev.heed.toolkit.backend.HeadFusion fusion = switch (headFusion) {
+            case "mean" -> dev.heed.toolkit.backend.HeadFusion.MEAN;
+            case "max" -> dev.heed.toolkit.backend.HeadFusion.MAX;
+            case "min" -> dev.heed.toolkit.backend.HeadFusion.MIN;
+            default -> throw new IllegalArgumentException("unknown --head-fusion '" + headFusion + "'; valid: mean, max, min");
+        };
+        int targetClass;
+        if (target.equals("top1")) {
+            targetClass = -1;
+        } else if (target.startsWith("class:")) {
+            try {
+                targetClass = Integer.parseInt(target.substring("class:".length()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--target must be top1 or class:N, got '" + target + "'");
+            }
+        } else {
+            throw new IllegalArgumentException("--target must be top1 or class:N, got '" + target + "'");
+        }
+        return new AttentionJob.Options(model, vision, texts, second, inputFile, compare, token, maxTokens, images, targetClass,
+                output, fusion, discardRatio, dev.heed.toolkit.render.Colormap.fromId(colormap), alpha, batchSize, backend,
+                threads, force);
+    }
+}
