@@ -15,6 +15,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * with respect to that gate is exactly {@code dScore/dA * A}, the product Chefer et al.'s relevance needs, and the
  * forward pass is unchanged.
  *
+ * <p>SameDiff may reuse the arrays it returns for its next run, so callers copy what they keep.
+ *
  * <p>Hidden states travel as {@code [batch * tokens][hidden]} so that dense layers are plain matrix products; only
  * attention reshapes them to {@code [batch][heads][tokens][headDim]}, the layout the Backend's attention ops take.
  */

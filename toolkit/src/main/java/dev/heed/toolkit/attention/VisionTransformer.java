@@ -92,7 +92,7 @@ public final class VisionTransformer {
 
     /** Class scores before the softmax, {@code [n][classes]}. */
     public INDArray logits(INDArray images) {
-        return training.output(Map.of("image", images), "logits").get("logits");
+        return training.output(Map.of("image", images), "logits").get("logits").dup();
     }
 
     /** Logits, and every layer's queries, keys and attention probabilities, in inference mode. */
@@ -108,11 +108,11 @@ public final class VisionTransformer {
         List<INDArray> k = new ArrayList<>();
         List<INDArray> p = new ArrayList<>();
         for (EncoderGraph.LayerNames l : layerNames) {
-            q.add(out.get(l.query()));
-            k.add(out.get(l.key()));
-            p.add(out.get(l.probabilities()));
+            q.add(out.get(l.query()).dup());
+            k.add(out.get(l.key()).dup());
+            p.add(out.get(l.probabilities()).dup());
         }
-        return new Capture(out.get("logits"), q, k, p);
+        return new Capture(out.get("logits").dup(), q, k, p);
     }
 
     /**
@@ -129,7 +129,22 @@ public final class VisionTransformer {
         }
         List<String> gates = layerNames.stream().map(EncoderGraph.LayerNames::gate).toList();
         Map<String, INDArray> grads = sd.calculateGradients(Map.of("image", images, "target", oneHot), gates);
-        return gates.stream().map(grads::get).toList();
+        return gates.stream().map(g -> grads.get(g).dup()).toList();
+    }
+
+    /**
+     * The summed target scores with one attention gate entry set to {@code value} ({@code index} = image, head, query,
+     * key of layer {@code layer}): the finite-difference check of {@link #attentionRelevance}.
+     */
+    double scoreWithGate(INDArray images, int[] targets, int layer, long[] index, float value) {
+        SameDiff sd = explanationGraph();
+        resetGates(sd, images.size(0));
+        sd.getVariable(layerNames.get(layer).gate()).getArr().putScalar(index, value);
+        INDArray oneHot = Nd4j.zeros(DataType.FLOAT, images.size(0), card.classNames().size());
+        for (int i = 0; i < targets.length; i++) {
+            oneHot.putScalar(i, targets[i], 1f);
+        }
+        return sd.output(Map.of("image", images, "target", oneHot), "score").get("score").getDouble(0);
     }
 
     private void resetGates(SameDiff sd, long n) {

@@ -108,11 +108,11 @@ public final class MiniLm {
         List<INDArray> k = new ArrayList<>();
         List<INDArray> p = new ArrayList<>();
         for (EncoderGraph.LayerNames l : layers) {
-            q.add(out.get(l.query()));
-            k.add(out.get(l.key()));
-            p.add(out.get(l.probabilities()));
+            q.add(out.get(l.query()).dup());
+            k.add(out.get(l.key()).dup());
+            p.add(out.get(l.probabilities()).dup());
         }
-        return new Capture(out.get("last_hidden_state"), out.get("sentence_embedding"), q, k, p);
+        return new Capture(out.get("last_hidden_state").dup(), out.get("sentence_embedding").dup(), q, k, p);
     }
 
     /**
@@ -123,9 +123,22 @@ public final class MiniLm {
         sd.getVariable("embedding.gate").setArray(Nd4j.ones(DataType.FLOAT, (long) batch.size() * batch.length(), spec.hidden()));
         Map<String, INDArray> in = new java.util.HashMap<>(placeholders(batch));
         in.put("compare", compare);
-        INDArray gate = sd.calculateGradients(in, List.of("embedding.gate")).get("embedding.gate");
+        INDArray gate = sd.calculateGradients(in, List.of("embedding.gate")).get("embedding.gate").dup();
         INDArray perToken = gate.sum(1).reshape(batch.size(), batch.length());
         return perToken.mul(batch.attentionMask());
+    }
+
+    /**
+     * The summed similarity with one token's word embedding scaled by {@code scale} (token {@code token} of input
+     * {@code input}): the finite-difference check of {@link #similaritySaliency}.
+     */
+    double similarityWithWordScaled(TextBatch batch, INDArray compare, int input, int token, float scale) {
+        INDArray gate = Nd4j.ones(DataType.FLOAT, (long) batch.size() * batch.length(), spec.hidden());
+        gate.getRow((long) input * batch.length() + token).assign(scale);
+        sd.getVariable("embedding.gate").setArray(gate);
+        Map<String, INDArray> in = new java.util.HashMap<>(placeholders(batch));
+        in.put("compare", compare);
+        return sd.output(in, "similarity").get("similarity").getDouble(0);
     }
 
     private static Map<String, INDArray> placeholders(TextBatch batch) {
