@@ -211,7 +211,7 @@ final class AttentionJob {
         for (int layer = 0; layer < s.layers(); layer++) {
             TokenHeatmap.write(dir, "layer-" + layer, s.tokens(), s.layer(layer), layer, o.colormap());
         }
-        int token = tokenIndex(s.tokens());
+        int token = tokenIndex(item, s.tokens());
         TokenStrip.write(dir, "rollout", s.tokens(), s.rolloutRow(token),
                 "attention rollout into token " + token + " '" + s.tokens().get(token) + "' (" + o.fusion().id() + " of heads, discard "
                         + o.discardRatio() + ")", o.colormap(), false);
@@ -237,20 +237,22 @@ final class AttentionJob {
         Json.write(dir.resolve(PROVENANCE), provenance);
     }
 
-    private int tokenIndex(List<String> tokens) {
+    /** The --token position for this input; a token the input lacks falls back to [CLS] with a warning. */
+    private int tokenIndex(Item item, List<String> tokens) {
+        int index;
         try {
-            int index = Integer.parseInt(o.token());
-            if (index < 0 || index >= tokens.size()) {
-                throw new IllegalArgumentException("--token " + index + " is outside the input's " + tokens.size() + " tokens");
-            }
-            return index;
+            index = Integer.parseInt(o.token());
         } catch (NumberFormatException e) {
-            int index = tokens.indexOf(o.token().toLowerCase(java.util.Locale.ROOT));
-            if (index < 0) {
-                throw new IllegalArgumentException("--token '" + o.token() + "' is not one of the input's tokens " + tokens);
-            }
-            return index;
+            index = tokens.indexOf(o.token().toLowerCase(java.util.Locale.ROOT));
         }
+        if (index < 0 || index >= tokens.size()) {
+            String warning = item.source() + ": --token '" + o.token() + "' is not one of its " + tokens.size()
+                    + " tokens; the rollout is drawn for [CLS]";
+            item.warnings().add(warning);
+            err.println("warning: " + warning);
+            return 0;
+        }
+        return index;
     }
 
     // ---- images ----
