@@ -32,7 +32,8 @@ public final class DemoCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Parameters(arity = "0..1", paramLabel = "SCENARIO", defaultValue = "saliency",
             description = "saliency (every method on the bundled images), wrong-cue (a model that learned a planted shortcut, "
-                    + "and whether each method finds it) or localisation (pointing game and energy in the box on cluttered canvases) "
+                    + "and whether each method finds it), localisation (pointing game and energy in the box on cluttered canvases) "
+                    + "or attention (MiniLM on the bundled sentences, the bundled ViT on the bundled images) "
                     + "(default: ${DEFAULT-VALUE})")
     String scenario;
 
@@ -44,9 +45,12 @@ public final class DemoCommand implements Callable<Integer> {
         if (scenario.equals("localisation")) {
             return LocalisationDemo.run(home, output.resolve("localisation"), spec.commandLine().getOut());
         }
+        if (scenario.equals("attention")) {
+            return attention();
+        }
         if (!scenario.equals("saliency")) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown scenario '" + scenario
-                    + "'; valid: saliency, wrong-cue, localisation");
+                    + "'; valid: saliency, wrong-cue, localisation, attention");
         }
         Path model = home.resolve("toolkit/models/fashion-cnn.zip");
         Path images = home.resolve("toolkit/samples/fashion-mnist");
@@ -68,6 +72,36 @@ public final class DemoCommand implements Callable<Integer> {
             worst = Math.max(worst, cli.execute(args.toArray(String[]::new)));
         }
         spec.commandLine().getOut().println("demo: outputs under " + output.toAbsolutePath());
+        return worst;
+    }
+
+    /** MiniLM over the bundled sentences (rollout into "it", similarity to a fixed sentence) and the ViT over the images. */
+    private int attention() {
+        Path sentences = home.resolve("toolkit/samples/sentences.txt");
+        Path vit = home.resolve("toolkit/models/fashion-vit.zip");
+        Path images = home.resolve("toolkit/samples/fashion-mnist");
+        if (!Files.isRegularFile(sentences) || !Files.isRegularFile(vit) || !Files.isDirectory(images)) {
+            spec.commandLine().getErr().println("heed demo: bundled sentences, ViT or images not found under " + home.toAbsolutePath()
+                    + " (run from the Heed checkout or set HEED_HOME)");
+            return OverlayJob.EXIT_JOB_FAILED;
+        }
+        List<List<String>> runs = List.of(
+                List.of("attention", "--model", "minilm", "--input-file", sentences.toString(), "--token", "it",
+                        "--compare", "An animal was exhausted.", "--output", output.resolve("attention/minilm").toString()),
+                List.of("attention", "--model", vit.toString(), "--input", images.toString(),
+                        "--output", output.resolve("attention/vit").toString()));
+        int worst = 0;
+        for (List<String> run : runs) {
+            List<String> args = new ArrayList<>(run);
+            if (force) {
+                args.add("--force");
+            }
+            CommandLine cli = HeedMain.commandLine();
+            cli.setOut(spec.commandLine().getOut());
+            cli.setErr(spec.commandLine().getErr());
+            worst = Math.max(worst, cli.execute(args.toArray(String[]::new)));
+        }
+        spec.commandLine().getOut().println("demo: outputs under " + output.resolve("attention").toAbsolutePath());
         return worst;
     }
 }

@@ -43,6 +43,7 @@
   drawLines();
   document.getElementById('tab-head').addEventListener('click', () => showTab('head'));
   document.getElementById('tab-model').addEventListener('click', () => showTab('model'));
+  openFromAddress();
 
   function buildControls() {
     for (let l = 0; l < layerCount; l++) {
@@ -231,6 +232,26 @@
     state.focus = null;
     showTab('head');
     selectHeads((h) => h === head);
+  }
+
+  // A link such as attention.html#layer=2&head=5 opens that head; #model opens the model view.
+  function openFromAddress() {
+    const wanted = new URLSearchParams(window.location.hash.replace(/^#/, ''));
+    if (wanted.has('model')) {
+      showTab('model');
+      return;
+    }
+    const layer = Number(wanted.get('layer'));
+    const head = Number(wanted.get('head'));
+    if (wanted.has('layer') && Number.isInteger(layer) && layer >= 0 && layer < layerCount) {
+      if (wanted.has('head') && Number.isInteger(head) && head >= 0 && head < headCount) {
+        openInHeadView(layer, head);
+      } else {
+        state.layer = layer;
+        layerSelect.value = String(layer);
+        drawLines();
+      }
+    }
   }
 
   function rowY(i) {
