@@ -3,6 +3,8 @@ package dev.heed.toolkit.cli;
 import dev.heed.toolkit.attention.TransformerSpec;
 import dev.heed.toolkit.attention.VisionTransformer;
 import dev.heed.toolkit.data.FashionMnist;
+import dev.heed.toolkit.training.Alarms;
+import dev.heed.toolkit.training.TrainingRecorder;
 import dev.heed.toolkit.data.Watermark;
 import dev.heed.toolkit.model.Dl4jModels;
 import dev.heed.toolkit.model.FashionCnn;
@@ -52,6 +54,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--learning-rate", description = "vit: Adam learning rate (default: ${DEFAULT-VALUE})")
     double learningRate = 1e-3;
 
+    @Option(names = "--log", description = "cnn: record the run into this folder: train.jsonl (loss, gradient norms, update ratios, activation statistics, validation, alerts) and TensorBoard event files; `heed curves --log DIR` draws it")
+    Path log;
+
     @Option(names = "--watermark-class", description = "plant a shortcut: stamp a 4x4 white square at (1,1) into every TRAINING image of this class (test images stay clean)")
     Integer watermarkClass;
 
@@ -79,6 +84,14 @@ public final class TrainCommand implements Callable<Integer> {
                     + ") carry a 4x4 white square at (1,1); test images do not");
         }
         MultiLayerNetwork net = FashionCnn.build(seed);
+        TrainingRecorder recorder = null;
+        if (log != null) {
+            int[] held = java.util.stream.IntStream.range(0, 1000).toArray();
+            recorder = new TrainingRecorder(log, new org.nd4j.linalg.dataset.DataSet(test.features(held), test.oneHot(held)),
+                    Alarms.Settings.DEFAULTS, 10);
+            net.setListeners(recorder);
+            out.println("recording into " + log + " (train.jsonl, TensorBoard events; validation on the first 1000 test images)");
+        }
         Random random = new Random(seed);
         int[] order = new int[train.size()];
         for (int i = 0; i < order.length; i++) {
@@ -92,6 +105,9 @@ public final class TrainCommand implements Callable<Integer> {
                 int[] rows = java.util.Arrays.copyOfRange(order, from, to);
                 net.fit(train.features(rows), train.oneHot(rows));
             }
+            if (recorder != null) {
+                recorder.onEpochEnd(net);
+            }
             double accuracy = accuracy(net, test);
             out.printf("epoch %d: test accuracy %.4f, %.0f s%n", epoch, accuracy, (System.nanoTime() - start) / 1e9);
             if (watermark != null) {
@@ -100,6 +116,11 @@ public final class TrainCommand implements Callable<Integer> {
                         watermarkClass);
             }
             out.flush();
+        }
+        if (recorder != null) {
+            net.setListeners();
+            recorder.close();
+            out.println(recorder.history().alerts().size() + " alerts; draw the curves with: heed curves --log " + log + " --output curves.svg");
         }
         Dl4jModels.save(net, new ModelCard(1, 28, 28, 1.0 / 255, FashionMnist.CLASS_NAMES), output);
         out.println("saved " + output);
