@@ -45,13 +45,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dataset", description = "fashion (28x28 items) or cluttered (one item on a 56x56 cluttered canvas, with its box known) (default: ${DEFAULT-VALUE})")
     String dataset = "fashion";
 
-    @Option(names = "--train-size", description = "cluttered: canvases per epoch, made from the training split (default: ${DEFAULT-VALUE})")
-    int trainSize = 20000;
+    @Option(names = "--train-size", description = "training examples per epoch: cluttered canvases made from the training split (default 20000), or the first N of each epoch's shuffled Fashion-MNIST training images (default: all 60000)")
+    Integer trainSize;
 
     @Option(names = "--model", description = "cnn (the small Fashion-MNIST CNN) or vit (a 4-layer, 4-head vision transformer on 4x4 patches) (default: ${DEFAULT-VALUE})")
     String model = "cnn";
 
-    @Option(names = "--learning-rate", description = "vit: Adam learning rate (default: ${DEFAULT-VALUE})")
+    @Option(names = "--learning-rate", description = "Adam learning rate (default: ${DEFAULT-VALUE})")
     double learningRate = 1e-3;
 
     @Option(names = "--log", description = "cnn: record the run into this folder: train.jsonl (loss, gradient norms, update ratios, activation statistics, validation, alerts) and TensorBoard event files; `heed curves --log DIR` draws it")
@@ -84,6 +84,7 @@ public final class TrainCommand implements Callable<Integer> {
                     + ") carry a 4x4 white square at (1,1); test images do not");
         }
         MultiLayerNetwork net = FashionCnn.build(seed);
+        net.setLearningRate(learningRate);
         TrainingRecorder recorder = null;
         if (log != null) {
             int[] held = java.util.stream.IntStream.range(0, 1000).toArray();
@@ -100,8 +101,9 @@ public final class TrainCommand implements Callable<Integer> {
         for (int epoch = 1; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
             shuffle(order, random);
-            for (int from = 0; from < order.length; from += batchSize) {
-                int to = Math.min(order.length, from + batchSize);
+            int perEpoch = trainSize == null ? order.length : Math.min(order.length, trainSize);
+            for (int from = 0; from < perEpoch; from += batchSize) {
+                int to = Math.min(perEpoch, from + batchSize);
                 int[] rows = java.util.Arrays.copyOfRange(order, from, to);
                 net.fit(train.features(rows), train.oneHot(rows));
             }
@@ -174,7 +176,7 @@ public final class TrainCommand implements Callable<Integer> {
         dev.heed.toolkit.data.ClutteredFashion testCanvases = new dev.heed.toolkit.data.ClutteredFashion(test, 2);
         MultiLayerNetwork net = FashionCnn.buildForCanvases(seed);
         Random random = new Random(seed);
-        int[] order = java.util.stream.IntStream.range(0, trainSize).toArray();
+        int[] order = java.util.stream.IntStream.range(0, trainSize == null ? 20000 : trainSize).toArray();
         for (int epoch = 1; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
             shuffle(order, random);
