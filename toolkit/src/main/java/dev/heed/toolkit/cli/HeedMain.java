@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code heed} command: one subcommand per job. */
 @Command(name = "heed", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Heed: what a neural network looks at.",
-        subcommands = {OverlayCommand.class, AttentionCommand.class, ArchCommand.class, CurvesCommand.class, TrustCommand.class, DemoCommand.class, TrainCommand.class, MethodsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {OverlayCommand.class, AttentionCommand.class, ArchCommand.class, CurvesCommand.class, PlaygroundCommand.class, TrustCommand.class, DemoCommand.class, TrainCommand.class, MethodsCommand.class, CommandLine.HelpCommand.class})
 public final class HeedMain {
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));

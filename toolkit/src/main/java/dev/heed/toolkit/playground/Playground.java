@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -27,7 +28,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * [-0.5, 0.5], biases starting at 0.1, plain SGD on mini-batches whose gradients are averaged, and L1 or L2 on the
  * weights only. Losses are the original's too: the mean over points of ½ (output − label)². Unlike the original, where
  * one "step" is a whole epoch, {@link #step()} is one mini-batch; an epoch is one pass over the training points in an
- * order reshuffled every epoch. L1 here does not clip weights that cross zero, as the original does.
+ * order reshuffled every epoch. And unlike the original, L1 does not set a weight that crosses zero to zero.
  *
  * <p>Everything random (points, initial weights, batch order) follows from the settings' seed, so equal settings and
  * equal step counts give identical losses.
@@ -113,6 +114,7 @@ public final class Playground {
         recordLosses();
     }
 
+    /** {@code count} calls of {@link #step()}. */
     public void steps(int count) {
         for (int i = 0; i < count; i++) {
             step();
@@ -151,6 +153,11 @@ public final class Playground {
         return copy;
     }
 
+    /** A copy of the network as it stands, for drawing or saving; training goes on with the original. */
+    public MultiLayerNetwork network() {
+        return net.clone();
+    }
+
     public PlaygroundSettings settings() {
         return settings;
     }
@@ -176,12 +183,12 @@ public final class Playground {
      * [from neuron][to neuron]; a copy.
      */
     public double[][] weights(int layer) {
-        return net.getLayer(layer).getParam("W").toDoubleMatrix();
+        return net.getLayer(layer).getParam(DefaultParamInitializer.WEIGHT_KEY).toDoubleMatrix();
     }
 
     /** The network's output, in [-1, 1], at the point (x1, x2); the sign is the predicted class. */
     public double output(double x1, double x2) {
-        double[][] row = featureValues(List.of(new PlaygroundDataset.Point(x1, x2, 0)), settings.features());
+        double[][] row = {featureRow(x1, x2, settings.features())};
         return net.output(Nd4j.create(row), false).getDouble(0);
     }
 
@@ -208,15 +215,15 @@ public final class Playground {
     /** The feature rows of the grid's cell centres, row-major from the top-left corner. */
     private INDArray gridFeatures(int resolution) {
         double cell = 2 * PlaygroundDataset.EXTENT / resolution;
-        List<PlaygroundDataset.Point> points = new ArrayList<>(resolution * resolution);
+        double[][] rows = new double[resolution * resolution][];
         for (int row = 0; row < resolution; row++) {
             double x2 = PlaygroundDataset.EXTENT - (row + 0.5) * cell;
             for (int column = 0; column < resolution; column++) {
                 double x1 = -PlaygroundDataset.EXTENT + (column + 0.5) * cell;
-                points.add(new PlaygroundDataset.Point(x1, x2, 0));
+                rows[row * resolution + column] = featureRow(x1, x2, settings.features());
             }
         }
-        return Nd4j.create(featureValues(points, settings.features()));
+        return Nd4j.create(rows);
     }
 
     private void recordLosses() {
@@ -277,13 +284,10 @@ public final class Playground {
     }
 
     private static double[][] featureValues(List<PlaygroundDataset.Point> points, List<Feature> features) {
-        double[][] rows = new double[points.size()][features.size()];
-        for (int i = 0; i < rows.length; i++) {
-            PlaygroundDataset.Point p = points.get(i);
-            for (int f = 0; f < features.size(); f++) {
-                rows[i][f] = features.get(f).apply(p.x1(), p.x2());
-            }
-        }
-        return rows;
+        return points.stream().map(p -> featureRow(p.x1(), p.x2(), features)).toArray(double[][]::new);
+    }
+
+    private static double[] featureRow(double x1, double x2, List<Feature> features) {
+        return features.stream().mapToDouble(f -> f.apply(x1, x2)).toArray();
     }
 }

@@ -5,6 +5,7 @@ import dev.heed.toolkit.render.Images;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.Rectangle;
 import java.awt.RenderingHints;
@@ -12,6 +13,8 @@ import java.awt.geom.Ellipse2D;
 import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
+import java.math.BigDecimal;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -30,13 +33,17 @@ import java.util.stream.Collectors;
 public final class PlaygroundFrame {
 
     /** One forward pass on this grid serves the small squares and, smoothed, the large output panel. */
-    static final int MAP_RESOLUTION = 100;
+    private static final int MAP_RESOLUTION = 100;
     private static final Colormap COLORS = Colormap.BWR;
     private static final Color BACKGROUND = Color.WHITE;
     private static final Color TEXT = new Color(0x333333);
     private static final Color FRAME = new Color(0xAAAAAA);
     private static final Color TRAIN_CURVE = new Color(0x999999);
     private static final Color TEST_CURVE = Color.BLACK;
+    /** Weight lines are translucent so that where they cross both stay visible. */
+    private static final int LINE_ALPHA = 0xB0 << 24;
+    /** Pixels between a feature's name and its square. */
+    private static final int LABEL_GAP = 4;
     /** Weights at or beyond this magnitude get the widest line. */
     private static final double FULL_WIDTH_WEIGHT = 3;
     /** The output panel's background is blended this far towards white, so points in their own colour stand out. */
@@ -75,21 +82,50 @@ public final class PlaygroundFrame {
     }
 
     /** Where each part goes; sizes follow the frame so that small and large frames keep the same proportions. */
-    private record Layout(int fontSize, int margin, int headerLine, Rectangle network, Rectangle panel, Rectangle chart) {
+    private record Layout(int fontSize, int margin, int headerLine, Rectangle network, Rectangle panel,
+            Rectangle chart) {
         static Layout of(int width, int height) {
             int fontSize = Math.max(10, Math.min(18, height / 42));
             int line = fontSize + fontSize / 2;
             int margin = Math.max(8, width / 100);
             int bodyTop = margin + 2 * line + margin;
             int bodyHeight = height - bodyTop - margin;
-            int panelSize = (int) Math.min(bodyHeight * 0.7, width * 0.38);
+            // The panel's caption takes one line above it; the loss chart gets what is left below.
+            int panelSize = (int) Math.min(bodyHeight * 0.7 - line, width * 0.38);
             int panelLeft = width - margin - panelSize;
-            Rectangle panel = new Rectangle(panelLeft, bodyTop + line, panelSize, panelSize - line);
-            panel.height = panel.width = Math.min(panel.width, panel.height);
+            Rectangle panel = new Rectangle(panelLeft, bodyTop + line, panelSize, panelSize);
             int chartTop = panel.y + panel.height + margin;
             Rectangle chart = new Rectangle(panelLeft, chartTop, panelSize, height - margin - chartTop);
             Rectangle network = new Rectangle(margin, bodyTop, panelLeft - 3 * margin, bodyHeight);
             return new Layout(fontSize, margin, line, network, panel, chart);
+        }
+    }
+
+    /** The top-left corner of every neuron's square, indexed [column][neuron], and the squares' side. */
+    private record Squares(int[][] x, int[][] y, int side) {
+        /**
+         * Columns spread evenly over {@code area} right of the feature labels, each column centred vertically; the
+         * side fits the tallest column and leaves room between columns for the weight lines.
+         */
+        static Squares arrange(int[] widths, Rectangle area, int labelWidth) {
+            int left = area.x + labelWidth;
+            double spacing = (double) (area.x + area.width - left) / widths.length;
+            int tallest = Arrays.stream(widths).max().orElse(1);
+            int side = (int) Math.max(6, Math.min(Math.min(area.height / (tallest * 1.35), spacing * 0.5), 72));
+            int gap = Math.max(2, (int) (side * 0.35));
+            int[][] x = new int[widths.length][];
+            int[][] y = new int[widths.length][];
+            for (int column = 0; column < widths.length; column++) {
+                int columnHeight = widths[column] * side + (widths[column] - 1) * gap;
+                int top = area.y + (area.height - columnHeight) / 2;
+                x[column] = new int[widths[column]];
+                y[column] = new int[widths[column]];
+                for (int n = 0; n < widths[column]; n++) {
+                    x[column][n] = (int) (left + column * spacing);
+                    y[column][n] = top + n * (side + gap);
+                }
+            }
+            return new Squares(x, y, side);
         }
     }
 
@@ -102,7 +138,7 @@ public final class PlaygroundFrame {
     }
 
     /** The settings in one line, in the order the original's controls read. */
-    static String summary(PlaygroundSettings s) {
+    private static String summary(PlaygroundSettings s) {
         String regularization = switch (s.regularization()) {
             case NONE -> "no regularisation";
             case L1, L2 -> s.regularization() + " " + number(s.regularizationRate());
@@ -117,51 +153,37 @@ public final class PlaygroundFrame {
 
     /** Rates like 0.00001 and 10 both in their shortest plain form. */
     private static String number(double value) {
-        return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
+        return BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
     }
 
-    /** Column captions, then the weight lines, then the neuron squares over the lines' ends. */
+    /** Column captions, then the weight lines, then the neuron squares over the lines' ends, then feature names. */
     private static void drawNetwork(Graphics2D g, Playground p, float[][] maps, Rectangle area) {
+        FontMetrics metrics = g.getFontMetrics();
         int[] widths = p.layerWidths();
         List<Feature> features = p.settings().features();
-        int labelWidth = features.stream().mapToInt(f -> g.getFontMetrics().stringWidth(f.label())).max().orElse(0);
-        int captionHeight = g.getFontMetrics().getHeight();
-        int left = area.x + labelWidth + g.getFontMetrics().charWidth(' ');
-        int top = area.y + captionHeight;
-        int height = area.height - captionHeight;
-        int tallest = java.util.Arrays.stream(widths).max().orElse(1);
-        double spacing = (double) (area.x + area.width - left) / widths.length;
-        int square = (int) Math.max(6, Math.min(Math.min(height / (tallest * 1.35), spacing * 0.5), 72));
-        int gap = Math.max(2, (int) (square * 0.35));
-        int[][] squareX = new int[widths.length][];
-        int[][] squareY = new int[widths.length][];
+        int labelWidth = features.stream().mapToInt(f -> metrics.stringWidth(f.label())).max().orElse(0)
+                + LABEL_GAP;
+        int captionHeight = metrics.getHeight();
+        Rectangle columns = new Rectangle(area.x, area.y + captionHeight, area.width, area.height - captionHeight);
+        Squares squares = Squares.arrange(widths, columns, labelWidth);
+        g.setColor(TEXT);
         for (int column = 0; column < widths.length; column++) {
-            int x = (int) (left + column * spacing);
-            int columnHeight = widths[column] * square + (widths[column] - 1) * gap;
-            int y0 = top + (height - columnHeight) / 2;
-            squareX[column] = new int[widths[column]];
-            squareY[column] = new int[widths[column]];
-            for (int n = 0; n < widths[column]; n++) {
-                squareX[column][n] = x;
-                squareY[column][n] = y0 + n * (square + gap);
-            }
-            g.setColor(TEXT);
-            g.drawString(caption(column, widths), x, area.y + g.getFontMetrics().getAscent());
+            g.drawString(caption(column, widths), squares.x[column][0], area.y + metrics.getAscent());
         }
-        drawWeights(g, p, squareX, squareY, square);
+        drawWeights(g, p, squares);
         int map = 0;
         for (int column = 0; column < widths.length; column++) {
             for (int n = 0; n < widths[column]; n++) {
                 float[] values = maps[map++];
                 double scale = column == 0 ? largestMagnitude(values) : 1;
-                drawMap(g, values, scale, 0, squareX[column][n], squareY[column][n], square);
-                if (column == 0) {
-                    g.setColor(TEXT);
-                    String label = features.get(n).label();
-                    g.drawString(label, squareX[column][n] - g.getFontMetrics().stringWidth(label) - 4,
-                            squareY[column][n] + (square + g.getFontMetrics().getAscent()) / 2);
-                }
+                drawMap(g, values, scale, 0, squares.x[column][n], squares.y[column][n], squares.side);
             }
+        }
+        g.setColor(TEXT);
+        for (int n = 0; n < features.size(); n++) {
+            String label = features.get(n).label();
+            g.drawString(label, squares.x[0][n] - metrics.stringWidth(label) - LABEL_GAP,
+                    squares.y[0][n] + (squares.side + metrics.getAscent()) / 2);
         }
     }
 
@@ -172,18 +194,19 @@ public final class PlaygroundFrame {
         return column == widths.length - 1 ? "output" : "hidden " + column;
     }
 
-    private static void drawWeights(Graphics2D g, Playground p, int[][] squareX, int[][] squareY, int square) {
-        float widest = Math.max(2, square * 0.15f);
-        for (int layer = 0; layer < squareX.length - 1; layer++) {
+    private static void drawWeights(Graphics2D g, Playground p, Squares squares) {
+        float widest = Math.max(2, squares.side * 0.15f);
+        int half = squares.side / 2;
+        for (int layer = 0; layer < squares.x.length - 1; layer++) {
             double[][] weights = p.weights(layer);
             for (int from = 0; from < weights.length; from++) {
                 for (int to = 0; to < weights[from].length; to++) {
                     double w = weights[from][to];
                     float strength = (float) Math.min(1, Math.abs(w) / FULL_WIDTH_WEIGHT);
                     g.setStroke(new BasicStroke(0.5f + strength * widest));
-                    g.setColor(new Color(COLORS.rgb(w >= 0 ? 1 : 0) | 0xB0000000, true));
-                    g.draw(new Line2D.Double(squareX[layer][from] + square, squareY[layer][from] + square / 2.0,
-                            squareX[layer + 1][to], squareY[layer + 1][to] + square / 2.0));
+                    g.setColor(new Color(COLORS.rgb(w >= 0 ? 1 : 0) | LINE_ALPHA, true));
+                    g.draw(new Line2D.Double(squares.x[layer][from] + squares.side, squares.y[layer][from] + half,
+                            squares.x[layer + 1][to], squares.y[layer + 1][to] + half));
                 }
             }
         }

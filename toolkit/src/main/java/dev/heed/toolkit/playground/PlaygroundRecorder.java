@@ -35,10 +35,10 @@ public final class PlaygroundRecorder {
     private PlaygroundRecorder() {
     }
 
-    /** Receives one frame at a time, in order. */
+    /** Receives the frames in order, each with its index counted from 0. */
     @FunctionalInterface
     private interface FrameSink {
-        void accept(BufferedImage frame) throws IOException;
+        void accept(BufferedImage frame, int index) throws IOException;
     }
 
     /** The number of frames a recording of {@code steps} steps with a frame every {@code every} steps has. */
@@ -54,9 +54,8 @@ public final class PlaygroundRecorder {
     public static void pngSequence(Playground playground, int steps, int every, Path dir) throws IOException {
         checkArguments(steps, every);
         Files.createDirectories(dir);
-        int[] number = {0};
-        record(playground, steps, every, frame -> Images.writePngAtomically(frame,
-                dir.resolve(String.format(Locale.ROOT, "frame-%05d.png", ++number[0]))));
+        record(playground, steps, every, (frame, index) -> Images.writePngAtomically(frame,
+                dir.resolve(String.format(Locale.ROOT, "frame-%05d.png", index + 1))));
     }
 
     /**
@@ -95,11 +94,9 @@ public final class PlaygroundRecorder {
         try (ImageOutputStream out = ImageIO.createImageOutputStream(tmp.toFile())) {
             writer.setOutput(out);
             writer.prepareWriteSequence(null);
-            boolean[] first = {true};
-            record(playground, steps, every, frame -> {
-                IIOMetadata metadata = gifFrameMetadata(writer, frame, delayCentiseconds, first[0]);
+            record(playground, steps, every, (frame, index) -> {
+                IIOMetadata metadata = gifFrameMetadata(writer, frame, delayCentiseconds, index == 0);
                 writer.writeToSequence(new IIOImage(frame, null, metadata), null);
-                first[0] = false;
             });
             writer.endWriteSequence();
         } finally {
@@ -146,11 +143,12 @@ public final class PlaygroundRecorder {
 
     /** The frame now, then train, handing over a frame after every {@code every}-th step and after the last. */
     private static void record(Playground playground, int steps, int every, FrameSink sink) throws IOException {
-        sink.accept(PlaygroundFrame.render(playground, WIDTH, HEIGHT));
+        int index = 0;
+        sink.accept(PlaygroundFrame.render(playground, WIDTH, HEIGHT), index++);
         for (int done = 1; done <= steps; done++) {
             playground.step();
             if (done % every == 0 || done == steps) {
-                sink.accept(PlaygroundFrame.render(playground, WIDTH, HEIGHT));
+                sink.accept(PlaygroundFrame.render(playground, WIDTH, HEIGHT), index++);
             }
         }
     }

@@ -117,4 +117,29 @@ class VisionTransformerTest {
         IOException e = assertThrows(IOException.class, () -> VisionTransformer.load(cnn));
         assertEquals(cnn + ": not a Heed ViT model (heed.json has no vit architecture)", e.getMessage());
     }
+
+    @Test
+    void theBundledViTLoadsAndNamesMostBundledSamplesRight() throws Exception {
+        VisionTransformer bundled = VisionTransformer.load(Path.of("models/fashion-vit.zip"));
+        assertEquals(new TransformerSpec(4, 4, 64, 128, true, 1e-6), bundled.architecture().encoder());
+        List<Path> samples;
+        try (var files = java.nio.file.Files.list(Path.of("samples/fashion-mnist"))) {
+            samples = files.filter(p -> p.toString().endsWith(".png")).sorted().toList();
+        }
+        float[] pixels = new float[samples.size() * 28 * 28];
+        for (int i = 0; i < samples.size(); i++) {
+            float[] one = dev.heed.toolkit.io.ModelInput.prepare(dev.heed.toolkit.io.InputImage.read(samples.get(i)), bundled.card(),
+                    dev.heed.toolkit.io.ModelInput.Resize.STRETCH);
+            System.arraycopy(one, 0, pixels, i * one.length, one.length);
+        }
+        INDArray predicted = bundled.logits(Nd4j.create(pixels, new long[] {samples.size(), 1, 28, 28}, 'c')).argMax(1);
+        int correct = 0;
+        for (int i = 0; i < samples.size(); i++) {
+            String name = samples.get(i).getFileName().toString(); // 0003-trouser.png
+            String label = name.substring(5, name.length() - 4).replace('-', ' ');
+            correct += bundled.card().className(predicted.getInt(i)).replace('-', ' ').equals(label) ? 1 : 0;
+        }
+        // the test split accuracy is 84.4% (models/fashion-vit.train.log); 20 images allow some luck either way
+        assertTrue(correct >= 14, correct + " of " + samples.size() + " bundled samples named right");
+    }
 }

@@ -19,11 +19,11 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
-import org.nd4j.linalg.factory.Nd4j;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.factory.Nd4j;
 
 class PlaygroundTest {
 
@@ -76,7 +76,10 @@ class PlaygroundTest {
         Playground first = Playground.create(settings);
         Playground second = Playground.create(settings);
         first.steps(200);
-        second.steps(200);
+        for (int i = 0; i < 4; i++) {
+            second.steps(50);
+            second.neuronMaps(5); // looking at a run, as a viewer does between steps, must not change its course
+        }
         assertHistoriesEqual(first.lossHistory(), second.lossHistory());
         assertEquals(201, first.lossHistory().size(), "iteration 0 and one row per step");
     }
@@ -98,14 +101,47 @@ class PlaygroundTest {
         assertHistoriesEqual(firstRun, playground.lossHistory());
     }
 
+    /**
+     * One full-batch step of a network with no hidden layer, output tanh(w·x + b), against the original's update:
+     * w -= lr (mean((o − y)(1 − o²) x) + rate w) and b -= lr mean((o − y)(1 − o²)). This pins down the halved
+     * learning rate and doubled L2 coefficient that map DL4J's squared error onto the original's half squared error.
+     */
+    @Test
+    void oneStepIsTheOriginalsUpdate() {
+        double learningRate = 0.1;
+        double rate = 0.01;
+        PlaygroundSettings settings = PlaygroundSettings.defaults()
+                .withHiddenLayers(List.of())
+                .withBatchSize(250)
+                .withLearningRate(learningRate)
+                .withRegularization(Regularization.L2, rate);
+        Playground playground = Playground.create(settings);
+        double[] w = {playground.weights(0)[0][0], playground.weights(0)[1][0]};
+        double b = atanh(playground.output(0, 0));
+        double[] weightGradient = new double[2];
+        double biasGradient = 0;
+        List<Point> train = playground.data().train();
+        for (Point p : train) {
+            double o = Math.tanh(w[0] * p.x1() + w[1] * p.x2() + b);
+            double delta = (o - p.label()) * (1 - o * o) / train.size();
+            weightGradient[0] += delta * p.x1();
+            weightGradient[1] += delta * p.x2();
+            biasGradient += delta;
+        }
+        playground.step();
+        assertEquals(w[0] - learningRate * (weightGradient[0] + rate * w[0]), playground.weights(0)[0][0], 1e-12);
+        assertEquals(w[1] - learningRate * (weightGradient[1] + rate * w[1]), playground.weights(0)[1][0], 1e-12);
+        assertEquals(b - learningRate * biasGradient, atanh(playground.output(0, 0)), 1e-9);
+    }
+
     @Test
     void l2ShrinksTheWeights() {
         PlaygroundSettings plain = PlaygroundSettings.defaults().withLearningRate(0.1);
         Playground unregularised = Playground.create(plain);
         Playground regularised = Playground.create(plain.withRegularization(Regularization.L2, 0.03));
         assertEquals(squaredWeightNorm(unregularised), squaredWeightNorm(regularised), "same initial weights");
-        unregularised.steps(300);
-        regularised.steps(300);
+        unregularised.steps(150);
+        regularised.steps(150);
         double without = squaredWeightNorm(unregularised);
         double with = squaredWeightNorm(regularised);
         assertTrue(with < 0.8 * without, "L2 " + with + " vs none " + without);
@@ -288,6 +324,10 @@ class PlaygroundTest {
         for (int i = 0; i < expected.size(); i++) {
             assertArrayEquals(expected.get(i), actual.get(i), "row " + i);
         }
+    }
+
+    private static double atanh(double y) {
+        return 0.5 * Math.log((1 + y) / (1 - y));
     }
 
     private static double squaredWeightNorm(Playground playground) {
