@@ -10,13 +10,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The neuron-level node-link diagram of a small dense network: one column of circles per layer, one line per weight,
- * blue for positive and red for negative, width and opacity growing with the weight's magnitude.
+ * red for positive and blue for negative, width and opacity growing with the weight's magnitude.
  */
 public final class NodeLinkDiagram {
     /** More neurons than this make circles too small to read; a block diagram suits such nets. */
     public static final int MAX_NEURONS = 400;
-    static final int POSITIVE = 0x2166ac;
-    static final int NEGATIVE = 0xd6604d;
+    static final int POSITIVE = 0xd6604d; // red for positive, blue for negative: the Playground's and the bwr colormap's convention
+    static final int NEGATIVE = 0x2166ac;
     private static final double COLUMN_GAP = 170;
     private static final double MARGIN = 40;
     private static final double TOP = 70;
