@@ -1,0 +1,108 @@
+package dev.heed.viewer;
+
+import dev.heed.toolkit.api.ExplainRequest;
+import dev.heed.toolkit.api.Heatmap;
+import dev.heed.toolkit.api.SaliencyMethod;
+import dev.heed.toolkit.api.Target;
+import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.method.MethodCatalogue;
+import dev.heed.toolkit.model.Dl4jModel;
+import dev.heed.toolkit.model.Dl4jModels;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/** Saliency maps of a DL4J classifier: every method of the toolkit's catalogue, through its Backend. */
+final class CnnSource implements MapSource {
+    private static final int TOP = 5;
+    private final Dl4jModel model;
+    private final Backend backend;
+    private final ImageFolder folder;
+    private final List<MethodCatalogue> catalogue = MethodCatalogue.all();
+    private final Map<MethodCatalogue, SaliencyMethod> methods = new HashMap<>();
+    private final Map<Integer, List<Prediction>> predictions = new HashMap<>();
+    private final String description;
+
+    CnnSource(Path zip, Path images, Backend backend) throws IOException {
+        this.model = Dl4jModels.load(zip, null);
+        this.backend = backend;
+        this.folder = new ImageFolder(images, model.card());
+        this.description = zip.getFileName() + " (" + model.fingerprint() + ") on " + backend.id();
+    }
+
+    @Override
+    public List<DisplayImage> images() {
+        return folder.images;
+    }
+
+    @Override
+    public List<String> skipped() {
+        return folder.skipped;
+    }
+
+    @Override
+    public List<String> methods() {
+        return catalogue.stream().map(MethodCatalogue::id).toList();
+    }
+
+    @Override
+    public int layers() {
+        return 0;
+    }
+
+    @Override
+    public int heads() {
+        return 0;
+    }
+
+    @Override
+    public List<Prediction> predictions(int image) {
+        return predictions.computeIfAbsent(image, i -> {
+            INDArray p = Transforms.softmax(model.logits(input(i)), true);
+            float[] values = p.getRow(0).toFloatVector();
+            List<Prediction> out = new ArrayList<>();
+            Integer[] order = new Integer[values.length];
+            for (int k = 0; k < order.length; k++) {
+                order[k] = k;
+            }
+            java.util.Arrays.sort(order, (a, b) -> Float.compare(values[b], values[a]));
+            for (int k = 0; k < Math.min(TOP, order.length); k++) {
+                out.add(new Prediction(order[k], model.card().className(order[k]), values[order[k]]));
+            }
+            return out;
+        });
+    }
+
+    private INDArray input(int image) {
+        int[] shape = model.inputShape();
+        return Nd4j.create(folder.inputs.get(image), new long[] {1, shape[0], shape[1], shape[2]}, 'c');
+    }
+
+    @Override
+    public ComputedMap compute(ViewState.MapKey key) {
+        long start = System.nanoTime();
+        MethodCatalogue m = catalogue.get(key.method());
+        SaliencyMethod method = methods.computeIfAbsent(m, id -> id.create(model, backend,
+                new MethodCatalogue.Settings(null, 25, 0.15, 32, 0, 0, 0, MethodCatalogue.GRADIENT)));
+        Prediction target = predictions(key.image()).get(Math.min(key.target(), TOP - 1));
+        Heatmap map = method.explain(ExplainRequest.of(input(key.image()), new Target.ClassIndex(target.classIndex()), 0)).get(0);
+        return new ComputedMap(key, map.values(), map.width(), map.height(), map.signed(),
+                m.id() + " for " + target.name(), System.nanoTime() - start);
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

@@ -1,0 +1,42 @@
+package dev.heed.viewer;
+
+import java.util.List;
+
+/**
+ * Where the viewer's images and maps come from. Implementations compute on whatever thread calls {@link #compute}
+ * (the viewer calls it off the render thread) and must not be called from two threads at once.
+ */
+public interface MapSource extends AutoCloseable {
+    /** One of an image's top predictions. */
+    record Prediction(int classIndex, String name, float probability) { }
+
+    /** A computed map at the model's input resolution, row-major. */
+    record ComputedMap(ViewState.MapKey key, float[] values, int width, int height, boolean signed, String description,
+                       long computeNanos) { }
+
+    /** The image as the model sees it: packed RGB at the model's input size. */
+    record DisplayImage(String name, int width, int height, int[] rgb) { }
+
+    List<DisplayImage> images();
+
+    /** Images that could not be read, each as one line naming the file and the problem. */
+    List<String> skipped();
+
+    List<String> methods();
+
+    /** Attention models: layers and heads (0 when the source has none). */
+    int layers();
+
+    int heads();
+
+    /** The top predictions of an image, best first. */
+    List<Prediction> predictions(int image);
+
+    ComputedMap compute(ViewState.MapKey key) throws Exception;
+
+    /** Where the maps come from, for the status line and exported provenance. */
+    String describe();
+
+    @Override
+    void close();
+}

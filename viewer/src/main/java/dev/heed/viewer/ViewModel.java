@@ -1,0 +1,337 @@
+package dev.heed.viewer;
+
+import dev.heed.toolkit.render.Colormap;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * The viewer's interaction logic, free of OpenGL: commands change an immutable {@link ViewState}; a state whose maps
+ * are not computed yet queues them on one background thread; {@link #frame()} gives the render thread a snapshot.
+ * A computation whose map is no longer wanted when its turn comes is skipped, and a result that arrives after the
+ * user has moved on is kept in the cache but never drawn for the newer state: the last map stays on screen, marked
+ * busy, until the wanted one is ready.
+ */
+public final class ViewModel implements AutoCloseable {
+    /** What a key press or a menu asks for. */
+    public enum Command {
+        NEXT_IMAGE, PREVIOUS_IMAGE, NEXT_METHOD, PREVIOUS_METHOD, NEXT_SECOND_METHOD, NEXT_TARGET, NEXT_LAYER, NEXT_HEAD,
+        NEXT_COLORMAP, MORE_ALPHA, LESS_ALPHA, MORE_THRESHOLD, LESS_THRESHOLD, NEXT_NORMALISATION, TOGGLE_SIDE_BY_SIDE,
+        TOGGLE_DIFFERENCE, TOGGLE_GRID, TOGGLE_HELP, ZOOM_IN, ZOOM_OUT, RESET_VIEW
+    }
+
+    static final List<String> HELP = List.of(
+            "←/→ image    m/M method    2 second method    t target (top-5)",
+            "l layer    h head (attention models)    c colormap    n normalisation",
+            "a/A alpha ±0.1    [ ] threshold ±0.05    s side by side    d difference",
+            "g method grid    +/- or wheel zoom    drag pan    0 reset view",
+            "p export PNG + provenance    ? help    q quit");
+    private static final List<Colormap> COLORMAPS = List.of(Colormap.VIRIDIS, Colormap.INFERNO, Colormap.MAGMA, Colormap.PLASMA,
+            Colormap.TURBO, Colormap.JET, Colormap.GRAY);
+
+    private final MapSource source;
+    private final ExecutorService worker;
+    private final Map<ViewState.MapKey, MapSource.ComputedMap> cache = new ConcurrentHashMap<>();
+    private final Set<ViewState.MapKey> queued = ConcurrentHashMap.newKeySet();
+    private final Map<Integer, Frame.Pane> lastShown = new ConcurrentHashMap<>();
+    private final AtomicLong dropped = new AtomicLong();
+    private final LongSupplier clock;
+    private volatile ViewState state = ViewState.initial();
+    private volatile Set<ViewState.MapKey> wanted = Set.of();
+    private volatile String note = "";
+    private volatile long requestedAt;
+    private volatile long lastLatencyNanos = -1;
+    private final List<Long> latencies = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    public ViewModel(MapSource source) {
+        this(source, System::nanoTime);
+    }
+
+    ViewModel(MapSource source, LongSupplier clock) {
+        this.source = source;
+        this.clock = clock;
+        this.worker = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "heed-viewer-maps");
+            t.setDaemon(true);
+            return t;
+        });
+        if (!source.skipped().isEmpty()) {
+            note = "skipped " + source.skipped().size() + " unreadable image(s): " + source.skipped().get(0);
+        }
+        requestMaps();
+    }
+
+    public ViewState state() {
+        return state;
+    }
+
+    /** Results computed but never drawn because the user had moved on. */
+    public long droppedResults() {
+        return dropped.get();
+    }
+
+    /** Request-to-ready times of the maps drawn so far, nanoseconds. */
+    public List<Long> latencies() {
+        return List.copyOf(latencies);
+    }
+
+    public void apply(Command command) {
+        ViewState s = state;
+        int images = source.images().size();
+        int methods = source.methods().size();
+        ViewState next = switch (command) {
+            case NEXT_IMAGE -> s.withImage((s.image() + 1) % images);
+            case PREVIOUS_IMAGE -> s.withImage((s.image() + images - 1) % images);
+            case NEXT_METHOD -> s.withMethod((s.method() + 1) % methods);
+            case PREVIOUS_METHOD -> s.withMethod((s.method() + methods - 1) % methods);
+            case NEXT_SECOND_METHOD -> s.withSecondMethod((s.secondMethod() + 1) % methods);
+            case NEXT_TARGET -> s.withTarget((s.target() + 1) % source.predictions(s.image()).size());
+            case NEXT_LAYER -> source.layers() == 0 ? s : s.withLayer(s.layer() + 1 >= source.layers() ? -1 : s.layer() + 1);
+            case NEXT_HEAD -> source.heads() == 0 ? s : s.withHead(s.head() + 1 >= source.heads() ? -1 : s.head() + 1);
+            case NEXT_COLORMAP -> s.withColormap(COLORMAPS.get((COLORMAPS.indexOf(s.colormap()) + 1) % COLORMAPS.size()));
+            case MORE_ALPHA -> s.withAlpha(s.alpha() + 0.1f);
+            case LESS_ALPHA -> s.withAlpha(s.alpha() - 0.1f);
+            case MORE_THRESHOLD -> s.withThreshold(s.threshold() + 0.05f);
+            case LESS_THRESHOLD -> s.withThreshold(s.threshold() - 0.05f);
+            case NEXT_NORMALISATION -> s.withNormalisation(ViewState.Normalisation.values()[(s.normalisation().ordinal() + 1) % 3]);
+            case TOGGLE_SIDE_BY_SIDE -> s.withCompare(s.compare() == ViewState.Compare.SIDE_BY_SIDE ? ViewState.Compare.NONE : ViewState.Compare.SIDE_BY_SIDE).withGrid(false);
+            case TOGGLE_DIFFERENCE -> s.withCompare(s.compare() == ViewState.Compare.DIFFERENCE ? ViewState.Compare.NONE : ViewState.Compare.DIFFERENCE).withGrid(false);
+            case TOGGLE_GRID -> s.withGrid(!s.grid()).withCompare(ViewState.Compare.NONE);
+            case TOGGLE_HELP -> s.withHelp(!s.help());
+            case ZOOM_IN -> s.withView(s.zoom() * 1.25f, s.panX(), s.panY());
+            case ZOOM_OUT -> s.withView(s.zoom() / 1.25f, s.panX(), s.panY());
+            case RESET_VIEW -> s.withView(1f, 0f, 0f);
+        };
+        setState(next);
+    }
+
+    /** Pans by a fraction of the pane (drag). */
+    public void pan(float dx, float dy) {
+        ViewState s = state;
+        setState(s.withView(s.zoom(), s.panX() - dx / s.zoom(), s.panY() - dy / s.zoom()));
+    }
+
+    public void zoomBy(float factor) {
+        ViewState s = state;
+        setState(s.withView(s.zoom() * factor, s.panX(), s.panY()));
+    }
+
+    private void setState(ViewState next) {
+        state = next;
+        requestMaps();
+    }
+
+    /** The keys the current state shows. */
+    static List<ViewState.MapKey> keysOf(ViewState s, int methods) {
+        if (s.grid()) {
+            List<ViewState.MapKey> keys = new ArrayList<>();
+            for (int m = 0; m < methods; m++) {
+                keys.add(new ViewState.MapKey(s.image(), m, s.target(), s.layer(), s.head()));
+            }
+            return keys;
+        }
+        return s.compare() == ViewState.Compare.NONE ? List.of(s.mapKey()) : List.of(s.mapKey(), s.secondKey());
+    }
+
+    private void requestMaps() {
+        List<ViewState.MapKey> keys = keysOf(state, source.methods().size());
+        wanted = Set.copyOf(keys);
+        if (!cache.keySet().containsAll(keys)) {
+            requestedAt = clock.getAsLong();
+        }
+        for (ViewState.MapKey key : keys) {
+            if (!cache.containsKey(key) && queued.add(key)) {
+                worker.submit(() -> computeIfWanted(key));
+            }
+        }
+    }
+
+    private void computeIfWanted(ViewState.MapKey key) {
+        try {
+            if (!wanted.contains(key)) {
+                return; // the user moved on before its turn came
+            }
+            MapSource.ComputedMap map = source.compute(key);
+            cache.put(key, map);
+            if (!wanted.contains(key)) {
+                dropped.incrementAndGet();
+            } else if (cache.keySet().containsAll(wanted)) {
+                lastLatencyNanos = clock.getAsLong() - requestedAt;
+                latencies.add(lastLatencyNanos);
+            }
+        } catch (Exception | OutOfMemoryError e) {
+            note = source.methods().get(key.method()) + " failed on " + source.images().get(key.image()).name() + ": "
+                    + (e.getMessage() != null ? e.getMessage() : e.toString());
+        } finally {
+            queued.remove(key);
+        }
+    }
+
+    /** Waits until every wanted map is computed (tests and --fps-report), at most {@code millis}. */
+    public boolean awaitMaps(long millis) throws InterruptedException {
+        long end = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < end) {
+            if (cache.keySet().containsAll(wanted) && queued.isEmpty()) {
+                return true;
+            }
+            Thread.sleep(2);
+        }
+        return false;
+    }
+
+    /** The snapshot the renderer draws. */
+    public Frame frame() {
+        ViewState s = state;
+        List<ViewState.MapKey> keys = keysOf(s, source.methods().size());
+        List<Frame.Pane> panes = new ArrayList<>();
+        boolean busy = false;
+        if (s.compare() == ViewState.Compare.DIFFERENCE) {
+            MapSource.ComputedMap a = cache.get(keys.get(0));
+            MapSource.ComputedMap b = cache.get(keys.get(1));
+            if (a != null && b != null) {
+                panes.add(remember(0, difference(a, b, s)));
+            } else {
+                busy = true;
+                panes.add(stale(0));
+            }
+        } else {
+            for (int i = 0; i < keys.size(); i++) {
+                MapSource.ComputedMap m = cache.get(keys.get(i));
+                if (m != null) {
+                    panes.add(remember(i, pane(m, s)));
+                } else {
+                    busy = true;
+                    panes.add(stale(i));
+                }
+            }
+        }
+        return new Frame(s, source.images().get(s.image()), panes, busy, status(s), s.help() ? HELP : List.of());
+    }
+
+    private Frame.Pane remember(int slot, Frame.Pane pane) {
+        lastShown.put(slot, pane);
+        return pane;
+    }
+
+    private Frame.Pane stale(int slot) {
+        Frame.Pane last = lastShown.get(slot);
+        return last == null ? null : new Frame.Pane(last.title(), last.values(), last.width(), last.height(), last.lo(), last.hi(),
+                last.colormap(), true);
+    }
+
+    private Frame.Pane pane(MapSource.ComputedMap m, ViewState s) {
+        float[] range = range(m.values(), m.signed() ? ViewState.Normalisation.SIGNED : s.normalisation());
+        Colormap cmap = m.signed() || s.normalisation() == ViewState.Normalisation.SIGNED ? Colormap.BWR : s.colormap();
+        return new Frame.Pane(source.methods().get(m.key().method()) + ": " + m.description(), m.values(), m.width(), m.height(),
+                range[0], range[1], cmap, false);
+    }
+
+    private Frame.Pane difference(MapSource.ComputedMap a, MapSource.ComputedMap b, ViewState s) {
+        float[] ra = range(a.values(), ViewState.Normalisation.MINMAX);
+        float[] rb = range(b.values(), ViewState.Normalisation.MINMAX);
+        float[] diff = new float[a.values().length];
+        for (int i = 0; i < diff.length; i++) {
+            diff[i] = unit(a.values()[i], ra) - unit(b.values()[i], rb);
+        }
+        return new Frame.Pane(source.methods().get(a.key().method()) + " − " + source.methods().get(b.key().method())
+                + " (each min-max normalised)", diff, a.width(), a.height(), -1f, 1f, Colormap.BWR, false);
+    }
+
+    private static float unit(float v, float[] r) {
+        return r[1] > r[0] ? (v - r[0]) / (r[1] - r[0]) : 0f;
+    }
+
+    /** The value range a normalisation maps to [0, 1]: min-max, the 1st to 99th percentile, or symmetric about 0. */
+    static float[] range(float[] values, ViewState.Normalisation mode) {
+        float lo = Float.POSITIVE_INFINITY;
+        float hi = Float.NEGATIVE_INFINITY;
+        for (float v : values) {
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+        }
+        return switch (mode) {
+            case MINMAX -> new float[] {lo, hi};
+            case SIGNED -> {
+                float m = Math.max(Math.abs(lo), Math.abs(hi));
+                yield new float[] {-m, m};
+            }
+            case PERCENTILE -> {
+                float[] sorted = values.clone();
+                Arrays.sort(sorted);
+                yield new float[] {percentile(sorted, 1), percentile(sorted, 99)};
+            }
+        };
+    }
+
+    /** numpy's default ("linear") percentile. */
+    private static float percentile(float[] sorted, double p) {
+        double rank = p / 100 * (sorted.length - 1);
+        int below = (int) Math.floor(rank);
+        int above = Math.min(sorted.length - 1, below + 1);
+        return (float) (sorted[below] + (rank - below) * (sorted[above] - sorted[below]));
+    }
+
+    private String status(ViewState s) {
+        MapSource.DisplayImage image = source.images().get(s.image());
+        List<MapSource.Prediction> top = source.predictions(s.image());
+        MapSource.Prediction target = top.get(Math.min(s.target(), top.size() - 1));
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "%s (%d/%d) · target %s %.2f (top-%d) · %s · alpha %.1f · threshold %.2f · %s",
+                image.name(), s.image() + 1, source.images().size(), target.name(), target.probability(), s.target() + 1,
+                s.colormap().id(), s.alpha(), s.threshold(), s.normalisation().name().toLowerCase(Locale.ROOT)));
+        if (source.layers() > 0) {
+            out.append(s.layer() < 0 ? " · last layer" : " · layer " + s.layer()).append(s.head() < 0 ? ", heads averaged" : ", head " + s.head());
+        }
+        if (lastLatencyNanos >= 0) {
+            out.append(String.format(Locale.ROOT, " · last map %.0f ms", lastLatencyNanos / 1e6));
+        }
+        if (!note.isEmpty()) {
+            out.append("\n").append(note);
+        }
+        return out.toString();
+    }
+
+    /** Every shown map's provenance, for an exported view. */
+    public Map<String, Object> provenance() {
+        ViewState s = state;
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("source", source.describe());
+        out.put("image", source.images().get(s.image()).name());
+        List<Object> maps = new ArrayList<>();
+        for (ViewState.MapKey key : keysOf(s, source.methods().size())) {
+            MapSource.ComputedMap m = cache.get(key);
+            maps.add(Map.of("method", source.methods().get(key.method()), "description", m == null ? "(not computed)" : m.description()));
+        }
+        out.put("maps", maps);
+        out.put("target", source.predictions(s.image()).get(Math.min(s.target(), source.predictions(s.image()).size() - 1)).name());
+        out.put("colormap", s.colormap().id());
+        out.put("alpha", s.alpha());
+        out.put("threshold", s.threshold());
+        out.put("normalisation", s.normalisation().name().toLowerCase(Locale.ROOT));
+        out.put("compare", s.compare().name().toLowerCase(Locale.ROOT));
+        out.put("grid", s.grid());
+        out.put("zoom", s.zoom());
+        return out;
+    }
+
+    @Override
+    public void close() {
+        worker.shutdownNow();
+        try {
+            worker.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        source.close();
+    }
+}

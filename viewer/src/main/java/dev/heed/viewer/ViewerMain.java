@@ -1,0 +1,354 @@
+package dev.heed.viewer;
+
+import com.jogamp.newt.event.KeyAdapter;
+import com.jogamp.newt.event.KeyEvent;
+import com.jogamp.newt.event.MouseAdapter;
+import com.jogamp.newt.event.MouseEvent;
+import com.jogamp.newt.event.WindowAdapter;
+import com.jogamp.newt.event.WindowEvent;
+import com.jogamp.newt.opengl.GLWindow;
+import com.jogamp.opengl.GLCapabilities;
+import com.jogamp.opengl.GLProfile;
+import com.jogamp.opengl.util.Animator;
+import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.backend.Backends;
+import dev.heed.toolkit.render.Images;
+import java.awt.image.BufferedImage;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code heed view}: the interactive viewer. Without arguments it opens the bundled model and images. */
+@Command(name = "heed view", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Saliency (a DL4J classifier) or attention (a Heed ViT zip) over images, interactively. Press ? for the keys.")
+public final class ViewerMain implements Callable<Integer> {
+    @Option(names = "--model", description = "a DL4J classifier zip with a heed.json card, or a ViT zip (default: the bundled Fashion-MNIST CNN)")
+    Path model;
+
+    @Option(names = "--input", description = "an image file or a folder of images (default: the bundled Fashion-MNIST samples)")
+    Path input;
+
+    @Option(names = "--backend", description = "cpu | cuda | auto (default: ${DEFAULT-VALUE})")
+    String backend = "auto";
+
+    @Option(names = "--size", description = "window size WxH (default: ${DEFAULT-VALUE})")
+    String size = "1280x800";
+
+    @Option(names = "--grid", description = "start in the method grid")
+    boolean grid;
+
+    @Option(names = "--fps-report", description = "run N seconds with vsync off, print p50 and p99 frame times and map latencies, and exit")
+    int fpsReport;
+
+    @Option(names = "--screenshot", description = "write the window to this PNG once every map is on screen, then exit")
+    Path screenshot;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ViewerMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path home = Path.of(System.getenv().getOrDefault("HEED_HOME", "."));
+        Path modelFile = model != null ? model : home.resolve("toolkit/models/fashion-cnn.zip");
+        Path images = input != null ? input : home.resolve("toolkit/samples/fashion-mnist");
+        int[] wh = parseSize(size);
+        GLProfile profile;
+        try {
+            profile = openGl3();
+        } catch (IllegalStateException e) {
+            System.err.println("heed view: " + e.getMessage());
+            return 2;
+        }
+        Backend ops = Backends.open(backend, Runtime.getRuntime().availableProcessors(), System.err::println);
+        MapSource source;
+        try {
+            source = isVit(modelFile) ? new VitSource(modelFile, images, ops) : new CnnSource(modelFile, images, ops);
+        } catch (java.io.IOException | RuntimeException e) {
+            ops.close();
+            System.err.println("heed view: " + e.getMessage());
+            return 2;
+        }
+        source.skipped().forEach(line -> System.err.println("skipped: " + line));
+        try (ViewModel view = new ViewModel(source)) {
+            if (grid) {
+                view.apply(ViewModel.Command.TOGGLE_GRID);
+            }
+            return run(view, profile, wh[0], wh[1]);
+        } finally {
+            ops.close();
+        }
+    }
+
+    private int run(ViewModel view, GLProfile profile, int width, int height) throws Exception {
+        StringBuilder hover = new StringBuilder();
+        OverlayRenderer renderer = new OverlayRenderer(view::frame, () -> {
+            synchronized (hover) {
+                return hover.toString();
+            }
+        });
+        GLCapabilities caps = new GLCapabilities(profile);
+        GLWindow window = GLWindow.create(caps);
+        window.setTitle("Heed viewer");
+        window.setSize(width, height);
+        window.addGLEventListener(renderer);
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        window.addWindowListener(new WindowAdapter() {
+            @Override
+            public void windowDestroyed(WindowEvent e) {
+                closed.complete(null);
+            }
+        });
+        window.addKeyListener(new KeyAdapter() {
+            @Override
+            public void keyPressed(KeyEvent e) {
+                if (e.isAutoRepeat() && e.getKeyCode() != KeyEvent.VK_LEFT && e.getKeyCode() != KeyEvent.VK_RIGHT) {
+                    return;
+                }
+                if (e.getKeyChar() == 'q' || e.getKeyCode() == KeyEvent.VK_ESCAPE) {
+                    window.destroy();
+                    return;
+                }
+                if (e.getKeyChar() == 'p') {
+                    export(renderer, view);
+                    return;
+                }
+                ViewModel.Command c = command(e);
+                if (c != null) {
+                    view.apply(c);
+                }
+            }
+        });
+        int[] drag = new int[2];
+        window.addMouseListener(new MouseAdapter() {
+            @Override
+            public void mousePressed(MouseEvent e) {
+                drag[0] = e.getX();
+                drag[1] = e.getY();
+            }
+
+            @Override
+            public void mouseDragged(MouseEvent e) {
+                List<Layout.Rect> panes = panes(view.frame(), window.getSurfaceWidth(), window.getSurfaceHeight());
+                if (!panes.isEmpty()) {
+                    view.pan((e.getX() - drag[0]) / (float) panes.get(0).width(), (e.getY() - drag[1]) / (float) panes.get(0).height());
+                }
+                drag[0] = e.getX();
+                drag[1] = e.getY();
+            }
+
+            @Override
+            public void mouseWheelMoved(MouseEvent e) {
+                float[] rotation = e.getRotation();
+                view.zoomBy(rotation[1] > 0 ? 1.15f : 1 / 1.15f);
+            }
+
+            @Override
+            public void mouseMoved(MouseEvent e) {
+                String text = hoverText(view.frame(), window.getSurfaceWidth(), window.getSurfaceHeight(), e.getX(), e.getY());
+                synchronized (hover) {
+                    hover.setLength(0);
+                    hover.append(text);
+                }
+            }
+        });
+        Animator animator = new Animator(window);
+        window.setVisible(true);
+        animator.start();
+        try {
+            if (fpsReport > 0) {
+                return fpsReport(view, renderer, window);
+            }
+            if (screenshot != null) {
+                return screenshot(view, renderer);
+            }
+            closed.get();
+            return 0;
+        } finally {
+            animator.stop();
+            if (window.isRealized()) {
+                window.destroy();
+            }
+        }
+    }
+
+    private static List<Layout.Rect> panes(Frame frame, int width, int height) {
+        return Layout.panes(frame.panes().size(), frame.image().width(), frame.image().height(), width, height);
+    }
+
+    /** The raw value and pixel under the mouse, in the pane it is over. */
+    static String hoverText(Frame frame, int width, int height, int x, int y) {
+        List<Layout.Rect> rects = panes(frame, width, height);
+        for (int i = 0; i < rects.size(); i++) {
+            Frame.Pane pane = frame.panes().get(i);
+            if (pane == null) {
+                continue;
+            }
+            int[] p = Layout.mapPixel(rects.get(i), x, y, pane.width(), pane.height(), frame.state());
+            if (p != null) {
+                return String.format(Locale.ROOT, "pixel (%d, %d): %.4g", p[0], p[1], pane.values()[p[1] * pane.width() + p[0]]);
+            }
+        }
+        return "";
+    }
+
+    static ViewModel.Command command(KeyEvent e) {
+        switch (e.getKeyCode()) {
+            case KeyEvent.VK_RIGHT:
+                return ViewModel.Command.NEXT_IMAGE;
+            case KeyEvent.VK_LEFT:
+                return ViewModel.Command.PREVIOUS_IMAGE;
+            case KeyEvent.VK_F1:
+                return ViewModel.Command.TOGGLE_HELP;
+            default:
+                break;
+        }
+        return switch (e.getKeyChar()) {
+            case 'm' -> ViewModel.Command.NEXT_METHOD;
+            case 'M' -> ViewModel.Command.PREVIOUS_METHOD;
+            case '2' -> ViewModel.Command.NEXT_SECOND_METHOD;
+            case 't' -> ViewModel.Command.NEXT_TARGET;
+            case 'l' -> ViewModel.Command.NEXT_LAYER;
+            case 'h' -> ViewModel.Command.NEXT_HEAD;
+            case 'c' -> ViewModel.Command.NEXT_COLORMAP;
+            case 'a' -> ViewModel.Command.MORE_ALPHA;
+            case 'A' -> ViewModel.Command.LESS_ALPHA;
+            case ']' -> ViewModel.Command.MORE_THRESHOLD;
+            case '[' -> ViewModel.Command.LESS_THRESHOLD;
+            case 'n' -> ViewModel.Command.NEXT_NORMALISATION;
+            case 's' -> ViewModel.Command.TOGGLE_SIDE_BY_SIDE;
+            case 'd' -> ViewModel.Command.TOGGLE_DIFFERENCE;
+            case 'g' -> ViewModel.Command.TOGGLE_GRID;
+            case '?' -> ViewModel.Command.TOGGLE_HELP;
+            case '+', '=' -> ViewModel.Command.ZOOM_IN;
+            case '-' -> ViewModel.Command.ZOOM_OUT;
+            case '0' -> ViewModel.Command.RESET_VIEW;
+            default -> null;
+        };
+    }
+
+    private static void export(OverlayRenderer renderer, ViewModel view) {
+        String stamp = java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path png = Path.of("heed-view-" + stamp + ".png");
+        java.util.Map<String, Object> provenance = view.provenance();
+        renderer.captureNext(image -> {
+            try {
+                Images.writePngAtomically(image, png);
+                dev.heed.toolkit.io.AtomicFiles.write(Path.of("heed-view-" + stamp + ".json"),
+                        new org.nd4j.shade.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
+                                .writeValueAsString(provenance).getBytes(StandardCharsets.UTF_8));
+                System.err.println("exported " + png.toAbsolutePath());
+            } catch (java.io.IOException e) {
+                System.err.println("heed view: cannot export " + png + " (" + e.getMessage() + ")");
+            }
+        });
+    }
+
+    private int screenshot(ViewModel view, OverlayRenderer renderer) throws Exception {
+        if (!view.awaitMaps(120_000)) {
+            System.err.println("heed view: maps still computing after 2 minutes");
+            return 1;
+        }
+        Thread.sleep(300); // let the animator draw the finished maps
+        CompletableFuture<BufferedImage> shot = new CompletableFuture<>();
+        renderer.captureNext(shot::complete);
+        Images.writePngAtomically(shot.get(10, TimeUnit.SECONDS), screenshot);
+        System.out.println("wrote " + screenshot);
+        return 0;
+    }
+
+    /** Frame times with vsync off, then the time from a method change to its map being ready, per method. */
+    private int fpsReport(ViewModel view, OverlayRenderer renderer, GLWindow window) throws Exception {
+        window.invoke(true, d -> {
+            d.getGL().setSwapInterval(0);
+            return true;
+        });
+        view.awaitMaps(120_000);
+        renderer.times().drain();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(fpsReport);
+        List<Long> frames = new ArrayList<>();
+        while (System.nanoTime() < end) {
+            Thread.sleep(100);
+            frames.addAll(renderer.times().drain());
+        }
+        List<Long> whole = intervals(frames);
+        System.out.printf(Locale.ROOT, "frames: %d in %d s at %dx%d, frame time p50 %.2f ms, p99 %.2f ms (%.0f fps at p50)%n",
+                frames.size(), fpsReport, window.getSurfaceWidth(), window.getSurfaceHeight(), percentile(whole, 50) / 1e6,
+                percentile(whole, 99) / 1e6, 1e9 / Math.max(1, percentile(whole, 50)));
+        int before = view.latencies().size();
+        for (int i = 0; i < 2 * view.frame().panes().size() + 1 && i < 40; i++) {
+            view.apply(ViewModel.Command.NEXT_METHOD);
+            view.awaitMaps(60_000);
+        }
+        List<Long> latencies = view.latencies().subList(before, view.latencies().size());
+        System.out.printf(Locale.ROOT, "new map on screen after a method change: p50 %.0f ms, max %.0f ms over %d changes%n",
+                percentile(latencies, 50) / 1e6, percentile(latencies, 100) / 1e6, latencies.size());
+        return 0;
+    }
+
+    private static List<Long> intervals(List<Long> starts) {
+        List<Long> out = new ArrayList<>();
+        for (int i = 1; i < starts.size(); i++) {
+            out.add(starts.get(i) - starts.get(i - 1));
+        }
+        return out;
+    }
+
+    private static double percentile(List<Long> values, double p) {
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        long[] sorted = values.stream().mapToLong(Long::longValue).sorted().toArray();
+        int index = (int) Math.min(sorted.length - 1, Math.max(0, Math.ceil(p / 100 * sorted.length) - 1));
+        return sorted[index];
+    }
+
+    private static boolean isVit(Path zip) {
+        try (java.util.zip.ZipFile file = new java.util.zip.ZipFile(zip.toFile())) {
+            var card = file.getEntry("heed.json");
+            if (card == null) {
+                return false;
+            }
+            return new String(file.getInputStream(card).readAllBytes(), StandardCharsets.UTF_8).contains("\"vit\"");
+        } catch (java.io.IOException e) {
+            return false; // the DL4J loader names the problem
+        }
+    }
+
+    /** GL3 core, or a message saying what was found instead and how to get a display. */
+    static GLProfile openGl3() {
+        String display = System.getenv("DISPLAY");
+        if (display == null || display.isEmpty()) {
+            throw new IllegalStateException("no display (DISPLAY is not set); run it as `xvfb-run -a ./heed view` or set DISPLAY");
+        }
+        try {
+            if (!GLProfile.isAvailable(GLProfile.GL3)) {
+                GLProfile found = GLProfile.getDefault();
+                throw new IllegalStateException("OpenGL 3 (core profile) is not available on display " + display + "; found "
+                        + found.getImplName() + " (" + found.getGLImplBaseClassName() + "). Mesa's llvmpipe provides it in software.");
+            }
+            return GLProfile.get(GLProfile.GL3);
+        } catch (com.jogamp.opengl.GLException | com.jogamp.nativewindow.NativeWindowException e) {
+            throw new IllegalStateException("cannot open OpenGL on display " + display + " (" + e.getMessage()
+                    + "); run it as `xvfb-run -a ./heed view` or check DISPLAY");
+        }
+    }
+
+    private static int[] parseSize(String text) {
+        String[] parts = text.toLowerCase(Locale.ROOT).split("x");
+        try {
+            return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
+        } catch (RuntimeException e) {
+            throw new CommandLine.ParameterException(new CommandLine(new ViewerMain()), "--size must be WxH, got '" + text + "'");
+        }
+    }
+}

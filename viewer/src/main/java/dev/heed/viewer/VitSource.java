@@ -1,0 +1,129 @@
+package dev.heed.viewer;
+
+import dev.heed.toolkit.attention.VisionTransformer;
+import dev.heed.toolkit.attention.VitAttention;
+import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.backend.HeadFusion;
+import dev.heed.toolkit.model.Dl4jModels;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Attention maps of the bundled kind of vision transformer: the class token's attention to the patches for a chosen
+ * layer and head (or heads fused), the rollout, and the class-specific relevance, upsampled from the patch grid.
+ */
+final class VitSource implements MapSource {
+    static final List<String> METHODS = List.of("attention", "rollout", "class-specific");
+    private final VisionTransformer vit;
+    private final Backend backend;
+    private final ImageFolder folder;
+    private final Map<String, VitAttention.Result> results = new HashMap<>();
+    private final String description;
+
+    VitSource(Path zip, Path images, Backend backend) throws IOException {
+        this.vit = VisionTransformer.load(zip);
+        this.backend = backend;
+        this.folder = new ImageFolder(images, vit.card());
+        this.description = zip.getFileName() + " (" + Dl4jModels.fingerprint(zip) + ") on " + backend.id();
+    }
+
+    @Override
+    public List<DisplayImage> images() {
+        return folder.images;
+    }
+
+    @Override
+    public List<String> skipped() {
+        return folder.skipped;
+    }
+
+    @Override
+    public List<String> methods() {
+        return METHODS;
+    }
+
+    @Override
+    public int layers() {
+        return vit.architecture().encoder().layers();
+    }
+
+    @Override
+    public int heads() {
+        return vit.architecture().encoder().heads();
+    }
+
+    private VitAttention.Result result(int image, int target) {
+        return results.computeIfAbsent(image + ":" + target, k -> VitAttention.explain(vit, backend,
+                Nd4j.create(folder.inputs.get(image), new long[] {1, 1, vit.card().height(), vit.card().width()}, 'c'),
+                new int[] {target}, VitAttention.Settings.DEFAULTS));
+    }
+
+    @Override
+    public List<Prediction> predictions(int image) {
+        float[] p = result(image, -1).probabilities()[0];
+        Integer[] order = new Integer[p.length];
+        for (int k = 0; k < order.length; k++) {
+            order[k] = k;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Float.compare(p[b], p[a]));
+        List<Prediction> out = new ArrayList<>();
+        for (int k = 0; k < 5; k++) {
+            out.add(new Prediction(order[k], vit.card().className(order[k]), p[order[k]]));
+        }
+        return out;
+    }
+
+    @Override
+    public ComputedMap compute(ViewState.MapKey key) {
+        long start = System.nanoTime();
+        Prediction target = predictions(key.image()).get(Math.min(key.target(), 4));
+        VitAttention.Result r = result(key.image(), target.classIndex());
+        int side = r.side();
+        float[] patches;
+        String what;
+        switch (METHODS.get(key.method())) {
+            case "attention" -> {
+                int layer = key.layer() < 0 ? r.layers() - 1 : key.layer();
+                if (key.head() < 0) {
+                    patches = new float[side * side];
+                    for (int h = 0; h < r.heads(); h++) {
+                        float[] one = r.classToPatch(0, layer, h);
+                        for (int i = 0; i < one.length; i++) {
+                            patches[i] += one[i] / r.heads();
+                        }
+                    }
+                    what = "class-token attention, layer " + layer + ", heads " + HeadFusion.MEAN.id();
+                } else {
+                    patches = r.classToPatch(0, layer, key.head());
+                    what = "class-token attention, layer " + layer + " head " + key.head();
+                }
+            }
+            case "rollout" -> {
+                patches = r.rollout(0);
+                what = "attention rollout";
+            }
+            default -> {
+                patches = r.classSpecific(0);
+                what = "class-specific relevance for " + target.name();
+            }
+        }
+        int h = vit.card().height();
+        int w = vit.card().width();
+        float[] up = backend.upsampleBilinear(patches, 1, side, side, h, w);
+        return new ComputedMap(key, up, w, h, false, what, System.nanoTime() - start);
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    @Override
+    public void close() {
+    }
+}

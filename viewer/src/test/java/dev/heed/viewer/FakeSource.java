@@ -1,0 +1,77 @@
+package dev.heed.viewer;
+
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A map source whose maps are known and whose computations a test can hold back. */
+final class FakeSource implements MapSource {
+    final AtomicInteger computed = new AtomicInteger();
+    final ConcurrentHashMap<Integer, CountDownLatch> holds = new ConcurrentHashMap<>();
+    private final List<DisplayImage> images = List.of(
+            new DisplayImage("a.png", 4, 3, new int[12]), new DisplayImage("b.png", 4, 3, new int[12]));
+
+    /** Computations of {@code method} wait until {@link #release}. */
+    void hold(int method) {
+        holds.put(method, new CountDownLatch(1));
+    }
+
+    void release(int method) {
+        holds.get(method).countDown();
+    }
+
+    @Override
+    public List<DisplayImage> images() {
+        return images;
+    }
+
+    @Override
+    public List<String> skipped() {
+        return List.of("broken.png: empty file (0 bytes)");
+    }
+
+    @Override
+    public List<String> methods() {
+        return List.of("one", "two", "three");
+    }
+
+    @Override
+    public int layers() {
+        return 0;
+    }
+
+    @Override
+    public int heads() {
+        return 0;
+    }
+
+    @Override
+    public List<Prediction> predictions(int image) {
+        return List.of(new Prediction(3, "cat", 0.7f), new Prediction(1, "dog", 0.2f));
+    }
+
+    @Override
+    public ComputedMap compute(ViewState.MapKey key) throws InterruptedException {
+        CountDownLatch hold = holds.get(key.method());
+        if (hold != null && !hold.await(10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("held too long");
+        }
+        computed.incrementAndGet();
+        float[] values = new float[12];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = key.method() * 100 + key.image() * 10 + i;
+        }
+        return new ComputedMap(key, values, 4, 3, false, "method " + key.method(), 1);
+    }
+
+    @Override
+    public String describe() {
+        return "fake";
+    }
+
+    @Override
+    public void close() {
+    }
+}
