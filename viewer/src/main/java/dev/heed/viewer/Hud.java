@@ -15,6 +15,9 @@ import java.util.Locale;
  * the status lines, each pane's title, the colour bar in the map's raw units, the busy mark and the help panel.
  */
 final class Hud {
+    /** The help panel's corner box, bottom-left; the renderer blends the HUD only inside such boxes. */
+    static final int HELP_WIDTH = 560;
+    static final int HELP_HEIGHT = 120;
     private static final Font FONT = new Font("DejaVu Sans", Font.PLAIN, 13);
     private static final Font SMALL = new Font("DejaVu Sans", Font.PLAIN, 11);
 
@@ -85,9 +88,9 @@ final class Hud {
         for (String line : lines) {
             boxWidth = Math.max(boxWidth, g.getFontMetrics().stringWidth(line));
         }
-        int y = height - boxHeight - 10;
+        int y = height - Math.min(boxHeight, HELP_HEIGHT - 10) - 10;
         g.setColor(new Color(0, 0, 0, 190));
-        g.fillRoundRect(10, y, boxWidth + 20, boxHeight, 10, 10);
+        g.fillRoundRect(10, y, Math.min(boxWidth + 20, HELP_WIDTH - 10), boxHeight, 10, 10);
         g.setColor(new Color(240, 240, 240));
         for (int i = 0; i < lines.size(); i++) {
             g.drawString(lines.get(i), 20, y + 20 + i * lineHeight);

@@ -91,9 +91,9 @@ public final class OverlayRenderer implements GLEventListener {
         if (frame != null) {
             draw(gl, frame, width, height);
         }
-        gl.glFinish();
         Consumer<BufferedImage> wanted = screenshot;
         if (wanted != null) {
+            gl.glFinish();
             screenshot = null;
             wanted.accept(readPixels(gl, width, height));
         }
@@ -144,22 +144,42 @@ public final class OverlayRenderer implements GLEventListener {
     }
 
     private void drawHud(GL3 gl, Frame frame, List<Layout.Rect> rects, int width, int height) {
-        String h = hover.get();
-        StringBuilder key = new StringBuilder().append(width).append('x').append(height).append(frame.status()).append(h)
+        String hoverText = hover.get();
+        StringBuilder key = new StringBuilder().append(width).append('x').append(height).append(frame.status()).append(hoverText)
                 .append(frame.busy()).append(frame.help().size());
         frame.panes().forEach(p -> key.append(p == null ? "-" : p.title() + p.stale() + p.lo() + p.hi() + p.colormap()));
         if (!key.toString().equals(hudKey)) {
-            BufferedImage hud = Hud.draw(frame, rects, width, height, h);
+            BufferedImage hud = Hud.draw(frame, rects, width, height, hoverText);
             uploadArgb(gl, hudTexture, hud);
             hudKey = key.toString();
         }
-        gl.glViewport(0, 0, width, height);
         gl.glEnable(GL.GL_BLEND);
         gl.glBlendFunc(GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA);
         gl.glActiveTexture(GL.GL_TEXTURE3);
         gl.glBindTexture(GL.GL_TEXTURE_2D, hudTexture);
         gl.glUniform1i(uniform(gl, "mode"), 2);
-        gl.glDrawArrays(GL.GL_TRIANGLE_STRIP, 0, 4);
+        // blend only where the HUD draws (a full-window blended pass costs a software rasteriser about a third of a frame)
+        List<Layout.Rect> parts = new java.util.ArrayList<>(List.of(
+                new Layout.Rect(0, 0, width, Layout.STATUS_HEIGHT),
+                new Layout.Rect(width - Layout.BAR_WIDTH, Layout.STATUS_HEIGHT, Layout.BAR_WIDTH, height - Layout.STATUS_HEIGHT)));
+        for (Layout.Rect r : rects) {
+            parts.add(new Layout.Rect(r.x(), r.y() - Layout.TITLE_HEIGHT, r.width(), Layout.TITLE_HEIGHT));
+        }
+        if (!frame.help().isEmpty()) {
+            parts.add(new Layout.Rect(0, height - Hud.HELP_HEIGHT, Hud.HELP_WIDTH, Hud.HELP_HEIGHT));
+        }
+        for (Layout.Rect r : parts) {
+            int x = Math.max(0, r.x());
+            int y = Math.max(0, r.y());
+            int w = Math.min(width - x, r.width());
+            int h = Math.min(height - y, r.height());
+            if (w <= 0 || h <= 0) {
+                continue;
+            }
+            gl.glViewport(x, height - y - h, w, h);
+            gl.glUniform4f(uniform(gl, "hudRect"), x / (float) width, y / (float) height, (x + w) / (float) width, (y + h) / (float) height);
+            gl.glDrawArrays(GL.GL_TRIANGLE_STRIP, 0, 4);
+        }
         gl.glDisable(GL.GL_BLEND);
     }
 

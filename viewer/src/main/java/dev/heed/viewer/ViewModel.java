@@ -71,6 +71,14 @@ public final class ViewModel implements AutoCloseable {
         requestMaps();
     }
 
+    public int methodCount() {
+        return source.methods().size();
+    }
+
+    public String methodName(int method) {
+        return source.methods().get(method);
+    }
+
     public ViewState state() {
         return state;
     }
@@ -232,7 +240,7 @@ public final class ViewModel implements AutoCloseable {
     private Frame.Pane pane(MapSource.ComputedMap m, ViewState s) {
         float[] range = range(m.values(), m.signed() ? ViewState.Normalisation.SIGNED : s.normalisation());
         Colormap cmap = m.signed() || s.normalisation() == ViewState.Normalisation.SIGNED ? Colormap.BWR : s.colormap();
-        return new Frame.Pane(source.methods().get(m.key().method()) + ": " + m.description(), m.values(), m.width(), m.height(),
+        return new Frame.Pane(m.description(), m.values(), m.width(), m.height(),
                 range[0], range[1], cmap, false);
     }
 

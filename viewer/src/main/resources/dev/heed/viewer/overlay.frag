@@ -13,9 +13,10 @@ uniform float alpha;
 uniform float threshold;
 uniform float zoom;
 uniform vec2 pan;
+uniform vec4 hudRect;      // mode 2: the part of the HUD texture this viewport shows (u0, v0, u1, v1; v down)
 void main() {
     if (mode == 2) {
-        colour = texture(hud, vec2(uv.x, 1.0 - uv.y));
+        colour = texture(hud, vec2(mix(hudRect.x, hudRect.z, uv.x), mix(hudRect.w, hudRect.y, uv.y)));
         return;
     }
     // zoom about the pane's centre, then pan; texture row 0 is the image's top row
