@@ -44,6 +44,8 @@ public final class ViewModel implements AutoCloseable {
     private final Map<ViewState.MapKey, MapSource.ComputedMap> cache = new ConcurrentHashMap<>();
     private final Set<ViewState.MapKey> queued = ConcurrentHashMap.newKeySet();
     private final Map<Integer, Frame.Pane> lastShown = new ConcurrentHashMap<>();
+    /** Filled by the worker thread only: sources are not thread-safe (SameDiff graphs, DL4J passes). */
+    private final Map<Integer, List<MapSource.Prediction>> predictions = new ConcurrentHashMap<>();
     private final AtomicLong dropped = new AtomicLong();
     private final LongSupplier clock;
     private volatile ViewState state = ViewState.initial();
@@ -103,7 +105,7 @@ public final class ViewModel implements AutoCloseable {
             case NEXT_METHOD -> s.withMethod((s.method() + 1) % methods);
             case PREVIOUS_METHOD -> s.withMethod((s.method() + methods - 1) % methods);
             case NEXT_SECOND_METHOD -> s.withSecondMethod((s.secondMethod() + 1) % methods);
-            case NEXT_TARGET -> s.withTarget((s.target() + 1) % source.predictions(s.image()).size());
+            case NEXT_TARGET -> s.withTarget((s.target() + 1) % Math.max(1, predictionsOf(s.image()).size()));
             case NEXT_LAYER -> source.layers() == 0 ? s : s.withLayer(s.layer() + 1 >= source.layers() ? -1 : s.layer() + 1);
             case NEXT_HEAD -> source.heads() == 0 ? s : s.withHead(s.head() + 1 >= source.heads() ? -1 : s.head() + 1);
             case NEXT_COLORMAP -> s.withColormap(COLORMAPS.get((COLORMAPS.indexOf(s.colormap()) + 1) % COLORMAPS.size()));
@@ -169,6 +171,7 @@ public final class ViewModel implements AutoCloseable {
             if (!wanted.contains(key)) {
                 return; // the user moved on before its turn came
             }
+            predictions.computeIfAbsent(key.image(), source::predictions);
             MapSource.ComputedMap map = source.compute(key);
             cache.put(key, map);
             if (!wanted.contains(key)) {
@@ -224,6 +227,10 @@ public final class ViewModel implements AutoCloseable {
             }
         }
         return new Frame(s, source.images().get(s.image()), panes, busy, status(s), s.help() ? HELP : List.of());
+    }
+
+    private List<MapSource.Prediction> predictionsOf(int image) {
+        return predictions.getOrDefault(image, List.of());
     }
 
     private Frame.Pane remember(int slot, Frame.Pane pane) {
@@ -291,11 +298,12 @@ public final class ViewModel implements AutoCloseable {
 
     private String status(ViewState s) {
         MapSource.DisplayImage image = source.images().get(s.image());
-        List<MapSource.Prediction> top = source.predictions(s.image());
-        MapSource.Prediction target = top.get(Math.min(s.target(), top.size() - 1));
+        List<MapSource.Prediction> top = predictionsOf(s.image());
+        String target = top.isEmpty() ? "target …" : String.format(Locale.ROOT, "target %s %.2f (top-%d)",
+                top.get(Math.min(s.target(), top.size() - 1)).name(), top.get(Math.min(s.target(), top.size() - 1)).probability(), s.target() + 1);
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%s (%d/%d) · target %s %.2f (top-%d) · %s · alpha %.1f · threshold %.2f · %s",
-                image.name(), s.image() + 1, source.images().size(), target.name(), target.probability(), s.target() + 1,
+        out.append(String.format(Locale.ROOT, "%s (%d/%d) · %s · %s · alpha %.1f · threshold %.2f · %s",
+                image.name(), s.image() + 1, source.images().size(), target,
                 s.colormap().id(), s.alpha(), s.threshold(), s.normalisation().name().toLowerCase(Locale.ROOT)));
         if (source.layers() > 0) {
             out.append(s.layer() < 0 ? " · last layer" : " · layer " + s.layer()).append(s.head() < 0 ? ", heads averaged" : ", head " + s.head());
@@ -321,7 +329,8 @@ public final class ViewModel implements AutoCloseable {
             maps.add(Map.of("method", source.methods().get(key.method()), "description", m == null ? "(not computed)" : m.description()));
         }
         out.put("maps", maps);
-        out.put("target", source.predictions(s.image()).get(Math.min(s.target(), source.predictions(s.image()).size() - 1)).name());
+        List<MapSource.Prediction> top = predictionsOf(s.image());
+        out.put("target", top.isEmpty() ? null : top.get(Math.min(s.target(), top.size() - 1)).name());
         out.put("colormap", s.colormap().id());
         out.put("alpha", s.alpha());
         out.put("threshold", s.threshold());

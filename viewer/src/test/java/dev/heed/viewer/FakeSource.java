@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** A map source whose maps are known and whose computations a test can hold back. */
 final class FakeSource implements MapSource {
     final AtomicInteger computed = new AtomicInteger();
+    final java.util.Set<String> callingThreads = ConcurrentHashMap.newKeySet();
     final ConcurrentHashMap<Integer, CountDownLatch> holds = new ConcurrentHashMap<>();
     private final List<DisplayImage> images = List.of(
             new DisplayImage("a.png", 4, 3, new int[12]), new DisplayImage("b.png", 4, 3, new int[12]));
@@ -49,11 +50,13 @@ final class FakeSource implements MapSource {
 
     @Override
     public List<Prediction> predictions(int image) {
+        callingThreads.add(Thread.currentThread().getName());
         return List.of(new Prediction(3, "cat", 0.7f), new Prediction(1, "dog", 0.2f));
     }
 
     @Override
     public ComputedMap compute(ViewState.MapKey key) throws InterruptedException {
+        callingThreads.add(Thread.currentThread().getName());
         CountDownLatch hold = holds.get(key.method());
         if (hold != null && !hold.await(10, TimeUnit.SECONDS)) {
             throw new IllegalStateException("held too long");

@@ -82,6 +82,10 @@ class ViewModelTest {
             assertTrue(view.awaitMaps(5000));
             assertEquals(2, view.frame().panes().size());
             assertTrue(view.frame().status().contains("skipped 1 unreadable image(s): broken.png: empty file (0 bytes)"));
+            view.apply(ViewModel.Command.NEXT_TARGET);
+            assertTrue(view.awaitMaps(5000));
+            assertTrue(view.frame().status().contains("target dog 0.20 (top-2)"), view.frame().status());
+            assertEquals(java.util.Set.of("heed-viewer-maps"), source.callingThreads, "sources are used from the map thread only");
         }
     }
 
