@@ -216,7 +216,7 @@ public final class OverlayRenderer implements GLEventListener {
         });
     }
 
-    private static int texture(GL3 gl, int filter) {
+    static int texture(GL3 gl, int filter) {
         int[] id = new int[1];
         gl.glGenTextures(1, id, 0);
         gl.glBindTexture(GL.GL_TEXTURE_2D, id[0]);
@@ -238,7 +238,7 @@ public final class OverlayRenderer implements GLEventListener {
         gl.glTexImage2D(GL.GL_TEXTURE_2D, 0, GL.GL_RGBA8, width, height, 0, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, bytes);
     }
 
-    private static void uploadArgb(GL3 gl, int texture, BufferedImage image) {
+    static void uploadArgb(GL3 gl, int texture, BufferedImage image) {
         int w = image.getWidth();
         int h = image.getHeight();
         int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
@@ -287,7 +287,7 @@ public final class OverlayRenderer implements GLEventListener {
         lutTextures.clear();
     }
 
-    private static String source(String name) {
+    static String source(String name) {
         try (InputStream in = OverlayRenderer.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException("shader " + name + " is missing from the viewer jar");
@@ -298,7 +298,7 @@ public final class OverlayRenderer implements GLEventListener {
         }
     }
 
-    private static int link(GL3 gl, String vertex, String fragment) {
+    static int link(GL3 gl, String vertex, String fragment) {
         int program = gl.glCreateProgram();
         int vs = compile(gl, GL3.GL_VERTEX_SHADER, vertex);
         int fs = compile(gl, GL3.GL_FRAGMENT_SHADER, fragment);

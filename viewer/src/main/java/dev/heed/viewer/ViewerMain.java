@@ -46,6 +46,27 @@ public final class ViewerMain implements Callable<Integer> {
     @Option(names = "--grid", description = "start in the method grid")
     boolean grid;
 
+    @Option(names = "--diagram", description = "show an architecture diagram instead: resnet50, vgg16, alexnet, squeezenet, fashion-cnn or a DL4J zip")
+    String diagram;
+
+    @Option(names = "--style", description = "with --diagram: blocks | nodes | 3d (default: ${DEFAULT-VALUE})")
+    String style = "blocks";
+
+    @Option(names = "--depth", description = "with --diagram: stages | blocks | layers (default: ${DEFAULT-VALUE})")
+    String depth = "stages";
+
+    @Option(names = "--expand", split = ",", description = "with --diagram: stages or blocks to open")
+    List<String> expand = List.of();
+
+    @Option(names = "--curves", description = "show the training curves of a train.jsonl (or its folder), following it while `heed train --log` writes")
+    Path curves;
+
+    @Option(names = "--playground", description = "the interactive Playground")
+    boolean playground;
+
+    @Option(names = "--dataset", description = "with --playground: circle | xor | gauss | spiral (default: ${DEFAULT-VALUE})")
+    String dataset = "circle";
+
     @Option(names = "--fps-report", description = "run N seconds with vsync off, print p50 and p99 frame times and map latencies, and exit")
     int fpsReport;
 
@@ -68,6 +89,21 @@ public final class ViewerMain implements Callable<Integer> {
         } catch (IllegalStateException e) {
             System.err.println("heed view: " + e.getMessage());
             return 2;
+        }
+        if (diagram != null || curves != null || playground) {
+            PictureSource picture;
+            try {
+                picture = diagram != null ? new DiagramPicture(dev.heed.toolkit.cli.ArchCommand.draw(diagram, style, depth, expand, null).scene())
+                        : curves != null ? new CurvesPicture(curves)
+                        : new PlaygroundPicture(dev.heed.toolkit.playground.PlaygroundSettings.defaults()
+                                .withDataset(dev.heed.toolkit.playground.PlaygroundDataset.fromId(dataset)));
+            } catch (java.io.IOException | RuntimeException e) {
+                System.err.println("heed view: " + e.getMessage());
+                return 2;
+            }
+            try (picture) {
+                return runPicture(picture, profile, wh[0], wh[1]);
+            }
         }
         Backend ops = Backends.open(backend, Runtime.getRuntime().availableProcessors(), System.err::println);
         MapSource source;
@@ -170,6 +206,66 @@ public final class ViewerMain implements Callable<Integer> {
             }
             if (screenshot != null) {
                 return screenshot(view, renderer);
+            }
+            closed.get();
+            return 0;
+        } finally {
+            animator.stop();
+            if (window.isRealized()) {
+                window.destroy();
+            }
+        }
+    }
+
+    private int runPicture(PictureSource picture, GLProfile profile, int width, int height) throws Exception {
+        PictureRenderer renderer = new PictureRenderer(picture);
+        GLWindow window = GLWindow.create(new GLCapabilities(profile));
+        window.setTitle("Heed · " + picture.keys());
+        window.setSize(width, height);
+        window.addGLEventListener(renderer);
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        window.addWindowListener(new WindowAdapter() {
+            @Override
+            public void windowDestroyed(WindowEvent e) {
+                closed.complete(null);
+            }
+        });
+        window.addKeyListener(new KeyAdapter() {
+            @Override
+            public void keyPressed(KeyEvent e) {
+                if (e.getKeyChar() == 'q' || e.getKeyCode() == KeyEvent.VK_ESCAPE) {
+                    window.destroy();
+                } else if (!e.isAutoRepeat()) {
+                    picture.key(e.getKeyChar());
+                }
+            }
+        });
+        Animator animator = new Animator(window);
+        window.setVisible(true);
+        animator.start();
+        try {
+            if (screenshot != null) {
+                if (playground) {
+                    picture.key(' ');
+                    Thread.sleep(4000); // let it train a little first
+                } else {
+                    Thread.sleep(1500);
+                }
+                Images.writePngAtomically(picture.render(window.getSurfaceWidth(), window.getSurfaceHeight()), screenshot);
+                System.out.println("wrote " + screenshot);
+                return 0;
+            }
+            if (fpsReport > 0) {
+                window.invoke(true, d -> {
+                    d.getGL().setSwapInterval(0);
+                    return true;
+                });
+                renderer.times().drain();
+                Thread.sleep(fpsReport * 1000L);
+                List<Long> frames = intervals(renderer.times().drain());
+                System.out.printf(Locale.ROOT, "frames: %d in %d s, frame time p50 %.2f ms, p99 %.2f ms%n", frames.size() + 1, fpsReport,
+                        percentile(frames, 50) / 1e6, percentile(frames, 99) / 1e6);
+                return 0;
             }
             closed.get();
             return 0;

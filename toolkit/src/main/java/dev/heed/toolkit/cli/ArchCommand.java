@@ -83,42 +83,50 @@ public final class ArchCommand implements Callable<Integer> {
         if (!(scale > 0 && scale <= 8)) {
             throw new ParameterException(spec.commandLine(), "--scale must be in (0, 8], got " + scale);
         }
-        Loaded loaded = load();
-        Scene scene;
-        NetworkGraph graph = null;
-        List<Hierarchy.Item> items = null;
-        switch (style) {
-            case "blocks" -> {
-                graph = NetworkGraph.of(loaded.network(), loaded.input(), loaded.title());
-                items = new Hierarchy(graph).items(Hierarchy.Depth.fromId(depth), new LinkedHashSet<>(expand));
-                scene = BlockDiagram.scene(graph, items);
-            }
-            case "3d" -> scene = VolumeDiagram.scene(NetworkGraph.of(loaded.network(), loaded.input(), loaded.title()));
-            case "nodes" -> {
-                if (!(loaded.network() instanceof MultiLayerNetwork mln)) {
-                    throw new IllegalArgumentException("a node-link diagram needs a MultiLayerNetwork of dense layers; "
-                            + loaded.title() + " is a graph (use --style blocks)");
-                }
-                scene = NodeLinkDiagram.scene(mln, loaded.title());
-            }
-            default -> throw new ParameterException(spec.commandLine(), "unknown --style '" + style + "'; valid: blocks, nodes, 3d");
-        }
+        Drawing drawing = draw(model, style, depth, expand, inputShape);
+        Scene scene = drawing.scene();
         for (Path output : outputs) {
             Path parent = output.toAbsolutePath().getParent();
             Files.createDirectories(parent);
             switch (extension(output)) {
-                case "svg" -> AtomicFiles.write(output, SvgWriter.svg(scene, loaded.title()).getBytes(StandardCharsets.UTF_8));
+                case "svg" -> AtomicFiles.write(output, SvgWriter.svg(scene, drawing.title()).getBytes(StandardCharsets.UTF_8));
                 case "png" -> Images.writePngAtomically(ScenePainter.paint(scene, scale), output);
-                default -> AtomicFiles.write(output, DotWriter.dot(graph, items).getBytes(StandardCharsets.UTF_8));
+                default -> AtomicFiles.write(output, DotWriter.dot(drawing.graph(), drawing.items()).getBytes(StandardCharsets.UTF_8));
             }
             spec.commandLine().getOut().println("wrote " + output);
         }
         return 0;
     }
 
+    /** A drawn network: the scene, and for blocks the graph and boxes DOT needs. */
+    public record Drawing(Scene scene, String title, NetworkGraph graph, List<Hierarchy.Item> items) { }
+
+    /** Draws a model in a style; the viewer shows the same drawings. */
+    public static Drawing draw(String model, String style, String depth, List<String> expand, String inputShape) throws IOException {
+        Loaded loaded = load(model, inputShape);
+        switch (style) {
+            case "blocks" -> {
+                NetworkGraph graph = NetworkGraph.of(loaded.network(), loaded.input(), loaded.title());
+                List<Hierarchy.Item> items = new Hierarchy(graph).items(Hierarchy.Depth.fromId(depth), new LinkedHashSet<>(expand));
+                return new Drawing(BlockDiagram.scene(graph, items), loaded.title(), graph, items);
+            }
+            case "3d" -> {
+                return new Drawing(VolumeDiagram.scene(NetworkGraph.of(loaded.network(), loaded.input(), loaded.title())), loaded.title(), null, null);
+            }
+            case "nodes" -> {
+                if (!(loaded.network() instanceof MultiLayerNetwork mln)) {
+                    throw new IllegalArgumentException("a node-link diagram needs a MultiLayerNetwork of dense layers; "
+                            + loaded.title() + " is a graph (use --style blocks)");
+                }
+                return new Drawing(NodeLinkDiagram.scene(mln, loaded.title()), loaded.title(), null, null);
+            }
+            default -> throw new IllegalArgumentException("unknown --style '" + style + "'; valid: blocks, nodes, 3d");
+        }
+    }
+
     private record Loaded(Model network, InputType input, String title) { }
 
-    private Loaded load() throws IOException {
+    private static Loaded load(String model, String inputShape) throws IOException {
         String id = model.toLowerCase(Locale.ROOT);
         switch (id) {
             case "resnet50":
@@ -130,9 +138,9 @@ public final class ArchCommand implements Callable<Integer> {
             case "squeezenet":
                 return zoo(SqueezeNet.builder().numClasses(1000).build(), "SqueezeNet (DL4J zoo, random weights)");
             case "fashion-cnn":
-                return zip(Path.of(System.getenv().getOrDefault("HEED_HOME", ".")).resolve("toolkit/models/fashion-cnn.zip"));
+                return zip(Path.of(System.getenv().getOrDefault("HEED_HOME", ".")).resolve("toolkit/models/fashion-cnn.zip"), inputShape);
             default:
-                return zip(Path.of(model));
+                return zip(Path.of(model), inputShape);
         }
     }
 
@@ -141,7 +149,7 @@ public final class ArchCommand implements Callable<Integer> {
         return new Loaded(zoo.init(), InputType.convolutional(shape[1], shape[2], shape[0]), title);
     }
 
-    private Loaded zip(Path zip) throws IOException {
+    private static Loaded zip(Path zip, String inputShape) throws IOException {
         if (!Files.isRegularFile(zip)) {
             throw new IOException(zip + ": no such model file (or an unknown zoo name; valid: resnet50, vgg16, alexnet, squeezenet, fashion-cnn)");
         }
@@ -155,10 +163,10 @@ public final class ArchCommand implements Callable<Integer> {
                 throw new IOException(zip + ": not a DL4J model zip (" + e.getMessage() + ")", e);
             }
         }
-        return new Loaded(network, inputType(zip, network), zip.getFileName().toString());
+        return new Loaded(network, inputType(zip, network, inputShape), zip.getFileName().toString());
     }
 
-    private InputType inputType(Path zip, Model network) throws IOException {
+    private static InputType inputType(Path zip, Model network, String inputShape) throws IOException {
         if (inputShape != null) {
             String[] parts = inputShape.trim().split("[,x]");
             if (parts.length == 1) {

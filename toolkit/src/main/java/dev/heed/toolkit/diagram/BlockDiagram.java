@@ -64,9 +64,11 @@ public final class BlockDiagram {
                 }
             }
         }
-        Scene scene = new Scene(MARGIN * 2 + rowWidth + (longEdges > 0 ? 40 + CHANNEL_GAP * Math.min(longEdges, 6) : 0), y - ROW_GAP + MARGIN);
-        scene.add(new Scene.Text(MARGIN, MARGIN + 8, graph.title() + " · " + NumberFormat.getIntegerInstance(Locale.ROOT)
-                .format(graph.totalParams()) + " parameters", 14, true, 0x222222, "start"));
+        String title = graph.title() + " · " + NumberFormat.getIntegerInstance(Locale.ROOT).format(graph.totalParams()) + " parameters";
+        double width = Math.max(MARGIN * 2 + rowWidth + (longEdges > 0 ? 40 + CHANNEL_GAP * Math.min(longEdges, 6) : 0),
+                MARGIN * 2 + ScenePainter.textWidth(title, 14, true));
+        Scene scene = new Scene(width, y - ROW_GAP + MARGIN);
+        scene.add(new Scene.Text(MARGIN, MARGIN + 8, title, 14, true, 0x222222, "start"));
         int channel = 0;
         for (Hierarchy.Item item : items) {
             double[] to = bounds.get(item.id());
