@@ -10,7 +10,6 @@ import dev.heed.toolkit.model.Dl4jModel;
 import dev.heed.toolkit.model.Dl4jModels;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,17 +64,7 @@ final class CnnSource implements MapSource {
     public List<Prediction> predictions(int image) {
         return predictions.computeIfAbsent(image, i -> {
             INDArray p = Transforms.softmax(model.logits(input(i)), true);
-            float[] values = p.getRow(0).toFloatVector();
-            List<Prediction> out = new ArrayList<>();
-            Integer[] order = new Integer[values.length];
-            for (int k = 0; k < order.length; k++) {
-                order[k] = k;
-            }
-            java.util.Arrays.sort(order, (a, b) -> Float.compare(values[b], values[a]));
-            for (int k = 0; k < Math.min(TOP, order.length); k++) {
-                out.add(new Prediction(order[k], model.card().className(order[k]), values[order[k]]));
-            }
-            return out;
+            return Prediction.top(p.getRow(0).toFloatVector(), model.card()::className, TOP);
         });
     }
 

@@ -8,7 +8,21 @@ import java.util.List;
  */
 public interface MapSource extends AutoCloseable {
     /** One of an image's top predictions. */
-    record Prediction(int classIndex, String name, float probability) { }
+    record Prediction(int classIndex, String name, float probability) {
+        /** The {@code k} most probable classes, best first. */
+        static List<Prediction> top(float[] probabilities, java.util.function.IntFunction<String> names, int k) {
+            Integer[] order = new Integer[probabilities.length];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            java.util.Arrays.sort(order, (a, b) -> Float.compare(probabilities[b], probabilities[a]));
+            List<Prediction> out = new java.util.ArrayList<>();
+            for (int i = 0; i < Math.min(k, order.length); i++) {
+                out.add(new Prediction(order[i], names.apply(order[i]), probabilities[order[i]]));
+            }
+            return List.copyOf(out);
+        }
+    }
 
     /** A computed map at the model's input resolution, row-major. */
     record ComputedMap(ViewState.MapKey key, float[] values, int width, int height, boolean signed, String description,

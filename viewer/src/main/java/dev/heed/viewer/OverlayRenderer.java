@@ -60,18 +60,9 @@ public final class OverlayRenderer implements GLEventListener {
     public void init(GLAutoDrawable drawable) {
         GL3 gl = drawable.getGL().getGL3();
         program = link(gl, source("overlay.vert"), source("overlay.frag"));
-        int[] ids = new int[1];
-        gl.glGenVertexArrays(1, ids, 0);
-        vao = ids[0];
-        gl.glGenBuffers(1, ids, 0);
-        vbo = ids[0];
-        gl.glBindVertexArray(vao);
-        gl.glBindBuffer(GL.GL_ARRAY_BUFFER, vbo);
-        FloatBuffer quad = FloatBuffer.wrap(new float[] {0, 0, 1, 0, 0, 1, 1, 1});
-        gl.glBufferData(GL.GL_ARRAY_BUFFER, 8L * Float.BYTES, quad, GL.GL_STATIC_DRAW);
-        gl.glEnableVertexAttribArray(0);
-        gl.glVertexAttribPointer(0, 2, GL.GL_FLOAT, false, 0, 0);
-        gl.glBindVertexArray(0);
+        int[] quad = quad(gl);
+        vao = quad[0];
+        vbo = quad[1];
         imageTexture = texture(gl, GL.GL_NEAREST);
         hudTexture = texture(gl, GL.GL_NEAREST);
         gl.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 1);
@@ -214,6 +205,20 @@ public final class OverlayRenderer implements GLEventListener {
             uploadRgb(gl, id, c.packedLut(), 256, 1);
             return id;
         });
+    }
+
+    /** A vertex array holding the unit quad as a triangle strip, attribute 0: {@code {vao, vbo}}. */
+    static int[] quad(GL3 gl) {
+        int[] ids = new int[2];
+        gl.glGenVertexArrays(1, ids, 0);
+        gl.glGenBuffers(1, ids, 1);
+        gl.glBindVertexArray(ids[0]);
+        gl.glBindBuffer(GL.GL_ARRAY_BUFFER, ids[1]);
+        gl.glBufferData(GL.GL_ARRAY_BUFFER, 8L * Float.BYTES, FloatBuffer.wrap(new float[] {0, 0, 1, 0, 0, 1, 1, 1}), GL.GL_STATIC_DRAW);
+        gl.glEnableVertexAttribArray(0);
+        gl.glVertexAttribPointer(0, 2, GL.GL_FLOAT, false, 0, 0);
+        gl.glBindVertexArray(0);
+        return ids;
     }
 
     static int texture(GL3 gl, int filter) {

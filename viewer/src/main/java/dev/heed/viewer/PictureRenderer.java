@@ -5,7 +5,6 @@ import com.jogamp.opengl.GL3;
 import com.jogamp.opengl.GLAutoDrawable;
 import com.jogamp.opengl.GLEventListener;
 import java.awt.image.BufferedImage;
-import java.nio.FloatBuffer;
 
 /** Draws a {@link PictureSource} full-window with the overlay program's plain-texture mode; owns its GL objects. */
 final class PictureRenderer implements GLEventListener {
@@ -31,17 +30,9 @@ final class PictureRenderer implements GLEventListener {
     public void init(GLAutoDrawable drawable) {
         GL3 gl = drawable.getGL().getGL3();
         program = OverlayRenderer.link(gl, OverlayRenderer.source("overlay.vert"), OverlayRenderer.source("overlay.frag"));
-        int[] ids = new int[1];
-        gl.glGenVertexArrays(1, ids, 0);
-        vao = ids[0];
-        gl.glGenBuffers(1, ids, 0);
-        vbo = ids[0];
-        gl.glBindVertexArray(vao);
-        gl.glBindBuffer(GL.GL_ARRAY_BUFFER, vbo);
-        gl.glBufferData(GL.GL_ARRAY_BUFFER, 8L * Float.BYTES, FloatBuffer.wrap(new float[] {0, 0, 1, 0, 0, 1, 1, 1}), GL.GL_STATIC_DRAW);
-        gl.glEnableVertexAttribArray(0);
-        gl.glVertexAttribPointer(0, 2, GL.GL_FLOAT, false, 0, 0);
-        gl.glBindVertexArray(0);
+        int[] quad = OverlayRenderer.quad(gl);
+        vao = quad[0];
+        vbo = quad[1];
         texture = OverlayRenderer.texture(gl, GL.GL_NEAREST);
     }
 

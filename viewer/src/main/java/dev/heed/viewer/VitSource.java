@@ -7,7 +7,6 @@ import dev.heed.toolkit.backend.HeadFusion;
 import dev.heed.toolkit.model.Dl4jModels;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,17 +64,7 @@ final class VitSource implements MapSource {
 
     @Override
     public List<Prediction> predictions(int image) {
-        float[] p = result(image, -1).probabilities()[0];
-        Integer[] order = new Integer[p.length];
-        for (int k = 0; k < order.length; k++) {
-            order[k] = k;
-        }
-        java.util.Arrays.sort(order, (a, b) -> Float.compare(p[b], p[a]));
-        List<Prediction> out = new ArrayList<>();
-        for (int k = 0; k < 5; k++) {
-            out.add(new Prediction(order[k], vit.card().className(order[k]), p[order[k]]));
-        }
-        return out;
+        return Prediction.top(result(image, -1).probabilities()[0], vit.card()::className, 5);
     }
 
     @Override

@@ -11,12 +11,19 @@ final class FakeSource implements MapSource {
     final AtomicInteger computed = new AtomicInteger();
     final java.util.Set<String> callingThreads = ConcurrentHashMap.newKeySet();
     final ConcurrentHashMap<Integer, CountDownLatch> holds = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<Integer, CountDownLatch> started = new ConcurrentHashMap<>();
     private final List<DisplayImage> images = List.of(
             new DisplayImage("a.png", 4, 3, new int[12]), new DisplayImage("b.png", 4, 3, new int[12]));
 
     /** Computations of {@code method} wait until {@link #release}. */
     void hold(int method) {
         holds.put(method, new CountDownLatch(1));
+        started.put(method, new CountDownLatch(1));
+    }
+
+    /** Waits until a held computation of {@code method} has begun. */
+    boolean awaitStarted(int method) throws InterruptedException {
+        return started.get(method).await(10, TimeUnit.SECONDS);
     }
 
     void release(int method) {
@@ -58,6 +65,9 @@ final class FakeSource implements MapSource {
     public ComputedMap compute(ViewState.MapKey key) throws InterruptedException {
         callingThreads.add(Thread.currentThread().getName());
         CountDownLatch hold = holds.get(key.method());
+        if (hold != null) {
+            started.get(key.method()).countDown();
+        }
         if (hold != null && !hold.await(10, TimeUnit.SECONDS)) {
             throw new IllegalStateException("held too long");
         }

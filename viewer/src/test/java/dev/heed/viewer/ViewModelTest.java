@@ -22,17 +22,38 @@ class ViewModelTest {
             assertEquals(0f, first.panes().get(0).values()[0]);
             source.hold(1);
             view.apply(ViewModel.Command.NEXT_METHOD); // method 1, held back
+            assertTrue(source.awaitStarted(1), "method 1 is being computed");
             Frame waiting = view.frame();
             assertTrue(waiting.busy());
             assertTrue(waiting.panes().get(0).stale(), "the last map stays, marked stale");
             assertEquals(0f, waiting.panes().get(0).values()[0], "still method 0's values");
             view.apply(ViewModel.Command.NEXT_METHOD); // method 2 while 1 is still computing
+            assertTrue(view.frame().busy());
             source.release(1);
             assertTrue(view.awaitMaps(5000));
             Frame shown = view.frame();
             assertFalse(shown.busy());
             assertEquals(200f, shown.panes().get(0).values()[0], "method 2 is shown, not the late method 1");
             assertEquals(1, view.droppedResults(), "method 1's result arrived after the user moved on");
+        }
+    }
+
+    @Test
+    void aQueuedMapNoLongerWantedWhenItsTurnComesIsNotComputed() throws Exception {
+        FakeSource source = new FakeSource();
+        try (ViewModel view = new ViewModel(source)) {
+            assertTrue(view.awaitMaps(5000));
+            source.hold(1);
+            view.apply(ViewModel.Command.NEXT_METHOD); // method 1 blocks the worker
+            assertTrue(source.awaitStarted(1));
+            view.apply(ViewModel.Command.NEXT_METHOD); // method 2 queues behind it
+            view.apply(ViewModel.Command.NEXT_METHOD); // back to method 0 (cached): neither 1 nor 2 is wanted now
+            int before = source.computed.get();
+            source.release(1);
+            assertTrue(view.awaitMaps(5000));
+            Thread.sleep(100);
+            assertEquals(before + 1, source.computed.get(), "method 1 finished; method 2 was skipped");
+            assertEquals(0f, view.frame().panes().get(0).values()[0]);
         }
     }
 
