@@ -1,0 +1,168 @@
+// Heed's map maths on the GPU: one kernel per Backend op. Layouts as in dev.heed.toolkit.backend.Backend: feature
+// batches [n][c][h][w], map batches [n][h][w], row-major float32; colours packed 0xRRGGBB in int32.
+// Sums accumulate in float here (the CPU reference uses double); the parity tests allow 1e-5 relative error.
+
+extern "C" {
+
+// [n][c][plane] -> [n][plane]; reduction 0 max|v|, 1 sum|v|, 2 sum v, 3 sqrt(sum v^2)
+__global__ void reduce_channels(const float* features, float* out, int n, int channels, int plane, int reduction) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (long long) n * plane) return;
+    int image = (int) (i / plane);
+    int p = (int) (i % plane);
+    const float* base = features + (long long) image * channels * plane + p;
+    float acc = 0.0f;
+    for (int c = 0; c < channels; c++) {
+        float v = base[(long long) c * plane];
+        switch (reduction) {
+            case 0: acc = fmaxf(acc, fabsf(v)); break;
+            case 1: acc += fabsf(v); break;
+            case 2: acc += v; break;
+            default: acc += v * v; break;
+        }
+    }
+    out[i] = reduction == 3 ? sqrtf(acc) : acc;
+}
+
+// one block per (image, channel): the spatial mean, [n][c][plane] -> [n][c]
+__global__ void channel_means(const float* features, float* out, int plane) {
+    extern __shared__ float partial[];
+    const float* base = features + (long long) blockIdx.x * plane;
+    float acc = 0.0f;
+    for (int p = threadIdx.x; p < plane; p += blockDim.x) acc += base[p];
+    partial[threadIdx.x] = acc;
+    __syncthreads();
+    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+        if (threadIdx.x < s) partial[threadIdx.x] += partial[threadIdx.x + s];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) out[blockIdx.x] = partial[0] / plane;
+}
+
+// one block per (image, channel): w = sum_ij alpha_ij relu(g_ij), alpha = g^2 / (2 g^2 + sum_ab A_ab g^3)
+__global__ void gradcampp_weights(const float* activations, const float* gradients, float* out, int plane) {
+    extern __shared__ float partial[];
+    const float* a = activations + (long long) blockIdx.x * plane;
+    const float* g = gradients + (long long) blockIdx.x * plane;
+    float sumA = 0.0f;
+    for (int p = threadIdx.x; p < plane; p += blockDim.x) sumA += a[p];
+    partial[threadIdx.x] = sumA;
+    __syncthreads();
+    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+        if (threadIdx.x < s) partial[threadIdx.x] += partial[threadIdx.x + s];
+        __syncthreads();
+    }
+    float total = partial[0];
+    __syncthreads();
+    float acc = 0.0f;
+    for (int p = threadIdx.x; p < plane; p += blockDim.x) {
+        float g2 = g[p] * g[p];
+        float denominator = 2.0f * g2 + total * g2 * g[p];
+        float alpha = denominator != 0.0f ? g2 / denominator : 0.0f;
+        acc += alpha * fmaxf(g[p], 0.0f);
+    }
+    partial[threadIdx.x] = acc;
+    __syncthreads();
+    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+        if (threadIdx.x < s) partial[threadIdx.x] += partial[threadIdx.x + s];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) out[blockIdx.x] = partial[0];
+}
+
+// sum_k weights[k] * features[k], then ReLU when asked: [n][c][plane], [n][c] -> [n][plane]
+__global__ void weighted_channel_sum(const float* features, const float* weights, float* out, int n, int channels, int plane,
+                                     int relu) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (long long) n * plane) return;
+    int image = (int) (i / plane);
+    int p = (int) (i % plane);
+    const float* base = features + (long long) image * channels * plane + p;
+    const float* w = weights + (long long) image * channels;
+    float acc = 0.0f;
+    for (int c = 0; c < channels; c++) acc += w[c] * base[(long long) c * plane];
+    out[i] = relu ? fmaxf(acc, 0.0f) : acc;
+}
+
+// half-pixel bilinear resize, edges clamped (OpenCV INTER_LINEAR, PyTorch align_corners=False)
+__global__ void upsample_bilinear(const float* maps, float* out, int n, int height, int width, int outHeight, int outWidth) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    long long outPlane = (long long) outHeight * outWidth;
+    if (i >= (long long) n * outPlane) return;
+    int image = (int) (i / outPlane);
+    int y = (int) ((i % outPlane) / outWidth);
+    int x = (int) (i % outWidth);
+    float sy = fminf(fmaxf((y + 0.5f) * height / outHeight - 0.5f, 0.0f), (float) (height - 1));
+    float sx = fminf(fmaxf((x + 0.5f) * width / outWidth - 0.5f, 0.0f), (float) (width - 1));
+    int y0 = (int) floorf(sy);
+    int x0 = (int) floorf(sx);
+    int y1 = min(y0 + 1, height - 1);
+    int x1 = min(x0 + 1, width - 1);
+    float fy = sy - y0;
+    float fx = sx - x0;
+    const float* m = maps + (long long) image * height * width;
+    float top = m[y0 * width + x0] * (1.0f - fx) + m[y0 * width + x1] * fx;
+    float bottom = m[y1 * width + x0] * (1.0f - fx) + m[y1 * width + x1] * fx;
+    out[i] = top * (1.0f - fy) + bottom * fy;
+}
+
+// one block per map: [n][pixels] -> [n][2] (min, max)
+__global__ void min_max(const float* maps, float* out, int pixels) {
+    extern __shared__ float partial[];
+    float* lows = partial;
+    float* highs = partial + blockDim.x;
+    const float* m = maps + (long long) blockIdx.x * pixels;
+    float lo = INFINITY;
+    float hi = -INFINITY;
+    for (int p = threadIdx.x; p < pixels; p += blockDim.x) {
+        lo = fminf(lo, m[p]);
+        hi = fmaxf(hi, m[p]);
+    }
+    lows[threadIdx.x] = lo;
+    highs[threadIdx.x] = hi;
+    __syncthreads();
+    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+        if (threadIdx.x < s) {
+            lows[threadIdx.x] = fminf(lows[threadIdx.x], lows[threadIdx.x + s]);
+            highs[threadIdx.x] = fmaxf(highs[threadIdx.x], highs[threadIdx.x + s]);
+        }
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) {
+        out[2 * blockIdx.x] = lows[0];
+        out[2 * blockIdx.x + 1] = highs[0];
+    }
+}
+
+// (v - lo[i]) / (hi[i] - lo[i]) clamped to [0, 1]; zero where hi == lo
+__global__ void normalize(const float* maps, const float* lo, const float* hi, float* out, int n, int pixels) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (long long) n * pixels) return;
+    int image = (int) (i / pixels);
+    float range = hi[image] - lo[image];
+    out[i] = range > 0.0f ? fminf(fmaxf((maps[i] - lo[image]) / range, 0.0f), 1.0f) : 0.0f;
+}
+
+// the fused overlay: LUT index floor(v * 256) clamped to 255 (matplotlib's rule), then round((1 - a) image + a heat)
+__global__ void colorize_blend(const float* unit, const int* images, const int* lut, int* out, long long count, float alpha) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= count) return;
+    int index = min(max((int) floorf(unit[i] * 256.0f), 0), 255);
+    int heat = lut[index];
+    int image = images[i];
+    int rgb = 0;
+    for (int shift = 16; shift >= 0; shift -= 8) {
+        float mixed = (1.0f - alpha) * ((image >> shift) & 0xFF) + alpha * ((heat >> shift) & 0xFF);
+        int channel = min(max((int) floorf(mixed + 0.5f), 0), 255); // Math.round, as the CPU reference
+        rgb |= channel << shift;
+    }
+    out[i] = rgb;
+}
+
+// SmoothGrad and Integrated Gradients accumulation: sum += scale * term
+__global__ void accumulate(float* sum, const float* term, float scale, long long count) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < count) sum[i] += scale * term[i];
+}
+
+}

@@ -1,0 +1,173 @@
+package dev.heed.kernels;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One GPU with Heed's kernel module loaded: the owner of the CUDA context and module. Open it with {@link #open},
+ * which says why when there is no usable device; close it to unload the module and release the context. Buffers it
+ * hands out must be closed before it is. Not thread-safe: one caller at a time (the Backend serialises).
+ */
+public final class CudaDevice implements AutoCloseable {
+    /** The result of looking for a device: one or the reason there is none. */
+    public record Probe(CudaDevice device, String reason) {
+        public boolean available() {
+            return device != null;
+        }
+    }
+
+    static final String FATBIN = "heed_kernels.fatbin";
+    static final String PTX = "heed_kernels.ptx";
+    private static final int MESSAGE = 512;
+
+    private final String name;
+    private final int capability;
+    private final long module;
+    private final Map<String, Long> functions = new HashMap<>();
+    private final AtomicLong liveBuffers = new AtomicLong();
+    private boolean closed;
+
+    private CudaDevice(String name, int capability, long module) {
+        this.name = name;
+        this.capability = capability;
+        this.module = module;
+    }
+
+    /** Opens device {@code ordinal}, or says why it cannot: no JNI library, no driver, no device, or a module the driver refuses. */
+    public static Probe open(int ordinal) {
+        try {
+            byte[] message = new byte[MESSAGE];
+            int r = CudaDriver.heed_cuda_open(ordinal, message, MESSAGE);
+            if (r != 0) {
+                return new Probe(null, "no CUDA device: " + text(message) + (r > 0 ? " (" + errorText(r) + ")" : ""));
+            }
+            String name = text(message);
+            int[] capability = new int[1];
+            check("cuDeviceGetAttribute", CudaDriver.heed_cuda_capability(capability), "");
+            long[] module = new long[1];
+            int loaded = CudaDriver.heed_cuda_load_module(image(FATBIN), module);
+            if (loaded != 0) {
+                // no SASS for this GPU and the fatbin's PTX is too new for the driver: try the compute_75 PTX
+                loaded = CudaDriver.heed_cuda_load_module(image(PTX), module);
+            }
+            if (loaded != 0) {
+                return new Probe(null, "no CUDA device: " + name + " (sm_" + capability[0] + ") rejects Heed's kernels ("
+                        + errorText(loaded) + "); a newer driver may be needed for CUDA 13 PTX");
+            }
+            return new Probe(new CudaDevice(name, capability[0], module[0]), null);
+        } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+            return new Probe(null, "no CUDA device: the JNI library cannot be loaded (" + e.getMessage() + ")");
+        } catch (IOException e) {
+            return new Probe(null, "no CUDA device: " + e.getMessage());
+        }
+    }
+
+    private static byte[] image(String resource) throws IOException {
+        try (InputStream in = CudaDevice.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IOException("the kernel image " + resource + " is missing from the jar");
+            }
+            byte[] bytes = in.readAllBytes();
+            if (resource.endsWith(".ptx")) {
+                byte[] terminated = new byte[bytes.length + 1]; // cuModuleLoadData reads PTX as a C string
+                System.arraycopy(bytes, 0, terminated, 0, bytes.length);
+                return terminated;
+            }
+            return bytes;
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Compute capability as major * 10 + minor (90 for Hopper). */
+    public int capability() {
+        return capability;
+    }
+
+    /** Buffers allocated and not yet closed. */
+    public long liveBuffers() {
+        return liveBuffers.get();
+    }
+
+    /** Device memory for {@code bytes}; the caller owns it and must close it. */
+    public DeviceBuffer allocate(long bytes, String operation) {
+        ensureOpen();
+        long[] pointer = new long[1];
+        check(operation + ": cuMemAlloc(" + bytes + " bytes)", CudaDriver.heed_cuda_alloc(Math.max(1, bytes), pointer), "");
+        liveBuffers.incrementAndGet();
+        return new DeviceBuffer(this, pointer[0], bytes);
+    }
+
+    void free(long pointer) {
+        liveBuffers.decrementAndGet();
+        check("cuMemFree", CudaDriver.heed_cuda_free(pointer), "");
+    }
+
+    /** Free and total device memory, bytes. */
+    public long[] memory() {
+        long[] free = new long[1];
+        long[] total = new long[1];
+        check("cuMemGetInfo", CudaDriver.heed_cuda_memory(free, total), "");
+        return new long[] {free[0], total[0]};
+    }
+
+    /** Runs a kernel and waits for it; {@code arguments} from {@link KernelArguments}. */
+    public void launch(String kernel, int[] grid, int[] block, int sharedBytes, KernelArguments arguments, String shapes) {
+        ensureOpen();
+        long function = functions.computeIfAbsent(kernel, k -> {
+            long[] f = new long[1];
+            check("cuModuleGetFunction(" + k + ")", CudaDriver.heed_cuda_function(module, k, f), shapes);
+            return f[0];
+        });
+        byte[] packed = arguments.bytes();
+        check(kernel, CudaDriver.heed_cuda_launch(function, grid[0], grid[1], grid[2], block[0], block[1], block[2], sharedBytes,
+                packed, packed.length), shapes);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new CudaException("device", "the CUDA device " + name + " is closed");
+        }
+    }
+
+    /** Turns a CUresult into the one exception type, naming the operation, the CUDA error and the shapes. */
+    static void check(String operation, int result, String shapes) {
+        if (result != 0) {
+            throw new CudaException(operation, errorText(result) + " (CUresult " + result + ")" + (shapes.isEmpty() ? "" : ", shapes " + shapes),
+                    result == 2);
+        }
+    }
+
+    static String errorText(int code) {
+        byte[] message = new byte[MESSAGE];
+        CudaDriver.heed_cuda_error_text(code, message, MESSAGE);
+        return text(message);
+    }
+
+    private static String text(byte[] cString) {
+        int end = 0;
+        while (end < cString.length && cString[end] != 0) {
+            end++;
+        }
+        return new String(cString, 0, end, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        if (liveBuffers.get() != 0) {
+            throw new IllegalStateException(liveBuffers.get() + " device buffers are still open; close them first");
+        }
+        closed = true;
+        CudaDriver.heed_cuda_unload_module(module);
+        CudaDriver.heed_cuda_close();
+    }
+}

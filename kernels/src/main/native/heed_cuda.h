@@ -1,0 +1,230 @@
+// Heed's CUDA driver shim: the few driver-API calls the kernels need, reached through dlopen("libcuda.so.1") with
+// our own typedefs, so the library builds with g++ alone (no cuda.h, no cudart) and loads on machines without a GPU,
+// where heed_cuda_open reports why there is no device instead of failing to link. Every function returns a CUresult
+// (0 = success); HEED_NO_DRIVER (-1) means libcuda.so.1 or one of its symbols is missing.
+#ifndef HEED_CUDA_H
+#define HEED_CUDA_H
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+
+#define HEED_NO_DRIVER (-1)
+
+typedef int heed_result;
+typedef int heed_device;
+typedef void* heed_context;
+typedef void* heed_module;
+typedef void* heed_function;
+typedef unsigned long long heed_pointer;
+
+typedef heed_result (*heed_cuInit_t)(unsigned int);
+typedef heed_result (*heed_cuDeviceGetCount_t)(int*);
+typedef heed_result (*heed_cuDeviceGet_t)(heed_device*, int);
+typedef heed_result (*heed_cuDeviceGetName_t)(char*, int, heed_device);
+typedef heed_result (*heed_cuDeviceGetAttribute_t)(int*, int, heed_device);
+typedef heed_result (*heed_cuDevicePrimaryCtxRetain_t)(heed_context*, heed_device);
+typedef heed_result (*heed_cuDevicePrimaryCtxRelease_t)(heed_device);
+typedef heed_result (*heed_cuCtxSetCurrent_t)(heed_context);
+typedef heed_result (*heed_cuCtxSynchronize_t)(void);
+typedef heed_result (*heed_cuModuleLoadData_t)(heed_module*, const void*);
+typedef heed_result (*heed_cuModuleUnload_t)(heed_module);
+typedef heed_result (*heed_cuModuleGetFunction_t)(heed_function*, heed_module, const char*);
+typedef heed_result (*heed_cuMemAlloc_t)(heed_pointer*, size_t);
+typedef heed_result (*heed_cuMemFree_t)(heed_pointer);
+typedef heed_result (*heed_cuMemcpyHtoD_t)(heed_pointer, const void*, size_t);
+typedef heed_result (*heed_cuMemcpyDtoH_t)(void*, heed_pointer, size_t);
+typedef heed_result (*heed_cuMemGetInfo_t)(size_t*, size_t*);
+typedef heed_result (*heed_cuLaunchKernel_t)(heed_function, unsigned int, unsigned int, unsigned int, unsigned int,
+                                             unsigned int, unsigned int, unsigned int, void*, void**, void**);
+typedef heed_result (*heed_cuGetErrorString_t)(heed_result, const char**);
+
+static struct {
+    void* library;
+    heed_device device;
+    heed_context context;
+    heed_cuInit_t init;
+    heed_cuDeviceGetCount_t deviceGetCount;
+    heed_cuDeviceGet_t deviceGet;
+    heed_cuDeviceGetName_t deviceGetName;
+    heed_cuDeviceGetAttribute_t deviceGetAttribute;
+    heed_cuDevicePrimaryCtxRetain_t primaryCtxRetain;
+    heed_cuDevicePrimaryCtxRelease_t primaryCtxRelease;
+    heed_cuCtxSetCurrent_t ctxSetCurrent;
+    heed_cuCtxSynchronize_t ctxSynchronize;
+    heed_cuModuleLoadData_t moduleLoadData;
+    heed_cuModuleUnload_t moduleUnload;
+    heed_cuModuleGetFunction_t moduleGetFunction;
+    heed_cuMemAlloc_t memAlloc;
+    heed_cuMemFree_t memFree;
+    heed_cuMemcpyHtoD_t memcpyHtoD;
+    heed_cuMemcpyDtoH_t memcpyDtoH;
+    heed_cuMemGetInfo_t memGetInfo;
+    heed_cuLaunchKernel_t launchKernel;
+    heed_cuGetErrorString_t getErrorString;
+} heed_driver;
+
+static void heed_message(char* message, int length, const char* text) {
+    if (message != NULL && length > 0) {
+        snprintf(message, (size_t) length, "%s", text);
+    }
+}
+
+#define HEED_SYMBOL(field, name) \
+    do { \
+        *(void**) (&heed_driver.field) = dlsym(heed_driver.library, name); \
+        if (heed_driver.field == NULL) { \
+            heed_message(message, messageLength, "libcuda.so.1 has no symbol " name " (driver too old?)"); \
+            return HEED_NO_DRIVER; \
+        } \
+    } while (0)
+
+/** Loads the driver, initialises it and makes the primary context of device {@code ordinal} current. */
+static heed_result heed_cuda_open(int ordinal, signed char* bytes, int messageLength) {
+    char* message = (char*) bytes; /* JavaCPP passes byte[] as signed char* */
+    if (heed_driver.library == NULL) {
+        heed_driver.library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+        if (heed_driver.library == NULL) {
+            const char* why = dlerror();
+            char text[512];
+            snprintf(text, sizeof text, "libcuda.so.1 cannot be loaded (%s)", why != NULL ? why : "no NVIDIA driver");
+            heed_message(message, messageLength, text);
+            return HEED_NO_DRIVER;
+        }
+    }
+    HEED_SYMBOL(init, "cuInit");
+    HEED_SYMBOL(deviceGetCount, "cuDeviceGetCount");
+    HEED_SYMBOL(deviceGet, "cuDeviceGet");
+    HEED_SYMBOL(deviceGetName, "cuDeviceGetName");
+    HEED_SYMBOL(deviceGetAttribute, "cuDeviceGetAttribute");
+    HEED_SYMBOL(primaryCtxRetain, "cuDevicePrimaryCtxRetain");
+    HEED_SYMBOL(primaryCtxRelease, "cuDevicePrimaryCtxRelease_v2");
+    HEED_SYMBOL(ctxSetCurrent, "cuCtxSetCurrent");
+    HEED_SYMBOL(ctxSynchronize, "cuCtxSynchronize");
+    HEED_SYMBOL(moduleLoadData, "cuModuleLoadData");
+    HEED_SYMBOL(moduleUnload, "cuModuleUnload");
+    HEED_SYMBOL(moduleGetFunction, "cuModuleGetFunction");
+    HEED_SYMBOL(memAlloc, "cuMemAlloc_v2");
+    HEED_SYMBOL(memFree, "cuMemFree_v2");
+    HEED_SYMBOL(memcpyHtoD, "cuMemcpyHtoD_v2");
+    HEED_SYMBOL(memcpyDtoH, "cuMemcpyDtoH_v2");
+    HEED_SYMBOL(memGetInfo, "cuMemGetInfo_v2");
+    HEED_SYMBOL(launchKernel, "cuLaunchKernel");
+    HEED_SYMBOL(getErrorString, "cuGetErrorString");
+    heed_result r = heed_driver.init(0);
+    if (r != 0) {
+        heed_message(message, messageLength, "cuInit failed");
+        return r;
+    }
+    int count = 0;
+    r = heed_driver.deviceGetCount(&count);
+    if (r == 0 && ordinal >= count) {
+        char text[128];
+        snprintf(text, sizeof text, "device %d asked for, %d present", ordinal, count);
+        heed_message(message, messageLength, text);
+        return 101; /* CUDA_ERROR_INVALID_DEVICE */
+    }
+    if (r == 0) r = heed_driver.deviceGet(&heed_driver.device, ordinal);
+    if (r == 0) r = heed_driver.primaryCtxRetain(&heed_driver.context, heed_driver.device);
+    if (r == 0) r = heed_driver.ctxSetCurrent(heed_driver.context);
+    if (r == 0) r = heed_driver.deviceGetName(message, messageLength, heed_driver.device);
+    return r;
+}
+
+/** Compute capability as major * 10 + minor. */
+static heed_result heed_cuda_capability(int* capability) {
+    int major = 0;
+    int minor = 0;
+    heed_result r = heed_driver.deviceGetAttribute(&major, 75, heed_driver.device);
+    if (r == 0) r = heed_driver.deviceGetAttribute(&minor, 76, heed_driver.device);
+    *capability = major * 10 + minor;
+    return r;
+}
+
+static heed_result heed_cuda_current(void) {
+    return heed_driver.ctxSetCurrent(heed_driver.context);
+}
+
+static heed_result heed_cuda_load_module(signed char* image, long long* module) {
+    heed_module m = NULL;
+    heed_result r = heed_driver.moduleLoadData(&m, image);
+    *module = (long long) m;
+    return r;
+}
+
+static heed_result heed_cuda_unload_module(long long module) {
+    return heed_driver.moduleUnload((heed_module) module);
+}
+
+static heed_result heed_cuda_function(long long module, const char* name, long long* function) {
+    heed_function f = NULL;
+    heed_result r = heed_driver.moduleGetFunction(&f, (heed_module) module, name);
+    *function = (long long) f;
+    return r;
+}
+
+static heed_result heed_cuda_alloc(long long bytes, long long* pointer) {
+    heed_pointer p = 0;
+    heed_result r = heed_driver.memAlloc(&p, (size_t) bytes);
+    *pointer = (long long) p;
+    return r;
+}
+
+static heed_result heed_cuda_free(long long pointer) {
+    return heed_driver.memFree((heed_pointer) pointer);
+}
+
+static heed_result heed_cuda_to_device(long long pointer, signed char* host, long long bytes) {
+    return heed_driver.memcpyHtoD((heed_pointer) pointer, host, (size_t) bytes);
+}
+
+static heed_result heed_cuda_to_host(signed char* host, long long pointer, long long bytes) {
+    return heed_driver.memcpyDtoH(host, (heed_pointer) pointer, (size_t) bytes);
+}
+
+static heed_result heed_cuda_memory(long long* freeBytes, long long* totalBytes) {
+    size_t f = 0;
+    size_t t = 0;
+    heed_result r = heed_driver.memGetInfo(&f, &t);
+    *freeBytes = (long long) f;
+    *totalBytes = (long long) t;
+    return r;
+}
+
+/**
+ * Launches a kernel whose arguments are packed, each at its natural alignment, into {@code arguments}
+ * (the driver's CU_LAUNCH_PARAM_BUFFER_POINTER form), then waits for it.
+ */
+static heed_result heed_cuda_launch(long long function, int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ,
+                                    int sharedBytes, signed char* arguments, long long argumentBytes) {
+    size_t size = (size_t) argumentBytes;
+    void* extra[] = {(void*) 1, arguments, (void*) 2, &size, (void*) 0}; /* BUFFER_POINTER, BUFFER_SIZE, END */
+    heed_result r = heed_driver.launchKernel((heed_function) function, (unsigned) gridX, (unsigned) gridY, (unsigned) gridZ,
+                                             (unsigned) blockX, (unsigned) blockY, (unsigned) blockZ, (unsigned) sharedBytes,
+                                             NULL, NULL, extra);
+    if (r == 0) r = heed_driver.ctxSynchronize();
+    return r;
+}
+
+static heed_result heed_cuda_error_text(int code, signed char* bytes, int messageLength) {
+    char* message = (char*) bytes;
+    if (code == HEED_NO_DRIVER || heed_driver.getErrorString == NULL) {
+        heed_message(message, messageLength, code == HEED_NO_DRIVER ? "no CUDA driver" : "unknown CUDA error");
+        return 0;
+    }
+    const char* text = NULL;
+    heed_result r = heed_driver.getErrorString(code, &text);
+    heed_message(message, messageLength, r == 0 && text != NULL ? text : "unknown CUDA error");
+    return 0;
+}
+
+static heed_result heed_cuda_close(void) {
+    if (heed_driver.primaryCtxRelease != NULL && heed_driver.context != NULL) {
+        heed_result r = heed_driver.primaryCtxRelease(heed_driver.device);
+        heed_driver.context = NULL;
+        return r;
+    }
+    return 0;
+}
+
+#endif

@@ -1,0 +1,52 @@
+package dev.heed.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The committed kernel images against their sources: fails when a .cu file changed and the PTX/fatbin were not rebuilt
+ * (run kernels/build-kernels.sh where nvcc exists), and when a kernel the Java side launches is missing.
+ */
+class KernelImagesTest {
+    static final List<String> SOURCES = List.of("src/main/cuda/map_ops.cu", "src/main/cuda/attention.cu");
+
+    @Test
+    void theCommittedImagesWereBuiltFromTheseSources() throws Exception {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        for (String source : SOURCES) {
+            sha.update(Files.readAllBytes(Path.of(source)));
+        }
+        String recorded;
+        try (InputStream in = CudaDevice.class.getResourceAsStream("kernels.sha256")) {
+            recorded = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
+        }
+        assertEquals(recorded, HexFormat.of().formatHex(sha.digest()),
+                "the .cu sources changed since the PTX/fatbin were built: run kernels/build-kernels.sh (needs nvcc) and commit the images");
+    }
+
+    @Test
+    void thePtxHasEveryKernelTheBackendLaunchesAndTheFatbinIsThere() throws Exception {
+        String ptx;
+        try (InputStream in = CudaDevice.class.getResourceAsStream(CudaDevice.PTX)) {
+            ptx = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        }
+        for (String kernel : List.of("reduce_channels", "channel_means", "gradcampp_weights", "weighted_channel_sum", "upsample_bilinear",
+                "min_max", "normalize", "colorize_blend", "accumulate", "attention_probabilities", "fuse_heads", "residual_mix",
+                "batched_matmul", "identity")) {
+            assertTrue(ptx.contains(".entry " + kernel + "("), kernel + " is in the PTX");
+        }
+        assertTrue(ptx.contains(".target sm_75"), "the stand-alone PTX targets compute_75, the oldest architecture nvcc 13 knows");
+        try (InputStream in = CudaDevice.class.getResourceAsStream(CudaDevice.FATBIN)) {
+            assertTrue(in.readAllBytes().length > 100_000, "the fatbin carries SASS for five architectures");
+        }
+    }
+}
