@@ -15,6 +15,14 @@ public final class KernelArguments {
         return align(8).put(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(buffer == null ? 0 : buffer.pointer()));
     }
 
+    /** A device address {@code byteOffset} bytes into {@code buffer}, e.g. one matrix of a batch. */
+    public KernelArguments pointerAt(DeviceBuffer buffer, long byteOffset) {
+        if (byteOffset < 0 || byteOffset >= buffer.bytes()) {
+            throw new IllegalArgumentException("offset " + byteOffset + " outside a buffer of " + buffer.bytes() + " bytes");
+        }
+        return align(8).put(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(buffer.pointer() + byteOffset));
+    }
+
     public KernelArguments int32(int value) {
         return align(4).put(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(value));
     }

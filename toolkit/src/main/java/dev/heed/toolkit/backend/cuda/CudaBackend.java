@@ -1,0 +1,270 @@
+package dev.heed.toolkit.backend.cuda;
+
+import dev.heed.kernels.CudaDevice;
+import dev.heed.kernels.CudaException;
+import dev.heed.kernels.DeviceBuffer;
+import dev.heed.kernels.KernelArguments;
+import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.backend.ChannelReduction;
+import dev.heed.toolkit.backend.HeadFusion;
+import dev.heed.toolkit.backend.cpu.CpuBackend;
+
+/**
+ * The Backend on the GPU: each op uploads its inputs, runs Heed's kernels and downloads the result, with every device
+ * buffer owned by a try-with-resources block, so none outlives its op. When the device runs out of memory an op over
+ * {@code n} independent maps splits the batch in halves and retries. Host data crosses as plain copies (no pinned
+ * buffers or stream overlap yet). Rollout with a discard ratio runs on the CPU reference: selecting the smallest
+ * entries needs a device sort that is not written yet.
+ */
+public final class CudaBackend implements Backend {
+    private static final int THREADS = 256;
+    private final CudaDevice device;
+    private final CpuBackend fallback;
+
+    CudaBackend(CudaDevice device, int threads) {
+        this.device = device;
+        this.fallback = new CpuBackend(Math.max(1, threads));
+    }
+
+    @Override
+    public String id() {
+        return "cuda";
+    }
+
+    /** Buffers open right now: zero between ops. */
+    public long liveBuffers() {
+        return device.liveBuffers();
+    }
+
+    private static int[] grid(long threads) {
+        return new int[] {(int) Math.max(1, (threads + THREADS - 1) / THREADS), 1, 1};
+    }
+
+    private static int[] block() {
+        return new int[] {THREADS, 1, 1};
+    }
+
+    private static void checkLength(String what, int length, long expected) {
+        if (length != expected) {
+            throw new IllegalArgumentException(what + " has " + length + " values, expected " + expected);
+        }
+    }
+
+    /** Runs {@code whole} on all items; on out-of-memory runs {@code part} on each half and concatenates. */
+    private static float[] splitting(int n, java.util.function.Supplier<float[]> whole, SplitOp part) {
+        try {
+            return whole.get();
+        } catch (CudaException e) {
+            if (!e.outOfMemory() || n == 1) {
+                throw e;
+            }
+            int half = n / 2;
+            float[] a = part.run(0, half);
+            float[] b = part.run(half, n - half);
+            float[] out = new float[a.length + b.length];
+            System.arraycopy(a, 0, out, 0, a.length);
+            System.arraycopy(b, 0, out, a.length, b.length);
+            return out;
+        }
+    }
+
+    @FunctionalInterface
+    private interface SplitOp {
+        float[] run(int from, int count);
+    }
+
+    private static float[] slice(float[] values, int from, int count, int perItem) {
+        float[] out = new float[count * perItem];
+        System.arraycopy(values, from * perItem, out, 0, out.length);
+        return out;
+    }
+
+    @Override
+    public float[] reduceChannels(float[] features, int n, int channels, int height, int width, ChannelReduction reduction) {
+        int plane = height * width;
+        checkLength("features", features.length, (long) n * channels * plane);
+        return splitting(n, () -> reduceOnDevice(features, n, channels, plane, reduction),
+                (from, count) -> reduceChannels(slice(features, from, count, channels * plane), count, channels, height, width, reduction));
+    }
+
+    private float[] reduceOnDevice(float[] features, int n, int channels, int plane, ChannelReduction reduction) {
+        String shapes = "[" + n + "][" + channels + "][" + plane + "]";
+        try (DeviceBuffer in = device.allocate(4L * features.length, "reduceChannels").upload(features);
+             DeviceBuffer out = device.allocate(4L * n * plane, "reduceChannels")) {
+            device.launch("reduce_channels", grid((long) n * plane), block(), 0, new KernelArguments().pointer(in).pointer(out)
+                    .int32(n).int32(channels).int32(plane).int32(reduction.ordinal()), shapes);
+            return out.downloadFloats(n * plane);
+        }
+    }
+
+    @Override
+    public float[] channelMeans(float[] features, int n, int channels, int height, int width) {
+        int plane = height * width;
+        checkLength("features", features.length, (long) n * channels * plane);
+        try (DeviceBuffer in = device.allocate(4L * features.length, "channelMeans").upload(features);
+             DeviceBuffer out = device.allocate(4L * n * channels, "channelMeans")) {
+            device.launch("channel_means", new int[] {n * channels, 1, 1}, block(), THREADS * 4,
+                    new KernelArguments().pointer(in).pointer(out).int32(plane), "[" + n + "][" + channels + "][" + plane + "]");
+            return out.downloadFloats(n * channels);
+        }
+    }
+
+    @Override
+    public float[] gradCamPlusPlusWeights(float[] activations, float[] gradients, int n, int channels, int height, int width) {
+        int plane = height * width;
+        checkLength("activations", activations.length, (long) n * channels * plane);
+        checkLength("gradients", gradients.length, (long) n * channels * plane);
+        try (DeviceBuffer a = device.allocate(4L * activations.length, "gradCamPlusPlusWeights").upload(activations);
+             DeviceBuffer g = device.allocate(4L * gradients.length, "gradCamPlusPlusWeights").upload(gradients);
+             DeviceBuffer out = device.allocate(4L * n * channels, "gradCamPlusPlusWeights")) {
+            device.launch("gradcampp_weights", new int[] {n * channels, 1, 1}, block(), THREADS * 4,
+                    new KernelArguments().pointer(a).pointer(g).pointer(out).int32(plane), "[" + n + "][" + channels + "][" + plane + "]");
+            return out.downloadFloats(n * channels);
+        }
+    }
+
+    @Override
+    public float[] weightedChannelSum(float[] features, float[] weights, int n, int channels, int height, int width, boolean relu) {
+        int plane = height * width;
+        checkLength("features", features.length, (long) n * channels * plane);
+        checkLength("weights", weights.length, (long) n * channels);
+        try (DeviceBuffer f = device.allocate(4L * features.length, "weightedChannelSum").upload(features);
+             DeviceBuffer w = device.allocate(4L * weights.length, "weightedChannelSum").upload(weights);
+             DeviceBuffer out = device.allocate(4L * n * plane, "weightedChannelSum")) {
+            device.launch("weighted_channel_sum", grid((long) n * plane), block(), 0, new KernelArguments().pointer(f).pointer(w)
+                    .pointer(out).int32(n).int32(channels).int32(plane).int32(relu ? 1 : 0), "[" + n + "][" + channels + "][" + plane + "]");
+            return out.downloadFloats(n * plane);
+        }
+    }
+
+    @Override
+    public float[] upsampleBilinear(float[] maps, int n, int height, int width, int outHeight, int outWidth) {
+        checkLength("maps", maps.length, (long) n * height * width);
+        return splitting(n, () -> upsampleOnDevice(maps, n, height, width, outHeight, outWidth),
+                (from, count) -> upsampleBilinear(slice(maps, from, count, height * width), count, height, width, outHeight, outWidth));
+    }
+
+    private float[] upsampleOnDevice(float[] maps, int n, int height, int width, int outHeight, int outWidth) {
+        long outCount = (long) n * outHeight * outWidth;
+        try (DeviceBuffer in = device.allocate(4L * maps.length, "upsampleBilinear").upload(maps);
+             DeviceBuffer out = device.allocate(4L * outCount, "upsampleBilinear")) {
+            device.launch("upsample_bilinear", grid(outCount), block(), 0, new KernelArguments().pointer(in).pointer(out).int32(n)
+                    .int32(height).int32(width).int32(outHeight).int32(outWidth), "[" + n + "][" + height + "][" + width + "] -> " + outHeight + "x" + outWidth);
+            return out.downloadFloats((int) outCount);
+        }
+    }
+
+    @Override
+    public float[] minMax(float[] maps, int n, int pixels) {
+        checkLength("maps", maps.length, (long) n * pixels);
+        try (DeviceBuffer in = device.allocate(4L * maps.length, "minMax").upload(maps);
+             DeviceBuffer out = device.allocate(8L * n, "minMax")) {
+            device.launch("min_max", new int[] {n, 1, 1}, block(), 2 * THREADS * 4, new KernelArguments().pointer(in).pointer(out).int32(pixels),
+                    "[" + n + "][" + pixels + "]");
+            return out.downloadFloats(2 * n);
+        }
+    }
+
+    @Override
+    public float[] normalize(float[] maps, int n, int pixels, float[] lo, float[] hi) {
+        checkLength("maps", maps.length, (long) n * pixels);
+        checkLength("lo", lo.length, n);
+        checkLength("hi", hi.length, n);
+        try (DeviceBuffer in = device.allocate(4L * maps.length, "normalize").upload(maps);
+             DeviceBuffer l = device.allocate(4L * n, "normalize").upload(lo);
+             DeviceBuffer h = device.allocate(4L * n, "normalize").upload(hi);
+             DeviceBuffer out = device.allocate(4L * maps.length, "normalize")) {
+            device.launch("normalize", grid((long) n * pixels), block(), 0, new KernelArguments().pointer(in).pointer(l).pointer(h)
+                    .pointer(out).int32(n).int32(pixels), "[" + n + "][" + pixels + "]");
+            return out.downloadFloats(maps.length);
+        }
+    }
+
+    @Override
+    public int[] colorizeBlend(float[] unitMaps, int[] imagesRgb, int n, int pixels, int[] lutRgb, float alpha) {
+        checkLength("maps", unitMaps.length, (long) n * pixels);
+        checkLength("images", imagesRgb.length, (long) n * pixels);
+        checkLength("lut", lutRgb.length, 256);
+        if (!(alpha >= 0 && alpha <= 1)) {
+            throw new IllegalArgumentException("alpha must be in [0, 1], got " + alpha);
+        }
+        long count = (long) n * pixels;
+        try (DeviceBuffer maps = device.allocate(4 * count, "colorizeBlend").upload(unitMaps);
+             DeviceBuffer images = device.allocate(4 * count, "colorizeBlend").upload(imagesRgb);
+             DeviceBuffer lut = device.allocate(4 * 256, "colorizeBlend").upload(lutRgb);
+             DeviceBuffer out = device.allocate(4 * count, "colorizeBlend")) {
+            device.launch("colorize_blend", grid(count), block(), 0, new KernelArguments().pointer(maps).pointer(images).pointer(lut)
+                    .pointer(out).int64(count).float32(alpha), "[" + n + "][" + pixels + "]");
+            return out.downloadInts((int) count);
+        }
+    }
+
+    @Override
+    public float[] attentionProbabilities(float[] q, float[] k, float[] keyMask, int n, int heads, int tokens, int headDim, float scale) {
+        long perHead = (long) tokens * headDim;
+        checkLength("q", q.length, n * heads * perHead);
+        checkLength("k", k.length, n * heads * perHead);
+        if (keyMask != null) {
+            checkLength("keyMask", keyMask.length, (long) n * tokens);
+        }
+        long rows = (long) n * heads * tokens;
+        try (DeviceBuffer dq = device.allocate(4L * q.length, "attentionProbabilities").upload(q);
+             DeviceBuffer dk = device.allocate(4L * k.length, "attentionProbabilities").upload(k);
+             DeviceBuffer mask = keyMask == null ? null : device.allocate(4L * keyMask.length, "attentionProbabilities").upload(keyMask);
+             DeviceBuffer out = device.allocate(4L * rows * tokens, "attentionProbabilities")) {
+            device.launch("attention_probabilities", new int[] {(int) rows, 1, 1}, new int[] {128, 1, 1}, (tokens + 128) * 4,
+                    new KernelArguments().pointer(dq).pointer(dk).pointer(mask).pointer(out).int32(heads).int32(tokens).int32(headDim)
+                            .float32(scale), "[" + n + "][" + heads + "][" + tokens + "][" + headDim + "]");
+            return out.downloadFloats((int) (rows * tokens));
+        }
+    }
+
+    @Override
+    public float[] fuseHeads(float[] attention, int n, int heads, int tokens, HeadFusion fusion) {
+        int square = tokens * tokens;
+        checkLength("attention", attention.length, (long) n * heads * square);
+        try (DeviceBuffer in = device.allocate(4L * attention.length, "fuseHeads").upload(attention);
+             DeviceBuffer out = device.allocate(4L * n * square, "fuseHeads")) {
+            device.launch("fuse_heads", grid((long) n * square), block(), 0, new KernelArguments().pointer(in).pointer(out).int32(n)
+                    .int32(heads).int32(square).int32(fusion.ordinal()), "[" + n + "][" + heads + "][" + tokens + "][" + tokens + "]");
+            return out.downloadFloats(n * square);
+        }
+    }
+
+    @Override
+    public float[] rollout(float[] layers, int n, int layerCount, int tokens, float discardRatio, boolean renormalise) {
+        int square = tokens * tokens;
+        checkLength("layers", layers.length, (long) n * layerCount * square);
+        if (discardRatio != 0f) {
+            return fallback.rollout(layers, n, layerCount, tokens, discardRatio, renormalise);
+        }
+        String shapes = "[" + n + "][" + layerCount + "][" + tokens + "][" + tokens + "]";
+        try (DeviceBuffer in = device.allocate(4L * layers.length, "rollout").upload(layers);
+             DeviceBuffer mixing = device.allocate(4L * layers.length, "rollout");
+             DeviceBuffer chain = device.allocate(4L * n * square, "rollout");
+             DeviceBuffer next = device.allocate(4L * n * square, "rollout")) {
+            device.launch("residual_mix", new int[] {n * layerCount * tokens, 1, 1}, block(), THREADS * 4,
+                    new KernelArguments().pointer(in).pointer(mixing).int32(tokens).int32(renormalise ? 1 : 0), shapes);
+            device.launch("identity", grid((long) n * square), block(), 0, new KernelArguments().pointer(chain).int32(n).int32(tokens), shapes);
+            DeviceBuffer current = chain;
+            DeviceBuffer other = next;
+            int tiles = (tokens + 15) / 16;
+            for (int layer = 0; layer < layerCount; layer++) {
+                // next = M_layer * current for every image; M_layer of image i starts at (i * layers + layer) * square
+                device.launch("batched_matmul", new int[] {tiles, tiles, n}, new int[] {16, 16, 1}, 0, new KernelArguments()
+                        .pointerAt(mixing, 4L * layer * square).pointer(current).pointer(other).int32(tokens)
+                        .int64((long) layerCount * square).int64(square), shapes);
+                DeviceBuffer swap = current;
+                current = other;
+                other = swap;
+            }
+            return current.downloadFloats(n * square);
+        }
+    }
+
+    @Override
+    public void close() {
+        fallback.close();
+        device.close();
+    }
+}
