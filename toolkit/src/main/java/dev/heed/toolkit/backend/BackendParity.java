@@ -1,0 +1,132 @@
+package dev.heed.toolkit.backend;
+
+import dev.heed.toolkit.render.Colormap;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Every op of a candidate backend against the reference on seeded random inputs at real sizes (ResNet CAM inputs,
+ * 224x224 overlays, ViT-B/16 and BERT-sized attention). Float results may differ by {@code 1e-5} relative to the
+ * larger of the value and the result's largest magnitude (float against double accumulation); colours by one level.
+ * Used by the CUDA parity tests and by the portable GPU bundle's {@code run.sh test}.
+ */
+public final class BackendParity {
+    /** One op's outcome: the largest relative difference seen and whether it is within the bound. */
+    public record Result(String op, double worst, boolean passed) {
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%-40s %s (largest difference %.2e)", op, passed ? "ok" : "MISMATCH", worst);
+        }
+    }
+
+    private static final double FLOAT_BOUND = 1e-5;
+    private final Backend reference;
+    private final Backend candidate;
+    private final Random random = new Random(11);
+    private final List<Result> results = new ArrayList<>();
+
+    private BackendParity(Backend reference, Backend candidate) {
+        this.reference = reference;
+        this.candidate = candidate;
+    }
+
+    public static List<Result> compare(Backend reference, Backend candidate) {
+        BackendParity p = new BackendParity(reference, candidate);
+        p.camOps();
+        p.overlayOps();
+        p.attentionOps();
+        return List.copyOf(p.results);
+    }
+
+    private float[] random(int count) {
+        float[] out = new float[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = (float) random.nextGaussian();
+        }
+        return out;
+    }
+
+    private void floats(String op, float[] expected, float[] actual) {
+        double scale = 0;
+        for (float v : expected) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        double worst = expected.length == actual.length ? 0 : Double.POSITIVE_INFINITY;
+        for (int i = 0; i < Math.min(expected.length, actual.length); i++) {
+            double d = Math.abs(expected[i] - actual[i]) / Math.max(Math.max(Math.abs(expected[i]), scale), 1e-30);
+            worst = Double.isNaN(d) ? Double.POSITIVE_INFINITY : Math.max(worst, d);
+        }
+        results.add(new Result(op, worst, worst <= FLOAT_BOUND));
+    }
+
+    private void camOps() {
+        int n = 8, c = 2048, h = 7, w = 7;
+        float[] a = random(n * c * h * w);
+        float[] g = random(n * c * h * w);
+        for (ChannelReduction r : ChannelReduction.values()) {
+            floats("reduceChannels " + r + " [8][2048][7][7]", reference.reduceChannels(g, n, c, h, w, r), candidate.reduceChannels(g, n, c, h, w, r));
+        }
+        floats("channelMeans [8][2048][7][7]", reference.channelMeans(g, n, c, h, w), candidate.channelMeans(g, n, c, h, w));
+        floats("gradCamPlusPlusWeights [8][2048][7][7]", reference.gradCamPlusPlusWeights(a, g, n, c, h, w),
+                candidate.gradCamPlusPlusWeights(a, g, n, c, h, w));
+        float[] weights = random(n * c);
+        floats("weightedChannelSum relu [8][2048][7][7]", reference.weightedChannelSum(a, weights, n, c, h, w, true),
+                candidate.weightedChannelSum(a, weights, n, c, h, w, true));
+    }
+
+    private void overlayOps() {
+        int n = 16;
+        int pixels = 224 * 224;
+        float[] maps = random(n * 49);
+        float[] up = reference.upsampleBilinear(maps, n, 7, 7, 224, 224);
+        floats("upsampleBilinear [16] 7x7 -> 224x224", up, candidate.upsampleBilinear(maps, n, 7, 7, 224, 224));
+        floats("minMax [16][224x224]", reference.minMax(up, n, pixels), candidate.minMax(up, n, pixels));
+        float[] lo = new float[n];
+        float[] hi = new float[n];
+        Arrays.fill(lo, -1f);
+        Arrays.fill(hi, 1.5f);
+        float[] unit = reference.normalize(up, n, pixels, lo, hi);
+        floats("normalize [16][224x224]", unit, candidate.normalize(up, n, pixels, lo, hi));
+        int[] images = new int[n * pixels];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = random.nextInt(1 << 24);
+        }
+        int[] expected = reference.colorizeBlend(unit, images, n, pixels, Colormap.VIRIDIS.packedLut(), 0.4f);
+        int[] actual = candidate.colorizeBlend(unit, images, n, pixels, Colormap.VIRIDIS.packedLut(), 0.4f);
+        int worst = 0;
+        for (int i = 0; i < expected.length; i++) {
+            for (int shift = 0; shift <= 16; shift += 8) {
+                worst = Math.max(worst, Math.abs((expected[i] >> shift & 0xFF) - (actual[i] >> shift & 0xFF)));
+            }
+        }
+        results.add(new Result("colorizeBlend [16][224x224] (levels)", worst, worst <= 1));
+    }
+
+    private void attentionOps() {
+        int n = 2, heads = 12, tokens = 197, d = 64;
+        float[] q = random(n * heads * tokens * d);
+        float[] k = random(n * heads * tokens * d);
+        float[] mask = new float[n * tokens];
+        Arrays.fill(mask, 1f);
+        mask[tokens + 5] = 0f;
+        float[] p = reference.attentionProbabilities(q, k, mask, n, heads, tokens, d, 0.125f);
+        floats("attentionProbabilities ViT-B/16 [2][12][197][64]", p, candidate.attentionProbabilities(q, k, mask, n, heads, tokens, d, 0.125f));
+        for (HeadFusion f : HeadFusion.values()) {
+            floats("fuseHeads " + f.id() + " [2][12][197][197]", reference.fuseHeads(p, n, heads, tokens, f), candidate.fuseHeads(p, n, heads, tokens, f));
+        }
+        float[] fused = reference.fuseHeads(p, n, heads, tokens, HeadFusion.MEAN);
+        float[] layers = new float[n * 12 * tokens * tokens];
+        for (int l = 0; l < 12; l++) {
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(fused, i * tokens * tokens, layers, (i * 12 + l) * tokens * tokens, tokens * tokens);
+            }
+        }
+        floats("rollout 12 layers [2][197][197]", reference.rollout(layers, n, 12, tokens, 0f, true), candidate.rollout(layers, n, 12, tokens, 0f, true));
+        float[] bert = random(12 * 512 * 64);
+        floats("attentionProbabilities BERT [1][12][512][64]", reference.attentionProbabilities(bert, bert, null, 1, 12, 512, 64, 0.125f),
+                candidate.attentionProbabilities(bert, bert, null, 1, 12, 512, 64, 0.125f));
+    }
+}
