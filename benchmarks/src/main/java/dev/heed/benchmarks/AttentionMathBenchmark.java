@@ -1,6 +1,5 @@
 package dev.heed.benchmarks;
 
-import dev.heed.toolkit.attention.AttentionMaths;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.Backends;
 import dev.heed.toolkit.backend.HeadFusion;
@@ -101,6 +100,8 @@ public class AttentionMathBenchmark {
     /** Mean head fusion and Abnar &amp; Zuidema rollout over all layers. */
     @Benchmark
     public float[] rollout() {
-        return AttentionMaths.rollout(ops, attention, n, layers, heads, tokens, HeadFusion.MEAN, 0f, true);
+        // the two Backend ops AttentionMaths.rollout chains, called directly so the GPU bundle needs no ND4J
+        float[] fused = ops.fuseHeads(attention, n * layers, heads, tokens, HeadFusion.MEAN);
+        return ops.rollout(fused, n, layers, tokens, 0f, true);
     }
 }

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Builds benchmarks/target/heed-gpu-bundle.tar.xz: everything a GPU machine with a driver but no JDK or Maven needs to
+# run the CUDA parity check and the JMH suite (CPU against CUDA): a jlinked Java 17 runtime, the kernels jar (kernel
+# images + JNI shim), JavaCPP, JMH and the Backend classes (no DL4J/ND4J: the bundle stays small).
+#   run.sh test        parity of every Backend op, CUDA against the CPU reference (exit 0 ok, 1 mismatch, 3 no device)
+#   run.sh bench OUT   JMH (MapMathBenchmark, AttentionMathBenchmark), backend=cpu,cuda; JSON and text into OUT
+# Build first: mvn -B -DskipTests -pl benchmarks -am install
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+TARGET="$ROOT/benchmarks/target"
+WORK="$TARGET/heed-gpu-bundle"
+rm -rf "$WORK" && mkdir -p "$WORK/lib" "$WORK/classes"
+M2="${M2_REPO:-$HOME/.m2/repository}"
+cp "$ROOT/kernels/target/heed-kernels-0.1.0.jar" "$WORK/lib/"
+cp "$M2/org/bytedeco/javacpp/1.5.7/javacpp-1.5.7.jar" "$WORK/lib/"
+cp "$M2/org/openjdk/jmh/jmh-core/1.37/jmh-core-1.37.jar" "$M2/net/sf/jopt-simple/jopt-simple/5.0.4/jopt-simple-5.0.4.jar" \
+   "$M2/org/apache/commons/commons-math3/3.6.1/commons-math3-3.6.1.jar" "$WORK/lib/"
+# the Backend SPI, the CPU reference, the CUDA backend, the parity check and the colormaps, from the toolkit build
+(cd "$ROOT/toolkit/target/classes" && cp --parents -r dev/heed/toolkit/backend META-INF/services/dev.heed.toolkit.backend.BackendProvider \
+   dev/heed/toolkit/render/colormaps "$WORK/classes/" && cp --parents dev/heed/toolkit/render/Colormap*.class "$WORK/classes/")
+# the two benchmarks, JMH's generated classes for them, and a benchmark list naming only them
+(cd "$ROOT/benchmarks/target/classes" && cp --parents dev/heed/benchmarks/GpuCheck.class dev/heed/benchmarks/MapMathBenchmark*.class \
+   dev/heed/benchmarks/AttentionMathBenchmark*.class "$WORK/classes/" && cp --parents -r dev/heed/benchmarks/jmh_generated "$WORK/classes/")
+find "$WORK/classes/dev/heed/benchmarks/jmh_generated" -type f ! -name 'MapMathBenchmark*' ! -name 'AttentionMathBenchmark*' -delete
+mkdir -p "$WORK/classes/META-INF"
+grep -E 'MapMathBenchmark|AttentionMathBenchmark' "$ROOT/benchmarks/target/classes/META-INF/BenchmarkList" > "$WORK/classes/META-INF/BenchmarkList"
+grep -E "MapMathBenchmark|AttentionMathBenchmark" "$ROOT/benchmarks/target/classes/META-INF/CompilerHints" > "$WORK/classes/META-INF/CompilerHints" || true
+(cd "$WORK/classes" && jar cf "$WORK/lib/heed-gpu.jar" .) && rm -rf "$WORK/classes"
+jlink --add-modules java.base,java.logging,jdk.unsupported,java.management --strip-debug --no-header-files --no-man-pages \
+  --output "$WORK/jre"
+cat > "$WORK/run.sh" <<'RUN'
+#!/usr/bin/env bash
+# Heed's portable GPU bundle: run.sh test | run.sh bench OUTDIR [extra JMH options]
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+JAVA="$HERE/jre/bin/java"
+CP="$HERE/lib/*"
+case "${1:-}" in
+  test)
+    exec "$JAVA" -cp "$CP" dev.heed.benchmarks.GpuCheck ;;
+  bench)
+    OUT="${2:?usage: run.sh bench OUTDIR}"; shift 2
+    mkdir -p "$OUT"
+    BACKENDS=cpu,cuda
+    "$JAVA" -cp "$CP" dev.heed.benchmarks.GpuCheck > "$OUT/gpu-check.txt" || { [[ $? == 3 ]] && BACKENDS=cpu; }
+    nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1 || true
+    exec "$JAVA" -Djmh.ignoreLock=true -cp "$CP" org.openjdk.jmh.Main "MapMathBenchmark|AttentionMathBenchmark" \
+      -p backend="$BACKENDS" -foe true -rf json -rff "$OUT/jmh.json" "$@" | tee "$OUT/jmh.txt" ;;
+  *)
+    echo "usage: run.sh test | run.sh bench OUTDIR [JMH options]" >&2; exit 2 ;;
+esac
+RUN
+chmod +x "$WORK/run.sh"
+tar -C "$TARGET" -cJf "$TARGET/heed-gpu-bundle.tar.xz" heed-gpu-bundle
+echo "wrote $TARGET/heed-gpu-bundle.tar.xz ($(du -h "$TARGET/heed-gpu-bundle.tar.xz" | cut -f1))"
