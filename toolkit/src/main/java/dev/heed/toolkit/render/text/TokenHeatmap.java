@@ -91,6 +91,13 @@ public final class TokenHeatmap {
         if (layout.labelled()) {
             appendLabels(out, layout, h);
         }
+        if (!layout.labelled()) {
+            // too many tokens for labels: one embedded image per head keeps the file small (a vector cell with its
+            // tooltip is ~150 bytes, ~30 MB for 12 heads of 128 tokens); the HTML page shows the values
+            appendRaster(out, layout, head, h, cmap);
+            out.append("</g>\n");
+            return;
+        }
         out.append("<g shape-rendering=\"crispEdges\">\n");
         for (int q = 0; q < tokenCount; q++) {
             for (int k = 0; k < tokenCount; k++) {
@@ -103,6 +110,27 @@ public final class TokenHeatmap {
             }
         }
         out.append("</g>\n</g>\n");
+    }
+
+    /** One head's cells as a PNG data URI, one pixel per cell, scaled up without smoothing. */
+    private static void appendRaster(StringBuilder out, Layout layout, float[][] head, int h, Colormap cmap) {
+        int t = head.length;
+        java.awt.image.BufferedImage cells = new java.awt.image.BufferedImage(t, t, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int q = 0; q < t; q++) {
+            for (int k = 0; k < t; k++) {
+                cells.setRGB(k, q, cmap.rgb(head[q][k]));
+            }
+        }
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        try {
+            javax.imageio.ImageIO.write(cells, "png", png);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot encode a heatmap as PNG", e);
+        }
+        out.append("<image x=\"").append(layout.cellLeft(h, 0)).append("\" y=\"").append(layout.cellTop(h, 0))
+                .append("\" width=\"").append(layout.cell * t).append("\" height=\"").append(layout.cell * t)
+                .append("\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64,")
+                .append(java.util.Base64.getEncoder().encodeToString(png.toByteArray())).append("\"/>\n");
     }
 
     /** Query labels right-aligned left of the rows, key labels rising vertically above the columns. */
