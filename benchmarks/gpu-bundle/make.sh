@@ -3,7 +3,8 @@
 # run the CUDA parity check and the JMH suite (CPU against CUDA): a jlinked Java 17 runtime, the kernels jar (kernel
 # images + JNI shim), JavaCPP, JMH and the Backend classes (no DL4J/ND4J: the bundle stays small).
 #   run.sh test        parity of every Backend op, CUDA against the CPU reference (exit 0 ok, 1 mismatch, 3 no device)
-#   run.sh bench OUT   JMH (MapMathBenchmark, AttentionMathBenchmark), backend=cpu,cuda; JSON and text into OUT
+#   run.sh bench OUT   JMH (MapMathBenchmark, AttentionMathBenchmark for backend=cpu,cuda; CudaOverlayBenchmark:
+#                      fused overlay kernels, transfers, end to end and a device copy at 256 x 1024^2); JSON and text into OUT
 # Build first: mvn -B -DskipTests -pl benchmarks -am install
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -20,15 +21,16 @@ cp "$M2/org/openjdk/jmh/jmh-core/1.37/jmh-core-1.37.jar" "$M2/net/sf/jopt-simple
 (cd "$ROOT/toolkit/target/classes" && cp --parents -r dev/heed/toolkit/backend META-INF/services/dev.heed.toolkit.backend.BackendProvider \
    dev/heed/toolkit/render/colormaps "$WORK/classes/" && cp --parents dev/heed/toolkit/render/Colormap*.class "$WORK/classes/")
 # the two benchmarks, JMH's generated classes for them, and a benchmark list naming only them
-(cd "$ROOT/benchmarks/target/classes" && cp --parents dev/heed/benchmarks/GpuCheck.class dev/heed/benchmarks/MapMathBenchmark*.class \
+(cd "$ROOT/benchmarks/target/classes" && cp --parents dev/heed/benchmarks/GpuCheck.class dev/heed/benchmarks/MapMathBenchmark*.class dev/heed/benchmarks/CudaOverlayBenchmark*.class \
    dev/heed/benchmarks/AttentionMathBenchmark*.class "$WORK/classes/" && cp --parents -r dev/heed/benchmarks/jmh_generated "$WORK/classes/")
-find "$WORK/classes/dev/heed/benchmarks/jmh_generated" -type f ! -name 'MapMathBenchmark*' ! -name 'AttentionMathBenchmark*' -delete
+find "$WORK/classes/dev/heed/benchmarks/jmh_generated" -type f ! -name 'MapMathBenchmark*' ! -name 'AttentionMathBenchmark*' ! -name 'CudaOverlayBenchmark*' -delete
 mkdir -p "$WORK/classes/META-INF"
-grep -E 'MapMathBenchmark|AttentionMathBenchmark' "$ROOT/benchmarks/target/classes/META-INF/BenchmarkList" > "$WORK/classes/META-INF/BenchmarkList"
-grep -E "MapMathBenchmark|AttentionMathBenchmark" "$ROOT/benchmarks/target/classes/META-INF/CompilerHints" > "$WORK/classes/META-INF/CompilerHints" || true
+grep -E 'MapMathBenchmark|AttentionMathBenchmark|CudaOverlayBenchmark' "$ROOT/benchmarks/target/classes/META-INF/BenchmarkList" > "$WORK/classes/META-INF/BenchmarkList"
+grep -E "MapMathBenchmark|AttentionMathBenchmark|CudaOverlayBenchmark" "$ROOT/benchmarks/target/classes/META-INF/CompilerHints" > "$WORK/classes/META-INF/CompilerHints" || true
 (cd "$WORK/classes" && jar cf "$WORK/lib/heed-gpu.jar" .) && rm -rf "$WORK/classes"
 jlink --add-modules java.base,java.logging,jdk.unsupported,java.management --strip-debug --no-header-files --no-man-pages \
   --output "$WORK/jre"
+cp "$HERE/report.py" "$WORK/"
 cat > "$WORK/run.sh" <<'RUN'
 #!/usr/bin/env bash
 # Heed's portable GPU bundle: run.sh test | run.sh bench OUTDIR [extra JMH options]
@@ -43,10 +45,17 @@ case "${1:-}" in
     OUT="${2:?usage: run.sh bench OUTDIR}"; shift 2
     mkdir -p "$OUT"
     BACKENDS=cpu,cuda
-    "$JAVA" -cp "$CP" dev.heed.benchmarks.GpuCheck > "$OUT/gpu-check.txt" || { [[ $? == 3 ]] && BACKENDS=cpu; }
+    # exit 3: no usable device, benchmark the CPU only; exit 1 (a mismatch) is recorded in gpu-check.txt and the run goes on
+    STATUS=0
+    "$JAVA" -cp "$CP" dev.heed.benchmarks.GpuCheck > "$OUT/gpu-check.txt" || STATUS=$?
+    [[ $STATUS == 3 ]] && BACKENDS=cpu
     nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1 || true
-    exec "$JAVA" -Djmh.ignoreLock=true -cp "$CP" org.openjdk.jmh.Main "MapMathBenchmark|AttentionMathBenchmark" \
-      -p backend="$BACKENDS" -foe true -rf json -rff "$OUT/jmh.json" "$@" | tee "$OUT/jmh.txt" ;;
+    "$JAVA" -Djmh.ignoreLock=true -cp "$CP" org.openjdk.jmh.Main "MapMathBenchmark|AttentionMathBenchmark" \
+      -p backend="$BACKENDS" -foe true -rf json -rff "$OUT/jmh.json" "$@" | tee "$OUT/jmh.txt"
+    if [[ "$BACKENDS" == cpu,cuda ]]; then
+      "$JAVA" -Djmh.ignoreLock=true -cp "$CP" org.openjdk.jmh.Main CudaOverlayBenchmark -foe true -rf json \
+        -rff "$OUT/jmh-overlay.json" "$@" | tee "$OUT/jmh-overlay.txt"
+    fi ;;
   *)
     echo "usage: run.sh test | run.sh bench OUTDIR [JMH options]" >&2; exit 2 ;;
 esac

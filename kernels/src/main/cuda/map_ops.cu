@@ -165,4 +165,72 @@ __global__ void accumulate(float* sum, const float* term, float scale, long long
     if (i < count) sum[i] += scale * term[i];
 }
 
+// The fused overlay, in two passes that never write the upsampled map. Pass 1: one block per map computes the
+// min and max of its bilinear upsampling on the fly (the same values upsample_bilinear would write). Pass 2: each
+// output pixel recomputes its bilinear value, normalises it by that range, looks it up and blends it: the only memory
+// traffic is the image read and the overlay written, so it runs at copy bandwidth.
+__device__ float bilinear_at(const float* m, int height, int width, int outHeight, int outWidth, int y, int x) {
+    float sy = fminf(fmaxf((y + 0.5f) * height / outHeight - 0.5f, 0.0f), (float) (height - 1));
+    float sx = fminf(fmaxf((x + 0.5f) * width / outWidth - 0.5f, 0.0f), (float) (width - 1));
+    int y0 = (int) floorf(sy);
+    int x0 = (int) floorf(sx);
+    int y1 = min(y0 + 1, height - 1);
+    int x1 = min(x0 + 1, width - 1);
+    float fy = sy - y0;
+    float fx = sx - x0;
+    float top = m[y0 * width + x0] * (1.0f - fx) + m[y0 * width + x1] * fx;
+    float bottom = m[y1 * width + x0] * (1.0f - fx) + m[y1 * width + x1] * fx;
+    return top * (1.0f - fy) + bottom * fy;
+}
+
+__global__ void upsampled_min_max(const float* maps, float* range, int height, int width, int outHeight, int outWidth) {
+    extern __shared__ float partial[];
+    float* lows = partial;
+    float* highs = partial + blockDim.x;
+    const float* m = maps + (long long) blockIdx.x * height * width;
+    long long pixels = (long long) outHeight * outWidth;
+    float lo = INFINITY;
+    float hi = -INFINITY;
+    for (long long p = threadIdx.x; p < pixels; p += blockDim.x) {
+        float v = bilinear_at(m, height, width, outHeight, outWidth, (int) (p / outWidth), (int) (p % outWidth));
+        lo = fminf(lo, v);
+        hi = fmaxf(hi, v);
+    }
+    lows[threadIdx.x] = lo;
+    highs[threadIdx.x] = hi;
+    __syncthreads();
+    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+        if (threadIdx.x < s) {
+            lows[threadIdx.x] = fminf(lows[threadIdx.x], lows[threadIdx.x + s]);
+            highs[threadIdx.x] = fmaxf(highs[threadIdx.x], highs[threadIdx.x + s]);
+        }
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) {
+        range[2 * blockIdx.x] = lows[0];
+        range[2 * blockIdx.x + 1] = highs[0];
+    }
+}
+
+__global__ void overlay_fused(const float* maps, const float* range, const int* images, const int* lut, int* out, int n,
+                              int height, int width, int outHeight, int outWidth, float alpha) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    long long pixels = (long long) outHeight * outWidth;
+    if (i >= (long long) n * pixels) return;
+    int image = (int) (i / pixels);
+    int p = (int) (i % pixels);
+    float v = bilinear_at(maps + (long long) image * height * width, height, width, outHeight, outWidth, p / outWidth, p % outWidth);
+    float lo = range[2 * image];
+    float span = range[2 * image + 1] - lo;
+    float unit = span > 0.0f ? fminf(fmaxf((v - lo) / span, 0.0f), 1.0f) : 0.0f;
+    int heat = lut[min(max((int) floorf(unit * 256.0f), 0), 255)];
+    int base = images[i];
+    int rgb = 0;
+    for (int shift = 16; shift >= 0; shift -= 8) {
+        float mixed = (1.0f - alpha) * ((base >> shift) & 0xFF) + alpha * ((heat >> shift) & 0xFF);
+        rgb |= min(max((int) floorf(mixed + 0.5f), 0), 255) << shift;
+    }
+    out[i] = rgb;
+}
+
 }

@@ -34,6 +34,7 @@ typedef heed_result (*heed_cuMemAlloc_t)(heed_pointer*, size_t);
 typedef heed_result (*heed_cuMemFree_t)(heed_pointer);
 typedef heed_result (*heed_cuMemcpyHtoD_t)(heed_pointer, const void*, size_t);
 typedef heed_result (*heed_cuMemcpyDtoH_t)(void*, heed_pointer, size_t);
+typedef heed_result (*heed_cuMemcpyDtoD_t)(heed_pointer, heed_pointer, size_t);
 typedef heed_result (*heed_cuMemGetInfo_t)(size_t*, size_t*);
 typedef heed_result (*heed_cuLaunchKernel_t)(heed_function, unsigned int, unsigned int, unsigned int, unsigned int,
                                              unsigned int, unsigned int, unsigned int, void*, void**, void**);
@@ -59,6 +60,7 @@ static struct {
     heed_cuMemFree_t memFree;
     heed_cuMemcpyHtoD_t memcpyHtoD;
     heed_cuMemcpyDtoH_t memcpyDtoH;
+    heed_cuMemcpyDtoD_t memcpyDtoD;
     heed_cuMemGetInfo_t memGetInfo;
     heed_cuLaunchKernel_t launchKernel;
     heed_cuGetErrorString_t getErrorString;
@@ -108,6 +110,7 @@ static heed_result heed_cuda_open(int ordinal, signed char* bytes, int messageLe
     HEED_SYMBOL(memFree, "cuMemFree_v2");
     HEED_SYMBOL(memcpyHtoD, "cuMemcpyHtoD_v2");
     HEED_SYMBOL(memcpyDtoH, "cuMemcpyDtoH_v2");
+    HEED_SYMBOL(memcpyDtoD, "cuMemcpyDtoD_v2");
     HEED_SYMBOL(memGetInfo, "cuMemGetInfo_v2");
     HEED_SYMBOL(launchKernel, "cuLaunchKernel");
     HEED_SYMBOL(getErrorString, "cuGetErrorString");
@@ -180,6 +183,13 @@ static heed_result heed_cuda_to_device(long long pointer, signed char* host, lon
 
 static heed_result heed_cuda_to_host(signed char* host, long long pointer, long long bytes) {
     return heed_driver.memcpyDtoH(host, (heed_pointer) pointer, (size_t) bytes);
+}
+
+/** Device-to-device copy, then a wait: the bandwidth reference for the overlay kernels. */
+static heed_result heed_cuda_copy_device(long long target, long long source, long long bytes) {
+    heed_result r = heed_driver.memcpyDtoD((heed_pointer) target, (heed_pointer) source, (size_t) bytes);
+    if (r == 0) r = heed_driver.ctxSynchronize();
+    return r;
 }
 
 static heed_result heed_cuda_memory(long long* freeBytes, long long* totalBytes) {

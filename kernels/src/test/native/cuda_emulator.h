@@ -26,6 +26,7 @@ using std::max;
 using std::min;
 
 #define __global__
+#define __device__
 #define __syncthreads() heed_emu_barrier->arrive_and_wait()
 
 template <class Kernel>

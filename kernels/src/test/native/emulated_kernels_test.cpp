@@ -166,6 +166,25 @@ int main() {
         std::printf("%-34s %s (largest difference %d levels)\n", "colorize_blend", worst <= 1 ? "ok" : "MISMATCH", worst);
     }
     {
+        // the fused overlay: its on-the-fly range must equal min_max of upsample_bilinear's output, and its pixels
+        // the normalise + colorize_blend of that output
+        std::vector<float> fusedRange(2 * n);
+        emulate(dim3{(unsigned) n, 1, 1}, B256, 2 * 256 * 4, [&] { upsampled_min_max(f.data(), fusedRange.data(), h, w, oh, ow); });
+        std::vector<double> e(range.begin(), range.end());
+        check("upsampled_min_max", e, fusedRange.data());
+        std::vector<int> images(n * pixels), lut(256), fused(n * pixels), separate(n * pixels);
+        std::uniform_int_distribution<int> colour(0, (1 << 24) - 1);
+        for (auto& v : images) v = colour(rng);
+        for (auto& v : lut) v = colour(rng);
+        emulate(grid1(n * pixels), B256, 0, [&] { overlay_fused(f.data(), fusedRange.data(), images.data(), lut.data(), fused.data(), n, h, w, oh, ow, 0.6f); });
+        emulate(grid1(n * pixels), B256, 0, [&] { colorize_blend(unit.data(), images.data(), lut.data(), separate.data(), n * pixels, 0.6f); });
+        int worst = 0;
+        for (int i = 0; i < n * pixels; i++)
+            for (int shift = 0; shift <= 16; shift += 8) worst = std::max(worst, std::abs(((fused[i] >> shift) & 0xFF) - ((separate[i] >> shift) & 0xFF)));
+        failures += worst <= 1 ? 0 : 1;
+        std::printf("%-34s %s (largest difference %d levels)\n", "overlay_fused vs the separate ops", worst <= 1 ? "ok" : "MISMATCH", worst);
+    }
+    {
         auto sum = randoms(50);
         auto term = randoms(50);
         std::vector<double> e(50);

@@ -16,6 +16,45 @@ public final class GpuCheck {
     private GpuCheck() {
     }
 
+    /** The fused overlay kernels against the CPU pipeline (upsample, min-max, normalise, colour + blend), 8 x 224^2. */
+    static boolean fusedOverlayMatches(CpuBackend cpu, CudaBackend gpu) {
+        int n = 8;
+        int side = 224;
+        int pixels = side * side;
+        java.util.Random random = new java.util.Random(5);
+        float[] cams = new float[n * 49];
+        for (int i = 0; i < cams.length; i++) {
+            cams[i] = (float) random.nextGaussian();
+        }
+        int[] images = new int[n * pixels];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = random.nextInt(1 << 24);
+        }
+        int[] lut = dev.heed.toolkit.render.Colormap.VIRIDIS.packedLut();
+        float[] up = cpu.upsampleBilinear(cams, n, 7, 7, side, side);
+        float[] range = cpu.minMax(up, n, pixels);
+        float[] lo = new float[n];
+        float[] hi = new float[n];
+        for (int i = 0; i < n; i++) {
+            lo[i] = range[2 * i];
+            hi[i] = range[2 * i + 1];
+        }
+        int[] expected = cpu.colorizeBlend(cpu.normalize(up, n, pixels, lo, hi), images, n, pixels, lut, 0.5f);
+        int[] actual;
+        try (CudaBackend.ResidentOverlay overlay = gpu.residentOverlay(cams, n, 7, 7, images, side, lut, 0.5f)) {
+            overlay.compute();
+            actual = overlay.download();
+        }
+        int worst = 0;
+        for (int i = 0; i < expected.length; i++) {
+            for (int shift = 0; shift <= 16; shift += 8) {
+                worst = Math.max(worst, Math.abs((expected[i] >> shift & 0xFF) - (actual[i] >> shift & 0xFF)));
+            }
+        }
+        System.out.printf("%-40s %s (largest difference %d levels)%n", "fused overlay [8] 7x7 -> 224x224", worst <= 1 ? "ok" : "MISMATCH", worst);
+        return worst <= 1;
+    }
+
     public static void main(String[] args) {
         BackendProvider.Probe probe = new CudaBackendProvider().probe();
         System.out.println("java " + System.getProperty("java.version") + ", " + System.getProperty("os.name") + " " + System.getProperty("os.arch"));
@@ -30,6 +69,7 @@ public final class GpuCheck {
             List<BackendParity.Result> results = BackendParity.compare(cpu, gpu);
             results.forEach(System.out::println);
             ok = results.stream().allMatch(BackendParity.Result::passed);
+            ok &= fusedOverlayMatches(cpu, (CudaBackend) gpu);
             float[] maps = new float[4 * 49];
             for (int i = 0; i < 2000; i++) {
                 gpu.upsampleBilinear(maps, 4, 7, 7, 28, 28);

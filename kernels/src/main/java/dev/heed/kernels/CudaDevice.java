@@ -95,9 +95,18 @@ public final class CudaDevice implements AutoCloseable {
         return liveBuffers.get();
     }
 
+    /**
+     * Makes this device's context current on the calling thread: CUDA contexts are current per thread, and callers
+     * (a viewer's map thread, JMH's benchmark threads) need not be the thread that opened the device.
+     */
+    void makeCurrent() {
+        ensureOpen();
+        check("cuCtxSetCurrent", CudaDriver.heed_cuda_current(), "");
+    }
+
     /** Device memory for {@code bytes}; the caller owns it and must close it. */
     public DeviceBuffer allocate(long bytes, String operation) {
-        ensureOpen();
+        makeCurrent();
         long[] pointer = new long[1];
         check(operation + ": cuMemAlloc(" + bytes + " bytes)", CudaDriver.heed_cuda_alloc(Math.max(1, bytes), pointer), "");
         liveBuffers.incrementAndGet();
@@ -105,12 +114,23 @@ public final class CudaDevice implements AutoCloseable {
     }
 
     void free(long pointer) {
+        makeCurrent();
         liveBuffers.decrementAndGet();
         check("cuMemFree", CudaDriver.heed_cuda_free(pointer), "");
     }
 
+    /** Copies {@code bytes} from one device buffer to another and waits. */
+    public void copy(DeviceBuffer target, DeviceBuffer source, long bytes) {
+        makeCurrent();
+        if (bytes > target.bytes() || bytes > source.bytes()) {
+            throw new IllegalArgumentException("copy of " + bytes + " bytes between buffers of " + source.bytes() + " and " + target.bytes());
+        }
+        check("cuMemcpyDtoD", CudaDriver.heed_cuda_copy_device(target.pointer(), source.pointer(), bytes), bytes + " bytes");
+    }
+
     /** Free and total device memory, bytes. */
     public long[] memory() {
+        makeCurrent();
         long[] free = new long[1];
         long[] total = new long[1];
         check("cuMemGetInfo", CudaDriver.heed_cuda_memory(free, total), "");
@@ -119,7 +139,7 @@ public final class CudaDevice implements AutoCloseable {
 
     /** Runs a kernel and waits for it; {@code arguments} from {@link KernelArguments}. */
     public void launch(String kernel, int[] grid, int[] block, int sharedBytes, KernelArguments arguments, String shapes) {
-        ensureOpen();
+        makeCurrent();
         long function = functions.computeIfAbsent(kernel, k -> {
             long[] f = new long[1];
             check("cuModuleGetFunction(" + k + ")", CudaDriver.heed_cuda_function(module, k, f), shapes);
@@ -166,6 +186,7 @@ public final class CudaDevice implements AutoCloseable {
         if (liveBuffers.get() != 0) {
             throw new IllegalStateException(liveBuffers.get() + " device buffers are still open; close them first");
         }
+        CudaDriver.heed_cuda_current();
         closed = true;
         CudaDriver.heed_cuda_unload_module(module);
         CudaDriver.heed_cuda_close();

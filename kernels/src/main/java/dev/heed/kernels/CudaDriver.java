@@ -37,6 +37,8 @@ final class CudaDriver {
 
     static native int heed_cuda_to_host(byte[] host, long pointer, long bytes);
 
+    static native int heed_cuda_copy_device(long target, long source, long bytes);
+
     static native int heed_cuda_memory(long[] freeBytes, long[] totalBytes);
 
     static native int heed_cuda_launch(long function, int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ,

@@ -40,6 +40,7 @@ public final class DeviceBuffer implements AutoCloseable {
         if (host.length > bytes) {
             throw new IllegalArgumentException("copy of " + host.length + " bytes into a buffer of " + bytes);
         }
+        device.makeCurrent();
         CudaDevice.check("cuMemcpyHtoD", CudaDriver.heed_cuda_to_device(pointer, host, host.length), host.length + " bytes");
         return this;
     }
@@ -58,6 +59,7 @@ public final class DeviceBuffer implements AutoCloseable {
 
     private byte[] download(long count) {
         byte[] host = new byte[(int) count];
+        device.makeCurrent();
         CudaDevice.check("cuMemcpyDtoH", CudaDriver.heed_cuda_to_host(host, pointer, count), count + " bytes");
         return host;
     }

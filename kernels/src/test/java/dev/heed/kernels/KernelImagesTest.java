@@ -41,7 +41,7 @@ class KernelImagesTest {
         }
         for (String kernel : List.of("reduce_channels", "channel_means", "gradcampp_weights", "weighted_channel_sum", "upsample_bilinear",
                 "min_max", "normalize", "colorize_blend", "accumulate", "attention_probabilities", "fuse_heads", "residual_mix",
-                "batched_matmul", "identity")) {
+                "batched_matmul", "identity", "upsampled_min_max", "overlay_fused")) {
             assertTrue(ptx.contains(".entry " + kernel + "("), kernel + " is in the PTX");
         }
         assertTrue(ptx.contains(".target sm_75"), "the stand-alone PTX targets compute_75, the oldest architecture nvcc 13 knows");

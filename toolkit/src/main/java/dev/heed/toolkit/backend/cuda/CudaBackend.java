@@ -262,6 +262,89 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /**
+     * The overlay path for {@code n} CAMs of {@code height x width} over {@code side x side} RGB images, with its data
+     * kept on the device between calls: for measuring the fused kernels apart from the transfers.
+     */
+    public ResidentOverlay residentOverlay(float[] cams, int n, int height, int width, int[] images, int side, int[] lut, float alpha) {
+        return new ResidentOverlay(cams, n, height, width, images, side, lut, alpha);
+    }
+
+    /** Device buffers of one overlay batch; closing frees them. */
+    public final class ResidentOverlay implements AutoCloseable {
+        private final float[] cams;
+        private final int[] images;
+        private final int n;
+        private final int height;
+        private final int width;
+        private final int side;
+        private final float alpha;
+        private final DeviceBuffer deviceCams;
+        private final DeviceBuffer range;
+        private final DeviceBuffer deviceImages;
+        private final DeviceBuffer deviceLut;
+        private final DeviceBuffer out;
+        private final DeviceBuffer copy;
+
+        private ResidentOverlay(float[] cams, int n, int height, int width, int[] images, int side, int[] lut, float alpha) {
+            checkLength("cams", cams.length, (long) n * height * width);
+            checkLength("images", images.length, (long) n * side * side);
+            this.cams = cams;
+            this.images = images;
+            this.n = n;
+            this.height = height;
+            this.width = width;
+            this.side = side;
+            this.alpha = alpha;
+            long pixels = (long) n * side * side;
+            deviceCams = device.allocate(4L * cams.length, "overlay");
+            range = device.allocate(8L * n, "overlay");
+            deviceImages = device.allocate(4 * pixels, "overlay");
+            deviceLut = device.allocate(4 * 256, "overlay").upload(lut);
+            out = device.allocate(4 * pixels, "overlay");
+            copy = device.allocate(4 * pixels, "overlay");
+            upload();
+        }
+
+        /** Bytes the fused kernel reads and writes (image in, overlay out): the copy-bandwidth yardstick. */
+        public long bytesPerPass() {
+            return 8L * n * side * side;
+        }
+
+        /** Host to device: the CAMs and the images. */
+        public void upload() {
+            deviceCams.upload(cams);
+            deviceImages.upload(images);
+        }
+
+        /** The two kernels: the upsampled range, then upsample + normalise + colour + blend in one pass. */
+        public void compute() {
+            String shapes = "[" + n + "][" + height + "][" + width + "] over " + side + "x" + side;
+            device.launch("upsampled_min_max", new int[] {n, 1, 1}, block(), 2 * THREADS * 4, new KernelArguments().pointer(deviceCams)
+                    .pointer(range).int32(height).int32(width).int32(side).int32(side), shapes);
+            device.launch("overlay_fused", grid((long) n * side * side), block(), 0, new KernelArguments().pointer(deviceCams).pointer(range)
+                    .pointer(deviceImages).pointer(deviceLut).pointer(out).int32(n).int32(height).int32(width).int32(side).int32(side)
+                    .float32(alpha), shapes);
+        }
+
+        /** Device to host: the overlays. */
+        public int[] download() {
+            return out.downloadInts(n * side * side);
+        }
+
+        /** A device-to-device copy of the images: the same bytes moved as {@link #compute}, at copy speed. */
+        public void deviceCopy() {
+            device.copy(copy, deviceImages, 4L * n * side * side);
+        }
+
+        @Override
+        public void close() {
+            for (DeviceBuffer b : new DeviceBuffer[] {deviceCams, range, deviceImages, deviceLut, out, copy}) {
+                b.close();
+            }
+        }
+    }
+
     @Override
     public void close() {
         fallback.close();
