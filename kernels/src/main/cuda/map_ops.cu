@@ -92,14 +92,15 @@ __global__ void upsample_bilinear(const float* maps, float* out, int n, int heig
     int image = (int) (i / outPlane);
     int y = (int) ((i % outPlane) / outWidth);
     int x = (int) (i % outWidth);
-    float sy = fminf(fmaxf((y + 0.5f) * height / outHeight - 0.5f, 0.0f), (float) (height - 1));
-    float sx = fminf(fmaxf((x + 0.5f) * width / outWidth - 0.5f, 0.0f), (float) (width - 1));
-    int y0 = (int) floorf(sy);
-    int x0 = (int) floorf(sx);
+    // source coordinates in double, as the CPU reference: in float, maps of a few hundred pixels lose 1e-5 in the weights
+    double sy = fmin(fmax((y + 0.5) * ((double) height / outHeight) - 0.5, 0.0), (double) (height - 1));
+    double sx = fmin(fmax((x + 0.5) * ((double) width / outWidth) - 0.5, 0.0), (double) (width - 1));
+    int y0 = (int) floor(sy);
+    int x0 = (int) floor(sx);
     int y1 = min(y0 + 1, height - 1);
     int x1 = min(x0 + 1, width - 1);
-    float fy = sy - y0;
-    float fx = sx - x0;
+    float fy = (float) (sy - y0);
+    float fx = (float) (sx - x0);
     const float* m = maps + (long long) image * height * width;
     float top = m[y0 * width + x0] * (1.0f - fx) + m[y0 * width + x1] * fx;
     float bottom = m[y1 * width + x0] * (1.0f - fx) + m[y1 * width + x1] * fx;
@@ -170,14 +171,15 @@ __global__ void accumulate(float* sum, const float* term, float scale, long long
 // output pixel recomputes its bilinear value, normalises it by that range, looks it up and blends it: the only memory
 // traffic is the image read and the overlay written, so it runs at copy bandwidth.
 __device__ float bilinear_at(const float* m, int height, int width, int outHeight, int outWidth, int y, int x) {
-    float sy = fminf(fmaxf((y + 0.5f) * height / outHeight - 0.5f, 0.0f), (float) (height - 1));
-    float sx = fminf(fmaxf((x + 0.5f) * width / outWidth - 0.5f, 0.0f), (float) (width - 1));
-    int y0 = (int) floorf(sy);
-    int x0 = (int) floorf(sx);
+    // source coordinates in double, as the CPU reference: in float, maps of a few hundred pixels lose 1e-5 in the weights
+    double sy = fmin(fmax((y + 0.5) * ((double) height / outHeight) - 0.5, 0.0), (double) (height - 1));
+    double sx = fmin(fmax((x + 0.5) * ((double) width / outWidth) - 0.5, 0.0), (double) (width - 1));
+    int y0 = (int) floor(sy);
+    int x0 = (int) floor(sx);
     int y1 = min(y0 + 1, height - 1);
     int x1 = min(x0 + 1, width - 1);
-    float fy = sy - y0;
-    float fx = sx - x0;
+    float fy = (float) (sy - y0);
+    float fx = (float) (sx - x0);
     float top = m[y0 * width + x0] * (1.0f - fx) + m[y0 * width + x1] * fx;
     float bottom = m[y1 * width + x0] * (1.0f - fx) + m[y1 * width + x1] * fx;
     return top * (1.0f - fy) + bottom * fy;

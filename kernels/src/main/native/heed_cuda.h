@@ -42,8 +42,6 @@ typedef heed_result (*heed_cuGetErrorString_t)(heed_result, const char**);
 
 static struct {
     void* library;
-    heed_device device;
-    heed_context context;
     heed_cuInit_t init;
     heed_cuDeviceGetCount_t deviceGetCount;
     heed_cuDeviceGet_t deviceGet;
@@ -82,7 +80,7 @@ static void heed_message(char* message, int length, const char* text) {
     } while (0)
 
 /** Loads the driver, initialises it and makes the primary context of device {@code ordinal} current. */
-static heed_result heed_cuda_open(int ordinal, signed char* bytes, int messageLength) {
+static heed_result heed_cuda_open(int ordinal, signed char* bytes, int messageLength, long long* contextOut) {
     char* message = (char*) bytes; /* JavaCPP passes byte[] as signed char* */
     if (heed_driver.library == NULL) {
         heed_driver.library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
@@ -127,25 +125,35 @@ static heed_result heed_cuda_open(int ordinal, signed char* bytes, int messageLe
         heed_message(message, messageLength, text);
         return 101; /* CUDA_ERROR_INVALID_DEVICE */
     }
-    if (r == 0) r = heed_driver.deviceGet(&heed_driver.device, ordinal);
-    if (r == 0) r = heed_driver.primaryCtxRetain(&heed_driver.context, heed_driver.device);
-    if (r == 0) r = heed_driver.ctxSetCurrent(heed_driver.context);
-    if (r == 0) r = heed_driver.deviceGetName(message, messageLength, heed_driver.device);
-    return r;
+    heed_device device = 0;
+    heed_context context = NULL;
+    if (r == 0) r = heed_driver.deviceGet(&device, ordinal);
+    if (r == 0) r = heed_driver.primaryCtxRetain(&context, device);
+    if (r != 0) return r;
+    r = heed_driver.ctxSetCurrent(context);
+    if (r == 0) r = heed_driver.deviceGetName(message, messageLength, device);
+    if (r != 0) {
+        heed_driver.primaryCtxRelease(device); /* no retain outlives a failed open */
+        return r;
+    }
+    *contextOut = (long long) context;
+    return 0;
 }
 
-/** Compute capability as major * 10 + minor. */
-static heed_result heed_cuda_capability(int* capability) {
+/** Compute capability of device {@code ordinal} as major * 10 + minor. */
+static heed_result heed_cuda_capability(int ordinal, int* capability) {
     int major = 0;
     int minor = 0;
-    heed_result r = heed_driver.deviceGetAttribute(&major, 75, heed_driver.device);
-    if (r == 0) r = heed_driver.deviceGetAttribute(&minor, 76, heed_driver.device);
+    heed_device device = 0;
+    heed_result r = heed_driver.deviceGet(&device, ordinal);
+    if (r == 0) r = heed_driver.deviceGetAttribute(&major, 75, device);
+    if (r == 0) r = heed_driver.deviceGetAttribute(&minor, 76, device);
     *capability = major * 10 + minor;
     return r;
 }
 
-static heed_result heed_cuda_current(void) {
-    return heed_driver.ctxSetCurrent(heed_driver.context);
+static heed_result heed_cuda_current(long long context) {
+    return heed_driver.ctxSetCurrent((heed_context) context);
 }
 
 static heed_result heed_cuda_load_module(signed char* image, long long* module) {
@@ -177,11 +185,12 @@ static heed_result heed_cuda_free(long long pointer) {
     return heed_driver.memFree((heed_pointer) pointer);
 }
 
-static heed_result heed_cuda_to_device(long long pointer, signed char* host, long long bytes) {
+/** Host memory (a JavaCPP Pointer: an off-heap staging chunk) to the device. */
+static heed_result heed_cuda_to_device(long long pointer, void* host, long long bytes) {
     return heed_driver.memcpyHtoD((heed_pointer) pointer, host, (size_t) bytes);
 }
 
-static heed_result heed_cuda_to_host(signed char* host, long long pointer, long long bytes) {
+static heed_result heed_cuda_to_host(void* host, long long pointer, long long bytes) {
     return heed_driver.memcpyDtoH(host, (heed_pointer) pointer, (size_t) bytes);
 }
 
@@ -228,13 +237,12 @@ static heed_result heed_cuda_error_text(int code, signed char* bytes, int messag
     return 0;
 }
 
-static heed_result heed_cuda_close(void) {
-    if (heed_driver.primaryCtxRelease != NULL && heed_driver.context != NULL) {
-        heed_result r = heed_driver.primaryCtxRelease(heed_driver.device);
-        heed_driver.context = NULL;
-        return r;
-    }
-    return 0;
+/** Releases the primary-context retain one successful heed_cuda_open of device {@code ordinal} took. */
+static heed_result heed_cuda_close(int ordinal) {
+    heed_device device = 0;
+    if (heed_driver.primaryCtxRelease == NULL) return 0;
+    heed_result r = heed_driver.deviceGet(&device, ordinal);
+    return r == 0 ? heed_driver.primaryCtxRelease(device) : r;
 }
 
 #endif

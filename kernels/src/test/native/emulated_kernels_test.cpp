@@ -116,6 +116,26 @@ int main() {
                 }
         check("upsample_bilinear 3x4 -> 7x9", e, up.data());
     }
+    {
+        // a large source map: source coordinates must be computed in double to stay within 1e-5 of the reference
+        int sh = 250, sw = 250, th = 224, tw = 224;
+        auto src = randoms(sh * sw);
+        std::vector<float> out(th * tw);
+        emulate(grid1(th * tw), B256, 0, [&] { upsample_bilinear(src.data(), out.data(), 1, sh, sw, th, tw); });
+        std::vector<double> e(th * tw);
+        double scaleY = (double) sh / th, scaleX = (double) sw / tw;
+        for (int y = 0; y < th; y++)
+            for (int x = 0; x < tw; x++) {
+                double sy = std::max((y + 0.5) * scaleY - 0.5, 0.0), sx = std::max((x + 0.5) * scaleX - 0.5, 0.0);
+                int y0 = std::min((int) sy, sh - 1), x0 = std::min((int) sx, sw - 1);
+                int y1 = std::min(y0 + 1, sh - 1), x1 = std::min(x0 + 1, sw - 1);
+                double fy = sy - y0, fx = sx - x0;
+                double top = src[y0 * sw + x0] * (1 - fx) + src[y0 * sw + x1] * fx;
+                double bottom = src[y1 * sw + x0] * (1 - fx) + src[y1 * sw + x1] * fx;
+                e[y * tw + x] = top * (1 - fy) + bottom * fy;
+            }
+        check("upsample_bilinear 250x250 -> 224", e, out.data());
+    }
     int pixels = oh * ow;
     std::vector<float> range(2 * n);
     {

@@ -56,7 +56,8 @@ public final class GpuCheck {
     }
 
     public static void main(String[] args) {
-        BackendProvider.Probe probe = new CudaBackendProvider().probe();
+        CudaBackendProvider provider = new CudaBackendProvider(); // one provider: the probed device is the one used
+        BackendProvider.Probe probe = provider.probe();
         System.out.println("java " + System.getProperty("java.version") + ", " + System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         if (!probe.available()) {
             System.out.println("UNVERIFIED: " + probe.reason());
@@ -65,7 +66,7 @@ public final class GpuCheck {
         System.out.println("device: " + probe.reason());
         boolean ok;
         try (CpuBackend cpu = new CpuBackend(Runtime.getRuntime().availableProcessors());
-             Backend gpu = new CudaBackendProvider().create(1)) {
+             Backend gpu = provider.create(1)) {
             List<BackendParity.Result> results = BackendParity.compare(cpu, gpu);
             results.forEach(System.out::println);
             ok = results.stream().allMatch(BackendParity.Result::passed);

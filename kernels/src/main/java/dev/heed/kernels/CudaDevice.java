@@ -3,7 +3,6 @@ package dev.heed.kernels;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -24,14 +23,18 @@ public final class CudaDevice implements AutoCloseable {
     static final String PTX = "heed_kernels.ptx";
     private static final int MESSAGE = 512;
 
+    private final int ordinal;
+    private final long context;
     private final String name;
     private final int capability;
     private final long module;
-    private final Map<String, Long> functions = new HashMap<>();
+    private final Map<String, Long> functions = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong liveBuffers = new AtomicLong();
-    private boolean closed;
+    private volatile boolean closed;
 
-    private CudaDevice(String name, int capability, long module) {
+    private CudaDevice(int ordinal, long context, String name, int capability, long module) {
+        this.ordinal = ordinal;
+        this.context = context;
         this.name = name;
         this.capability = capability;
         this.module = module;
@@ -41,27 +44,29 @@ public final class CudaDevice implements AutoCloseable {
     public static Probe open(int ordinal) {
         try {
             byte[] message = new byte[MESSAGE];
-            int r = CudaDriver.heed_cuda_open(ordinal, message, MESSAGE);
+            long[] context = new long[1];
+            int r = CudaDriver.heed_cuda_open(ordinal, message, MESSAGE, context);
             if (r != 0) {
                 return new Probe(null, "no CUDA device: " + text(message) + (r > 0 ? " (" + errorText(r) + ")" : ""));
             }
             String name = text(message);
             int[] capability = new int[1];
-            check("cuDeviceGetAttribute", CudaDriver.heed_cuda_capability(capability), "");
+            int attribute = CudaDriver.heed_cuda_capability(ordinal, capability);
             long[] module = new long[1];
-            int loaded = CudaDriver.heed_cuda_load_module(image(FATBIN), module);
-            if (loaded != 0) {
+            int loaded = attribute != 0 ? attribute : CudaDriver.heed_cuda_load_module(image(FATBIN), module);
+            if (loaded != 0 && attribute == 0) {
                 // no SASS for this GPU and the fatbin's PTX is too new for the driver: try the compute_75 PTX
                 loaded = CudaDriver.heed_cuda_load_module(image(PTX), module);
             }
             if (loaded != 0) {
+                CudaDriver.heed_cuda_close(ordinal);
                 return new Probe(null, "no CUDA device: " + name + " (sm_" + capability[0] + ") rejects Heed's kernels ("
                         + errorText(loaded) + "); a newer driver may be needed for CUDA 13 PTX");
             }
-            return new Probe(new CudaDevice(name, capability[0], module[0]), null);
+            return new Probe(new CudaDevice(ordinal, context[0], name, capability[0], module[0]), null);
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
             return new Probe(null, "no CUDA device: the JNI library cannot be loaded (" + e.getMessage() + ")");
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             return new Probe(null, "no CUDA device: " + e.getMessage());
         }
     }
@@ -101,7 +106,7 @@ public final class CudaDevice implements AutoCloseable {
      */
     void makeCurrent() {
         ensureOpen();
-        check("cuCtxSetCurrent", CudaDriver.heed_cuda_current(), "");
+        check("cuCtxSetCurrent", CudaDriver.heed_cuda_current(context), "");
     }
 
     /** Device memory for {@code bytes}; the caller owns it and must close it. */
@@ -114,9 +119,12 @@ public final class CudaDevice implements AutoCloseable {
     }
 
     void free(long pointer) {
-        makeCurrent();
-        liveBuffers.decrementAndGet();
-        check("cuMemFree", CudaDriver.heed_cuda_free(pointer), "");
+        try {
+            makeCurrent();
+            check("cuMemFree", CudaDriver.heed_cuda_free(pointer), "");
+        } finally {
+            liveBuffers.decrementAndGet();
+        }
     }
 
     /** Copies {@code bytes} from one device buffer to another and waits. */
@@ -186,9 +194,9 @@ public final class CudaDevice implements AutoCloseable {
         if (liveBuffers.get() != 0) {
             throw new IllegalStateException(liveBuffers.get() + " device buffers are still open; close them first");
         }
-        CudaDriver.heed_cuda_current();
+        CudaDriver.heed_cuda_current(context);
         closed = true;
         CudaDriver.heed_cuda_unload_module(module);
-        CudaDriver.heed_cuda_close();
+        CudaDriver.heed_cuda_close(ordinal);
     }
 }

@@ -1,6 +1,7 @@
 package dev.heed.kernels;
 
 import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.annotation.Platform;
 
 /**
@@ -17,11 +18,11 @@ final class CudaDriver {
     private CudaDriver() {
     }
 
-    static native int heed_cuda_open(int ordinal, byte[] message, int messageLength);
+    static native int heed_cuda_open(int ordinal, byte[] message, int messageLength, long[] context);
 
-    static native int heed_cuda_capability(int[] capability);
+    static native int heed_cuda_capability(int ordinal, int[] capability);
 
-    static native int heed_cuda_current();
+    static native int heed_cuda_current(long context);
 
     static native int heed_cuda_load_module(byte[] image, long[] module);
 
@@ -33,9 +34,9 @@ final class CudaDriver {
 
     static native int heed_cuda_free(long pointer);
 
-    static native int heed_cuda_to_device(long pointer, byte[] host, long bytes);
+    static native int heed_cuda_to_device(long pointer, Pointer host, long bytes);
 
-    static native int heed_cuda_to_host(byte[] host, long pointer, long bytes);
+    static native int heed_cuda_to_host(Pointer host, long pointer, long bytes);
 
     static native int heed_cuda_copy_device(long target, long source, long bytes);
 
@@ -46,5 +47,5 @@ final class CudaDriver {
 
     static native int heed_cuda_error_text(int code, byte[] message, int messageLength);
 
-    static native int heed_cuda_close();
+    static native int heed_cuda_close(int ordinal);
 }

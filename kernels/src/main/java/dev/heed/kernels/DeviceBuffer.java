@@ -1,9 +1,10 @@
 package dev.heed.kernels;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
 
-/** Device memory owned by whoever holds this; closing frees it once. Copies go through pinned-free host arrays. */
+/** Device memory owned by whoever holds this; closing frees it once. Copies go through a bounded off-heap staging chunk. */
 public final class DeviceBuffer implements AutoCloseable {
     private final CudaDevice device;
     private final long pointer;
@@ -24,44 +25,74 @@ public final class DeviceBuffer implements AutoCloseable {
         return bytes;
     }
 
+    /** Host data crosses through an off-heap staging chunk of this many bytes, so no copy of a whole batch is made. */
+    private static final int CHUNK = 64 << 20;
+
+    /** Copies {@code values} to the start of this buffer; on failure the buffer frees itself (callers chain allocate().upload()). */
     public DeviceBuffer upload(float[] values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(values);
-        return upload(b.array());
+        return upload((long) values.length * 4, (offset, count, staging) -> ((FloatPointer) staging).put(values, offset, count), 4, true);
     }
 
     public DeviceBuffer upload(int[] values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.asIntBuffer().put(values);
-        return upload(b.array());
+        return upload((long) values.length * 4, (offset, count, staging) -> ((IntPointer) staging).put(values, offset, count), 4, false);
     }
 
-    private DeviceBuffer upload(byte[] host) {
-        if (host.length > bytes) {
-            throw new IllegalArgumentException("copy of " + host.length + " bytes into a buffer of " + bytes);
+    private interface Fill {
+        void into(int offset, int count, Pointer staging);
+    }
+
+    private DeviceBuffer upload(long total, Fill fill, int elementBytes, boolean floats) {
+        try {
+            if (total > bytes) {
+                throw new IllegalArgumentException("copy of " + total + " bytes into a buffer of " + bytes);
+            }
+            int perChunk = CHUNK / elementBytes;
+            long elements = total / elementBytes;
+            try (Pointer staging = floats ? new FloatPointer(Math.min(perChunk, Math.max(1, elements)))
+                    : new IntPointer(Math.min(perChunk, Math.max(1, elements)))) {
+                for (long done = 0; done < elements; done += perChunk) {
+                    int count = (int) Math.min(perChunk, elements - done);
+                    fill.into((int) done, count, staging);
+                    device.makeCurrent();
+                    CudaDevice.check("cuMemcpyHtoD", CudaDriver.heed_cuda_to_device(pointer + done * elementBytes, staging,
+                            (long) count * elementBytes), total + " bytes");
+                }
+            }
+            return this;
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
-        device.makeCurrent();
-        CudaDevice.check("cuMemcpyHtoD", CudaDriver.heed_cuda_to_device(pointer, host, host.length), host.length + " bytes");
-        return this;
     }
 
     public float[] downloadFloats(int count) {
         float[] out = new float[count];
-        ByteBuffer.wrap(download(count * 4L)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+        download((long) count * 4, 4, true, (offset, n, staging) -> ((FloatPointer) staging).get(out, offset, n));
         return out;
     }
 
     public int[] downloadInts(int count) {
         int[] out = new int[count];
-        ByteBuffer.wrap(download(count * 4L)).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(out);
+        download((long) count * 4, 4, false, (offset, n, staging) -> ((IntPointer) staging).get(out, offset, n));
         return out;
     }
 
-    private byte[] download(long count) {
-        byte[] host = new byte[(int) count];
-        device.makeCurrent();
-        CudaDevice.check("cuMemcpyDtoH", CudaDriver.heed_cuda_to_host(host, pointer, count), count + " bytes");
-        return host;
+    private void download(long total, int elementBytes, boolean floats, Fill drain) {
+        if (total > bytes) {
+            throw new IllegalArgumentException("copy of " + total + " bytes out of a buffer of " + bytes);
+        }
+        int perChunk = CHUNK / elementBytes;
+        long elements = total / elementBytes;
+        try (Pointer staging = floats ? new FloatPointer(Math.min(perChunk, Math.max(1, elements)))
+                : new IntPointer(Math.min(perChunk, Math.max(1, elements)))) {
+            for (long done = 0; done < elements; done += perChunk) {
+                int count = (int) Math.min(perChunk, elements - done);
+                device.makeCurrent();
+                CudaDevice.check("cuMemcpyDtoH", CudaDriver.heed_cuda_to_host(staging, pointer + done * elementBytes,
+                        (long) count * elementBytes), total + " bytes");
+                drain.into((int) done, count, staging);
+            }
+        }
     }
 
     @Override

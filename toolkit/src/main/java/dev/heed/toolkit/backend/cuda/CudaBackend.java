@@ -80,7 +80,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public float[] reduceChannels(float[] features, int n, int channels, int height, int width, ChannelReduction reduction) {
+    public synchronized float[] reduceChannels(float[] features, int n, int channels, int height, int width, ChannelReduction reduction) {
         int plane = height * width;
         checkLength("features", features.length, (long) n * channels * plane);
         return splitting(n, () -> reduceOnDevice(features, n, channels, plane, reduction),
@@ -98,9 +98,12 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public float[] channelMeans(float[] features, int n, int channels, int height, int width) {
+    public synchronized float[] channelMeans(float[] features, int n, int channels, int height, int width) {
         int plane = height * width;
         checkLength("features", features.length, (long) n * channels * plane);
+        if (n * channels == 0) {
+            return new float[0];
+        }
         try (DeviceBuffer in = device.allocate(4L * features.length, "channelMeans").upload(features);
              DeviceBuffer out = device.allocate(4L * n * channels, "channelMeans")) {
             device.launch("channel_means", new int[] {n * channels, 1, 1}, block(), THREADS * 4,
@@ -110,10 +113,13 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public float[] gradCamPlusPlusWeights(float[] activations, float[] gradients, int n, int channels, int height, int width) {
+    public synchronized float[] gradCamPlusPlusWeights(float[] activations, float[] gradients, int n, int channels, int height, int width) {
         int plane = height * width;
         checkLength("activations", activations.length, (long) n * channels * plane);
         checkLength("gradients", gradients.length, (long) n * channels * plane);
+        if (n * channels == 0) {
+            return new float[0];
+        }
         try (DeviceBuffer a = device.allocate(4L * activations.length, "gradCamPlusPlusWeights").upload(activations);
              DeviceBuffer g = device.allocate(4L * gradients.length, "gradCamPlusPlusWeights").upload(gradients);
              DeviceBuffer out = device.allocate(4L * n * channels, "gradCamPlusPlusWeights")) {
@@ -124,7 +130,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public float[] weightedChannelSum(float[] features, float[] weights, int n, int channels, int height, int width, boolean relu) {
+    public synchronized float[] weightedChannelSum(float[] features, float[] weights, int n, int channels, int height, int width, boolean relu) {
         int plane = height * width;
         checkLength("features", features.length, (long) n * channels * plane);
         checkLength("weights", weights.length, (long) n * channels);
@@ -138,7 +144,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public float[] upsampleBilinear(float[] maps, int n, int height, int width, int outHeight, int outWidth) {
+    public synchronized float[] upsampleBilinear(float[] maps, int n, int height, int width, int outHeight, int outWidth) {
         checkLength("maps", maps.length, (long) n * height * width);
         return splitting(n, () -> upsampleOnDevice(maps, n, height, width, outHeight, outWidth),
                 (from, count) -> upsampleBilinear(slice(maps, from, count, height * width), count, height, width, outHeight, outWidth));
@@ -155,8 +161,11 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public float[] minMax(float[] maps, int n, int pixels) {
+    public synchronized float[] minMax(float[] maps, int n, int pixels) {
         checkLength("maps", maps.length, (long) n * pixels);
+        if (n == 0) {
+            return new float[0];
+        }
         try (DeviceBuffer in = device.allocate(4L * maps.length, "minMax").upload(maps);
              DeviceBuffer out = device.allocate(8L * n, "minMax")) {
             device.launch("min_max", new int[] {n, 1, 1}, block(), 2 * THREADS * 4, new KernelArguments().pointer(in).pointer(out).int32(pixels),
@@ -166,7 +175,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public float[] normalize(float[] maps, int n, int pixels, float[] lo, float[] hi) {
+    public synchronized float[] normalize(float[] maps, int n, int pixels, float[] lo, float[] hi) {
         checkLength("maps", maps.length, (long) n * pixels);
         checkLength("lo", lo.length, n);
         checkLength("hi", hi.length, n);
@@ -181,7 +190,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public int[] colorizeBlend(float[] unitMaps, int[] imagesRgb, int n, int pixels, int[] lutRgb, float alpha) {
+    public synchronized int[] colorizeBlend(float[] unitMaps, int[] imagesRgb, int n, int pixels, int[] lutRgb, float alpha) {
         checkLength("maps", unitMaps.length, (long) n * pixels);
         checkLength("images", imagesRgb.length, (long) n * pixels);
         checkLength("lut", lutRgb.length, 256);
@@ -200,7 +209,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public float[] attentionProbabilities(float[] q, float[] k, float[] keyMask, int n, int heads, int tokens, int headDim, float scale) {
+    public synchronized float[] attentionProbabilities(float[] q, float[] k, float[] keyMask, int n, int heads, int tokens, int headDim, float scale) {
         long perHead = (long) tokens * headDim;
         checkLength("q", q.length, n * heads * perHead);
         checkLength("k", k.length, n * heads * perHead);
@@ -208,6 +217,13 @@ public final class CudaBackend implements Backend {
             checkLength("keyMask", keyMask.length, (long) n * tokens);
         }
         long rows = (long) n * heads * tokens;
+        if (rows == 0) {
+            return new float[0];
+        }
+        if ((tokens + 128L) * 4 > 48 * 1024) {
+            throw new IllegalArgumentException("attention over " + tokens + " tokens needs more than the 48 KiB of shared memory a block "
+                    + "gets by default; at most 12160 tokens");
+        }
         try (DeviceBuffer dq = device.allocate(4L * q.length, "attentionProbabilities").upload(q);
              DeviceBuffer dk = device.allocate(4L * k.length, "attentionProbabilities").upload(k);
              DeviceBuffer mask = keyMask == null ? null : device.allocate(4L * keyMask.length, "attentionProbabilities").upload(keyMask);
@@ -220,7 +236,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public float[] fuseHeads(float[] attention, int n, int heads, int tokens, HeadFusion fusion) {
+    public synchronized float[] fuseHeads(float[] attention, int n, int heads, int tokens, HeadFusion fusion) {
         int square = tokens * tokens;
         checkLength("attention", attention.length, (long) n * heads * square);
         try (DeviceBuffer in = device.allocate(4L * attention.length, "fuseHeads").upload(attention);
@@ -232,11 +248,15 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public float[] rollout(float[] layers, int n, int layerCount, int tokens, float discardRatio, boolean renormalise) {
+    public synchronized float[] rollout(float[] layers, int n, int layerCount, int tokens, float discardRatio, boolean renormalise) {
         int square = tokens * tokens;
         checkLength("layers", layers.length, (long) n * layerCount * square);
-        if (discardRatio != 0f) {
+        if (discardRatio != 0f || n == 0 || layerCount == 0) {
+            // selection of the smallest entries has no device kernel yet; empty inputs need no device at all
             return fallback.rollout(layers, n, layerCount, tokens, discardRatio, renormalise);
+        }
+        if (n > 65535) {
+            throw new IllegalArgumentException("rollout batches at most 65535 images on the device (the grid's z limit), got " + n);
         }
         String shapes = "[" + n + "][" + layerCount + "][" + tokens + "][" + tokens + "]";
         try (DeviceBuffer in = device.allocate(4L * layers.length, "rollout").upload(layers);
@@ -346,7 +366,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         fallback.close();
         device.close();
     }
