@@ -55,6 +55,10 @@ case "${1:-}" in
     if [[ "$BACKENDS" == cpu,cuda ]]; then
       "$JAVA" -Djmh.ignoreLock=true -cp "$CP" org.openjdk.jmh.Main CudaOverlayBenchmark -foe true -rf json \
         -rff "$OUT/jmh-overlay.json" "$@" | tee "$OUT/jmh-overlay.txt"
+      # the sizes only the GPU gets through in minutes: batches up to 1024, ViT-B/16 and BERT-512 attention
+      "$JAVA" -Djmh.ignoreLock=true -cp "$CP" org.openjdk.jmh.Main "MapMathBenchmark|AttentionMathBenchmark" -p backend=cuda \
+        -p batch=1,32,256,1024 -p workload=vitb16-32,bert-8x512 -foe true -rf json -rff "$OUT/jmh-gpu-sizes.json" "$@" \
+        | tee "$OUT/jmh-gpu-sizes.txt"
     fi ;;
   *)
     echo "usage: run.sh test | run.sh bench OUTDIR [JMH options]" >&2; exit 2 ;;

@@ -20,8 +20,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Attention extraction and rollout on the Backend, at two real sizes: 64 sentences of 128 tokens through MiniLM's
- * 6 layers x 12 heads of 32, and 256 images through the bundled ViT's 4 layers x 4 heads of 16 over 50 tokens.
+ * Attention extraction and rollout on the Backend, at real sizes: 64 sentences of 128 tokens through MiniLM's
+ * 6 layers x 12 heads of 32, and 256 images through the bundled ViT's 4 layers x 4 heads of 16 over 50 tokens (the
+ * defaults); {@code -p workload=vitb16-32,bert-8x512} adds ViT-B/16 and BERT-base sizes, meant for the GPU (the CPU
+ * reference takes minutes per operation there).
  * Extraction recomputes {@code softmax(QK^T/sqrt d)} for every layer from captured Q and K; rollout fuses heads and
  * chains the layers. Q and K are random (their values do not change the work). The model forward passes are measured
  * separately ({@link TextForwardBenchmark}).
@@ -55,6 +57,8 @@ public class AttentionMathBenchmark {
         switch (workload) {
             case "minilm-64x128" -> shape(64, 6, 12, 128, 32);
             case "vit-256" -> shape(256, 4, 4, 50, 16);
+            case "vitb16-32" -> shape(32, 12, 12, 197, 64);   // ViT-B/16: 197 tokens, 12 layers x 12 heads of 64
+            case "bert-8x512" -> shape(8, 12, 12, 512, 64);   // BERT-base at its longest input
             default -> throw new IllegalArgumentException("unknown workload " + workload);
         }
         Random random = new Random(1);
