@@ -24,6 +24,8 @@ def main():
     out_dir = sys.argv[1]
     gpu = sys.argv[2] if len(sys.argv) > 2 else "the GPU in nvidia-smi.txt"
     rows = medians(os.path.join(out_dir, "jmh.json"))
+    for key, by in medians(os.path.join(out_dir, "jmh-gpu-sizes.json")).items():
+        rows.setdefault(key, {}).update(by)
     print(f"| benchmark | parameters | CPU median ms | CUDA median ms ({gpu}) | CPU / CUDA |")
     print("|---|---|---|---|---|")
     for (name, params), by in sorted(rows.items()):
