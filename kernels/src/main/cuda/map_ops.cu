@@ -84,92 +84,8 @@ __global__ void weighted_channel_sum(const float* features, const float* weights
     out[i] = relu ? fmaxf(acc, 0.0f) : acc;
 }
 
-// half-pixel bilinear resize, edges clamped (OpenCV INTER_LINEAR, PyTorch align_corners=False)
-__global__ void upsample_bilinear(const float* maps, float* out, int n, int height, int width, int outHeight, int outWidth) {
-    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
-    long long outPlane = (long long) outHeight * outWidth;
-    if (i >= (long long) n * outPlane) return;
-    int image = (int) (i / outPlane);
-    int y = (int) ((i % outPlane) / outWidth);
-    int x = (int) (i % outWidth);
-    // source coordinates in double, as the CPU reference: in float, maps of a few hundred pixels lose 1e-5 in the weights
-    double sy = fmin(fmax((y + 0.5) * ((double) height / outHeight) - 0.5, 0.0), (double) (height - 1));
-    double sx = fmin(fmax((x + 0.5) * ((double) width / outWidth) - 0.5, 0.0), (double) (width - 1));
-    int y0 = (int) floor(sy);
-    int x0 = (int) floor(sx);
-    int y1 = min(y0 + 1, height - 1);
-    int x1 = min(x0 + 1, width - 1);
-    float fy = (float) (sy - y0);
-    float fx = (float) (sx - x0);
-    const float* m = maps + (long long) image * height * width;
-    float top = m[y0 * width + x0] * (1.0f - fx) + m[y0 * width + x1] * fx;
-    float bottom = m[y1 * width + x0] * (1.0f - fx) + m[y1 * width + x1] * fx;
-    out[i] = top * (1.0f - fy) + bottom * fy;
-}
-
-// one block per map: [n][pixels] -> [n][2] (min, max)
-__global__ void min_max(const float* maps, float* out, int pixels) {
-    extern __shared__ float partial[];
-    float* lows = partial;
-    float* highs = partial + blockDim.x;
-    const float* m = maps + (long long) blockIdx.x * pixels;
-    float lo = INFINITY;
-    float hi = -INFINITY;
-    for (int p = threadIdx.x; p < pixels; p += blockDim.x) {
-        lo = fminf(lo, m[p]);
-        hi = fmaxf(hi, m[p]);
-    }
-    lows[threadIdx.x] = lo;
-    highs[threadIdx.x] = hi;
-    __syncthreads();
-    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-        if (threadIdx.x < s) {
-            lows[threadIdx.x] = fminf(lows[threadIdx.x], lows[threadIdx.x + s]);
-            highs[threadIdx.x] = fmaxf(highs[threadIdx.x], highs[threadIdx.x + s]);
-        }
-        __syncthreads();
-    }
-    if (threadIdx.x == 0) {
-        out[2 * blockIdx.x] = lows[0];
-        out[2 * blockIdx.x + 1] = highs[0];
-    }
-}
-
-// (v - lo[i]) / (hi[i] - lo[i]) clamped to [0, 1]; zero where hi == lo
-__global__ void normalize(const float* maps, const float* lo, const float* hi, float* out, int n, int pixels) {
-    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= (long long) n * pixels) return;
-    int image = (int) (i / pixels);
-    float range = hi[image] - lo[image];
-    out[i] = range > 0.0f ? fminf(fmaxf((maps[i] - lo[image]) / range, 0.0f), 1.0f) : 0.0f;
-}
-
-// the fused overlay: LUT index floor(v * 256) clamped to 255 (matplotlib's rule), then round((1 - a) image + a heat)
-__global__ void colorize_blend(const float* unit, const int* images, const int* lut, int* out, long long count, float alpha) {
-    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= count) return;
-    int index = min(max((int) floorf(unit[i] * 256.0f), 0), 255);
-    int heat = lut[index];
-    int image = images[i];
-    int rgb = 0;
-    for (int shift = 16; shift >= 0; shift -= 8) {
-        float mixed = (1.0f - alpha) * ((image >> shift) & 0xFF) + alpha * ((heat >> shift) & 0xFF);
-        int channel = min(max((int) floorf(mixed + 0.5f), 0), 255); // Math.round, as the CPU reference
-        rgb |= channel << shift;
-    }
-    out[i] = rgb;
-}
-
-// SmoothGrad and Integrated Gradients accumulation: sum += scale * term
-__global__ void accumulate(float* sum, const float* term, float scale, long long count) {
-    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
-    if (i < count) sum[i] += scale * term[i];
-}
-
-// The fused overlay, in two passes that never write the upsampled map. Pass 1: one block per map computes the
-// min and max of its bilinear upsampling on the fly (the same values upsample_bilinear would write). Pass 2: each
-// output pixel recomputes its bilinear value, normalises it by that range, looks it up and blends it: the only memory
-// traffic is the image read and the overlay written, so it runs at copy bandwidth.
+// the value of output pixel (y, x) of a half-pixel bilinear resize, edges clamped (OpenCV INTER_LINEAR, PyTorch
+// align_corners=False); shared by upsample_bilinear and the fused overlay so both compute the same numbers
 __device__ float bilinear_at(const float* m, int height, int width, int outHeight, int outWidth, int y, int x) {
     // source coordinates in double, as the CPU reference: in float, maps of a few hundred pixels lose 1e-5 in the weights
     double sy = fmin(fmax((y + 0.5) * ((double) height / outHeight) - 0.5, 0.0), (double) (height - 1));
@@ -185,19 +101,12 @@ __device__ float bilinear_at(const float* m, int height, int width, int outHeigh
     return top * (1.0f - fy) + bottom * fy;
 }
 
-__global__ void upsampled_min_max(const float* maps, float* range, int height, int width, int outHeight, int outWidth) {
+// one block's min and max of (lo, hi) per thread, written to range[2 * blockIdx.x], range[2 * blockIdx.x + 1];
+// needs 2 * blockDim.x floats of dynamic shared memory and a power-of-two block
+__device__ void block_min_max(float lo, float hi, float* range) {
     extern __shared__ float partial[];
     float* lows = partial;
     float* highs = partial + blockDim.x;
-    const float* m = maps + (long long) blockIdx.x * height * width;
-    long long pixels = (long long) outHeight * outWidth;
-    float lo = INFINITY;
-    float hi = -INFINITY;
-    for (long long p = threadIdx.x; p < pixels; p += blockDim.x) {
-        float v = bilinear_at(m, height, width, outHeight, outWidth, (int) (p / outWidth), (int) (p % outWidth));
-        lo = fminf(lo, v);
-        hi = fmaxf(hi, v);
-    }
     lows[threadIdx.x] = lo;
     highs[threadIdx.x] = hi;
     __syncthreads();
@@ -214,6 +123,81 @@ __global__ void upsampled_min_max(const float* maps, float* range, int height, i
     }
 }
 
+// (v - lo) / (hi - lo) clamped to [0, 1]; zero where hi == lo
+__device__ float unit_of(float v, float lo, float hi) {
+    float range = hi - lo;
+    return range > 0.0f ? fminf(fmaxf((v - lo) / range, 0.0f), 1.0f) : 0.0f;
+}
+
+// LUT index floor(u * 256) clamped to 255 (matplotlib's rule), then round((1 - a) image + a heat) per channel
+__device__ int overlay_pixel(float unit, int image, const int* lut, float alpha) {
+    int heat = lut[min(max((int) floorf(unit * 256.0f), 0), 255)];
+    int rgb = 0;
+    for (int shift = 16; shift >= 0; shift -= 8) {
+        float mixed = (1.0f - alpha) * ((image >> shift) & 0xFF) + alpha * ((heat >> shift) & 0xFF);
+        rgb |= min(max((int) floorf(mixed + 0.5f), 0), 255) << shift; // Math.round, as the CPU reference
+    }
+    return rgb;
+}
+
+__global__ void upsample_bilinear(const float* maps, float* out, int n, int height, int width, int outHeight, int outWidth) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    long long outPlane = (long long) outHeight * outWidth;
+    if (i >= (long long) n * outPlane) return;
+    int image = (int) (i / outPlane);
+    out[i] = bilinear_at(maps + (long long) image * height * width, height, width, outHeight, outWidth,
+                         (int) ((i % outPlane) / outWidth), (int) (i % outWidth));
+}
+
+// one block per map: [n][pixels] -> [n][2] (min, max)
+__global__ void min_max(const float* maps, float* out, int pixels) {
+    const float* m = maps + (long long) blockIdx.x * pixels;
+    float lo = INFINITY;
+    float hi = -INFINITY;
+    for (int p = threadIdx.x; p < pixels; p += blockDim.x) {
+        lo = fminf(lo, m[p]);
+        hi = fmaxf(hi, m[p]);
+    }
+    block_min_max(lo, hi, out);
+}
+
+// (v - lo[i]) / (hi[i] - lo[i]) clamped to [0, 1]; zero where hi == lo
+__global__ void normalize(const float* maps, const float* lo, const float* hi, float* out, int n, int pixels) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (long long) n * pixels) return;
+    int image = (int) (i / pixels);
+    out[i] = unit_of(maps[i], lo[image], hi[image]);
+}
+
+// the fused overlay: LUT index floor(v * 256) clamped to 255 (matplotlib's rule), then round((1 - a) image + a heat)
+__global__ void colorize_blend(const float* unit, const int* images, const int* lut, int* out, long long count, float alpha) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < count) out[i] = overlay_pixel(unit[i], images[i], lut, alpha);
+}
+
+// SmoothGrad and Integrated Gradients accumulation: sum += scale * term
+__global__ void accumulate(float* sum, const float* term, float scale, long long count) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < count) sum[i] += scale * term[i];
+}
+
+// The fused overlay, in two passes that never write the upsampled map. Pass 1: one block per map computes the
+// min and max of its bilinear upsampling on the fly (the same values upsample_bilinear would write). Pass 2: each
+// output pixel recomputes its bilinear value, normalises it by that range, looks it up and blends it: the only memory
+// traffic is the image read and the overlay written, so it runs at copy bandwidth.
+__global__ void upsampled_min_max(const float* maps, float* range, int height, int width, int outHeight, int outWidth) {
+    const float* m = maps + (long long) blockIdx.x * height * width;
+    long long pixels = (long long) outHeight * outWidth;
+    float lo = INFINITY;
+    float hi = -INFINITY;
+    for (long long p = threadIdx.x; p < pixels; p += blockDim.x) {
+        float v = bilinear_at(m, height, width, outHeight, outWidth, (int) (p / outWidth), (int) (p % outWidth));
+        lo = fminf(lo, v);
+        hi = fmaxf(hi, v);
+    }
+    block_min_max(lo, hi, range);
+}
+
 __global__ void overlay_fused(const float* maps, const float* range, const int* images, const int* lut, int* out, int n,
                               int height, int width, int outHeight, int outWidth, float alpha) {
     long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
@@ -222,17 +206,7 @@ __global__ void overlay_fused(const float* maps, const float* range, const int* 
     int image = (int) (i / pixels);
     int p = (int) (i % pixels);
     float v = bilinear_at(maps + (long long) image * height * width, height, width, outHeight, outWidth, p / outWidth, p % outWidth);
-    float lo = range[2 * image];
-    float span = range[2 * image + 1] - lo;
-    float unit = span > 0.0f ? fminf(fmaxf((v - lo) / span, 0.0f), 1.0f) : 0.0f;
-    int heat = lut[min(max((int) floorf(unit * 256.0f), 0), 255)];
-    int base = images[i];
-    int rgb = 0;
-    for (int shift = 16; shift >= 0; shift -= 8) {
-        float mixed = (1.0f - alpha) * ((base >> shift) & 0xFF) + alpha * ((heat >> shift) & 0xFF);
-        rgb |= min(max((int) floorf(mixed + 0.5f), 0), 255) << shift;
-    }
-    out[i] = rgb;
+    out[i] = overlay_pixel(unit_of(v, range[2 * image], range[2 * image + 1]), images[i], lut, alpha);
 }
 
 }
