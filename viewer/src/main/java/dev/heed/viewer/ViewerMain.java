@@ -4,12 +4,8 @@ import com.jogamp.newt.event.KeyAdapter;
 import com.jogamp.newt.event.KeyEvent;
 import com.jogamp.newt.event.MouseAdapter;
 import com.jogamp.newt.event.MouseEvent;
-import com.jogamp.newt.event.WindowAdapter;
-import com.jogamp.newt.event.WindowEvent;
 import com.jogamp.newt.opengl.GLWindow;
-import com.jogamp.opengl.GLCapabilities;
 import com.jogamp.opengl.GLProfile;
-import com.jogamp.opengl.util.Animator;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.Backends;
 import dev.heed.toolkit.render.Images;
@@ -17,7 +13,6 @@ import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -132,18 +127,8 @@ public final class ViewerMain implements Callable<Integer> {
                 return hover.toString();
             }
         });
-        GLCapabilities caps = new GLCapabilities(profile);
-        GLWindow window = GLWindow.create(caps);
-        window.setTitle("Heed viewer");
-        window.setSize(width, height);
-        window.addGLEventListener(renderer);
-        CompletableFuture<Void> closed = new CompletableFuture<>();
-        window.addWindowListener(new WindowAdapter() {
-            @Override
-            public void windowDestroyed(WindowEvent e) {
-                closed.complete(null);
-            }
-        });
+        ViewerWindow shown = new ViewerWindow(profile, renderer, "Heed viewer", width, height);
+        GLWindow window = shown.window();
         window.addKeyListener(new KeyAdapter() {
             @Override
             public void keyPressed(KeyEvent e) {
@@ -197,39 +182,22 @@ public final class ViewerMain implements Callable<Integer> {
                 }
             }
         });
-        Animator animator = new Animator(window);
-        window.setVisible(true);
-        animator.start();
-        try {
+        try (shown) {
             if (fpsReport > 0) {
-                return fpsReport(view, renderer, window);
+                return fpsReport(view, renderer, shown);
             }
             if (screenshot != null) {
                 return screenshot(view, renderer);
             }
-            closed.get();
+            shown.awaitClosed();
             return 0;
-        } finally {
-            animator.stop();
-            if (window.isRealized()) {
-                window.destroy();
-            }
         }
     }
 
     private int runPicture(PictureSource picture, GLProfile profile, int width, int height) throws Exception {
         PictureRenderer renderer = new PictureRenderer(picture);
-        GLWindow window = GLWindow.create(new GLCapabilities(profile));
-        window.setTitle("Heed · " + picture.keys());
-        window.setSize(width, height);
-        window.addGLEventListener(renderer);
-        CompletableFuture<Void> closed = new CompletableFuture<>();
-        window.addWindowListener(new WindowAdapter() {
-            @Override
-            public void windowDestroyed(WindowEvent e) {
-                closed.complete(null);
-            }
-        });
+        ViewerWindow shown = new ViewerWindow(profile, renderer, "Heed · " + picture.keys(), width, height);
+        GLWindow window = shown.window();
         window.addKeyListener(new KeyAdapter() {
             @Override
             public void keyPressed(KeyEvent e) {
@@ -240,10 +208,7 @@ public final class ViewerMain implements Callable<Integer> {
                 }
             }
         });
-        Animator animator = new Animator(window);
-        window.setVisible(true);
-        animator.start();
-        try {
+        try (shown) {
             if (screenshot != null) {
                 if (playground) {
                     picture.key(' ');
@@ -256,24 +221,13 @@ public final class ViewerMain implements Callable<Integer> {
                 return 0;
             }
             if (fpsReport > 0) {
-                window.invoke(true, d -> {
-                    d.getGL().setSwapInterval(0);
-                    return true;
-                });
-                renderer.times().drain();
-                Thread.sleep(fpsReport * 1000L);
-                List<Long> frames = intervals(renderer.times().drain());
+                List<Long> frames = shown.frameIntervals(renderer.times(), fpsReport);
                 System.out.printf(Locale.ROOT, "frames: %d in %d s, frame time p50 %.2f ms, p99 %.2f ms%n", frames.size() + 1, fpsReport,
                         percentile(frames, 50) / 1e6, percentile(frames, 99) / 1e6);
                 return 0;
             }
-            closed.get();
+            shown.awaitClosed();
             return 0;
-        } finally {
-            animator.stop();
-            if (window.isRealized()) {
-                window.destroy();
-            }
         }
     }
 
@@ -363,22 +317,12 @@ public final class ViewerMain implements Callable<Integer> {
     }
 
     /** Frame times with vsync off, then the time from a method change to its map being ready, per method. */
-    private int fpsReport(ViewModel view, OverlayRenderer renderer, GLWindow window) throws Exception {
-        window.invoke(true, d -> {
-            d.getGL().setSwapInterval(0);
-            return true;
-        });
+    private int fpsReport(ViewModel view, OverlayRenderer renderer, ViewerWindow shown) throws Exception {
         view.awaitMaps(120_000);
-        renderer.times().drain();
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(fpsReport);
-        List<Long> frames = new ArrayList<>();
-        while (System.nanoTime() < end) {
-            Thread.sleep(100);
-            frames.addAll(renderer.times().drain());
-        }
-        List<Long> whole = intervals(frames);
+        List<Long> whole = shown.frameIntervals(renderer.times(), fpsReport);
+        GLWindow window = shown.window();
         System.out.printf(Locale.ROOT, "frames: %d in %d s at %dx%d, frame time p50 %.2f ms, p99 %.2f ms (%.0f fps at p50)%n",
-                frames.size(), fpsReport, window.getSurfaceWidth(), window.getSurfaceHeight(), percentile(whole, 50) / 1e6,
+                whole.size() + 1, fpsReport, window.getSurfaceWidth(), window.getSurfaceHeight(), percentile(whole, 50) / 1e6,
                 percentile(whole, 99) / 1e6, 1e9 / Math.max(1, percentile(whole, 50)));
         // the first image warms the JIT and builds each method; the second image shows what a user sees from then on
         int methods = view.frame().panes().size() == 1 ? view.methodCount() : 0;
@@ -395,14 +339,6 @@ public final class ViewerMain implements Callable<Integer> {
             System.out.println(line);
         }
         return 0;
-    }
-
-    private static List<Long> intervals(List<Long> starts) {
-        List<Long> out = new ArrayList<>();
-        for (int i = 1; i < starts.size(); i++) {
-            out.add(starts.get(i) - starts.get(i - 1));
-        }
-        return out;
     }
 
     private static double percentile(List<Long> values, double p) {
