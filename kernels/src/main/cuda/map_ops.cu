@@ -123,10 +123,12 @@ __device__ void block_min_max(float lo, float hi, float* range) {
     }
 }
 
-// (v - lo) / (hi - lo) clamped to [0, 1]; zero where hi == lo
+// (v - lo) / (hi - lo) clamped to [0, 1]; zero where hi == lo. The CPU reference's arithmetic exactly (a float
+// difference over a double span), so a value on a colour-table boundary falls on the same side on both backends.
 __device__ float unit_of(float v, float lo, float hi) {
-    float range = hi - lo;
-    return range > 0.0f ? fminf(fmaxf((v - lo) / range, 0.0f), 1.0f) : 0.0f;
+    double span = (double) hi - (double) lo;
+    float difference = v - lo;
+    return span > 0.0 ? (float) fmin(fmax(difference / span, 0.0), 1.0) : 0.0f;
 }
 
 // LUT index floor(u * 256) clamped to 255 (matplotlib's rule), then round((1 - a) image + a heat) per channel

@@ -39,6 +39,14 @@ typedef heed_result (*heed_cuMemGetInfo_t)(size_t*, size_t*);
 typedef heed_result (*heed_cuLaunchKernel_t)(heed_function, unsigned int, unsigned int, unsigned int, unsigned int,
                                              unsigned int, unsigned int, unsigned int, void*, void**, void**);
 typedef heed_result (*heed_cuGetErrorString_t)(heed_result, const char**);
+typedef void* heed_stream;
+typedef heed_result (*heed_cuMemHostAlloc_t)(void**, size_t, unsigned int);
+typedef heed_result (*heed_cuMemFreeHost_t)(void*);
+typedef heed_result (*heed_cuStreamCreate_t)(heed_stream*, unsigned int);
+typedef heed_result (*heed_cuStreamDestroy_t)(heed_stream);
+typedef heed_result (*heed_cuStreamSynchronize_t)(heed_stream);
+typedef heed_result (*heed_cuMemcpyHtoDAsync_t)(heed_pointer, const void*, size_t, heed_stream);
+typedef heed_result (*heed_cuMemcpyDtoHAsync_t)(void*, heed_pointer, size_t, heed_stream);
 
 static struct {
     void* library;
@@ -62,6 +70,13 @@ static struct {
     heed_cuMemGetInfo_t memGetInfo;
     heed_cuLaunchKernel_t launchKernel;
     heed_cuGetErrorString_t getErrorString;
+    heed_cuMemHostAlloc_t memHostAlloc;
+    heed_cuMemFreeHost_t memFreeHost;
+    heed_cuStreamCreate_t streamCreate;
+    heed_cuStreamDestroy_t streamDestroy;
+    heed_cuStreamSynchronize_t streamSynchronize;
+    heed_cuMemcpyHtoDAsync_t memcpyHtoDAsync;
+    heed_cuMemcpyDtoHAsync_t memcpyDtoHAsync;
 } heed_driver;
 
 static void heed_message(char* message, int length, const char* text) {
@@ -79,15 +94,19 @@ static void heed_message(char* message, int length, const char* text) {
         } \
     } while (0)
 
-/** Loads the driver, initialises it and makes the primary context of device {@code ordinal} current. */
-static heed_result heed_cuda_open(int ordinal, signed char* bytes, int messageLength, long long* contextOut) {
+/**
+ * Loads the driver ({@code library}: "libcuda.so.1", or a path such as Heed's emulated driver; the first library
+ * loaded stays for the life of the process), initialises it and makes the primary context of device {@code ordinal}
+ * current.
+ */
+static heed_result heed_cuda_open(const char* library, int ordinal, signed char* bytes, int messageLength, long long* contextOut) {
     char* message = (char*) bytes; /* JavaCPP passes byte[] as signed char* */
     if (heed_driver.library == NULL) {
-        heed_driver.library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+        heed_driver.library = dlopen(library, RTLD_NOW | RTLD_LOCAL);
         if (heed_driver.library == NULL) {
             const char* why = dlerror();
             char text[512];
-            snprintf(text, sizeof text, "libcuda.so.1 cannot be loaded (%s)", why != NULL ? why : "no NVIDIA driver");
+            snprintf(text, sizeof text, "%s cannot be loaded (%s)", library, why != NULL ? why : "no NVIDIA driver");
             heed_message(message, messageLength, text);
             return HEED_NO_DRIVER;
         }
@@ -112,6 +131,13 @@ static heed_result heed_cuda_open(int ordinal, signed char* bytes, int messageLe
     HEED_SYMBOL(memGetInfo, "cuMemGetInfo_v2");
     HEED_SYMBOL(launchKernel, "cuLaunchKernel");
     HEED_SYMBOL(getErrorString, "cuGetErrorString");
+    HEED_SYMBOL(memHostAlloc, "cuMemHostAlloc");
+    HEED_SYMBOL(memFreeHost, "cuMemFreeHost");
+    HEED_SYMBOL(streamCreate, "cuStreamCreate");
+    HEED_SYMBOL(streamDestroy, "cuStreamDestroy_v2");
+    HEED_SYMBOL(streamSynchronize, "cuStreamSynchronize");
+    HEED_SYMBOL(memcpyHtoDAsync, "cuMemcpyHtoDAsync_v2");
+    HEED_SYMBOL(memcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
     heed_result r = heed_driver.init(0);
     if (r != 0) {
         heed_message(message, messageLength, "cuInit failed");
@@ -201,6 +227,11 @@ static heed_result heed_cuda_copy_device(long long target, long long source, lon
     return r;
 }
 
+/** Waits for all work on the device, every stream's. */
+static heed_result heed_cuda_wait(void) {
+    return heed_driver.ctxSynchronize();
+}
+
 static heed_result heed_cuda_memory(long long* freeBytes, long long* totalBytes) {
     size_t f = 0;
     size_t t = 0;
@@ -211,18 +242,65 @@ static heed_result heed_cuda_memory(long long* freeBytes, long long* totalBytes)
 }
 
 /**
- * Launches a kernel whose arguments are packed, each at its natural alignment, into {@code arguments}
- * (the driver's CU_LAUNCH_PARAM_BUFFER_POINTER form), then waits for it.
+ * Queues a kernel on {@code stream} (0: the legacy default stream) without waiting. Its arguments are packed, each at
+ * its natural alignment, into {@code arguments} (the driver's CU_LAUNCH_PARAM_BUFFER_POINTER form); the driver copies
+ * them before returning, so the caller may reuse the array at once.
  */
-static heed_result heed_cuda_launch(long long function, int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ,
-                                    int sharedBytes, signed char* arguments, long long argumentBytes) {
+static heed_result heed_cuda_launch_async(long long function, int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ,
+                                          int sharedBytes, signed char* arguments, long long argumentBytes, long long stream) {
     size_t size = (size_t) argumentBytes;
     void* extra[] = {(void*) 1, arguments, (void*) 2, &size, (void*) 0}; /* BUFFER_POINTER, BUFFER_SIZE, END */
-    heed_result r = heed_driver.launchKernel((heed_function) function, (unsigned) gridX, (unsigned) gridY, (unsigned) gridZ,
-                                             (unsigned) blockX, (unsigned) blockY, (unsigned) blockZ, (unsigned) sharedBytes,
-                                             NULL, NULL, extra);
+    return heed_driver.launchKernel((heed_function) function, (unsigned) gridX, (unsigned) gridY, (unsigned) gridZ,
+                                    (unsigned) blockX, (unsigned) blockY, (unsigned) blockZ, (unsigned) sharedBytes,
+                                    (heed_stream) stream, NULL, extra);
+}
+
+/** Launches a kernel on the default stream and waits for it. */
+static heed_result heed_cuda_launch(long long function, int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ,
+                                    int sharedBytes, signed char* arguments, long long argumentBytes) {
+    heed_result r = heed_cuda_launch_async(function, gridX, gridY, gridZ, blockX, blockY, blockZ, sharedBytes, arguments,
+                                           argumentBytes, 0);
     if (r == 0) r = heed_driver.ctxSynchronize();
     return r;
+}
+
+/** Page-locked host memory: the only kind an asynchronous copy overlaps with kernels. */
+static heed_result heed_cuda_host_alloc(long long bytes, long long* address) {
+    void* p = NULL;
+    heed_result r = heed_driver.memHostAlloc(&p, (size_t) bytes, 0);
+    *address = (long long) p;
+    return r;
+}
+
+static heed_result heed_cuda_host_free(long long address) {
+    return heed_driver.memFreeHost((void*) address);
+}
+
+/** A stream that does not wait for the legacy default stream (CU_STREAM_NON_BLOCKING). */
+static heed_result heed_cuda_stream_create(long long* stream) {
+    heed_stream s = NULL;
+    heed_result r = heed_driver.streamCreate(&s, 1);
+    *stream = (long long) s;
+    return r;
+}
+
+static heed_result heed_cuda_stream_destroy(long long stream) {
+    return heed_driver.streamDestroy((heed_stream) stream);
+}
+
+/** Waits until everything queued on {@code stream} has run; returns the first error any of it met. */
+static heed_result heed_cuda_stream_wait(long long stream) {
+    return heed_driver.streamSynchronize((heed_stream) stream);
+}
+
+/** Queues a copy from page-locked host memory at {@code host} to the device. */
+static heed_result heed_cuda_to_device_async(long long pointer, long long host, long long bytes, long long stream) {
+    return heed_driver.memcpyHtoDAsync((heed_pointer) pointer, (const void*) host, (size_t) bytes, (heed_stream) stream);
+}
+
+/** Queues a copy from the device to page-locked host memory at {@code host}. */
+static heed_result heed_cuda_to_host_async(long long host, long long pointer, long long bytes, long long stream) {
+    return heed_driver.memcpyDtoHAsync((void*) host, (heed_pointer) pointer, (size_t) bytes, (heed_stream) stream);
 }
 
 static heed_result heed_cuda_error_text(int code, signed char* bytes, int messageLength) {

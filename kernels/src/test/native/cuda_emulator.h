@@ -1,14 +1,18 @@
-// A CPU stand-in for the CUDA execution model, just enough to run Heed's kernels on the host: blocks run one after
-// another, the threads of a block run as real threads (reused from block to block), __syncthreads is a barrier, __shared__ arrays are per-block
-// statics and dynamic shared memory is a per-launch buffer. It checks the kernels' indexing, reductions and
-// branches without a GPU; it says nothing about real-GPU timing, memory coalescing or the driver.
+// A CPU stand-in for the CUDA execution model, just enough to run Heed's kernels on the host. Blocks run one after
+// another on the calling OS thread. Within a block each CUDA thread is a fiber with its own stack, and __syncthreads
+// switches to the next fiber, so a barrier is a round of the scheduler: every live fiber runs up to its next barrier
+// (or its end) before any runs past it. __shared__ arrays are per-block statics, dynamic shared memory a per-launch
+// buffer cleared between blocks, and atomics are plain read-modify-writes (one OS thread runs a launch).
+// It checks the kernels' indexing, reductions and branches without a GPU; it says nothing about real-GPU timing,
+// memory coalescing or races between real threads. x86-64 only (the fiber switch is six pushes and a stack swap).
 #pragma once
 #include <algorithm>
-#include <barrier>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <thread>
+#include <memory>
 #include <vector>
 
 struct dim3 {
@@ -17,42 +21,160 @@ struct dim3 {
 
 inline thread_local dim3 threadIdx;
 inline thread_local dim3 blockIdx;
-inline dim3 blockDim;
-inline dim3 gridDim;
-inline std::barrier<>* heed_emu_barrier = nullptr;
-inline float* heed_emu_shared = nullptr;
+inline thread_local dim3 blockDim;
+inline thread_local dim3 gridDim;
+inline thread_local float* heed_emu_shared = nullptr;
 
 using std::max;
 using std::min;
 
-#define __global__
-#define __device__
-#define __syncthreads() heed_emu_barrier->arrive_and_wait()
+inline unsigned __float_as_uint(float v) {
+    unsigned u;
+    std::memcpy(&u, &v, sizeof u);
+    return u;
+}
 
-template <class Kernel>
-void emulate(dim3 grid, dim3 block, size_t sharedBytes, Kernel kernel) {
+inline float __uint_as_float(unsigned u) {
+    float v;
+    std::memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+template <class T>
+inline T atomicAdd(T* address, T value) {
+    T old = *address;
+    *address = old + value;
+    return old;
+}
+
+// Saves the callee-saved registers on the current stack, stores the stack pointer in *save, loads `load` as the stack
+// pointer and restores the registers found there: a cooperative switch between fibers (System V x86-64 ABI).
+extern "C" void heed_emu_switch(void** save, void* load);
+asm(R"(
+    .text
+    .globl heed_emu_switch
+    .type heed_emu_switch, @function
+heed_emu_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+    .size heed_emu_switch, .-heed_emu_switch
+)");
+
+namespace heed_emu {
+
+constexpr size_t STACK_BYTES = 64 * 1024;
+
+struct Block {
+    void* scheduler = nullptr;          // the scheduler's saved stack pointer
+    std::vector<void*> fibers;          // each fiber's saved stack pointer
+    std::vector<unsigned char> finished;
+    std::unique_ptr<char[]> stacks;     // uninitialised: a fiber's frames are written before they are read
+    unsigned current = 0;
+    const std::function<void()>* kernel = nullptr;
+};
+
+inline thread_local Block* running = nullptr;
+
+inline void syncthreads() {
+    if (running == nullptr) {
+        std::fprintf(stderr, "heed emulator: __syncthreads in a kernel launched without barriers\n");
+        std::abort();
+    }
+    heed_emu_switch(&running->fibers[running->current], running->scheduler);
+}
+
+[[noreturn]] inline void fiber_entry() {
+    Block* b = running;
+    (*b->kernel)();
+    b->finished[b->current] = 1;
+    heed_emu_switch(&b->fibers[b->current], b->scheduler);
+    __builtin_unreachable();
+}
+
+inline dim3 index_of(unsigned linear, dim3 extent) {
+    return dim3{linear % extent.x, (linear / extent.x) % extent.y, linear / (extent.x * extent.y)};
+}
+
+/** Runs a kernel that uses __syncthreads: one fiber per thread of a block, blocks in turn. */
+inline void emulate_with_barriers(dim3 grid, dim3 block, size_t sharedBytes, const std::function<void()>& kernel) {
     gridDim = grid;
     blockDim = block;
     std::vector<float> shared(sharedBytes / sizeof(float) + 1);
     heed_emu_shared = shared.data();
     unsigned threads = block.x * block.y * block.z;
     unsigned blocks = grid.x * grid.y * grid.z;
-    std::barrier<> barrier(threads);
-    heed_emu_barrier = &barrier;
-    // one thread per block thread for the whole launch, walking the blocks in step; between blocks every thread
-    // waits, thread 0 clears the shared memory, and every thread waits again
-    std::vector<std::thread> workers;
-    for (unsigned t = 0; t < threads; t++) {
-        workers.emplace_back([&, t] {
-            threadIdx = {t % block.x, (t / block.x) % block.y, t / (block.x * block.y)};
-            for (unsigned b = 0; b < blocks; b++) {
-                blockIdx = {b % grid.x, (b / grid.x) % grid.y, b / (grid.x * grid.y)};
-                kernel();
-                barrier.arrive_and_wait();
-                if (t == 0) std::fill(shared.begin(), shared.end(), 0.0f);
-                barrier.arrive_and_wait();
+    Block b;
+    b.fibers.resize(threads);
+    b.finished.resize(threads);
+    b.stacks.reset(new char[threads * STACK_BYTES + 16]);
+    b.kernel = &kernel;
+    char* base = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(b.stacks.get()) + 15) & ~uintptr_t(15));
+    running = &b;
+    for (unsigned linear = 0; linear < blocks; linear++) {
+        blockIdx = index_of(linear, grid);
+        std::fill(shared.begin(), shared.end(), 0.0f);
+        for (unsigned t = 0; t < threads; t++) {
+            // a fresh stack whose first switch "returns" into fiber_entry with the ABI's entry alignment (rsp = 8 mod 16)
+            void** sp = reinterpret_cast<void**>(base + (t + 1) * STACK_BYTES);
+            *--sp = nullptr;
+            *--sp = reinterpret_cast<void*>(&fiber_entry);
+            for (int r = 0; r < 6; r++) *--sp = nullptr;
+            b.fibers[t] = sp;
+            b.finished[t] = 0;
+        }
+        bool alive = true;
+        while (alive) {
+            alive = false;
+            for (unsigned t = 0; t < threads; t++) {
+                if (b.finished[t]) continue;
+                b.current = t;
+                threadIdx = index_of(t, block);
+                heed_emu_switch(&b.scheduler, b.fibers[t]);
+                alive |= !b.finished[t];
             }
-        });
+        }
     }
-    for (auto& w : workers) w.join();
+    running = nullptr;
+}
+
+/** Runs a kernel without barriers: every thread of every block to completion, in a plain loop. */
+inline void emulate_plain(dim3 grid, dim3 block, size_t sharedBytes, const std::function<void()>& kernel) {
+    gridDim = grid;
+    blockDim = block;
+    std::vector<float> shared(sharedBytes / sizeof(float) + 1);
+    heed_emu_shared = shared.data();
+    unsigned threads = block.x * block.y * block.z;
+    unsigned blocks = grid.x * grid.y * grid.z;
+    for (unsigned linear = 0; linear < blocks; linear++) {
+        blockIdx = index_of(linear, grid);
+        for (unsigned t = 0; t < threads; t++) {
+            threadIdx = index_of(t, block);
+            kernel();
+        }
+    }
+}
+
+}  // namespace heed_emu
+
+#define __global__
+#define __device__
+#define __syncthreads() heed_emu::syncthreads()
+
+/** The emulated tests' launcher: always with barriers, which also runs barrier-free kernels correctly. */
+template <class Kernel>
+void emulate(dim3 grid, dim3 block, size_t sharedBytes, Kernel kernel) {
+    heed_emu::emulate_with_barriers(grid, block, sharedBytes, std::function<void()>(kernel));
 }

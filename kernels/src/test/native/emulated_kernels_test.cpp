@@ -7,6 +7,7 @@
 
 #include "map_ops.inc"
 #include "attention.inc"
+#include "select.inc"
 
 static int failures = 0;
 static std::mt19937 rng(7);
@@ -297,6 +298,60 @@ int main() {
             std::copy(r.begin(), r.end(), e.begin() + i * sq);
         }
         check(renormalise ? "rollout (A+I)/rowsum, 3 layers, t=20" : "rollout A+I, 3 layers, t=20", e, current);
+    }
+    {
+        // order statistics of maps bigger than a block, with ties, both zeros, infinities and a NaN (sorted last)
+        int sn = 3, pixels = 1000;
+        auto maps = randoms(sn * pixels);
+        for (int p = 0; p < 200; p++) maps[pixels + p] = 0.25f;          // map 1: a fifth of it one value
+        maps[2 * pixels + 1] = -0.0f;
+        maps[2 * pixels + 2] = 0.0f;
+        maps[2 * pixels + 3] = INFINITY;
+        maps[2 * pixels + 4] = -INFINITY;
+        maps[2 * pixels + 5] = NAN;
+        std::vector<int> ranks = {0, 1, 9, 500, 998, 999};
+        std::vector<float> out(sn * ranks.size());
+        emulate(dim3{(unsigned) sn, 6, 1}, B256, 0, [&] { select_ranks(maps.data(), ranks.data(), out.data(), pixels, 6); });
+        int wrong = 0;
+        for (int m = 0; m < sn; m++) {
+            std::vector<float> sorted(maps.begin() + m * pixels, maps.begin() + (m + 1) * pixels);
+            std::stable_sort(sorted.begin(), sorted.end(), [](float a, float b) {
+                if (std::isnan(a) || std::isnan(b)) return !std::isnan(a) && std::isnan(b);
+                if (a == b) return std::signbit(a) && !std::signbit(b);
+                return a < b;
+            });
+            for (int r = 0; r < 6; r++) {
+                float e = sorted[ranks[r]], a = out[m * 6 + r];
+                bool same = std::memcmp(&e, &a, 4) == 0 || (std::isnan(e) && std::isnan(a));
+                wrong += same ? 0 : 1;
+            }
+        }
+        failures += wrong == 0 ? 0 : 1;
+        std::printf("%-34s %s (%d of %d order statistics differ in any bit)\n", "select_ranks", wrong == 0 ? "ok" : "MISMATCH", wrong,
+                    (int) out.size());
+    }
+    {
+        // the smallest off-diagonal entries zeroed, ties to the lower index first; t = 23 so a matrix spans 3 chunks
+        int mats = 3, t = 23, sq = t * t;
+        auto a = randoms(mats * sq);
+        for (auto& v : a) v = std::fabs(v);
+        for (int p = 0; p < sq; p += 3) a[sq + p] = 0.0f;   // matrix 1: a third zeros, as masked tokens give
+        for (int p = 0; p < sq; p += 2) a[2 * sq + p] = 0.5f; // matrix 2: half of it one value
+        int wrong = 0;
+        for (long long discard : {1LL, 100LL, 253LL, 505LL}) {
+            auto m = a;
+            emulate(dim3{(unsigned) mats, 1, 1}, B256, 0, [&] { discard_smallest(m.data(), t, discard); });
+            for (int k = 0; k < mats; k++) {
+                std::vector<int> order;
+                for (int p = 0; p < sq; p++) if (p / t != p % t) order.push_back(p);
+                std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return a[k * sq + x] < a[k * sq + y]; });
+                std::vector<float> e(a.begin() + k * sq, a.begin() + (k + 1) * sq);
+                for (long long r = 0; r < discard; r++) e[order[r]] = 0.0f;
+                for (int p = 0; p < sq; p++) wrong += e[p] == m[k * sq + p] ? 0 : 1;
+            }
+        }
+        failures += wrong == 0 ? 0 : 1;
+        std::printf("%-34s %s (%d entries differ)\n", "discard_smallest (with ties)", wrong == 0 ? "ok" : "MISMATCH", wrong);
     }
     std::printf(failures == 0 ? "all kernels agree with the references under emulation\n" : "%d kernel checks FAILED\n", failures);
     return failures == 0 ? 0 : 1;

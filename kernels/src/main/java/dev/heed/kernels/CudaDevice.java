@@ -30,6 +30,7 @@ public final class CudaDevice implements AutoCloseable {
     private final long module;
     private final Map<String, Long> functions = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong liveBuffers = new AtomicLong();
+    private final AtomicLong liveStreams = new AtomicLong();
     private volatile boolean closed;
 
     private CudaDevice(int ordinal, long context, String name, int capability, long module) {
@@ -40,12 +41,21 @@ public final class CudaDevice implements AutoCloseable {
         this.module = module;
     }
 
+    /**
+     * The driver library Heed loads: {@code libcuda.so.1} (the NVIDIA driver), unless the system property
+     * {@code heed.cuda.driver} names another, such as the emulated driver the tests build. The first one loaded stays
+     * for the life of the JVM.
+     */
+    public static String driverLibrary() {
+        return System.getProperty("heed.cuda.driver", "libcuda.so.1");
+    }
+
     /** Opens device {@code ordinal}, or says why it cannot: no JNI library, no driver, no device, or a module the driver refuses. */
     public static Probe open(int ordinal) {
         try {
             byte[] message = new byte[MESSAGE];
             long[] context = new long[1];
-            int r = CudaDriver.heed_cuda_open(ordinal, message, MESSAGE, context);
+            int r = CudaDriver.heed_cuda_open(driverLibrary(), ordinal, message, MESSAGE, context);
             if (r != 0) {
                 return new Probe(null, "no CUDA device: " + text(message) + (r > 0 ? " (" + errorText(r) + ")" : ""));
             }
@@ -95,9 +105,14 @@ public final class CudaDevice implements AutoCloseable {
         return capability;
     }
 
-    /** Buffers allocated and not yet closed. */
+    /** Buffers, device and pinned host, allocated and not yet closed. */
     public long liveBuffers() {
         return liveBuffers.get();
+    }
+
+    /** Streams created and not yet closed. */
+    public long liveStreams() {
+        return liveStreams.get();
     }
 
     /**
@@ -118,6 +133,42 @@ public final class CudaDevice implements AutoCloseable {
         return new DeviceBuffer(this, pointer[0], bytes);
     }
 
+    /** Page-locked host memory for {@code bytes}, which asynchronous copies need; the caller owns it and must close it. */
+    public PinnedBuffer allocatePinned(long bytes, String operation) {
+        makeCurrent();
+        long[] address = new long[1];
+        check(operation + ": cuMemHostAlloc(" + bytes + " bytes)", CudaDriver.heed_cuda_host_alloc(Math.max(1, bytes), address), "");
+        liveBuffers.incrementAndGet();
+        return new PinnedBuffer(this, address[0], bytes);
+    }
+
+    void freePinned(long address) {
+        try {
+            makeCurrent();
+            check("cuMemFreeHost", CudaDriver.heed_cuda_host_free(address), "");
+        } finally {
+            liveBuffers.decrementAndGet();
+        }
+    }
+
+    /** A stream of its own, whose copies and kernels run in order but overlap with other streams'; the caller closes it. */
+    public CudaStream createStream() {
+        makeCurrent();
+        long[] stream = new long[1];
+        check("cuStreamCreate", CudaDriver.heed_cuda_stream_create(stream), "");
+        liveStreams.incrementAndGet();
+        return new CudaStream(this, stream[0]);
+    }
+
+    void destroyStream(long stream) {
+        try {
+            makeCurrent();
+            check("cuStreamDestroy", CudaDriver.heed_cuda_stream_destroy(stream), "");
+        } finally {
+            liveStreams.decrementAndGet();
+        }
+    }
+
     void free(long pointer) {
         try {
             makeCurrent();
@@ -136,6 +187,12 @@ public final class CudaDevice implements AutoCloseable {
         check("cuMemcpyDtoD", CudaDriver.heed_cuda_copy_device(target.pointer(), source.pointer(), bytes), bytes + " bytes");
     }
 
+    /** Waits for all work on this device, every stream's (cuCtxSynchronize). */
+    public void await() {
+        makeCurrent();
+        check("cuCtxSynchronize", CudaDriver.heed_cuda_wait(), "");
+    }
+
     /** Free and total device memory, bytes. */
     public long[] memory() {
         makeCurrent();
@@ -148,14 +205,19 @@ public final class CudaDevice implements AutoCloseable {
     /** Runs a kernel and waits for it; {@code arguments} from {@link KernelArguments}. */
     public void launch(String kernel, int[] grid, int[] block, int sharedBytes, KernelArguments arguments, String shapes) {
         makeCurrent();
-        long function = functions.computeIfAbsent(kernel, k -> {
+        long function = function(kernel, shapes);
+        byte[] packed = arguments.bytes();
+        check(kernel, CudaDriver.heed_cuda_launch(function, grid[0], grid[1], grid[2], block[0], block[1], block[2], sharedBytes,
+                packed, packed.length), shapes);
+    }
+
+    /** The kernel's handle in the loaded module, looked up once. */
+    long function(String kernel, String shapes) {
+        return functions.computeIfAbsent(kernel, k -> {
             long[] f = new long[1];
             check("cuModuleGetFunction(" + k + ")", CudaDriver.heed_cuda_function(module, k, f), shapes);
             return f[0];
         });
-        byte[] packed = arguments.bytes();
-        check(kernel, CudaDriver.heed_cuda_launch(function, grid[0], grid[1], grid[2], block[0], block[1], block[2], sharedBytes,
-                packed, packed.length), shapes);
     }
 
     private void ensureOpen() {
@@ -191,8 +253,8 @@ public final class CudaDevice implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (liveBuffers.get() != 0) {
-            throw new IllegalStateException(liveBuffers.get() + " device buffers are still open; close them first");
+        if (liveBuffers.get() != 0 || liveStreams.get() != 0) {
+            throw new IllegalStateException(liveBuffers.get() + " buffers and " + liveStreams.get() + " streams are still open; close them first");
         }
         CudaDriver.heed_cuda_current(context);
         closed = true;

@@ -18,7 +18,7 @@ final class CudaDriver {
     private CudaDriver() {
     }
 
-    static native int heed_cuda_open(int ordinal, byte[] message, int messageLength, long[] context);
+    static native int heed_cuda_open(String library, int ordinal, byte[] message, int messageLength, long[] context);
 
     static native int heed_cuda_capability(int ordinal, int[] capability);
 
@@ -40,10 +40,29 @@ final class CudaDriver {
 
     static native int heed_cuda_copy_device(long target, long source, long bytes);
 
+    static native int heed_cuda_wait();
+
     static native int heed_cuda_memory(long[] freeBytes, long[] totalBytes);
 
     static native int heed_cuda_launch(long function, int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ,
                                        int sharedBytes, byte[] arguments, long argumentBytes);
+
+    static native int heed_cuda_launch_async(long function, int gridX, int gridY, int gridZ, int blockX, int blockY, int blockZ,
+                                             int sharedBytes, byte[] arguments, long argumentBytes, long stream);
+
+    static native int heed_cuda_host_alloc(long bytes, long[] address);
+
+    static native int heed_cuda_host_free(long address);
+
+    static native int heed_cuda_stream_create(long[] stream);
+
+    static native int heed_cuda_stream_destroy(long stream);
+
+    static native int heed_cuda_stream_wait(long stream);
+
+    static native int heed_cuda_to_device_async(long pointer, long host, long bytes, long stream);
+
+    static native int heed_cuda_to_host_async(long host, long pointer, long bytes, long stream);
 
     static native int heed_cuda_error_text(int code, byte[] message, int messageLength);
 

@@ -2,7 +2,7 @@ package dev.heed.viewer;
 
 import dev.heed.toolkit.render.Colormap;
 import java.util.ArrayList;
-import java.util.Arrays;
+import dev.heed.toolkit.backend.Percentiles;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -281,19 +281,10 @@ public final class ViewModel implements AutoCloseable {
                 yield new float[] {-m, m};
             }
             case PERCENTILE -> {
-                float[] sorted = values.clone();
-                Arrays.sort(sorted);
-                yield new float[] {percentile(sorted, 1), percentile(sorted, 99)};
+                double[] bounds = Percentiles.bySorting(values, 0, values.length, 1, 99);
+                yield new float[] {(float) bounds[0], (float) bounds[1]};
             }
         };
-    }
-
-    /** numpy's default ("linear") percentile. */
-    private static float percentile(float[] sorted, double p) {
-        double rank = p / 100 * (sorted.length - 1);
-        int below = (int) Math.floor(rank);
-        int above = Math.min(sorted.length - 1, below + 1);
-        return (float) (sorted[below] + (rank - below) * (sorted[above] - sorted[below]));
     }
 
     private String status(ViewState s) {

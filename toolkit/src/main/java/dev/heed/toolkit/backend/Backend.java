@@ -35,6 +35,13 @@ public interface Backend extends AutoCloseable {
     /** Per-map minimum and maximum: {@code [n][2]}. */
     float[] minMax(float[] maps, int n, int pixels);
 
+    /**
+     * Per-map percentiles {@code [n][2]}: the {@code lowPct}-th and {@code highPct}-th percentile of each map's values,
+     * numpy's default ("linear") method, values ordered as {@link java.util.Arrays#sort(float[])} orders them. The
+     * order statistics are exact; the interpolation between them is {@link Percentiles#interpolate}, in double.
+     */
+    double[] percentiles(float[] maps, int n, int pixels, double lowPct, double highPct);
+
     /** {@code (v - lo[i]) / (hi[i] - lo[i])} clamped to [0, 1]; zero where {@code hi == lo}. */
     float[] normalize(float[] maps, int n, int pixels, float[] lo, float[] hi);
 
@@ -66,6 +73,27 @@ public interface Backend extends AutoCloseable {
      * {@code M_last ... M_first}.
      */
     float[] rollout(float[] layers, int n, int layerCount, int tokens, float discardRatio, boolean renormalise);
+
+    /**
+     * The whole min-max overlay of a batch: each {@code height x width} map upsampled to {@code outHeight x outWidth},
+     * normalised over its own upsampled minimum and maximum, coloured and blended over its image
+     * ({@code [n][outHeight * outWidth]} packed RGB). Defined as {@link #upsampleBilinear}, {@link #minMax},
+     * {@link #normalize} and {@link #colorizeBlend} in turn; a backend may fuse them (the CUDA one does, and streams
+     * the batch through the GPU in chunks) but must give the same pixels within one level.
+     */
+    default int[] overlay(float[] maps, int n, int height, int width, int[] imagesRgb, int outHeight, int outWidth, int[] lutRgb,
+                          float alpha) {
+        int pixels = outHeight * outWidth;
+        float[] up = upsampleBilinear(maps, n, height, width, outHeight, outWidth);
+        float[] range = minMax(up, n, pixels);
+        float[] lo = new float[n];
+        float[] hi = new float[n];
+        for (int i = 0; i < n; i++) {
+            lo[i] = range[2 * i];
+            hi[i] = range[2 * i + 1];
+        }
+        return colorizeBlend(normalize(up, n, pixels, lo, hi), imagesRgb, n, pixels, lutRgb, alpha);
+    }
 
     /** Backends may hold native resources; the CPU one holds a thread pool. */
     @Override

@@ -370,7 +370,7 @@ final class OverlayJob {
         boolean signed = maps.get(0).signed();
         Normalization normalization = normalization(signed);
         Colormap cmap = colormap(normalization);
-        Range[] ranges = normalization.ranges(all, maps.size(), pixels);
+        Range[] ranges = normalization.ranges(all, maps.size(), pixels, backend);
         List<BufferedImage> tiles = new ArrayList<>();
         List<String> labels = new ArrayList<>();
         Map<Integer, List<Map<String, Object>>> perImage = new LinkedHashMap<>();

@@ -1,5 +1,7 @@
 package dev.heed.toolkit.render;
 
+import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.backend.Percentiles;
 import java.util.Arrays;
 
 /**
@@ -14,6 +16,11 @@ public sealed interface Normalization {
 
     /** One range per map, in map order. */
     Range[] ranges(float[] maps, int count, int pixelsPerMap);
+
+    /** The same ranges, with the heavy part (a percentile's selection) on {@code backend}. */
+    default Range[] ranges(float[] maps, int count, int pixelsPerMap, Backend backend) {
+        return ranges(maps, count, pixelsPerMap);
+    }
 
     /** The stable text form, e.g. {@code minmax}, {@code percentile:1.0:99.0}, {@code fixed:0.0:1.0}. */
     String describe();
@@ -85,13 +92,20 @@ public sealed interface Normalization {
         public Range[] ranges(float[] maps, int count, int pixelsPerMap) {
             check(maps, count, pixelsPerMap);
             Range[] out = new Range[count];
-            double[] sorted = new double[pixelsPerMap];
             for (int m = 0; m < count; m++) {
-                for (int i = 0; i < pixelsPerMap; i++) {
-                    sorted[i] = maps[m * pixelsPerMap + i];
-                }
-                Arrays.sort(sorted);
-                out[m] = new Range(percentile(sorted, lowPct), percentile(sorted, highPct));
+                double[] bounds = Percentiles.bySorting(maps, m * pixelsPerMap, pixelsPerMap, lowPct, highPct);
+                out[m] = new Range(bounds[0], bounds[1]);
+            }
+            return out;
+        }
+
+        @Override
+        public Range[] ranges(float[] maps, int count, int pixelsPerMap, Backend backend) {
+            check(maps, count, pixelsPerMap);
+            double[] bounds = backend.percentiles(maps, count, pixelsPerMap, lowPct, highPct);
+            Range[] out = new Range[count];
+            for (int m = 0; m < count; m++) {
+                out[m] = new Range(bounds[2 * m], bounds[2 * m + 1]);
             }
             return out;
         }
@@ -99,21 +113,6 @@ public sealed interface Normalization {
         @Override
         public String describe() {
             return "percentile:" + lowPct + ":" + highPct;
-        }
-
-        /**
-         * numpy 1.24's 'linear' percentile step for step: index (n - 1) * (p / 100), and its lerp, which
-         * interpolates from the nearer neighbour so the result is exact at both ends.
-         */
-        static double percentile(double[] sorted, double pct) {
-            double index = (sorted.length - 1) * (pct / 100);
-            int below = (int) Math.floor(index);
-            int above = Math.min(below + 1, sorted.length - 1);
-            double gamma = index - below;
-            double a = sorted[below];
-            double b = sorted[above];
-            double diff = b - a;
-            return gamma >= 0.5 ? b - diff * (1 - gamma) : a + diff * gamma;
         }
     }
 

@@ -143,6 +143,35 @@ public abstract class BackendContractTest {
     }
 
     @Test
+    void percentilesMatchNumpy() {
+        float[] maps = {3, -1, 7, 0.5f, 2, 10, 4, -2.5f, 0.25f, 0.75f, -0.125f, 1.5f, 6, -3, 2.25f, 0};
+        float[] before = maps.clone();
+        // numpy 1.24.2, method 'linear': np.percentile(a, (1, 99)) and np.percentile(b, (10, 90)) for
+        // a = [3, -1, 7, 0.5, 2, 10, 4, -2.5], b = [0.25, 0.75, -0.125, 1.5, 6, -3, 2.25, 0]
+        double[] r = backend.percentiles(maps, 2, 8, 1, 99);
+        assertEquals(-2.395, r[0], 1e-12);
+        assertEquals(9.79, r[1], 1e-12);
+        assertEquals(-2.79875, r[2], 1e-12);
+        assertEquals(5.737499999999999, r[3], 1e-12);
+        double[] inner = backend.percentiles(maps, 2, 8, 10, 90);
+        assertEquals(-0.9874999999999998, inner[2], 1e-12);
+        assertEquals(3.374999999999999, inner[3], 1e-12);
+        assertArrayEquals(new double[] {-2.5, 10, -3, 6}, backend.percentiles(maps, 2, 8, 0, 100));
+        assertArrayEquals(before, maps, "percentiles changed the caller's array");
+    }
+
+    @Test
+    void overlayIsUpsampleNormaliseColourAndBlend() {
+        float[] maps = {0, 1, 2, 3, -1, -1, -1, 5}; // two 2x2 maps
+        int[] images = new int[2 * 16];
+        java.util.Arrays.fill(images, 0x336699);
+        int[] lut = Colormap.MAGMA.packedLut();
+        float[] up = backend.upsampleBilinear(maps, 2, 2, 2, 4, 4);
+        float[] unit = backend.normalize(up, 2, 16, new float[] {0, -1}, new float[] {3, 5});
+        assertArrayEquals(backend.colorizeBlend(unit, images, 2, 16, lut, 0.7f), backend.overlay(maps, 2, 2, 2, images, 4, 4, lut, 0.7f));
+    }
+
+    @Test
     void wrongLengthsAreClearErrors() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> backend.reduceChannels(new float[5], 1, 2, 1, 2, ChannelReduction.SUM));

@@ -3,6 +3,7 @@ package dev.heed.toolkit.backend.cpu;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.ChannelReduction;
 import dev.heed.toolkit.backend.HeadFusion;
+import dev.heed.toolkit.backend.Percentiles;
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
@@ -301,6 +302,21 @@ public final class CpuBackend implements Backend {
                 boolean averaged = fusion == HeadFusion.MEAN || fusion == HeadFusion.MEAN_OF_POSITIVE;
                 out[image * square + p] = (float) (averaged ? acc / heads : acc);
             }
+        });
+        return out;
+    }
+
+    @Override
+    public double[] percentiles(float[] maps, int n, int pixels, double lowPct, double highPct) {
+        checkLength("maps", maps.length, (long) n * pixels);
+        if (!(0 <= lowPct && lowPct <= highPct && highPct <= 100)) {
+            throw new IllegalArgumentException("percentiles need 0 <= low <= high <= 100, got " + lowPct + " and " + highPct);
+        }
+        double[] out = new double[2 * n];
+        forEach(n, i -> {
+            double[] bounds = Percentiles.bySorting(maps, i * pixels, pixels, lowPct, highPct);
+            out[2 * i] = bounds[0];
+            out[2 * i + 1] = bounds[1];
         });
         return out;
     }

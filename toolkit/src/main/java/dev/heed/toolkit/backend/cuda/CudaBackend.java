@@ -2,19 +2,23 @@ package dev.heed.toolkit.backend.cuda;
 
 import dev.heed.kernels.CudaDevice;
 import dev.heed.kernels.CudaException;
+import dev.heed.kernels.CudaStream;
 import dev.heed.kernels.DeviceBuffer;
 import dev.heed.kernels.KernelArguments;
+import dev.heed.kernels.PinnedBuffer;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.ChannelReduction;
 import dev.heed.toolkit.backend.HeadFusion;
+import dev.heed.toolkit.backend.Percentiles;
 import dev.heed.toolkit.backend.cpu.CpuBackend;
 
 /**
  * The Backend on the GPU: each op uploads its inputs, runs Heed's kernels and downloads the result, with every device
  * buffer owned by a try-with-resources block, so none outlives its op. When the device runs out of memory an op over
- * {@code n} independent maps splits the batch in halves and retries. Host data crosses as plain copies (no pinned
- * buffers or stream overlap yet). Rollout with a discard ratio runs on the CPU reference: selecting the smallest
- * entries needs a device sort that is not written yet.
+ * {@code n} independent maps splits the batch in halves and retries. The primitive ops copy through pageable staging
+ * on the default stream; {@link #overlay} (the batch path) streams chunks through pinned buffers on two streams, so
+ * one chunk's copies overlap the other's kernels. Percentiles and rollout's discarded entries are exact radix
+ * selections on the device.
  */
 public final class CudaBackend implements Backend {
     private static final int THREADS = 256;
@@ -31,9 +35,9 @@ public final class CudaBackend implements Backend {
         return "cuda";
     }
 
-    /** Buffers open right now: zero between ops. */
+    /** Buffers (device and pinned) and streams open right now: zero between ops. */
     public long liveBuffers() {
-        return device.liveBuffers();
+        return device.liveBuffers() + device.liveStreams();
     }
 
     private static int[] grid(long threads) {
@@ -175,6 +179,40 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public synchronized double[] percentiles(float[] maps, int n, int pixels, double lowPct, double highPct) {
+        checkLength("maps", maps.length, (long) n * pixels);
+        if (!(0 <= lowPct && lowPct <= highPct && highPct <= 100)) {
+            throw new IllegalArgumentException("percentiles need 0 <= low <= high <= 100, got " + lowPct + " and " + highPct);
+        }
+        if (n == 0) {
+            return new double[0];
+        }
+        double low = Percentiles.index(pixels, lowPct);
+        double high = Percentiles.index(pixels, highPct);
+        int[] ranks = {Percentiles.below(low), Percentiles.above(low, pixels), Percentiles.below(high), Percentiles.above(high, pixels)};
+        float[] selected = orderStatistics(maps, n, pixels, ranks);
+        double[] out = new double[2 * n];
+        for (int i = 0; i < n; i++) {
+            out[2 * i] = Percentiles.interpolate(selected[4 * i], selected[4 * i + 1], low);
+            out[2 * i + 1] = Percentiles.interpolate(selected[4 * i + 2], selected[4 * i + 3], high);
+        }
+        return out;
+    }
+
+    /** The {@code ranks}-th smallest values of each map, {@code [n][ranks.length]}: one radix selection per block. */
+    private float[] orderStatistics(float[] maps, int n, int pixels, int[] ranks) {
+        return splitting(n, () -> {
+            try (DeviceBuffer in = device.allocate(4L * maps.length, "percentiles").upload(maps);
+                 DeviceBuffer r = device.allocate(4L * ranks.length, "percentiles").upload(ranks);
+                 DeviceBuffer out = device.allocate(4L * n * ranks.length, "percentiles")) {
+                device.launch("select_ranks", new int[] {n, ranks.length, 1}, block(), 0, new KernelArguments().pointer(in).pointer(r)
+                        .pointer(out).int32(pixels).int32(ranks.length), "[" + n + "][" + pixels + "]");
+                return out.downloadFloats(n * ranks.length);
+            }
+        }, (from, count) -> orderStatistics(slice(maps, from, count, pixels), count, pixels, ranks));
+    }
+
+    @Override
     public synchronized float[] normalize(float[] maps, int n, int pixels, float[] lo, float[] hi) {
         checkLength("maps", maps.length, (long) n * pixels);
         checkLength("lo", lo.length, n);
@@ -251,10 +289,13 @@ public final class CudaBackend implements Backend {
     public synchronized float[] rollout(float[] layers, int n, int layerCount, int tokens, float discardRatio, boolean renormalise) {
         int square = tokens * tokens;
         checkLength("layers", layers.length, (long) n * layerCount * square);
-        if (discardRatio != 0f || n == 0 || layerCount == 0) {
-            // selection of the smallest entries has no device kernel yet; empty inputs need no device at all
-            return fallback.rollout(layers, n, layerCount, tokens, discardRatio, renormalise);
+        if (!(discardRatio >= 0f && discardRatio < 1f)) {
+            throw new IllegalArgumentException("discardRatio must be in [0, 1), got " + discardRatio);
         }
+        if (n == 0 || layerCount == 0) {
+            return fallback.rollout(layers, n, layerCount, tokens, discardRatio, renormalise); // nothing for a device to do
+        }
+        int discard = (int) Math.floor(discardRatio * (tokens * tokens - tokens)); // the reference's float arithmetic
         if (n > 65535) {
             throw new IllegalArgumentException("rollout batches at most 65535 images on the device (the grid's z limit), got " + n);
         }
@@ -263,6 +304,10 @@ public final class CudaBackend implements Backend {
              DeviceBuffer mixing = device.allocate(4L * layers.length, "rollout");
              DeviceBuffer chain = device.allocate(4L * n * square, "rollout");
              DeviceBuffer next = device.allocate(4L * n * square, "rollout")) {
+            if (discard > 0) {
+                device.launch("discard_smallest", new int[] {n * layerCount, 1, 1}, block(), 0, new KernelArguments().pointer(in)
+                        .int32(tokens).int64(discard), shapes);
+            }
             device.launch("residual_mix", new int[] {n * layerCount * tokens, 1, 1}, block(), THREADS * 4,
                     new KernelArguments().pointer(in).pointer(mixing).int32(tokens).int32(renormalise ? 1 : 0), shapes);
             device.launch("identity", grid((long) n * square), block(), 0, new KernelArguments().pointer(chain).int32(n).int32(tokens), shapes);
@@ -280,6 +325,145 @@ public final class CudaBackend implements Backend {
             }
             return current.downloadFloats(n * square);
         }
+    }
+
+    /** Image bytes per chunk of a streamed overlay: big enough to keep the GPU busy, small enough to overlap. */
+    private static final long CHUNK_BYTES = 16L << 20;
+
+    @Override
+    public synchronized int[] overlay(float[] maps, int n, int height, int width, int[] imagesRgb, int outHeight, int outWidth,
+                                      int[] lutRgb, float alpha) {
+        int mapPixels = height * width;
+        int pixels = outHeight * outWidth;
+        checkLength("maps", maps.length, (long) n * mapPixels);
+        checkLength("images", imagesRgb.length, (long) n * pixels);
+        checkLength("lut", lutRgb.length, 256);
+        if (!(alpha >= 0 && alpha <= 1)) {
+            throw new IllegalArgumentException("alpha must be in [0, 1], got " + alpha);
+        }
+        if (n == 0) {
+            return new int[0];
+        }
+        int chunk = (int) Math.max(1, Math.min((n + 3) / 4, CHUNK_BYTES / (4L * pixels))); // at least four chunks when n allows
+        while (true) {
+            try {
+                return streamOverlay(maps, n, height, width, imagesRgb, outHeight, outWidth, lutRgb, alpha, chunk);
+            } catch (CudaException e) {
+                if (!e.outOfMemory() || chunk == 1) {
+                    throw e;
+                }
+                chunk = (chunk + 1) / 2;
+            }
+        }
+    }
+
+    /**
+     * One lane of the streamed overlay: a stream, pinned host buffers and device buffers for one chunk. Two lanes
+     * alternate, so while one lane's kernels run, the other's copies move the next chunk.
+     */
+    private final class Lane implements AutoCloseable {
+        final CudaStream stream;
+        final PinnedBuffer hostMaps;
+        final PinnedBuffer hostImages;
+        final PinnedBuffer hostOut;
+        final DeviceBuffer maps;
+        final DeviceBuffer range;
+        final DeviceBuffer images;
+        final DeviceBuffer out;
+        int pendingFrom = -1;
+        int pendingCount;
+
+        Lane(int chunk, int mapPixels, int pixels) {
+            java.util.List<AutoCloseable> made = new java.util.ArrayList<>();
+            try {
+                stream = keep(made, device.createStream());
+                hostMaps = keep(made, device.allocatePinned(4L * chunk * mapPixels, "overlay"));
+                hostImages = keep(made, device.allocatePinned(4L * chunk * pixels, "overlay"));
+                hostOut = keep(made, device.allocatePinned(4L * chunk * pixels, "overlay"));
+                maps = keep(made, device.allocate(4L * chunk * mapPixels, "overlay"));
+                range = keep(made, device.allocate(8L * chunk, "overlay"));
+                images = keep(made, device.allocate(4L * chunk * pixels, "overlay"));
+                out = keep(made, device.allocate(4L * chunk * pixels, "overlay"));
+            } catch (RuntimeException e) {
+                closeAll(made, e);
+                throw e;
+            }
+        }
+
+        /** Waits for this lane's chunk in flight, if any, and copies its overlays into {@code result}. */
+        void drain(int[] result, int pixels) {
+            if (pendingFrom < 0) {
+                return;
+            }
+            stream.await();
+            hostOut.ints().get(result, pendingFrom * pixels, pendingCount * pixels);
+            pendingFrom = -1;
+        }
+
+        /** Waits for work in flight (an op that failed midway may leave some), then frees the buffers and the stream. */
+        @Override
+        public void close() {
+            closeAll(java.util.List.of(stream::await, out, images, range, maps, hostOut, hostImages, hostMaps, stream), null);
+        }
+    }
+
+    private static <T extends AutoCloseable> T keep(java.util.List<AutoCloseable> made, T resource) {
+        made.add(resource);
+        return resource;
+    }
+
+    /** Closes every resource (the stream last, so it drains first), keeping the first failure. */
+    private static void closeAll(java.util.List<AutoCloseable> resources, RuntimeException primary) {
+        RuntimeException failure = primary;
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = e instanceof RuntimeException re ? re : new IllegalStateException(e);
+                } else if (failure != e) {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null && primary == null) {
+            throw failure;
+        }
+    }
+
+    private int[] streamOverlay(float[] maps, int n, int height, int width, int[] imagesRgb, int outHeight, int outWidth, int[] lutRgb,
+                                float alpha, int chunk) {
+        int mapPixels = height * width;
+        int pixels = outHeight * outWidth;
+        int[] result = new int[n * pixels];
+        try (DeviceBuffer lut = device.allocate(4 * 256, "overlay").upload(lutRgb);
+             Lane first = new Lane(chunk, mapPixels, pixels);
+             Lane second = new Lane(chunk, mapPixels, pixels)) {
+            device.await(); // the LUT's copy is on the default stream, which the lanes' streams do not wait for
+            Lane[] lanes = {first, second};
+            for (int from = 0, index = 0; from < n; from += chunk, index++) {
+                Lane lane = lanes[index % 2];
+                int count = Math.min(chunk, n - from);
+                lane.drain(result, pixels); // its pinned buffers are free once its previous chunk is done
+                lane.hostMaps.floats().put(maps, from * mapPixels, count * mapPixels);
+                lane.hostImages.ints().put(imagesRgb, from * pixels, count * pixels);
+                String shapes = "[" + count + "][" + height + "][" + width + "] over " + outHeight + "x" + outWidth + ", images " + from
+                        + ".." + (from + count - 1);
+                lane.stream.upload(lane.maps, lane.hostMaps, 4L * count * mapPixels);
+                lane.stream.upload(lane.images, lane.hostImages, 4L * count * pixels);
+                lane.stream.launch("upsampled_min_max", new int[] {count, 1, 1}, block(), 2 * THREADS * 4, new KernelArguments()
+                        .pointer(lane.maps).pointer(lane.range).int32(height).int32(width).int32(outHeight).int32(outWidth), shapes);
+                lane.stream.launch("overlay_fused", grid((long) count * pixels), block(), 0, new KernelArguments().pointer(lane.maps)
+                        .pointer(lane.range).pointer(lane.images).pointer(lut).pointer(lane.out).int32(count).int32(height).int32(width)
+                        .int32(outHeight).int32(outWidth).float32(alpha), shapes);
+                lane.stream.download(lane.hostOut, lane.out, 4L * count * pixels);
+                lane.pendingFrom = from;
+                lane.pendingCount = count;
+            }
+            first.drain(result, pixels);
+            second.drain(result, pixels);
+        }
+        return result;
     }
 
     /**
