@@ -14,10 +14,7 @@ if [[ -f "$LIB" ]] && [[ -z "$(find "$SRC" "$HERE" -newer "$LIB" -type f \( -nam
 fi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-for f in map_ops attention select; do
-  sed -E -e 's/extern __shared__ float ([a-z]+)\[\];/float* \1 = heed_emu_shared;/' -e 's/__shared__ /static /' \
-    "$SRC/$f.cu" > "$TMP/$f.inc"
-done
+bash "$HERE/emulated-sources.sh" "$TMP"
 g++ -std=c++20 -O2 -fPIC -shared -pthread -Wl,-soname,libcuda.so.1 -Wl,--no-undefined -I"$HERE" -I"$TMP" \
   -o "$TMP/libcuda.so.1" "$HERE/emulated_driver.cpp"
 mv "$TMP/libcuda.so.1" "$LIB"

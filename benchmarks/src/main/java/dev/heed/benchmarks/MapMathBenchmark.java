@@ -23,7 +23,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The backend ops on a batch of ResNet-sized CAM inputs: 2048 channels at 7x7 weighted and summed, the maps upsampled
  * to 224x224, normalised, coloured and blended, and a 3-channel 224x224 gradient reduced over channels. One
- * {@code backend} value per backend; the CUDA backend joins with its issue. Results are returned so JMH sinks them.
+ * {@code backend} value per backend ({@code -p backend=cpu,cuda} on a GPU machine). Results are returned so JMH sinks them.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -107,6 +107,18 @@ public class MapMathBenchmark {
     @Benchmark
     public int[] colorizeBlend224() {
         return ops.colorizeBlend(unitMaps, images, batch, out * out, lut, 0.5f);
+    }
+
+    /** The 1st and 99th percentile of each 224x224 map: a sort per map on the CPU, a radix selection on the GPU. */
+    @Benchmark
+    public double[] percentiles224() {
+        return ops.percentiles(bigMaps, batch, out * out, 1, 99);
+    }
+
+    /** The whole min-max overlay from 7x7 CAMs: the four ops in turn on the CPU, fused and streamed on the GPU. */
+    @Benchmark
+    public int[] overlay7To224() {
+        return ops.overlay(cams, batch, side, side, images, out, out, lut, 0.5f);
     }
 
     @Benchmark
