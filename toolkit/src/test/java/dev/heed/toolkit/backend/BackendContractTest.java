@@ -143,6 +143,16 @@ public abstract class BackendContractTest {
     }
 
     @Test
+    void rolloutDiscardsTiesInIndexOrder() {
+        // off-diagonal entries 0.2, 0.1 | 0.1, 0.2 | 0.1, 0.3; the diagonal (0.5) is never discarded
+        float[] a = {0.5f, 0.2f, 0.1f, 0.1f, 0.5f, 0.2f, 0.1f, 0.3f, 0.5f};
+        // floor(0.34 * 6) = 2: the first two 0.1s (indices 2 and 3) go, the one at index 6 stays
+        assertArrayEquals(new float[] {1.5f, 0.2f, 0f, 0f, 1.5f, 0.2f, 0.1f, 0.3f, 1.5f}, backend.rollout(a, 1, 1, 3, 0.34f, false), tolerance());
+        // floor(0.5 * 6) = 3: all three 0.1s go
+        assertArrayEquals(new float[] {1.5f, 0.2f, 0f, 0f, 1.5f, 0.2f, 0f, 0.3f, 1.5f}, backend.rollout(a, 1, 1, 3, 0.5f, false), tolerance());
+    }
+
+    @Test
     void percentilesMatchNumpy() {
         float[] maps = {3, -1, 7, 0.5f, 2, 10, 4, -2.5f, 0.25f, 0.75f, -0.125f, 1.5f, 6, -3, 2.25f, 0};
         float[] before = maps.clone();

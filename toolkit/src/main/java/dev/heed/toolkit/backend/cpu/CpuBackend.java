@@ -360,17 +360,20 @@ public final class CpuBackend implements Backend {
         int offDiagonal = tokens * tokens - tokens;
         int discard = (int) Math.floor(discardRatio * offDiagonal);
         if (discard > 0) {
-            Integer[] order = new Integer[offDiagonal];
+            // value then index in one primitive sort key: the float's bits made order-preserving as a signed int
+            // (NaN last), above the entry's index, so ties go to the lower index first
+            long[] order = new long[offDiagonal];
             int slot = 0;
             for (int p = 0; p < m.length; p++) {
                 if (p / tokens != p % tokens) {
-                    order[slot++] = p;
+                    int bits = Float.floatToIntBits(layers[base + p]);
+                    int key = bits >= 0 ? bits : bits ^ 0x7FFFFFFF;
+                    order[slot++] = ((long) key << 32) | p;
                 }
             }
-            java.util.Arrays.sort(order, (a, b) -> a.equals(b) ? 0
-                    : m[a] != m[b] ? Double.compare(m[a], m[b]) : Integer.compare(a, b));
+            java.util.Arrays.sort(order);
             for (int r = 0; r < discard; r++) {
-                m[order[r]] = 0;
+                m[(int) order[r]] = 0;
             }
         }
         for (int i = 0; i < tokens; i++) {
