@@ -102,7 +102,7 @@ public class CudaOverlayBenchmark {
      */
     @Benchmark
     public int[] streamedEndToEnd() {
-        return backend.overlay(cams, batch, 7, 7, images, side, side, lut, 0.5f);
+        return backend.overlay(cams, batch, 7, 7, images, side, side, null, null, lut, 0.5f);
     }
 
     /** Device-to-device copy of the images: the same bytes as the kernels move, at copy speed. */

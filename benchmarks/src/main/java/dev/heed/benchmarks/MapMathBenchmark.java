@@ -118,7 +118,7 @@ public class MapMathBenchmark {
     /** The whole min-max overlay from 7x7 CAMs: the four ops in turn on the CPU, fused and streamed on the GPU. */
     @Benchmark
     public int[] overlay7To224() {
-        return ops.overlay(cams, batch, side, side, images, out, out, lut, 0.5f);
+        return ops.overlay(cams, batch, side, side, images, out, out, null, null, lut, 0.5f);
     }
 
     @Benchmark

@@ -33,7 +33,7 @@ class JmhSmokeTest {
                 .build();
         System.setProperty("jmh.ignoreLock", "true");
         Collection<RunResult> results = new Runner(options).run();
-        assertEquals(5 + 2, results.size(), "five map-maths and two attention benchmarks");
+        assertEquals(7 + 3, results.size(), "seven map-maths and three attention benchmarks");
         for (RunResult r : results) {
             assertTrue(r.getPrimaryResult().getScore() > 0, r.getParams().getBenchmark());
         }

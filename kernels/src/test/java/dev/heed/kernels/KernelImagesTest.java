@@ -17,13 +17,18 @@ import org.junit.jupiter.api.Test;
  * (run kernels/build-kernels.sh where nvcc exists), and when a kernel the Java side launches is missing.
  */
 class KernelImagesTest {
-    static final List<String> SOURCES = List.of("src/main/cuda/map_ops.cu", "src/main/cuda/attention.cu");
+    /** Every .cu file, in name order: what build-kernels.sh hashes (its glob sorts the same way). */
+    static List<Path> sources() throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(Path.of("src/main/cuda"))) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".cu")).sorted().toList();
+        }
+    }
 
     @Test
     void theCommittedImagesWereBuiltFromTheseSources() throws Exception {
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        for (String source : SOURCES) {
-            sha.update(Files.readAllBytes(Path.of(source)));
+        for (Path source : sources()) {
+            sha.update(Files.readAllBytes(source));
         }
         String recorded;
         try (InputStream in = CudaDevice.class.getResourceAsStream("kernels.sha256")) {
@@ -41,7 +46,7 @@ class KernelImagesTest {
         }
         for (String kernel : List.of("reduce_channels", "channel_means", "gradcampp_weights", "weighted_channel_sum", "upsample_bilinear",
                 "min_max", "normalize", "colorize_blend", "accumulate", "attention_probabilities", "fuse_heads", "residual_mix",
-                "batched_matmul", "identity", "upsampled_min_max", "overlay_fused")) {
+                "batched_matmul", "identity", "upsampled_min_max", "overlay_fused", "select_ranks", "discard_smallest")) {
             assertTrue(ptx.contains(".entry " + kernel + "("), kernel + " is in the PTX");
         }
         assertTrue(ptx.contains(".target sm_75"), "the stand-alone PTX targets compute_75, the oldest architecture nvcc 13 knows");

@@ -75,24 +75,32 @@ public interface Backend extends AutoCloseable {
     float[] rollout(float[] layers, int n, int layerCount, int tokens, float discardRatio, boolean renormalise);
 
     /**
-     * The whole min-max overlay of a batch: each {@code height x width} map upsampled to {@code outHeight x outWidth},
-     * normalised over its own upsampled minimum and maximum, coloured and blended over its image
-     * ({@code [n][outHeight * outWidth]} packed RGB). Defined as {@link #upsampleBilinear}, {@link #minMax},
-     * {@link #normalize} and {@link #colorizeBlend} in turn; a backend may fuse them (the CUDA one does, and streams
-     * the batch through the GPU in chunks) but must give the same pixels within one level.
+     * The whole overlay of a batch: each {@code height x width} map upsampled to {@code outHeight x outWidth},
+     * normalised over {@code [lo[i], hi[i]]} (or, where {@code lo} and {@code hi} are null, over its own upsampled
+     * minimum and maximum), coloured and blended over its image ({@code [n][outHeight * outWidth]} packed RGB).
+     * Defined as {@link #upsampleBilinear}, ({@link #minMax},) {@link #normalize} and {@link #colorizeBlend} in turn; a
+     * backend may fuse them (the CUDA one does, and streams the batch through the GPU in chunks) but must give the
+     * same pixels within one level.
      */
-    default int[] overlay(float[] maps, int n, int height, int width, int[] imagesRgb, int outHeight, int outWidth, int[] lutRgb,
-                          float alpha) {
+    default int[] overlay(float[] maps, int n, int height, int width, int[] imagesRgb, int outHeight, int outWidth, float[] lo,
+                          float[] hi, int[] lutRgb, float alpha) {
+        if ((lo == null) != (hi == null)) {
+            throw new IllegalArgumentException("lo and hi must both be given or both be null");
+        }
         int pixels = outHeight * outWidth;
         float[] up = upsampleBilinear(maps, n, height, width, outHeight, outWidth);
-        float[] range = minMax(up, n, pixels);
-        float[] lo = new float[n];
-        float[] hi = new float[n];
-        for (int i = 0; i < n; i++) {
-            lo[i] = range[2 * i];
-            hi[i] = range[2 * i + 1];
+        float[] low = lo;
+        float[] high = hi;
+        if (lo == null) {
+            float[] range = minMax(up, n, pixels);
+            low = new float[n];
+            high = new float[n];
+            for (int i = 0; i < n; i++) {
+                low[i] = range[2 * i];
+                high[i] = range[2 * i + 1];
+            }
         }
-        return colorizeBlend(normalize(up, n, pixels, lo, hi), imagesRgb, n, pixels, lutRgb, alpha);
+        return colorizeBlend(normalize(up, n, pixels, low, high), imagesRgb, n, pixels, lutRgb, alpha);
     }
 
     /** Backends may hold native resources; the CPU one holds a thread pool. */

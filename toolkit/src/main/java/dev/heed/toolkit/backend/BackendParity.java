@@ -122,8 +122,8 @@ public final class BackendParity {
         int[] lut = Colormap.INFERNO.packedLut();
         float[] up = reference.upsampleBilinear(maps, n, 7, 7, side, side);
         float[] range = reference.minMax(up, n, pixels);
-        int[] expected = reference.overlay(maps, n, 7, 7, images, side, side, lut, 0.6f);
-        int[] actual = candidate.overlay(maps, n, 7, 7, images, side, side, lut, 0.6f);
+        int[] expected = reference.overlay(maps, n, 7, 7, images, side, side, null, null, lut, 0.6f);
+        int[] actual = candidate.overlay(maps, n, 7, 7, images, side, side, null, null, lut, 0.6f);
         int worst = expected.length == actual.length ? 0 : Integer.MAX_VALUE;
         int onBoundary = 0;
         for (int i = 0; i < Math.min(expected.length, actual.length); i++) {

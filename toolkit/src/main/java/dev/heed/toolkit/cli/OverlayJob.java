@@ -371,6 +371,22 @@ final class OverlayJob {
         Normalization normalization = normalization(signed);
         Colormap cmap = colormap(normalization);
         Range[] ranges = normalization.ranges(all, maps.size(), pixels, backend);
+        List<Display> displays = new ArrayList<>();
+        for (Heatmap map : maps) {
+            displays.add(display(loaded.get(map.imageIndex())));
+        }
+        int[][] blended;
+        try {
+            blended = overlays(maps, displays, ranges, cmap, backend);
+        } catch (RuntimeException e) {
+            for (Heatmap map : maps) {
+                if (failedImages.add(map.imageIndex())) {
+                    Path file = loaded.get(map.imageIndex()).image().file();
+                    fail(file, file + ": cannot draw the overlays of batch " + batchNumber + " (" + e.getMessage() + ")");
+                }
+            }
+            return;
+        }
         List<BufferedImage> tiles = new ArrayList<>();
         List<String> labels = new ArrayList<>();
         Map<Integer, List<Map<String, Object>>> perImage = new LinkedHashMap<>();
@@ -389,7 +405,8 @@ final class OverlayJob {
                         continue;
                     }
                 }
-                BufferedImage overlay = writeMap(l, map, ranges[k], normalization, cmap, model, method, backend, trust);
+                BufferedImage overlay = writeMap(l, map, ranges[k], normalization, cmap, displays.get(k), blended[k], model, method,
+                        backend, trust);
                 tiles.add(overlay);
                 labels.add(String.format(Locale.ROOT, "%s: %s (%.2f)", l.stem(), card.className(map.classIndex()), map.score()));
                 perImage.computeIfAbsent(map.imageIndex(), i -> new ArrayList<>()).add(OrderedMap.of(
@@ -443,23 +460,69 @@ final class OverlayJob {
         return l.stem() + "." + o.method().id() + ".c" + map.classIndex() + "-" + name;
     }
 
-    /** Writes the overlay PNG (with a colour bar), the raw .npy map and the provenance sidecar; returns the overlay tile. */
-    private BufferedImage writeMap(Loaded l, Heatmap map, Range range, Normalization normalization, Colormap cmap,
-                                   Dl4jModel model, SaliencyMethod method, Backend backend, Map<String, Double> trust) throws IOException {
+    /** An image as drawn under its map: the model's region of it, scaled up by a whole factor to at least the display side. */
+    private record Display(int width, int height, int scale, int[] rgb) {
+    }
+
+    private Display display(Loaded l) {
         ModelInput.Region region = l.region();
         int scale = Math.max(1, (int) Math.ceil((double) o.minDisplaySide() / Math.min(region.width(), region.height())));
         int dw = region.width() * scale;
         int dh = region.height() * scale;
         int[] regionRgb = ModelInput.crop(l.image().rgb(), l.image().width(), region);
-        int[] display = new int[dw * dh];
+        int[] rgb = new int[dw * dh];
         for (int y = 0; y < dh; y++) {
             for (int x = 0; x < dw; x++) {
-                display[y * dw + x] = regionRgb[(y / scale) * region.width() + x / scale];
+                rgb[y * dw + x] = regionRgb[(y / scale) * region.width() + x / scale];
             }
         }
-        float[] upsampled = backend.upsampleBilinear(map.values(), 1, map.height(), map.width(), dh, dw);
-        float[] unit = backend.normalize(upsampled, 1, dw * dh, new float[] {(float) range.lo()}, new float[] {(float) range.hi()});
-        int[] blended = backend.colorizeBlend(unit, display, 1, dw * dh, cmap.packedLut(), (float) o.alpha());
+        return new Display(dw, dh, scale, rgb);
+    }
+
+    /**
+     * Every map's overlay in as few {@link Backend#overlay} calls as there are distinct display and map sizes (one, for
+     * a model's batch), so the CUDA backend streams the batch through the GPU instead of one map per call.
+     */
+    private int[][] overlays(List<Heatmap> maps, List<Display> displays, Range[] ranges, Colormap cmap, Backend backend) {
+        int[][] out = new int[maps.size()][];
+        Map<List<Integer>, List<Integer>> groups = new LinkedHashMap<>();
+        for (int k = 0; k < maps.size(); k++) {
+            Display d = displays.get(k);
+            groups.computeIfAbsent(List.of(d.width(), d.height(), maps.get(k).width(), maps.get(k).height()), key -> new ArrayList<>()).add(k);
+        }
+        for (Map.Entry<List<Integer>, List<Integer>> g : groups.entrySet()) {
+            int dw = g.getKey().get(0);
+            int dh = g.getKey().get(1);
+            int mw = g.getKey().get(2);
+            int mh = g.getKey().get(3);
+            List<Integer> members = g.getValue();
+            int n = members.size();
+            float[] values = new float[n * mw * mh];
+            int[] images = new int[n * dw * dh];
+            float[] lo = new float[n];
+            float[] hi = new float[n];
+            for (int i = 0; i < n; i++) {
+                int k = members.get(i);
+                System.arraycopy(maps.get(k).values(), 0, values, i * mw * mh, mw * mh);
+                System.arraycopy(displays.get(k).rgb(), 0, images, i * dw * dh, dw * dh);
+                lo[i] = (float) ranges[k].lo();
+                hi[i] = (float) ranges[k].hi();
+            }
+            int[] blended = backend.overlay(values, n, mh, mw, images, dh, dw, lo, hi, cmap.packedLut(), (float) o.alpha());
+            for (int i = 0; i < n; i++) {
+                out[members.get(i)] = java.util.Arrays.copyOfRange(blended, i * dw * dh, (i + 1) * dw * dh);
+            }
+        }
+        return out;
+    }
+
+    /** Writes the overlay PNG (with a colour bar), the raw .npy map and the provenance sidecar; returns the overlay tile. */
+    private BufferedImage writeMap(Loaded l, Heatmap map, Range range, Normalization normalization, Colormap cmap, Display display,
+                                   int[] blended, Dl4jModel model, SaliencyMethod method, Backend backend, Map<String, Double> trust)
+            throws IOException {
+        int dw = display.width();
+        int dh = display.height();
+        int scale = display.scale();
         BufferedImage overlay = Images.toImage(blended, dw, dh);
         String base = baseName(l, map, model.card());
         Images.writePngAtomically(Images.withColorBar(overlay, ColorBar.vertical(cmap, range, dh)), o.output().resolve(base + ".png"));

@@ -178,7 +178,11 @@ public abstract class BackendContractTest {
         int[] lut = Colormap.MAGMA.packedLut();
         float[] up = backend.upsampleBilinear(maps, 2, 2, 2, 4, 4);
         float[] unit = backend.normalize(up, 2, 16, new float[] {0, -1}, new float[] {3, 5});
-        assertArrayEquals(backend.colorizeBlend(unit, images, 2, 16, lut, 0.7f), backend.overlay(maps, 2, 2, 2, images, 4, 4, lut, 0.7f));
+        assertArrayEquals(backend.colorizeBlend(unit, images, 2, 16, lut, 0.7f), backend.overlay(maps, 2, 2, 2, images, 4, 4, null, null, lut, 0.7f));
+        float[] lo = {-1, 0};
+        float[] hi = {2, 4};
+        assertArrayEquals(backend.colorizeBlend(backend.normalize(up, 2, 16, lo, hi), images, 2, 16, lut, 0.7f),
+                backend.overlay(maps, 2, 2, 2, images, 4, 4, lo, hi, lut, 0.7f), "given ranges");
     }
 
     @Test

@@ -332,11 +332,18 @@ public final class CudaBackend implements Backend {
 
     @Override
     public synchronized int[] overlay(float[] maps, int n, int height, int width, int[] imagesRgb, int outHeight, int outWidth,
-                                      int[] lutRgb, float alpha) {
+                                      float[] lo, float[] hi, int[] lutRgb, float alpha) {
         int mapPixels = height * width;
         int pixels = outHeight * outWidth;
         checkLength("maps", maps.length, (long) n * mapPixels);
         checkLength("images", imagesRgb.length, (long) n * pixels);
+        if ((lo == null) != (hi == null)) {
+            throw new IllegalArgumentException("lo and hi must both be given or both be null");
+        }
+        if (lo != null) {
+            checkLength("lo", lo.length, n);
+            checkLength("hi", hi.length, n);
+        }
         checkLength("lut", lutRgb.length, 256);
         if (!(alpha >= 0 && alpha <= 1)) {
             throw new IllegalArgumentException("alpha must be in [0, 1], got " + alpha);
@@ -347,7 +354,7 @@ public final class CudaBackend implements Backend {
         int chunk = (int) Math.max(1, Math.min((n + 3) / 4, CHUNK_BYTES / (4L * pixels))); // at least four chunks when n allows
         while (true) {
             try {
-                return streamOverlay(maps, n, height, width, imagesRgb, outHeight, outWidth, lutRgb, alpha, chunk);
+                return streamOverlay(maps, n, height, width, imagesRgb, outHeight, outWidth, lo, hi, lutRgb, alpha, chunk);
             } catch (CudaException e) {
                 if (!e.outOfMemory() || chunk == 1) {
                     throw e;
@@ -366,6 +373,7 @@ public final class CudaBackend implements Backend {
         final PinnedBuffer hostMaps;
         final PinnedBuffer hostImages;
         final PinnedBuffer hostOut;
+        final PinnedBuffer hostRange;
         final DeviceBuffer maps;
         final DeviceBuffer range;
         final DeviceBuffer images;
@@ -380,6 +388,7 @@ public final class CudaBackend implements Backend {
                 hostMaps = keep(made, device.allocatePinned(4L * chunk * mapPixels, "overlay"));
                 hostImages = keep(made, device.allocatePinned(4L * chunk * pixels, "overlay"));
                 hostOut = keep(made, device.allocatePinned(4L * chunk * pixels, "overlay"));
+                hostRange = keep(made, device.allocatePinned(8L * chunk, "overlay"));
                 maps = keep(made, device.allocate(4L * chunk * mapPixels, "overlay"));
                 range = keep(made, device.allocate(8L * chunk, "overlay"));
                 images = keep(made, device.allocate(4L * chunk * pixels, "overlay"));
@@ -403,7 +412,7 @@ public final class CudaBackend implements Backend {
         /** Waits for work in flight (an op that failed midway may leave some), then frees the buffers and the stream. */
         @Override
         public void close() {
-            closeAll(java.util.List.of(stream::await, out, images, range, maps, hostOut, hostImages, hostMaps, stream), null);
+            closeAll(java.util.List.of(stream::await, out, images, range, maps, hostRange, hostOut, hostImages, hostMaps, stream), null);
         }
     }
 
@@ -431,8 +440,8 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    private int[] streamOverlay(float[] maps, int n, int height, int width, int[] imagesRgb, int outHeight, int outWidth, int[] lutRgb,
-                                float alpha, int chunk) {
+    private int[] streamOverlay(float[] maps, int n, int height, int width, int[] imagesRgb, int outHeight, int outWidth, float[] lo,
+                                float[] hi, int[] lutRgb, float alpha, int chunk) {
         int mapPixels = height * width;
         int pixels = outHeight * outWidth;
         int[] result = new int[n * pixels];
@@ -451,8 +460,16 @@ public final class CudaBackend implements Backend {
                         + ".." + (from + count - 1);
                 lane.stream.upload(lane.maps, lane.hostMaps, 4L * count * mapPixels);
                 lane.stream.upload(lane.images, lane.hostImages, 4L * count * pixels);
-                lane.stream.launch("upsampled_min_max", new int[] {count, 1, 1}, block(), 2 * THREADS * 4, new KernelArguments()
-                        .pointer(lane.maps).pointer(lane.range).int32(height).int32(width).int32(outHeight).int32(outWidth), shapes);
+                if (lo == null) {
+                    lane.stream.launch("upsampled_min_max", new int[] {count, 1, 1}, block(), 2 * THREADS * 4, new KernelArguments()
+                            .pointer(lane.maps).pointer(lane.range).int32(height).int32(width).int32(outHeight).int32(outWidth), shapes);
+                } else {
+                    java.nio.FloatBuffer ranges = lane.hostRange.floats();
+                    for (int i = from; i < from + count; i++) {
+                        ranges.put(lo[i]).put(hi[i]);
+                    }
+                    lane.stream.upload(lane.range, lane.hostRange, 8L * count);
+                }
                 lane.stream.launch("overlay_fused", grid((long) count * pixels), block(), 0, new KernelArguments().pointer(lane.maps)
                         .pointer(lane.range).pointer(lane.images).pointer(lut).pointer(lane.out).int32(count).int32(height).int32(width)
                         .int32(outHeight).int32(outWidth).float32(alpha), shapes);

@@ -68,15 +68,23 @@ class CudaStreamsTest {
         for (int i = 0; i < images.length; i++) {
             images[i] = random.nextInt(1 << 24);
         }
-        int[] expected = cpu.overlay(maps, n, 7, 7, images, side, side, Colormap.TURBO.packedLut(), 0.5f);
-        int[] actual = gpu.overlay(maps, n, 7, 7, images, side, side, Colormap.TURBO.packedLut(), 0.5f);
-        int worst = 0;
-        for (int i = 0; i < expected.length; i++) {
-            for (int shift = 0; shift <= 16; shift += 8) {
-                worst = Math.max(worst, Math.abs((expected[i] >> shift & 0xFF) - (actual[i] >> shift & 0xFF)));
-            }
+        float[] lo = new float[n];
+        float[] hi = new float[n];
+        for (int i = 0; i < n; i++) {
+            lo[i] = -1f + 0.01f * i;
+            hi[i] = 1.5f;
         }
-        assertTrue(worst <= 1, "largest channel difference " + worst + " levels");
+        for (boolean given : new boolean[] {false, true}) {
+            int[] expected = cpu.overlay(maps, n, 7, 7, images, side, side, given ? lo : null, given ? hi : null, Colormap.TURBO.packedLut(), 0.5f);
+            int[] actual = gpu.overlay(maps, n, 7, 7, images, side, side, given ? lo : null, given ? hi : null, Colormap.TURBO.packedLut(), 0.5f);
+            int worst = 0;
+            for (int i = 0; i < expected.length; i++) {
+                for (int shift = 0; shift <= 16; shift += 8) {
+                    worst = Math.max(worst, Math.abs((expected[i] >> shift & 0xFF) - (actual[i] >> shift & 0xFF)));
+                }
+            }
+            assertTrue(worst <= 1, "largest channel difference " + worst + " levels" + (given ? " with given ranges" : ""));
+        }
         assertEquals(0, gpu.liveBuffers(), "buffers or streams left open");
     }
 
