@@ -108,8 +108,35 @@ inline dim3 index_of(unsigned linear, dim3 extent) {
     return dim3{linear % extent.x, (linear / extent.x) % extent.y, linear / (extent.x * extent.y)};
 }
 
-/** Runs a kernel that uses __syncthreads: one fiber per thread of a block, blocks in turn. */
-inline void emulate_with_barriers(dim3 grid, dim3 block, size_t sharedBytes, const std::function<void()>& kernel) {
+/** Runs every thread of the current block as a fiber, round by round, until all have finished. */
+inline void run_block_as_fibers(Block& b, dim3 block, unsigned threads, char* stacks) {
+    for (unsigned t = 0; t < threads; t++) {
+        // a fresh stack whose first switch "returns" into fiber_entry with the ABI's entry alignment (rsp = 8 mod 16)
+        void** sp = reinterpret_cast<void**>(stacks + (t + 1) * STACK_BYTES);
+        *--sp = nullptr;
+        *--sp = reinterpret_cast<void*>(&fiber_entry);
+        for (int r = 0; r < 6; r++) *--sp = nullptr;
+        b.fibers[t] = sp;
+        b.finished[t] = 0;
+    }
+    bool alive = true;
+    while (alive) {
+        alive = false;
+        for (unsigned t = 0; t < threads; t++) {
+            if (b.finished[t]) continue;
+            b.current = t;
+            threadIdx = index_of(t, block);
+            heed_emu_switch(&b.scheduler, b.fibers[t]);
+            alive |= !b.finished[t];
+        }
+    }
+}
+
+/**
+ * Runs a launch, blocks in turn. With barriers (the kernel calls __syncthreads) each thread of a block is a fiber;
+ * without, every thread runs to completion in a plain loop, and a __syncthreads aborts.
+ */
+inline void emulate_launch(dim3 grid, dim3 block, size_t sharedBytes, const std::function<void()>& kernel, bool barriers) {
     gridDim = grid;
     blockDim = block;
     std::vector<float> shared(sharedBytes / sizeof(float) + 1);
@@ -117,54 +144,28 @@ inline void emulate_with_barriers(dim3 grid, dim3 block, size_t sharedBytes, con
     unsigned threads = block.x * block.y * block.z;
     unsigned blocks = grid.x * grid.y * grid.z;
     Block b;
-    b.fibers.resize(threads);
-    b.finished.resize(threads);
-    b.stacks.reset(new char[threads * STACK_BYTES + 16]);
-    b.kernel = &kernel;
-    char* base = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(b.stacks.get()) + 15) & ~uintptr_t(15));
-    running = &b;
+    char* stacks = nullptr;
+    if (barriers) {
+        b.fibers.resize(threads);
+        b.finished.resize(threads);
+        b.stacks.reset(new char[threads * STACK_BYTES + 16]);
+        b.kernel = &kernel;
+        stacks = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(b.stacks.get()) + 15) & ~uintptr_t(15));
+        running = &b;
+    }
     for (unsigned linear = 0; linear < blocks; linear++) {
         blockIdx = index_of(linear, grid);
         std::fill(shared.begin(), shared.end(), 0.0f);
-        for (unsigned t = 0; t < threads; t++) {
-            // a fresh stack whose first switch "returns" into fiber_entry with the ABI's entry alignment (rsp = 8 mod 16)
-            void** sp = reinterpret_cast<void**>(base + (t + 1) * STACK_BYTES);
-            *--sp = nullptr;
-            *--sp = reinterpret_cast<void*>(&fiber_entry);
-            for (int r = 0; r < 6; r++) *--sp = nullptr;
-            b.fibers[t] = sp;
-            b.finished[t] = 0;
-        }
-        bool alive = true;
-        while (alive) {
-            alive = false;
+        if (barriers) {
+            run_block_as_fibers(b, block, threads, stacks);
+        } else {
             for (unsigned t = 0; t < threads; t++) {
-                if (b.finished[t]) continue;
-                b.current = t;
                 threadIdx = index_of(t, block);
-                heed_emu_switch(&b.scheduler, b.fibers[t]);
-                alive |= !b.finished[t];
+                kernel();
             }
         }
     }
     running = nullptr;
-}
-
-/** Runs a kernel without barriers: every thread of every block to completion, in a plain loop. */
-inline void emulate_plain(dim3 grid, dim3 block, size_t sharedBytes, const std::function<void()>& kernel) {
-    gridDim = grid;
-    blockDim = block;
-    std::vector<float> shared(sharedBytes / sizeof(float) + 1);
-    heed_emu_shared = shared.data();
-    unsigned threads = block.x * block.y * block.z;
-    unsigned blocks = grid.x * grid.y * grid.z;
-    for (unsigned linear = 0; linear < blocks; linear++) {
-        blockIdx = index_of(linear, grid);
-        for (unsigned t = 0; t < threads; t++) {
-            threadIdx = index_of(t, block);
-            kernel();
-        }
-    }
 }
 
 }  // namespace heed_emu
@@ -176,5 +177,5 @@ inline void emulate_plain(dim3 grid, dim3 block, size_t sharedBytes, const std::
 /** The emulated tests' launcher: always with barriers, which also runs barrier-free kernels correctly. */
 template <class Kernel>
 void emulate(dim3 grid, dim3 block, size_t sharedBytes, Kernel kernel) {
-    heed_emu::emulate_with_barriers(grid, block, sharedBytes, std::function<void()>(kernel));
+    heed_emu::emulate_launch(grid, block, sharedBytes, std::function<void()>(kernel), true);
 }

@@ -78,12 +78,7 @@ Kernel kernel(const char* name, void (*f)(Args...), bool barriers) {
         std::apply([&](auto&... v) {
             ((offset = align_to(offset, alignof(decltype(v))), std::memcpy(&v, buffer + offset, sizeof v), offset += sizeof v), ...);
         }, values);
-        std::function<void()> body = [&] { std::apply(f, values); };
-        if (barriers) {
-            heed_emu::emulate_with_barriers(grid, block, shared, body);
-        } else {
-            heed_emu::emulate_plain(grid, block, shared, body);
-        }
+        heed_emu::emulate_launch(grid, block, shared, [&] { std::apply(f, values); }, barriers);
     }};
 }
 
