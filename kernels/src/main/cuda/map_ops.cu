@@ -124,11 +124,11 @@ __device__ void block_min_max(float lo, float hi, float* range) {
 }
 
 // (v - lo) / (hi - lo) clamped to [0, 1]; zero where hi == lo. The CPU reference's arithmetic exactly (a float
-// difference over a double span), so a value on a colour-table boundary falls on the same side on both backends.
+// difference times a double 1 / span), so a value on a colour-table boundary falls on the same side on both backends.
 __device__ float unit_of(float v, float lo, float hi) {
     double span = (double) hi - (double) lo;
     float difference = v - lo;
-    return span > 0.0 ? (float) fmin(fmax(difference / span, 0.0), 1.0) : 0.0f;
+    return span > 0.0 ? (float) fmin(fmax(difference * (1.0 / span), 0.0), 1.0) : 0.0f;
 }
 
 // LUT index floor(u * 256) clamped to 255 (matplotlib's rule), then round((1 - a) image + a heat) per channel

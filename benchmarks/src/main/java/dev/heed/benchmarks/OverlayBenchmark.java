@@ -110,8 +110,15 @@ public class OverlayBenchmark {
     }
 
     /** Heed: upsample, min-max, normalise, colour + blend, through the Backend. */
+    /** {@code Backend.overlay}: the four steps fused per map on the CPU backend. */
     @Benchmark
     public int[] heedOverlay() {
+        return ops.overlay(cams, batch, 7, 7, images, side, side, null, null, lut, ALPHA);
+    }
+
+    /** The same overlay as four separate Backend ops, each returning a batch-sized array (how Heed drew it before). */
+    @Benchmark
+    public int[] heedSeparateOps() {
         int pixels = side * side;
         float[] up = ops.upsampleBilinear(cams, batch, 7, 7, side, side);
         float[] range = ops.minMax(up, batch, pixels);

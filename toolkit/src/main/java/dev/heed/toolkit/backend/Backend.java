@@ -42,7 +42,10 @@ public interface Backend extends AutoCloseable {
      */
     double[] percentiles(float[] maps, int n, int pixels, double lowPct, double highPct);
 
-    /** {@code (v - lo[i]) / (hi[i] - lo[i])} clamped to [0, 1]; zero where {@code hi == lo}. */
+    /**
+     * {@code (v - lo[i]) / (hi[i] - lo[i])} clamped to [0, 1]; zero where {@code hi == lo}. Computed as the float
+     * difference times {@code 1 / (hi - lo)} in double, on every backend.
+     */
     float[] normalize(float[] maps, int n, int pixels, float[] lo, float[] hi);
 
     /**
