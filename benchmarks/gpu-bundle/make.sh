@@ -4,7 +4,9 @@
 # images + JNI shim), JavaCPP, JMH and the Backend classes (no DL4J/ND4J: the bundle stays small).
 #   run.sh test        parity of every Backend op, CUDA against the CPU reference (exit 0 ok, 1 mismatch, 3 no device)
 #   run.sh bench OUT   JMH (MapMathBenchmark, AttentionMathBenchmark for backend=cpu,cuda; CudaOverlayBenchmark:
-#                      fused overlay kernels, transfers, end to end and a device copy at 256 x 1024^2); JSON and text into OUT
+#                      fused overlay kernels, transfers, end to end, streamed, the CPU overlay and a device copy at
+#                      256 x 1024^2); JSON and text into OUT
+#   run.sh device OUT  test, bench with short iterations and report.py, for a lent GPU's short budget
 # Build first: mvn -B -DskipTests -pl benchmarks -am install
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -33,7 +35,7 @@ jlink --add-modules java.base,java.logging,jdk.unsupported,java.management --str
 cp "$HERE/report.py" "$WORK/"
 cat > "$WORK/run.sh" <<'RUN'
 #!/usr/bin/env bash
-# Heed's portable GPU bundle: run.sh test | run.sh bench OUTDIR [extra JMH options]
+# Heed's portable GPU bundle: run.sh test | run.sh bench OUTDIR [extra JMH options] | run.sh device OUTDIR
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 JAVA="$HERE/jre/bin/java"
@@ -45,23 +47,44 @@ case "${1:-}" in
     OUT="${2:?usage: run.sh bench OUTDIR}"; shift 2
     mkdir -p "$OUT"
     BACKENDS=cpu,cuda
-    # exit 3: no usable device, benchmark the CPU only; exit 1 (a mismatch) is recorded in gpu-check.txt and the run goes on
-    STATUS=0
-    "$JAVA" -cp "$CP" dev.heed.benchmarks.GpuCheck > "$OUT/gpu-check.txt" || STATUS=$?
+    # exit 3: no usable device, benchmark the CPU only; exit 1 (a mismatch) is recorded in gpu-check.txt and the run
+    # goes on. HEED_CHECK_STATUS (set by run.sh device) reuses a check that has just run.
+    STATUS=${HEED_CHECK_STATUS:-}
+    if [[ -z "$STATUS" ]]; then
+      STATUS=0
+      "$JAVA" -cp "$CP" dev.heed.benchmarks.GpuCheck > "$OUT/gpu-check.txt" || STATUS=$?
+    fi
     [[ $STATUS == 3 ]] && BACKENDS=cpu
     nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1 || true
-    "$JAVA" -Djmh.ignoreLock=true -cp "$CP" org.openjdk.jmh.Main "MapMathBenchmark|AttentionMathBenchmark" \
-      -p backend="$BACKENDS" -foe true -rf json -rff "$OUT/jmh.json" "$@" | tee "$OUT/jmh.txt"
+    # one JMH run per file, most important first, so a run cut short still leaves the JSON of what finished
+    # a failing run (-foe: JMH stops at its first error) is noted and the next one still runs
+    jmh() { local name=$1; shift; "$JAVA" -Djmh.ignoreLock=true -cp "$CP" org.openjdk.jmh.Main "$@" -foe true -rf json \
+      -rff "$OUT/$name.json" | tee "$OUT/$name.txt" || echo "$name: JMH failed (exit $?), see $name.txt" | tee -a "$OUT/failures.txt"; }
+    jmh jmh-map MapMathBenchmark -p backend="$BACKENDS" "$@"
     if [[ "$BACKENDS" == cpu,cuda ]]; then
-      "$JAVA" -Djmh.ignoreLock=true -cp "$CP" org.openjdk.jmh.Main CudaOverlayBenchmark -foe true -rf json \
-        -rff "$OUT/jmh-overlay.json" "$@" | tee "$OUT/jmh-overlay.txt"
+      jmh jmh-overlay CudaOverlayBenchmark "$@"
+    fi
+    jmh jmh-attention AttentionMathBenchmark -p backend="$BACKENDS" "$@"
+    if [[ "$BACKENDS" == cpu,cuda ]]; then
       # the sizes only the GPU gets through in minutes: batches up to 1024, ViT-B/16 and BERT-512 attention
-      "$JAVA" -Djmh.ignoreLock=true -cp "$CP" org.openjdk.jmh.Main "MapMathBenchmark|AttentionMathBenchmark" -p backend=cuda \
-        -p batch=1,32,256,1024 -p workload=vitb16-32,bert-8x512 -foe true -rf json -rff "$OUT/jmh-gpu-sizes.json" "$@" \
-        | tee "$OUT/jmh-gpu-sizes.txt"
+      jmh jmh-gpu-sizes "MapMathBenchmark|AttentionMathBenchmark" -p backend=cuda -p batch=1,32,256,1024 \
+        -p workload=vitb16-32,bert-8x512 "$@"
     fi ;;
+  device)
+    # the one command for a lent GPU with a short budget: parity, then JMH with short iterations (about 6 minutes on
+    # 16 cores), then the markdown report; every stage writes into OUT, so what finished comes back even if time runs out
+    OUT="${2:?usage: run.sh device OUTDIR}"
+    mkdir -p "$OUT"
+    STATUS=0
+    timeout "${HEED_TEST_TIMEOUT:-150}" "$0" test > "$OUT/test.txt" 2>&1 || STATUS=$?
+    echo "run.sh test exit $STATUS" | tee -a "$OUT/test.txt"
+    HEED_CHECK_STATUS=$STATUS timeout "${HEED_BENCH_TIMEOUT:-390}" "$0" bench "$OUT" -wi 1 -w 500ms -i 3 -r 500ms > "$OUT/bench.log" 2>&1 \
+      || echo "bench exit $?" >> "$OUT/bench.log"
+    python3 "$HERE/report.py" "$OUT" "$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)" > "$OUT/report.md" 2>&1 || true
+    cat "$OUT/test.txt" "$OUT/report.md"
+    exit $STATUS ;;
   *)
-    echo "usage: run.sh test | run.sh bench OUTDIR [JMH options]" >&2; exit 2 ;;
+    echo "usage: run.sh test | run.sh bench OUTDIR [JMH options] | run.sh device OUTDIR" >&2; exit 2 ;;
 esac
 RUN
 chmod +x "$WORK/run.sh"

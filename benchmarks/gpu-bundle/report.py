@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Turns the JMH JSON of `run.sh bench OUT` into the README's markdown: CPU against CUDA medians and their ratio per
-benchmark, and for the fused overlay its GB/s against the device-to-device copy. Usage: report.py OUT [GPU name]."""
+benchmark, for the fused overlay its GB/s against the device-to-device copy, and the CPU overlay of the same batch
+against the GPU's end-to-end paths. Usage: report.py OUT [GPU name]."""
 import json
 import os
 import statistics
@@ -9,9 +10,11 @@ import sys
 
 def medians(path):
     out = {}
-    if not os.path.exists(path):
-        return out
-    for r in json.load(open(path)):
+    try:
+        results = json.load(open(path))
+    except (OSError, ValueError):
+        return out  # missing, or empty because its JMH run failed or was cut short
+    for r in results:
         raw = [x for it in r["primaryMetric"]["rawData"] for x in it]
         params = dict(r.get("params", {}))
         backend = params.pop("backend", None)
@@ -22,10 +25,11 @@ def medians(path):
 
 def main():
     out_dir = sys.argv[1]
-    gpu = sys.argv[2] if len(sys.argv) > 2 else "the GPU in nvidia-smi.txt"
-    rows = medians(os.path.join(out_dir, "jmh.json"))
-    for key, by in medians(os.path.join(out_dir, "jmh-gpu-sizes.json")).items():
-        rows.setdefault(key, {}).update(by)
+    gpu = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] else "the GPU in nvidia-smi.txt"
+    rows = {}
+    for name in ("jmh.json", "jmh-map.json", "jmh-attention.json", "jmh-gpu-sizes.json"):
+        for key, by in medians(os.path.join(out_dir, name)).items():
+            rows.setdefault(key, {}).update(by)
     print(f"| benchmark | parameters | CPU median ms | CUDA median ms ({gpu}) | CPU / CUDA |")
     print("|---|---|---|---|---|")
     for (name, params), by in sorted(rows.items()):
@@ -45,11 +49,15 @@ def main():
             p = dict(params)
             moved = 8 * int(p["batch"]) * int(p["side"]) ** 2
             copy = ms.get("deviceCopy")
-            for name in ("kernelsOnly", "deviceCopy", "transfersOnly", "endToEnd"):
+            for name in ("kernelsOnly", "deviceCopy", "transfersOnly", "endToEnd", "streamedEndToEnd", "cpuOverlay"):
                 if name in ms:
                     gbs = moved / (ms[name] / 1000) / 1e9
                     share = f"{copy / ms[name] * 100:.0f}%" if copy and name == "kernelsOnly" else ""
                     print(f"| {name} | batch={p['batch']}, side={p['side']} | {ms[name]:.3f} | {gbs:.0f} | {share} |")
+            if "cpuOverlay" in ms:
+                for name in ("endToEnd", "streamedEndToEnd"):
+                    if name in ms:
+                        print(f"\nCPU overlay ({p['batch']} x {p['side']}^2, all cores) / GPU {name}: {ms['cpuOverlay'] / ms[name]:.1f}x")
 
 
 if __name__ == "__main__":

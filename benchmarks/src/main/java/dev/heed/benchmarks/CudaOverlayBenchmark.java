@@ -2,6 +2,7 @@ package dev.heed.benchmarks;
 
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.BackendProvider;
+import dev.heed.toolkit.backend.cpu.CpuBackend;
 import dev.heed.toolkit.backend.cuda.CudaBackend;
 import dev.heed.toolkit.backend.cuda.CudaBackendProvider;
 import dev.heed.toolkit.render.Colormap;
@@ -42,6 +43,7 @@ public class CudaOverlayBenchmark {
     public int side;
 
     private Backend backend;
+    private Backend cpu;
     private CudaBackend.ResidentOverlay overlay;
     private float[] cams;
     private int[] images;
@@ -55,6 +57,7 @@ public class CudaOverlayBenchmark {
             throw new IllegalStateException("CudaOverlayBenchmark needs a GPU: " + probe.reason());
         }
         backend = provider.create(1);
+        cpu = new CpuBackend(Runtime.getRuntime().availableProcessors());
         Random random = new Random(3);
         cams = new float[batch * 49];
         for (int i = 0; i < cams.length; i++) {
@@ -72,6 +75,7 @@ public class CudaOverlayBenchmark {
     public void tearDown() {
         overlay.close();
         backend.close();
+        cpu.close();
     }
 
     /** The fused kernels on data already on the device. */
@@ -103,6 +107,12 @@ public class CudaOverlayBenchmark {
     @Benchmark
     public int[] streamedEndToEnd() {
         return backend.overlay(cams, batch, 7, 7, images, side, side, null, null, lut, 0.5f);
+    }
+
+    /** The CPU backend's overlay of the same batch on every core: the yardstick for the GPU-vs-CPU target. */
+    @Benchmark
+    public int[] cpuOverlay() {
+        return cpu.overlay(cams, batch, 7, 7, images, side, side, null, null, lut, 0.5f);
     }
 
     /** Device-to-device copy of the images: the same bytes as the kernels move, at copy speed. */
