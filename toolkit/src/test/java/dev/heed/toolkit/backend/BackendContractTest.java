@@ -183,6 +183,10 @@ public abstract class BackendContractTest {
         float[] hi = {2, 4};
         assertArrayEquals(backend.colorizeBlend(backend.normalize(up, 2, 16, lo, hi), images, 2, 16, lut, 0.7f),
                 backend.overlay(maps, 2, 2, 2, images, 4, 4, lo, hi, lut, 0.7f), "given ranges");
+        assertEquals(0, backend.overlay(new float[0], 0, 7, 7, new int[0], 4, 4, null, null, lut, 0.7f).length);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> backend.overlay(new float[0], 1, 0, 0, new int[16], 4, 4, null, null, lut, 0.7f));
+        assertEquals("maps of 0x0 pixels cannot be upsampled to 4x4", e.getMessage());
     }
 
     @Test

@@ -311,6 +311,12 @@ public final class CpuBackend implements Backend {
         if (!(alpha >= 0 && alpha <= 1)) {
             throw new IllegalArgumentException("alpha must be in [0, 1], got " + alpha);
         }
+        if (n > 0 && pixels > 0 && mapPixels == 0) {
+            throw new IllegalArgumentException("maps of " + height + "x" + width + " pixels cannot be upsampled to " + outHeight + "x" + outWidth);
+        }
+        if (n == 0 || pixels == 0) {
+            return new int[0];
+        }
         byte[] blend = blendTable(alpha);
         ColumnTable columns = new ColumnTable(width, outWidth);
         int[] out = new int[n * pixels];

@@ -10,6 +10,10 @@ import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.ChannelReduction;
 import dev.heed.toolkit.backend.HeadFusion;
 import dev.heed.toolkit.backend.Percentiles;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
 import dev.heed.toolkit.backend.cpu.CpuBackend;
 
 /**
@@ -55,7 +59,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** Runs {@code whole} on all items; on out-of-memory runs {@code part} on each half and concatenates. */
-    private static float[] splitting(int n, java.util.function.Supplier<float[]> whole, SplitOp part) {
+    private static float[] splitting(int n, Supplier<float[]> whole, SplitOp part) {
         try {
             return whole.get();
         } catch (CudaException e) {
@@ -348,7 +352,10 @@ public final class CudaBackend implements Backend {
         if (!(alpha >= 0 && alpha <= 1)) {
             throw new IllegalArgumentException("alpha must be in [0, 1], got " + alpha);
         }
-        if (n == 0) {
+        if (n > 0 && pixels > 0 && mapPixels == 0) {
+            throw new IllegalArgumentException("maps of " + height + "x" + width + " pixels cannot be upsampled to " + outHeight + "x" + outWidth);
+        }
+        if (n == 0 || pixels == 0) {
             return new int[0];
         }
         int chunk = (int) Math.max(1, Math.min((n + 3) / 4, CHUNK_BYTES / (4L * pixels))); // at least four chunks when n allows
@@ -382,7 +389,7 @@ public final class CudaBackend implements Backend {
         int pendingCount;
 
         Lane(int chunk, int mapPixels, int pixels) {
-            java.util.List<AutoCloseable> made = new java.util.ArrayList<>();
+            List<AutoCloseable> made = new ArrayList<>();
             try {
                 stream = keep(made, device.createStream());
                 hostMaps = keep(made, device.allocatePinned(4L * chunk * mapPixels, "overlay"));
@@ -412,17 +419,17 @@ public final class CudaBackend implements Backend {
         /** Waits for work in flight (an op that failed midway may leave some), then frees the buffers and the stream. */
         @Override
         public void close() {
-            closeAll(java.util.List.of(stream::await, out, images, range, maps, hostRange, hostOut, hostImages, hostMaps, stream), null);
+            closeAll(List.of(stream::await, out, images, range, maps, hostRange, hostOut, hostImages, hostMaps, stream), null);
         }
     }
 
-    private static <T extends AutoCloseable> T keep(java.util.List<AutoCloseable> made, T resource) {
+    private static <T extends AutoCloseable> T keep(List<AutoCloseable> made, T resource) {
         made.add(resource);
         return resource;
     }
 
     /** Closes every resource (the stream last, so it drains first), keeping the first failure. */
-    private static void closeAll(java.util.List<AutoCloseable> resources, RuntimeException primary) {
+    private static void closeAll(List<AutoCloseable> resources, RuntimeException primary) {
         RuntimeException failure = primary;
         for (AutoCloseable r : resources) {
             try {
@@ -464,7 +471,7 @@ public final class CudaBackend implements Backend {
                     lane.stream.launch("upsampled_min_max", new int[] {count, 1, 1}, block(), 2 * THREADS * 4, new KernelArguments()
                             .pointer(lane.maps).pointer(lane.range).int32(height).int32(width).int32(outHeight).int32(outWidth), shapes);
                 } else {
-                    java.nio.FloatBuffer ranges = lane.hostRange.floats();
+                    FloatBuffer ranges = lane.hostRange.floats();
                     for (int i = from; i < from + count; i++) {
                         ranges.put(lo[i]).put(hi[i]);
                     }
