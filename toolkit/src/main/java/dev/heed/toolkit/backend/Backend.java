@@ -87,9 +87,7 @@ public interface Backend extends AutoCloseable {
      */
     default int[] overlay(float[] maps, int n, int height, int width, int[] imagesRgb, int outHeight, int outWidth, float[] lo,
                           float[] hi, int[] lutRgb, float alpha) {
-        if ((lo == null) != (hi == null)) {
-            throw new IllegalArgumentException("lo and hi must both be given or both be null");
-        }
+        BackendArguments.checkOverlay(maps, n, height, width, imagesRgb, outHeight, outWidth, lo, hi, lutRgb, alpha);
         int pixels = outHeight * outWidth;
         float[] up = upsampleBilinear(maps, n, height, width, outHeight, outWidth);
         float[] low = lo;

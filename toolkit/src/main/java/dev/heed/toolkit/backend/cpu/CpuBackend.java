@@ -1,6 +1,7 @@
 package dev.heed.toolkit.backend.cpu;
 
 import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.backend.BackendArguments;
 import dev.heed.toolkit.backend.ChannelReduction;
 import dev.heed.toolkit.backend.HeadFusion;
 import dev.heed.toolkit.backend.Percentiles;
@@ -35,16 +36,10 @@ public final class CpuBackend implements Backend {
         pool.submit(() -> IntStream.range(0, count).parallel().forEach(body)).join();
     }
 
-    private static void checkLength(String what, int length, long expected) {
-        if (length != expected) {
-            throw new IllegalArgumentException(what + " has " + length + " values, expected " + expected);
-        }
-    }
-
     @Override
     public float[] reduceChannels(float[] features, int n, int channels, int height, int width, ChannelReduction reduction) {
         int plane = height * width;
-        checkLength("features", features.length, (long) n * channels * plane);
+        BackendArguments.checkLength("features", features.length, (long) n * channels * plane);
         float[] out = new float[n * plane];
         forEach(n, i -> {
             int base = i * channels * plane;
@@ -68,7 +63,7 @@ public final class CpuBackend implements Backend {
     @Override
     public float[] channelMeans(float[] features, int n, int channels, int height, int width) {
         int plane = height * width;
-        checkLength("features", features.length, (long) n * channels * plane);
+        BackendArguments.checkLength("features", features.length, (long) n * channels * plane);
         float[] out = new float[n * channels];
         forEach(n, i -> {
             for (int c = 0; c < channels; c++) {
@@ -86,8 +81,8 @@ public final class CpuBackend implements Backend {
     @Override
     public float[] gradCamPlusPlusWeights(float[] activations, float[] gradients, int n, int channels, int height, int width) {
         int plane = height * width;
-        checkLength("activations", activations.length, (long) n * channels * plane);
-        checkLength("gradients", gradients.length, (long) n * channels * plane);
+        BackendArguments.checkLength("activations", activations.length, (long) n * channels * plane);
+        BackendArguments.checkLength("gradients", gradients.length, (long) n * channels * plane);
         float[] out = new float[n * channels];
         forEach(n, i -> {
             for (int c = 0; c < channels; c++) {
@@ -113,8 +108,8 @@ public final class CpuBackend implements Backend {
     @Override
     public float[] weightedChannelSum(float[] features, float[] weights, int n, int channels, int height, int width, boolean relu) {
         int plane = height * width;
-        checkLength("features", features.length, (long) n * channels * plane);
-        checkLength("weights", weights.length, (long) n * channels);
+        BackendArguments.checkLength("features", features.length, (long) n * channels * plane);
+        BackendArguments.checkLength("weights", weights.length, (long) n * channels);
         float[] out = new float[n * plane];
         forEach(n, i -> {
             double[] acc = new double[plane];
@@ -134,7 +129,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public float[] upsampleBilinear(float[] maps, int n, int height, int width, int outHeight, int outWidth) {
-        checkLength("maps", maps.length, (long) n * height * width);
+        BackendArguments.checkLength("maps", maps.length, (long) n * height * width);
         float[] out = new float[n * outHeight * outWidth];
         ColumnTable columns = new ColumnTable(width, outWidth);
         forEach(n, i -> upsampleMap(maps, i * height * width, height, width, outHeight, columns, out, i * outHeight * outWidth));
@@ -190,7 +185,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public float[] minMax(float[] maps, int n, int pixels) {
-        checkLength("maps", maps.length, (long) n * pixels);
+        BackendArguments.checkLength("maps", maps.length, (long) n * pixels);
         float[] out = new float[2 * n];
         forEach(n, i -> {
             float lo = Float.POSITIVE_INFINITY;
@@ -208,9 +203,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public float[] normalize(float[] maps, int n, int pixels, float[] lo, float[] hi) {
-        checkLength("maps", maps.length, (long) n * pixels);
-        checkLength("lo", lo.length, n);
-        checkLength("hi", hi.length, n);
+        BackendArguments.checkLength("maps", maps.length, (long) n * pixels);
+        BackendArguments.checkLength("lo", lo.length, n);
+        BackendArguments.checkLength("hi", hi.length, n);
         float[] out = new float[n * pixels];
         forEach(n, i -> {
             double scale = scaleOf(lo[i], hi[i]);
@@ -223,12 +218,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public int[] colorizeBlend(float[] unitMaps, int[] imagesRgb, int n, int pixels, int[] lutRgb, float alpha) {
-        checkLength("maps", unitMaps.length, (long) n * pixels);
-        checkLength("images", imagesRgb.length, (long) n * pixels);
-        checkLength("lut", lutRgb.length, 256);
-        if (!(alpha >= 0 && alpha <= 1)) {
-            throw new IllegalArgumentException("alpha must be in [0, 1], got " + alpha);
-        }
+        BackendArguments.checkLength("maps", unitMaps.length, (long) n * pixels);
+        BackendArguments.checkLength("images", imagesRgb.length, (long) n * pixels);
+        BackendArguments.checkLength("lut", lutRgb.length, 256);
+        BackendArguments.checkAlpha(alpha);
         byte[] blend = blendTable(alpha);
         int[] out = new int[n * pixels];
         forEach(n, i -> {
@@ -298,22 +291,7 @@ public final class CpuBackend implements Backend {
                          int[] lutRgb, float alpha) {
         int mapPixels = height * width;
         int pixels = outHeight * outWidth;
-        checkLength("maps", maps.length, (long) n * mapPixels);
-        checkLength("images", imagesRgb.length, (long) n * pixels);
-        checkLength("lut", lutRgb.length, 256);
-        if ((lo == null) != (hi == null)) {
-            throw new IllegalArgumentException("lo and hi must both be given or both be null");
-        }
-        if (lo != null) {
-            checkLength("lo", lo.length, n);
-            checkLength("hi", hi.length, n);
-        }
-        if (!(alpha >= 0 && alpha <= 1)) {
-            throw new IllegalArgumentException("alpha must be in [0, 1], got " + alpha);
-        }
-        if (n > 0 && pixels > 0 && mapPixels == 0) {
-            throw new IllegalArgumentException("maps of " + height + "x" + width + " pixels cannot be upsampled to " + outHeight + "x" + outWidth);
-        }
+        BackendArguments.checkOverlay(maps, n, height, width, imagesRgb, outHeight, outWidth, lo, hi, lutRgb, alpha);
         if (n == 0 || pixels == 0) {
             return new int[0];
         }
@@ -349,10 +327,10 @@ public final class CpuBackend implements Backend {
     public float[] attentionProbabilities(float[] q, float[] k, float[] keyMask, int n, int heads, int tokens,
                                           int headDim, float scale) {
         long perHead = (long) tokens * headDim;
-        checkLength("q", q.length, n * heads * perHead);
-        checkLength("k", k.length, n * heads * perHead);
+        BackendArguments.checkLength("q", q.length, n * heads * perHead);
+        BackendArguments.checkLength("k", k.length, n * heads * perHead);
         if (keyMask != null) {
-            checkLength("keyMask", keyMask.length, (long) n * tokens);
+            BackendArguments.checkLength("keyMask", keyMask.length, (long) n * tokens);
         }
         float[] out = new float[n * heads * tokens * tokens];
         forEach(n * heads, task -> {
@@ -393,7 +371,7 @@ public final class CpuBackend implements Backend {
     @Override
     public float[] fuseHeads(float[] attention, int n, int heads, int tokens, HeadFusion fusion) {
         int square = tokens * tokens;
-        checkLength("attention", attention.length, (long) n * heads * square);
+        BackendArguments.checkLength("attention", attention.length, (long) n * heads * square);
         float[] out = new float[n * square];
         forEach(n, image -> {
             for (int p = 0; p < square; p++) {
@@ -417,10 +395,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public double[] percentiles(float[] maps, int n, int pixels, double lowPct, double highPct) {
-        checkLength("maps", maps.length, (long) n * pixels);
-        if (!(0 <= lowPct && lowPct <= highPct && highPct <= 100)) {
-            throw new IllegalArgumentException("percentiles need 0 <= low <= high <= 100, got " + lowPct + " and " + highPct);
-        }
+        BackendArguments.checkLength("maps", maps.length, (long) n * pixels);
+        BackendArguments.checkPercentiles(lowPct, highPct);
         double[] out = new double[2 * n];
         forEach(n, i -> {
             double[] bounds = Percentiles.bySorting(maps, i * pixels, pixels, lowPct, highPct);
@@ -433,15 +409,13 @@ public final class CpuBackend implements Backend {
     @Override
     public float[] rollout(float[] layers, int n, int layerCount, int tokens, float discardRatio, boolean renormalise) {
         int square = tokens * tokens;
-        checkLength("layers", layers.length, (long) n * layerCount * square);
-        if (!(discardRatio >= 0f && discardRatio < 1f)) {
-            throw new IllegalArgumentException("discardRatio must be in [0, 1), got " + discardRatio);
-        }
+        BackendArguments.checkLength("layers", layers.length, (long) n * layerCount * square);
+        int discard = BackendArguments.discardCount(discardRatio, tokens);
         float[] out = new float[n * square];
         forEach(n, image -> {
             double[] chained = identity(tokens);
             for (int layer = 0; layer < layerCount; layer++) {
-                double[] mixing = residualMixing(layers, (image * layerCount + layer) * square, tokens, discardRatio,
+                double[] mixing = residualMixing(layers, (image * layerCount + layer) * square, tokens, discard,
                         renormalise);
                 chained = multiply(mixing, chained, tokens);
             }
@@ -461,13 +435,12 @@ public final class CpuBackend implements Backend {
     }
 
     /** {@code A} with its smallest off-diagonal entries discarded, plus {@code I}, rows renormalised when asked. */
-    private static double[] residualMixing(float[] layers, int base, int tokens, float discardRatio, boolean renormalise) {
+    private static double[] residualMixing(float[] layers, int base, int tokens, int discard, boolean renormalise) {
         double[] m = new double[tokens * tokens];
         for (int p = 0; p < m.length; p++) {
             m[p] = layers[base + p];
         }
         int offDiagonal = tokens * tokens - tokens;
-        int discard = (int) Math.floor(discardRatio * offDiagonal);
         if (discard > 0) {
             // value then index in one primitive sort key: the float's bits made order-preserving as a signed int
             // (NaN last), above the entry's index, so ties go to the lower index first

@@ -7,6 +7,7 @@ import dev.heed.kernels.DeviceBuffer;
 import dev.heed.kernels.KernelArguments;
 import dev.heed.kernels.PinnedBuffer;
 import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.backend.BackendArguments;
 import dev.heed.toolkit.backend.ChannelReduction;
 import dev.heed.toolkit.backend.HeadFusion;
 import dev.heed.toolkit.backend.Percentiles;
@@ -52,12 +53,6 @@ public final class CudaBackend implements Backend {
         return new int[] {THREADS, 1, 1};
     }
 
-    private static void checkLength(String what, int length, long expected) {
-        if (length != expected) {
-            throw new IllegalArgumentException(what + " has " + length + " values, expected " + expected);
-        }
-    }
-
     /** Runs {@code whole} on all items; on out-of-memory runs {@code part} on each half and concatenates. */
     private static float[] splitting(int n, Supplier<float[]> whole, SplitOp part) {
         try {
@@ -90,7 +85,7 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized float[] reduceChannels(float[] features, int n, int channels, int height, int width, ChannelReduction reduction) {
         int plane = height * width;
-        checkLength("features", features.length, (long) n * channels * plane);
+        BackendArguments.checkLength("features", features.length, (long) n * channels * plane);
         return splitting(n, () -> reduceOnDevice(features, n, channels, plane, reduction),
                 (from, count) -> reduceChannels(slice(features, from, count, channels * plane), count, channels, height, width, reduction));
     }
@@ -108,7 +103,7 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized float[] channelMeans(float[] features, int n, int channels, int height, int width) {
         int plane = height * width;
-        checkLength("features", features.length, (long) n * channels * plane);
+        BackendArguments.checkLength("features", features.length, (long) n * channels * plane);
         if (n * channels == 0) {
             return new float[0];
         }
@@ -123,8 +118,8 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized float[] gradCamPlusPlusWeights(float[] activations, float[] gradients, int n, int channels, int height, int width) {
         int plane = height * width;
-        checkLength("activations", activations.length, (long) n * channels * plane);
-        checkLength("gradients", gradients.length, (long) n * channels * plane);
+        BackendArguments.checkLength("activations", activations.length, (long) n * channels * plane);
+        BackendArguments.checkLength("gradients", gradients.length, (long) n * channels * plane);
         if (n * channels == 0) {
             return new float[0];
         }
@@ -140,8 +135,8 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized float[] weightedChannelSum(float[] features, float[] weights, int n, int channels, int height, int width, boolean relu) {
         int plane = height * width;
-        checkLength("features", features.length, (long) n * channels * plane);
-        checkLength("weights", weights.length, (long) n * channels);
+        BackendArguments.checkLength("features", features.length, (long) n * channels * plane);
+        BackendArguments.checkLength("weights", weights.length, (long) n * channels);
         try (DeviceBuffer f = device.allocate(4L * features.length, "weightedChannelSum").upload(features);
              DeviceBuffer w = device.allocate(4L * weights.length, "weightedChannelSum").upload(weights);
              DeviceBuffer out = device.allocate(4L * n * plane, "weightedChannelSum")) {
@@ -153,7 +148,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public synchronized float[] upsampleBilinear(float[] maps, int n, int height, int width, int outHeight, int outWidth) {
-        checkLength("maps", maps.length, (long) n * height * width);
+        BackendArguments.checkLength("maps", maps.length, (long) n * height * width);
         return splitting(n, () -> upsampleOnDevice(maps, n, height, width, outHeight, outWidth),
                 (from, count) -> upsampleBilinear(slice(maps, from, count, height * width), count, height, width, outHeight, outWidth));
     }
@@ -170,7 +165,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public synchronized float[] minMax(float[] maps, int n, int pixels) {
-        checkLength("maps", maps.length, (long) n * pixels);
+        BackendArguments.checkLength("maps", maps.length, (long) n * pixels);
         if (n == 0) {
             return new float[0];
         }
@@ -184,10 +179,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public synchronized double[] percentiles(float[] maps, int n, int pixels, double lowPct, double highPct) {
-        checkLength("maps", maps.length, (long) n * pixels);
-        if (!(0 <= lowPct && lowPct <= highPct && highPct <= 100)) {
-            throw new IllegalArgumentException("percentiles need 0 <= low <= high <= 100, got " + lowPct + " and " + highPct);
-        }
+        BackendArguments.checkLength("maps", maps.length, (long) n * pixels);
+        BackendArguments.checkPercentiles(lowPct, highPct);
         if (n == 0) {
             return new double[0];
         }
@@ -218,9 +211,9 @@ public final class CudaBackend implements Backend {
 
     @Override
     public synchronized float[] normalize(float[] maps, int n, int pixels, float[] lo, float[] hi) {
-        checkLength("maps", maps.length, (long) n * pixels);
-        checkLength("lo", lo.length, n);
-        checkLength("hi", hi.length, n);
+        BackendArguments.checkLength("maps", maps.length, (long) n * pixels);
+        BackendArguments.checkLength("lo", lo.length, n);
+        BackendArguments.checkLength("hi", hi.length, n);
         try (DeviceBuffer in = device.allocate(4L * maps.length, "normalize").upload(maps);
              DeviceBuffer l = device.allocate(4L * n, "normalize").upload(lo);
              DeviceBuffer h = device.allocate(4L * n, "normalize").upload(hi);
@@ -233,12 +226,10 @@ public final class CudaBackend implements Backend {
 
     @Override
     public synchronized int[] colorizeBlend(float[] unitMaps, int[] imagesRgb, int n, int pixels, int[] lutRgb, float alpha) {
-        checkLength("maps", unitMaps.length, (long) n * pixels);
-        checkLength("images", imagesRgb.length, (long) n * pixels);
-        checkLength("lut", lutRgb.length, 256);
-        if (!(alpha >= 0 && alpha <= 1)) {
-            throw new IllegalArgumentException("alpha must be in [0, 1], got " + alpha);
-        }
+        BackendArguments.checkLength("maps", unitMaps.length, (long) n * pixels);
+        BackendArguments.checkLength("images", imagesRgb.length, (long) n * pixels);
+        BackendArguments.checkLength("lut", lutRgb.length, 256);
+        BackendArguments.checkAlpha(alpha);
         long count = (long) n * pixels;
         try (DeviceBuffer maps = device.allocate(4 * count, "colorizeBlend").upload(unitMaps);
              DeviceBuffer images = device.allocate(4 * count, "colorizeBlend").upload(imagesRgb);
@@ -253,10 +244,10 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized float[] attentionProbabilities(float[] q, float[] k, float[] keyMask, int n, int heads, int tokens, int headDim, float scale) {
         long perHead = (long) tokens * headDim;
-        checkLength("q", q.length, n * heads * perHead);
-        checkLength("k", k.length, n * heads * perHead);
+        BackendArguments.checkLength("q", q.length, n * heads * perHead);
+        BackendArguments.checkLength("k", k.length, n * heads * perHead);
         if (keyMask != null) {
-            checkLength("keyMask", keyMask.length, (long) n * tokens);
+            BackendArguments.checkLength("keyMask", keyMask.length, (long) n * tokens);
         }
         long rows = (long) n * heads * tokens;
         if (rows == 0) {
@@ -280,7 +271,7 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized float[] fuseHeads(float[] attention, int n, int heads, int tokens, HeadFusion fusion) {
         int square = tokens * tokens;
-        checkLength("attention", attention.length, (long) n * heads * square);
+        BackendArguments.checkLength("attention", attention.length, (long) n * heads * square);
         try (DeviceBuffer in = device.allocate(4L * attention.length, "fuseHeads").upload(attention);
              DeviceBuffer out = device.allocate(4L * n * square, "fuseHeads")) {
             device.launch("fuse_heads", grid((long) n * square), block(), 0, new KernelArguments().pointer(in).pointer(out).int32(n)
@@ -292,14 +283,11 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized float[] rollout(float[] layers, int n, int layerCount, int tokens, float discardRatio, boolean renormalise) {
         int square = tokens * tokens;
-        checkLength("layers", layers.length, (long) n * layerCount * square);
-        if (!(discardRatio >= 0f && discardRatio < 1f)) {
-            throw new IllegalArgumentException("discardRatio must be in [0, 1), got " + discardRatio);
-        }
+        BackendArguments.checkLength("layers", layers.length, (long) n * layerCount * square);
+        int discard = BackendArguments.discardCount(discardRatio, tokens);
         if (n == 0 || layerCount == 0) {
             return fallback.rollout(layers, n, layerCount, tokens, discardRatio, renormalise); // nothing for a device to do
         }
-        int discard = (int) Math.floor(discardRatio * (tokens * tokens - tokens)); // the reference's float arithmetic
         if (n > 65535) {
             throw new IllegalArgumentException("rollout batches at most 65535 images on the device (the grid's z limit), got " + n);
         }
@@ -337,24 +325,8 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized int[] overlay(float[] maps, int n, int height, int width, int[] imagesRgb, int outHeight, int outWidth,
                                       float[] lo, float[] hi, int[] lutRgb, float alpha) {
-        int mapPixels = height * width;
         int pixels = outHeight * outWidth;
-        checkLength("maps", maps.length, (long) n * mapPixels);
-        checkLength("images", imagesRgb.length, (long) n * pixels);
-        if ((lo == null) != (hi == null)) {
-            throw new IllegalArgumentException("lo and hi must both be given or both be null");
-        }
-        if (lo != null) {
-            checkLength("lo", lo.length, n);
-            checkLength("hi", hi.length, n);
-        }
-        checkLength("lut", lutRgb.length, 256);
-        if (!(alpha >= 0 && alpha <= 1)) {
-            throw new IllegalArgumentException("alpha must be in [0, 1], got " + alpha);
-        }
-        if (n > 0 && pixels > 0 && mapPixels == 0) {
-            throw new IllegalArgumentException("maps of " + height + "x" + width + " pixels cannot be upsampled to " + outHeight + "x" + outWidth);
-        }
+        BackendArguments.checkOverlay(maps, n, height, width, imagesRgb, outHeight, outWidth, lo, hi, lutRgb, alpha);
         if (n == 0 || pixels == 0) {
             return new int[0];
         }
@@ -515,8 +487,8 @@ public final class CudaBackend implements Backend {
         private final DeviceBuffer copy;
 
         private ResidentOverlay(float[] cams, int n, int height, int width, int[] images, int side, int[] lut, float alpha) {
-            checkLength("cams", cams.length, (long) n * height * width);
-            checkLength("images", images.length, (long) n * side * side);
+            BackendArguments.checkLength("cams", cams.length, (long) n * height * width);
+            BackendArguments.checkLength("images", images.length, (long) n * side * side);
             this.cams = cams;
             this.images = images;
             this.n = n;
