@@ -43,6 +43,7 @@ public final class LibraryChatter {
     public static void configure(boolean verbose) {
         if (verbose) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+            System.setProperty("org.slf4j.simpleLogger.log.org.nd4j.imports.converters.ImportClassMapping", "info");
             return;
         }
         System.setOut(new PrintStream(new DroppingLines(System.out, STDOUT_PREFIXES), true, StandardCharsets.UTF_8));
