@@ -1,0 +1,361 @@
+// The model pass on the GPU (issue #12): the kernels an explanation plan runs, forward in inference mode and backward
+// from score weights down to a captured layer or the input, never to the weights. Exact FP32 throughout (the
+// tensor-core TF32 path is a later addition). Layouts: activations [n][c][h][w] row-major float32; convolution
+// weights [co][ci][kh][kw]; dense weights [in][out] (DL4J's layout); per-channel vectors [c].
+//
+// Activation codes, shared with the Java side: 0 identity, 1 ReLU, 2 leaky ReLU (slope), 3 sigmoid, 4 tanh.
+// Backward kernels take the forward *output* y, from which every one of these derivatives follows, so a pass keeps
+// one array per layer rather than both the pre- and post-activation.
+
+#define ENGINE_TILE_M 64
+#define ENGINE_TILE_N 64
+#define ENGINE_TILE_K 16
+#define ENGINE_THREADS 256
+
+extern "C" {
+
+__device__ float engine_activate(float v, int activation, float slope) {
+    switch (activation) {
+        case 1: return v > 0.0f ? v : 0.0f;
+        case 2: return v > 0.0f ? v : slope * v;
+        case 3: return 1.0f / (1.0f + expf(-v));
+        case 4: return tanhf(v);
+        default: return v;
+    }
+}
+
+// dL/dv from dL/dy and y = f(v). Guided backprop (Springenberg et al.) also drops negative gradients at ReLUs.
+__device__ float engine_activation_gradient(float y, float dy, int activation, float slope, int guided) {
+    switch (activation) {
+        case 1: return (y > 0.0f && (!guided || dy > 0.0f)) ? dy : 0.0f;
+        case 2: return y > 0.0f ? dy : slope * dy;
+        case 3: return dy * y * (1.0f - y);
+        case 4: return dy * (1.0f - y * y);
+        default: return dy;
+    }
+}
+
+}  // extern "C"
+
+// --- one tiled GEMM body for dense layers and implicit-GEMM convolutions ------------------------------------------
+// C[m][n] = sum_k A(m, k) B(k, n): a 64x64 tile of C per block of 256 threads, each thread 4x4 outputs spaced 16 apart,
+// K in steps of 16 through shared memory. The loaders compute A and B on the fly (im2col without the copy), the store
+// applies the epilogue (bias or folded BatchNorm, activation, accumulation).
+
+struct EngineMatrix {
+    const float* data;
+    long long rowStride, colStride;
+    __device__ float operator()(int r, int c) const { return data[r * rowStride + c * colStride]; }
+};
+
+// B(k, col) of a convolution's forward pass: k = (ci, ky, kx), col = (n, oy, ox), zero where the window leaves the input
+struct EngineIm2col {
+    const float* x;
+    int channels, height, width, kh, kw, strideY, strideX, padY, padX, dilationY, dilationX, outHeight, outWidth;
+    __device__ float operator()(int k, int col) const {
+        int kx = k % kw, t = k / kw, ky = t % kh, ci = t / kh;
+        int ox = col % outWidth, u = col / outWidth, oy = u % outHeight, n = u / outHeight;
+        int iy = oy * strideY - padY + ky * dilationY, ix = ox * strideX - padX + kx * dilationX;
+        if (iy < 0 || iy >= height || ix < 0 || ix >= width) return 0.0f;
+        return x[((long long) n * channels + ci) * height * width + (long long) iy * width + ix];
+    }
+};
+
+// A(ci, k) of a convolution's backward-data pass: the weights read as [ci][co kh kw]
+struct EngineTransposedFilters {
+    const float* w;
+    int inChannels, kernelArea;
+    __device__ float operator()(int ci, int k) const {
+        int co = k / kernelArea, r = k % kernelArea;
+        return w[((long long) co * inChannels + ci) * kernelArea + r];
+    }
+};
+
+// B(k, col) of the backward-data pass: k = (co, ky, kx), col = (n, iy, ix); the output position whose window put tap
+// (ky, kx) on input pixel (iy, ix), or zero where none did (stride gaps, borders)
+struct EngineGradientGather {
+    const float* dy;
+    int outChannels, outHeight, outWidth, kh, kw, strideY, strideX, padY, padX, dilationY, dilationX, height, width;
+    __device__ float operator()(int k, int col) const {
+        int kx = k % kw, t = k / kw, ky = t % kh, co = t / kh;
+        int ix = col % width, u = col / width, iy = u % height, n = u / height;
+        int ty = iy + padY - ky * dilationY, tx = ix + padX - kx * dilationX;
+        if (ty < 0 || tx < 0 || ty % strideY != 0 || tx % strideX != 0) return 0.0f;
+        int oy = ty / strideY, ox = tx / strideX;
+        if (oy >= outHeight || ox >= outWidth) return 0.0f;
+        return dy[((long long) n * outChannels + co) * outHeight * outWidth + (long long) oy * outWidth + ox];
+    }
+};
+
+// row-major C with an optional bias per row or per column, activation, and accumulation into what C holds
+struct EngineDenseStore {
+    float* c;
+    long long ldc;
+    const float* bias;
+    int biasPerRow, activation, accumulate;
+    float slope;
+    __device__ void operator()(int m, int n, float v) const {
+        if (bias != nullptr) v += bias[biasPerRow ? m : n];
+        v = engine_activate(v, activation, slope);
+        float* at = c + m * ldc + n;
+        *at = accumulate ? *at + v : v;
+    }
+};
+
+// C(channel, (n, pixel)) stored as [n][channel][pixel], with y = activation(v * scale[c] + shift[c]) (bias or BN folded)
+struct EngineFeatureStore {
+    float* out;
+    int channels, plane;
+    const float* scale;
+    const float* shift;
+    int activation, accumulate;
+    float slope;
+    __device__ void operator()(int m, int col, float v) const {
+        if (scale != nullptr) v *= scale[m];
+        if (shift != nullptr) v += shift[m];
+        v = engine_activate(v, activation, slope);
+        float* at = out + ((long long) (col / plane) * channels + m) * plane + col % plane;
+        *at = accumulate ? *at + v : v;
+    }
+};
+
+template <class LoadA, class LoadB, class Store>
+__device__ void engine_gemm_tile(int M, int N, int K, const LoadA& loadA, const LoadB& loadB, const Store& store) {
+    __shared__ float tileA[ENGINE_TILE_K][ENGINE_TILE_M];
+    __shared__ float tileB[ENGINE_TILE_K][ENGINE_TILE_N];
+    int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
+    int m0 = blockIdx.y * ENGINE_TILE_M, n0 = blockIdx.x * ENGINE_TILE_N;
+    float acc[4][4];
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) acc[i][j] = 0.0f;
+    for (int k0 = 0; k0 < K; k0 += ENGINE_TILE_K) {
+        // A: consecutive threads walk k (contiguous in row-major weights); B: consecutive threads walk the columns
+        for (int e = threadIdx.x; e < ENGINE_TILE_M * ENGINE_TILE_K; e += ENGINE_THREADS) {
+            int mm = e / ENGINE_TILE_K, kk = e % ENGINE_TILE_K;
+            int m = m0 + mm, k = k0 + kk;
+            tileA[kk][mm] = (m < M && k < K) ? loadA(m, k) : 0.0f;
+        }
+        for (int e = threadIdx.x; e < ENGINE_TILE_K * ENGINE_TILE_N; e += ENGINE_THREADS) {
+            int kk = e / ENGINE_TILE_N, nn = e % ENGINE_TILE_N;
+            int k = k0 + kk, n = n0 + nn;
+            tileB[kk][nn] = (k < K && n < N) ? loadB(k, n) : 0.0f;
+        }
+        __syncthreads();
+        for (int kk = 0; kk < ENGINE_TILE_K; kk++) {
+            float a[4], b[4];
+            for (int i = 0; i < 4; i++) a[i] = tileA[kk][ty + 16 * i];
+            for (int j = 0; j < 4; j++) b[j] = tileB[kk][tx + 16 * j];
+            for (int i = 0; i < 4; i++)
+                for (int j = 0; j < 4; j++) acc[i][j] += a[i] * b[j];
+        }
+        __syncthreads();
+    }
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) {
+            int m = m0 + ty + 16 * i, n = n0 + tx + 16 * j;
+            if (m < M && n < N) store(m, n, acc[i][j]);
+        }
+}
+
+extern "C" {
+
+// C[M][N] (row-major, leading dimension ldc) = act(A B + bias) or C += that. A(m, k) = a[m*aRow + k*aCol] and
+// B(k, n) = b[k*bRow + n*bCol], so transposes are strides: a dense layer's forward is x[B][in] W[in][out] and its
+// backward-data dy[B][out] W^T. grid (ceil(N/64), ceil(M/64)), 256 threads.
+__global__ void engine_gemm(const float* a, long long aRow, long long aCol, const float* b, long long bRow, long long bCol,
+                            float* c, long long ldc, int M, int N, int K, const float* bias, int biasPerRow, int activation,
+                            float slope, int accumulate) {
+    EngineMatrix loadA{a, aRow, aCol};
+    EngineMatrix loadB{b, bRow, bCol};
+    EngineDenseStore store{c, ldc, bias, biasPerRow, activation, accumulate, slope};
+    engine_gemm_tile(M, N, K, loadA, loadB, store);
+}
+
+// y[n][co][oy][ox] = act(scale[co] * sum_{ci,ky,kx} w[co][ci][ky][kx] x[n][ci][oy*s - p + ky*d][...] + shift[co]):
+// a convolution with its bias, or its bias and a folded inference BatchNorm, and its activation, in one pass.
+// padY/padX are the top/left padding (Same padding's extra row or column falls at the bottom/right, as outHeight and
+// outWidth imply). grid (ceil(n*outHeight*outWidth/64), ceil(outChannels/64)), 256 threads.
+__global__ void engine_conv2d_forward(const float* x, const float* w, float* y, int n, int inChannels, int height, int width,
+                                      int outChannels, int outHeight, int outWidth, int kh, int kw, int strideY, int strideX,
+                                      int padY, int padX, int dilationY, int dilationX, const float* scale, const float* shift,
+                                      int activation, float slope) {
+    EngineMatrix filters{w, (long long) inChannels * kh * kw, 1};
+    EngineIm2col columns{x, inChannels, height, width, kh, kw, strideY, strideX, padY, padX, dilationY, dilationX, outHeight, outWidth};
+    EngineFeatureStore store{y, outChannels, outHeight * outWidth, scale, shift, activation, 0, slope};
+    engine_gemm_tile(outChannels, n * outHeight * outWidth, inChannels * kh * kw, filters, columns, store);
+}
+
+// dx[n][ci][iy][ix] (+)= sum over the taps that read (iy, ix) of w[co][ci][ky][kx] dy[n][co][oy][ox]: the gradient
+// of a convolution's input, as an implicit GEMM over the transposed filters. accumulate adds into dx (a tensor read
+// by several layers, e.g. a residual block's input). grid (ceil(n*height*width/64), ceil(inChannels/64)), 256 threads.
+__global__ void engine_conv2d_backward_data(const float* dy, const float* w, float* dx, int n, int inChannels, int height, int width,
+                                            int outChannels, int outHeight, int outWidth, int kh, int kw, int strideY, int strideX,
+                                            int padY, int padX, int dilationY, int dilationX, int accumulate) {
+    EngineTransposedFilters filters{w, inChannels, kh * kw};
+    EngineGradientGather columns{dy, outChannels, outHeight, outWidth, kh, kw, strideY, strideX, padY, padX, dilationY, dilationX,
+                                 height, width};
+    EngineFeatureStore store{dx, inChannels, height * width, nullptr, nullptr, 0, accumulate, 0.0f};
+    engine_gemm_tile(inChannels, n * height * width, outChannels * kh * kw, filters, columns, store);
+}
+
+// y = act(x * scale[c] + shift[c]) over [n][c][plane]: an inference BatchNorm (and activation) that was not folded
+// into a convolution, or an activation alone (scale and shift null). y may be x.
+__global__ void engine_channel_affine(const float* x, float* y, long long total, int channels, int plane, const float* scale,
+                                      const float* shift, int activation, float slope) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= total) return;
+    int c = (int) ((i / plane) % channels);
+    float v = x[i];
+    if (scale != nullptr) v *= scale[c];
+    if (shift != nullptr) v += shift[c];
+    y[i] = engine_activate(v, activation, slope);
+}
+
+// dx = scale[c] * act'(y) dy over [n][c][plane] (scale null: 1), the backward of engine_channel_affine; dx may be dy.
+// accumulate adds into dx. With channels = 1 and plane = total it is the backward of any element-wise activation.
+__global__ void engine_channel_affine_backward(const float* y, const float* dy, float* dx, long long total, int channels, int plane,
+                                               const float* scale, int activation, float slope, int guided, int accumulate) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= total) return;
+    float g = engine_activation_gradient(y[i], dy[i], activation, slope, guided);
+    if (scale != nullptr) g *= scale[(i / plane) % channels];
+    dx[i] = accumulate ? dx[i] + g : g;
+}
+
+// out = a + b, element-wise (a residual add); out may alias a or b
+__global__ void engine_add(const float* a, const float* b, float* out, long long total) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < total) out[i] = a[i] + b[i];
+}
+
+// dst (+)= src, element-wise: a gradient handed to a tensor read by several layers
+__global__ void engine_copy(const float* src, float* dst, long long total, int accumulate) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < total) dst[i] = accumulate ? dst[i] + src[i] : src[i];
+}
+
+// 2-D pooling over [n][c][h][w] -> [n][c][outHeight][outWidth]; mode 0 max (padding never wins; the index of the
+// first maximum in row-major window order goes to argmax, -1 for an all-padding window), 1 average over the window's
+// taps inside the input, 2 average over all kh*kw taps (padding counts as zeros). One thread per output.
+__global__ void engine_pool2d_forward(const float* x, float* y, int* argmax, int planes, int height, int width, int outHeight,
+                                      int outWidth, int kh, int kw, int strideY, int strideX, int padY, int padX, int mode) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (long long) planes * outHeight * outWidth) return;
+    int ox = (int) (i % outWidth), oy = (int) ((i / outWidth) % outHeight);
+    long long p = i / ((long long) outWidth * outHeight);
+    const float* plane = x + p * height * width;
+    float best = -INFINITY, sum = 0.0f;
+    int where = -1, inside = 0;
+    for (int ky = 0; ky < kh; ky++) {
+        int iy = oy * strideY - padY + ky;
+        if (iy < 0 || iy >= height) continue;
+        for (int kx = 0; kx < kw; kx++) {
+            int ix = ox * strideX - padX + kx;
+            if (ix < 0 || ix >= width) continue;
+            float v = plane[iy * width + ix];
+            if (v > best || where < 0) {
+                best = v;
+                where = iy * width + ix;
+            }
+            sum += v;
+            inside++;
+        }
+    }
+    if (mode == 0) {
+        y[i] = where < 0 ? 0.0f : best;
+        if (argmax != nullptr) argmax[i] = where;
+    } else {
+        int count = mode == 1 ? inside : kh * kw;
+        y[i] = count > 0 ? sum / count : 0.0f;
+    }
+}
+
+// dx (+)= the pooling's input gradient, gathered per input pixel (no atomics, deterministic): max gives dy to the
+// pixel its window chose (argmax from the forward pass), average spreads dy over the window's counted taps.
+__global__ void engine_pool2d_backward(const float* dy, const int* argmax, float* dx, int planes, int height, int width,
+                                       int outHeight, int outWidth, int kh, int kw, int strideY, int strideX, int padY, int padX,
+                                       int mode, int accumulate) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (long long) planes * height * width) return;
+    int ix = (int) (i % width), iy = (int) ((i / width) % height);
+    long long p = i / ((long long) width * height);
+    const float* g = dy + p * outHeight * outWidth;
+    float acc = 0.0f;
+    // output rows whose window covers iy: oy*s - pad <= iy <= oy*s - pad + k - 1
+    int oyLo = max(0, (iy + padY - kh + strideY) / strideY), oyHi = min(outHeight - 1, (iy + padY) / strideY);
+    int oxLo = max(0, (ix + padX - kw + strideX) / strideX), oxHi = min(outWidth - 1, (ix + padX) / strideX);
+    for (int oy = oyLo; oy <= oyHi; oy++) {
+        for (int ox = oxLo; ox <= oxHi; ox++) {
+            int o = oy * outWidth + ox;
+            if (mode == 0) {
+                if (argmax[p * outHeight * outWidth + o] == iy * width + ix) acc += g[o];
+            } else {
+                int count = kh * kw;
+                if (mode == 1) {
+                    int y0 = oy * strideY - padY, x0 = ox * strideX - padX;
+                    count = (min(y0 + kh, height) - max(y0, 0)) * (min(x0 + kw, width) - max(x0, 0));
+                }
+                acc += g[o] / count;
+            }
+        }
+    }
+    dx[i] = accumulate ? dx[i] + acc : acc;
+}
+
+// [planes][plane] -> [planes]: mode 0 max (first maximum's index to argmax), 1 average. One block per plane.
+__global__ void engine_global_pool_forward(const float* x, float* y, int* argmax, int plane, int mode) {
+    extern __shared__ float shared[];
+    float* values = shared;
+    float* indices = shared + blockDim.x;   // small ints, exact in float below 2^24
+    const float* base = x + (long long) blockIdx.x * plane;
+    float acc = mode == 0 ? -INFINITY : 0.0f;
+    int where = -1;
+    for (int p = threadIdx.x; p < plane; p += blockDim.x) {
+        float v = base[p];
+        if (mode == 0) {
+            if (v > acc || where < 0) {
+                acc = v;
+                where = p;
+            }
+        } else {
+            acc += v;
+        }
+    }
+    values[threadIdx.x] = acc;
+    indices[threadIdx.x] = (float) where;
+    __syncthreads();
+    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+        if (threadIdx.x < s) {
+            float other = values[threadIdx.x + s];
+            float otherAt = indices[threadIdx.x + s];
+            if (mode == 0) {
+                float mine = values[threadIdx.x], mineAt = indices[threadIdx.x];
+                // the larger value; on a tie the lower index, so the result matches a left-to-right scan
+                bool take = otherAt >= 0 && (mineAt < 0 || other > mine || (other == mine && otherAt < mineAt));
+                if (take) {
+                    values[threadIdx.x] = other;
+                    indices[threadIdx.x] = otherAt;
+                }
+            } else {
+                values[threadIdx.x] += other;
+            }
+        }
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) {
+        y[blockIdx.x] = mode == 0 ? values[0] : values[0] / plane;
+        if (mode == 0 && argmax != nullptr) argmax[blockIdx.x] = (int) indices[0];
+    }
+}
+
+// dx[planes][plane] (+)= the global pooling's input gradient: all of dy to the chosen pixel (max), dy/plane to each (average)
+__global__ void engine_global_pool_backward(const float* dy, const int* argmax, float* dx, long long planes, int plane, int mode,
+                                            int accumulate) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= planes * plane) return;
+    long long p = i / plane;
+    float g = mode == 0 ? (argmax[p] == (int) (i % plane) ? dy[p] : 0.0f) : dy[p] / plane;
+    dx[i] = accumulate ? dx[i] + g : g;
+}
+
+}  // extern "C"
