@@ -3,6 +3,9 @@
 // tensor-core TF32 path is a later addition). Layouts: activations [n][c][h][w] row-major float32; convolution
 // weights [co][ci][kh][kw]; dense weights [in][out] (DL4J's layout); per-channel vectors [c].
 //
+// Transformer layers (ViT, MiniLM) use the batched GEMM, row-wise layer norm and softmax, exact GELU and the
+// embedding gather below; rows are the last dimension, contiguous.
+//
 // Activation codes, shared with the Java side: 0 identity, 1 ReLU, 2 leaky ReLU (slope), 3 sigmoid, 4 tanh.
 // Backward kernels take the forward *output* y, from which every one of these derivatives follows, so a pass keeps
 // one array per layer rather than both the pre- and post-activation.
@@ -117,6 +120,14 @@ struct EngineFeatureStore {
         float* at = out + ((long long) (col / plane) * channels + m) * plane + col % plane;
         *at = accumulate ? *at + v : v;
     }
+};
+
+// row-major C scaled by alpha (attention scores: Q K^T / sqrt(d))
+struct EngineScaledStore {
+    float* c;
+    long long ldc;
+    float alpha;
+    __device__ void operator()(int m, int n, float v) const { c[m * ldc + n] = alpha * v; }
 };
 
 template <class LoadA, class LoadB, class Store>
@@ -356,6 +367,150 @@ __global__ void engine_global_pool_backward(const float* dy, const int* argmax, 
     long long p = i / plane;
     float g = mode == 0 ? (argmax[p] == (int) (i % plane) ? dy[p] : 0.0f) : dy[p] / plane;
     dx[i] = accumulate ? dx[i] + g : g;
+}
+
+}  // extern "C"
+
+extern "C" {
+
+// Batched C_z = alpha A_z B_z over blockIdx.z = z, where a batch index splits as (z / inner, z % inner) so that
+// per-head matrices inside [batch][tokens][heads * dim] activations are strided views (no transposing copies):
+// A_z(m, k) = a[(z / inner) * aOuter + (z % inner) * aInner + m*aRow + k*aCol], likewise B and C (row stride ldc).
+// grid (ceil(N/64), ceil(M/64), batches), 256 threads.
+__global__ void engine_gemm_batched(const float* a, long long aRow, long long aCol, long long aOuter, long long aInner,
+                                    const float* b, long long bRow, long long bCol, long long bOuter, long long bInner,
+                                    float* c, long long ldc, long long cOuter, long long cInner, int inner, int M, int N, int K,
+                                    float alpha) {
+    long long zo = blockIdx.z / inner, zi = blockIdx.z % inner;
+    EngineMatrix loadA{a + zo * aOuter + zi * aInner, aRow, aCol};
+    EngineMatrix loadB{b + zo * bOuter + zi * bInner, bRow, bCol};
+    EngineScaledStore store{c + zo * cOuter + zi * cInner, ldc, alpha};
+    engine_gemm_tile(M, N, K, loadA, loadB, store);
+}
+
+}  // extern "C"
+
+// A block-wide sum of one value per thread (blockDim.x a power of two, <= 1024), returned to every thread.
+__device__ float engine_block_sum(float v, float* scratch) {
+    scratch[threadIdx.x] = v;
+    __syncthreads();
+    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+        if (threadIdx.x < s) scratch[threadIdx.x] += scratch[threadIdx.x + s];
+        __syncthreads();
+    }
+    float total = scratch[0];
+    __syncthreads();
+    return total;
+}
+
+__device__ float engine_block_max(float v, float* scratch) {
+    scratch[threadIdx.x] = v;
+    __syncthreads();
+    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+        if (threadIdx.x < s) scratch[threadIdx.x] = fmaxf(scratch[threadIdx.x], scratch[threadIdx.x + s]);
+        __syncthreads();
+    }
+    float total = scratch[0];
+    __syncthreads();
+    return total;
+}
+
+extern "C" {
+
+// y = (x - mean) / sqrt(var + eps) * gamma + beta per row of [rows][cols] (biased variance, as BERT and torch);
+// mean and 1/sqrt(var + eps) per row go to stats[row][2] for the backward pass. One block per row, blockDim.x floats
+// of shared memory.
+__global__ void engine_layer_norm(const float* x, float* y, float* stats, int cols, const float* gamma, const float* beta, float eps) {
+    extern __shared__ float scratch[];
+    const float* row = x + (long long) blockIdx.x * cols;
+    float* out = y + (long long) blockIdx.x * cols;
+    float s = 0.0f;
+    for (int i = threadIdx.x; i < cols; i += blockDim.x) s += row[i];
+    float mean = engine_block_sum(s, scratch) / cols;
+    float q = 0.0f;
+    for (int i = threadIdx.x; i < cols; i += blockDim.x) q += (row[i] - mean) * (row[i] - mean);
+    float rstd = 1.0f / sqrtf(engine_block_sum(q, scratch) / cols + eps);
+    for (int i = threadIdx.x; i < cols; i += blockDim.x) out[i] = (row[i] - mean) * rstd * gamma[i] + beta[i];
+    if (threadIdx.x == 0) {
+        stats[2 * blockIdx.x] = mean;
+        stats[2 * blockIdx.x + 1] = rstd;
+    }
+}
+
+// dx (+)= rstd (g - mean(g) - xhat mean(g xhat)), g = dy gamma, xhat = (x - mean) rstd: the layer norm's input gradient
+__global__ void engine_layer_norm_backward(const float* x, const float* stats, const float* dy, float* dx, int cols, const float* gamma,
+                                           int accumulate) {
+    extern __shared__ float scratch[];
+    long long base = (long long) blockIdx.x * cols;
+    float mean = stats[2 * blockIdx.x], rstd = stats[2 * blockIdx.x + 1];
+    float sg = 0.0f, sgx = 0.0f;
+    for (int i = threadIdx.x; i < cols; i += blockDim.x) {
+        float g = dy[base + i] * gamma[i];
+        sg += g;
+        sgx += g * (x[base + i] - mean) * rstd;
+    }
+    float meanG = engine_block_sum(sg, scratch) / cols;
+    float meanGx = engine_block_sum(sgx, scratch) / cols;
+    for (int i = threadIdx.x; i < cols; i += blockDim.x) {
+        float xhat = (x[base + i] - mean) * rstd;
+        float v = rstd * (dy[base + i] * gamma[i] - meanG - xhat * meanGx);
+        dx[base + i] = accumulate ? dx[base + i] + v : v;
+    }
+}
+
+// y = softmax(x + bias) per row of [rows][cols]; bias (nullable) is [rows / rowsPerBias][cols], e.g. a key mask of
+// 0 and -inf shared by every head's and query's row of one input. One block per row.
+__global__ void engine_softmax_rows(const float* x, float* y, int cols, const float* bias, int rowsPerBias) {
+    extern __shared__ float scratch[];
+    long long base = (long long) blockIdx.x * cols;
+    const float* extra = bias == nullptr ? nullptr : bias + (long long) (blockIdx.x / rowsPerBias) * cols;
+    float m = -INFINITY;
+    for (int i = threadIdx.x; i < cols; i += blockDim.x) m = fmaxf(m, x[base + i] + (extra ? extra[i] : 0.0f));
+    m = engine_block_max(m, scratch);
+    float s = 0.0f;
+    for (int i = threadIdx.x; i < cols; i += blockDim.x) {
+        float e = expf(x[base + i] + (extra ? extra[i] : 0.0f) - m);
+        y[base + i] = e;
+        s += e;
+    }
+    float total = engine_block_sum(s, scratch);
+    for (int i = threadIdx.x; i < cols; i += blockDim.x) y[base + i] /= total;
+}
+
+// dx = y (dy - sum(dy y)) per row: the softmax's input gradient from its output
+__global__ void engine_softmax_rows_backward(const float* y, const float* dy, float* dx, int cols) {
+    extern __shared__ float scratch[];
+    long long base = (long long) blockIdx.x * cols;
+    float s = 0.0f;
+    for (int i = threadIdx.x; i < cols; i += blockDim.x) s += dy[base + i] * y[base + i];
+    float dot = engine_block_sum(s, scratch);
+    for (int i = threadIdx.x; i < cols; i += blockDim.x) dx[base + i] = y[base + i] * (dy[base + i] - dot);
+}
+
+// exact GELU, y = x Phi(x) (BERT's and the ViT's), and its backward dx = dy (Phi(x) + x phi(x)) from the input x
+__global__ void engine_gelu(const float* x, float* y, long long total) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < total) y[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
+}
+
+__global__ void engine_gelu_backward(const float* x, const float* dy, float* dx, long long total) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= total) return;
+    float v = x[i];
+    float cdf = 0.5f * (1.0f + erff(v * 0.70710678118654752f));
+    float pdf = 0.39894228040143268f * expf(-0.5f * v * v);
+    dx[i] = dy[i] * (cdf + v * pdf);
+}
+
+// out[r][:] (+)= table[ids[r]][:] for rows of width cols: token, position and segment embeddings summed in turn.
+// An id outside [0, tableRows) writes zeros (the Java side checks ids before upload; this only keeps reads in bounds).
+__global__ void engine_embedding_gather(const int* ids, const float* table, float* out, long long rows, int cols, int tableRows,
+                                        int accumulate) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= rows * cols) return;
+    int id = ids[i / cols];
+    float v = (id >= 0 && id < tableRows) ? table[(long long) id * cols + i % cols] : 0.0f;
+    out[i] = accumulate ? out[i] + v : v;
 }
 
 }  // extern "C"

@@ -116,6 +116,14 @@ std::map<std::string, Kernel> kernels = {
     HEED_KERNEL(engine_pool2d_backward, false),
     HEED_KERNEL(engine_global_pool_forward, true),
     HEED_KERNEL(engine_global_pool_backward, false),
+    HEED_KERNEL(engine_gemm_batched, true),
+    HEED_KERNEL(engine_layer_norm, true),
+    HEED_KERNEL(engine_layer_norm_backward, true),
+    HEED_KERNEL(engine_softmax_rows, true),
+    HEED_KERNEL(engine_softmax_rows_backward, true),
+    HEED_KERNEL(engine_gelu, false),
+    HEED_KERNEL(engine_gelu_backward, false),
+    HEED_KERNEL(engine_embedding_gather, false),
 };
 
 std::mutex launch_mutex;

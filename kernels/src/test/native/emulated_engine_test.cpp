@@ -303,6 +303,123 @@ static void test_affine_and_activations() {
     check("engine_copy accumulate", e, acc.data());
 }
 
+static void test_transformer() {
+    // attention scores of 2 inputs x 3 heads x 5 tokens x dim 4 inside [batch][tokens][heads * dim]: Q K^T / sqrt(d)
+    int B = 2, H = 3, T = 5, D = 4, HD = H * D;
+    auto q = randoms((size_t) B * T * HD), k = randoms((size_t) B * T * HD);
+    std::vector<float> scores((size_t) B * H * T * T);
+    float alpha = 0.5f;
+    emulate(dim3{1, 1, (unsigned) (B * H)}, B256, 0, [&] {
+        engine_gemm_batched(q.data(), HD, 1, (long long) T * HD, D, k.data(), 1, HD, (long long) T * HD, D, scores.data(), T,
+                            (long long) H * T * T, (long long) T * T, H, T, T, D, alpha);
+    });
+    std::vector<double> e(scores.size());
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < H; h++)
+            for (int i = 0; i < T; i++)
+                for (int j = 0; j < T; j++) {
+                    double acc = 0;
+                    for (int d = 0; d < D; d++) acc += (double) q[(b * T + i) * HD + h * D + d] * k[(b * T + j) * HD + h * D + d];
+                    e[((size_t) (b * H + h) * T + i) * T + j] = alpha * acc;
+                }
+    check("engine_gemm_batched per-head Q K^T", e, scores.data());
+
+    // softmax with a key mask: the last key of input 1 is padding
+    std::vector<float> mask((size_t) B * T, 0.0f);
+    mask[1 * T + 4] = -INFINITY;
+    std::vector<float> probs(scores.size());
+    int rows = B * H * T;
+    emulate(dim3{(unsigned) rows, 1, 1}, B256, 256 * 4, [&] { engine_softmax_rows(scores.data(), probs.data(), T, mask.data(), H * T); });
+    std::vector<double> ep(scores.size());
+    for (int r = 0; r < rows; r++) {
+        const float* m = mask.data() + (r / (H * T)) * T;
+        double mx = -INFINITY, sum = 0;
+        for (int j = 0; j < T; j++) mx = std::max(mx, (double) scores[r * T + j] + m[j]);
+        for (int j = 0; j < T; j++) sum += std::exp(scores[r * T + j] + m[j] - mx);
+        for (int j = 0; j < T; j++) ep[r * T + j] = std::exp(scores[r * T + j] + m[j] - mx) / sum;
+    }
+    check("engine_softmax_rows with a key mask", ep, probs.data());
+    auto dy = randoms(probs.size());
+    std::vector<float> dx(probs.size());
+    emulate(dim3{(unsigned) rows, 1, 1}, B256, 256 * 4, [&] { engine_softmax_rows_backward(probs.data(), dy.data(), dx.data(), T); });
+    std::vector<double> eg(probs.size());
+    for (int r = 0; r < rows; r++) {
+        double dot = 0;
+        for (int j = 0; j < T; j++) dot += (double) dy[r * T + j] * ep[r * T + j];
+        for (int j = 0; j < T; j++) eg[r * T + j] = ep[r * T + j] * (dy[r * T + j] - dot);
+    }
+    check("engine_softmax_rows_backward", eg, dx.data());
+
+    // layer norm over rows of 384 (MiniLM's width: more than a block), against its definition and, for the backward,
+    // against central differences of sum(dy * layer_norm(x)) in double
+    int R = 3, C = 384;
+    auto x = randoms((size_t) R * C), gamma = randoms(C), beta = randoms(C), g = randoms((size_t) R * C);
+    for (auto& v : x) v = v * 2.0f + 0.5f;
+    std::vector<float> y(x.size()), stats(2 * R), gx(x.size());
+    float eps = 1e-12f;
+    emulate(dim3{(unsigned) R, 1, 1}, B256, 256 * 4, [&] { engine_layer_norm(x.data(), y.data(), stats.data(), C, gamma.data(), beta.data(), eps); });
+    auto norm = [&](const std::vector<double>& row, int c) {
+        double mean = 0, var = 0;
+        for (double v : row) mean += v;
+        mean /= row.size();
+        for (double v : row) var += (v - mean) * (v - mean);
+        var /= row.size();
+        return (row[c] - mean) / std::sqrt(var + eps);
+    };
+    std::vector<double> ey(x.size());
+    for (int r = 0; r < R; r++) {
+        std::vector<double> row(x.begin() + r * C, x.begin() + (r + 1) * C);
+        for (int c = 0; c < C; c++) ey[r * C + c] = norm(row, c) * gamma[c] + beta[c];
+    }
+    check("engine_layer_norm 3x384", ey, y.data());
+    emulate(dim3{(unsigned) R, 1, 1}, B256, 256 * 4, [&] {
+        engine_layer_norm_backward(x.data(), stats.data(), g.data(), gx.data(), C, gamma.data(), 0);
+    });
+    std::vector<double> fd(x.size());
+    for (int r = 0; r < R; r++) {
+        std::vector<double> row(x.begin() + r * C, x.begin() + (r + 1) * C);
+        auto objective = [&](const std::vector<double>& v) {
+            double acc = 0;
+            for (int c = 0; c < C; c++) acc += g[r * C + c] * norm(v, c) * gamma[c];
+            return acc;
+        };
+        for (int c = 0; c < C; c++) {
+            double h = 1e-5;
+            std::vector<double> plus = row, minus = row;
+            plus[c] += h;
+            minus[c] -= h;
+            fd[r * C + c] = (objective(plus) - objective(minus)) / (2 * h);
+        }
+    }
+    check("engine_layer_norm_backward vs finite differences", fd, gx.data(), 1e-4);
+
+    long long n = 200;
+    auto gxin = randoms(n), gdy = randoms(n);
+    std::vector<float> gy(n), gdx(n);
+    emulate(grid1(n), B256, 0, [&] { engine_gelu(gxin.data(), gy.data(), n); });
+    emulate(grid1(n), B256, 0, [&] { engine_gelu_backward(gxin.data(), gdy.data(), gdx.data(), n); });
+    std::vector<double> egy(n), egd(n);
+    auto gelu = [](double v) { return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))); };
+    for (long long i = 0; i < n; i++) {
+        egy[i] = gelu(gxin[i]);
+        egd[i] = gdy[i] * (gelu(gxin[i] + 1e-6) - gelu(gxin[i] - 1e-6)) / 2e-6;
+    }
+    check("engine_gelu (exact, erf)", egy, gy.data());
+    check("engine_gelu_backward vs finite differences", egd, gdx.data(), 1e-4);
+
+    // token + position embeddings: two gathers into one array
+    int vocab = 30, width = 7, tokens = 6;
+    auto table = randoms((size_t) vocab * width), positions = randoms((size_t) tokens * width);
+    std::vector<int> ids = {3, 29, 0, 3, 17, 8}, pos = {0, 1, 2, 3, 4, 5};
+    std::vector<float> emb((size_t) tokens * width);
+    emulate(grid1((long long) emb.size()), B256, 0, [&] { engine_embedding_gather(ids.data(), table.data(), emb.data(), tokens, width, vocab, 0); });
+    emulate(grid1((long long) emb.size()), B256, 0, [&] { engine_embedding_gather(pos.data(), positions.data(), emb.data(), tokens, width, tokens, 1); });
+    std::vector<double> ee(emb.size());
+    for (int t = 0; t < tokens; t++)
+        for (int d = 0; d < width; d++) ee[t * width + d] = (double) table[ids[t] * width + d] + positions[pos[t] * width + d];
+    check("engine_embedding_gather token + position", ee, emb.data());
+}
+
 int main() {
     test_gemm();
     // 3x3 stride 2 with Same padding on 8x6: one row and one column of padding, both at the bottom and right
@@ -317,6 +434,7 @@ int main() {
     }
     test_global_pool();
     test_affine_and_activations();
+    test_transformer();
     std::printf("%s\n", failures == 0 ? "all engine kernels agree" : "SOME ENGINE KERNELS DISAGREE");
     return failures == 0 ? 0 : 1;
 }

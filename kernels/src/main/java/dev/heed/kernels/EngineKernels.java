@@ -248,6 +248,119 @@ public final class EngineKernels {
                 .pointer(dx).int64(planes).int32(plane).int32(max ? 0 : 1).int32(accumulate ? 1 : 0), shapes);
     }
 
+    /**
+     * Batched {@code C_z = alpha A_z B_z}, {@code z < batches}, where z splits as {@code (z / inner, z % inner)}:
+     * {@code A_z(m, k) = a[(z / inner) * aOuter + (z % inner) * aInner + m*aRow + k*aCol]}, likewise B and C (row
+     * stride ldc), so that per-head matrices inside {@code [batch][tokens][heads * dim]} are strided views.
+     */
+    public void gemmBatched(DeviceBuffer a, long[] aStrides, DeviceBuffer b, long[] bStrides, DeviceBuffer c, long ldc, long cOuter,
+                            long cInner, int batches, int inner, int m, int n, int k, float alpha) {
+        String shapes = "batched gemm " + batches + " x " + m + "x" + n + "x" + k;
+        if (aStrides.length != 4 || bStrides.length != 4 || batches < 1 || inner < 1 || batches % inner != 0 || m < 1 || n < 1 || k < 1
+                || batches > 65535) {
+            throw new IllegalArgumentException("invalid " + shapes + " (strides: row, column, outer, inner; batches a multiple of inner, <= 65535)");
+        }
+        long outer = batches / inner - 1;
+        requireFloats(a, outer * aStrides[2] + (inner - 1) * aStrides[3] + (m - 1) * aStrides[0] + (k - 1) * aStrides[1] + 1, "A", shapes);
+        requireFloats(b, outer * bStrides[2] + (inner - 1) * bStrides[3] + (k - 1) * bStrides[0] + (n - 1) * bStrides[1] + 1, "B", shapes);
+        requireFloats(c, outer * cOuter + (inner - 1) * cInner + (m - 1) * ldc + n, "C", shapes);
+        int[] grid = tiles(n, m);
+        grid[2] = batches;
+        device.launch("engine_gemm_batched", grid, block(), 0, new KernelArguments().pointer(a).int64(aStrides[0]).int64(aStrides[1])
+                .int64(aStrides[2]).int64(aStrides[3]).pointer(b).int64(bStrides[0]).int64(bStrides[1]).int64(bStrides[2]).int64(bStrides[3])
+                .pointer(c).int64(ldc).int64(cOuter).int64(cInner).int32(inner).int32(m).int32(n).int32(k).float32(alpha), shapes);
+    }
+
+    /** Layer norm per row of {@code [rows][cols]}; each row's mean and 1/sqrt(var + eps) go to {@code stats [rows][2]}. */
+    public void layerNorm(DeviceBuffer x, DeviceBuffer y, DeviceBuffer stats, int rows, int cols, DeviceBuffer gamma, DeviceBuffer beta, float eps) {
+        String shapes = "layer norm " + rows + "x" + cols;
+        checkRows(rows, cols, shapes);
+        requireFloats(x, (long) rows * cols, "input", shapes);
+        requireFloats(y, (long) rows * cols, "output", shapes);
+        requireFloats(stats, 2L * rows, "stats", shapes);
+        requireFloats(gamma, cols, "gamma", shapes);
+        requireFloats(beta, cols, "beta", shapes);
+        device.launch("engine_layer_norm", new int[] {rows, 1, 1}, block(), THREADS * Float.BYTES, new KernelArguments().pointer(x).pointer(y)
+                .pointer(stats).int32(cols).pointer(gamma).pointer(beta).float32(eps), shapes);
+    }
+
+    /** The layer norm's input gradient, from its input and the forward pass's stats. */
+    public void layerNormBackward(DeviceBuffer x, DeviceBuffer stats, DeviceBuffer dy, DeviceBuffer dx, int rows, int cols, DeviceBuffer gamma,
+                                  boolean accumulate) {
+        String shapes = "layer norm backward " + rows + "x" + cols;
+        checkRows(rows, cols, shapes);
+        requireFloats(x, (long) rows * cols, "input", shapes);
+        requireFloats(stats, 2L * rows, "stats", shapes);
+        requireFloats(dy, (long) rows * cols, "output gradient", shapes);
+        requireFloats(dx, (long) rows * cols, "input gradient", shapes);
+        requireFloats(gamma, cols, "gamma", shapes);
+        device.launch("engine_layer_norm_backward", new int[] {rows, 1, 1}, block(), THREADS * Float.BYTES, new KernelArguments().pointer(x)
+                .pointer(stats).pointer(dy).pointer(dx).int32(cols).pointer(gamma).int32(accumulate ? 1 : 0), shapes);
+    }
+
+    /** {@code y = softmax(x + bias)} per row; bias (nullable, e.g. a key mask of 0 and -inf) is {@code [rows / rowsPerBias][cols]}. */
+    public void softmaxRows(DeviceBuffer x, DeviceBuffer y, int rows, int cols, DeviceBuffer bias, int rowsPerBias) {
+        String shapes = "softmax " + rows + "x" + cols;
+        checkRows(rows, cols, shapes);
+        requireFloats(x, (long) rows * cols, "input", shapes);
+        requireFloats(y, (long) rows * cols, "output", shapes);
+        if (bias != null) {
+            if (rowsPerBias < 1 || rows % rowsPerBias != 0) {
+                throw new IllegalArgumentException("rowsPerBias " + rowsPerBias + " does not divide the rows of " + shapes);
+            }
+            requireFloats(bias, (long) rows / rowsPerBias * cols, "bias", shapes);
+        }
+        device.launch("engine_softmax_rows", new int[] {rows, 1, 1}, block(), THREADS * Float.BYTES, new KernelArguments().pointer(x).pointer(y)
+                .int32(cols).pointer(bias).int32(Math.max(1, rowsPerBias)), shapes);
+    }
+
+    /** The softmax's input gradient from its output. */
+    public void softmaxRowsBackward(DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx, int rows, int cols) {
+        String shapes = "softmax backward " + rows + "x" + cols;
+        checkRows(rows, cols, shapes);
+        requireFloats(y, (long) rows * cols, "output", shapes);
+        requireFloats(dy, (long) rows * cols, "output gradient", shapes);
+        requireFloats(dx, (long) rows * cols, "input gradient", shapes);
+        device.launch("engine_softmax_rows_backward", new int[] {rows, 1, 1}, block(), THREADS * Float.BYTES, new KernelArguments().pointer(y)
+                .pointer(dy).pointer(dx).int32(cols), shapes);
+    }
+
+    /** Exact GELU, {@code y = x Phi(x)}. */
+    public void gelu(DeviceBuffer x, DeviceBuffer y, long total) {
+        String shapes = "gelu " + total;
+        requireFloats(x, total, "input", shapes);
+        requireFloats(y, total, "output", shapes);
+        device.launch("engine_gelu", grid(total), block(), 0, new KernelArguments().pointer(x).pointer(y).int64(total), shapes);
+    }
+
+    /** GELU's input gradient from its input. */
+    public void geluBackward(DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx, long total) {
+        String shapes = "gelu backward " + total;
+        requireFloats(x, total, "input", shapes);
+        requireFloats(dy, total, "output gradient", shapes);
+        requireFloats(dx, total, "input gradient", shapes);
+        device.launch("engine_gelu_backward", grid(total), block(), 0, new KernelArguments().pointer(x).pointer(dy).pointer(dx).int64(total), shapes);
+    }
+
+    /** {@code out[r] (+)= table[ids[r]]} for rows of width cols; ids (int32) must lie in {@code [0, tableRows)}. */
+    public void embeddingGather(DeviceBuffer ids, DeviceBuffer table, DeviceBuffer out, long rows, int cols, int tableRows, boolean accumulate) {
+        String shapes = "embedding " + rows + "x" + cols + " from " + tableRows;
+        if (rows < 1 || cols < 1 || tableRows < 1) {
+            throw new IllegalArgumentException("invalid " + shapes);
+        }
+        requireFloats(ids, rows, "ids", shapes);
+        requireFloats(table, (long) tableRows * cols, "table", shapes);
+        requireFloats(out, rows * cols, "output", shapes);
+        device.launch("engine_embedding_gather", grid(rows * cols), block(), 0, new KernelArguments().pointer(ids).pointer(table).pointer(out)
+                .int64(rows).int32(cols).int32(tableRows).int32(accumulate ? 1 : 0), shapes);
+    }
+
+    private static void checkRows(int rows, int cols, String shapes) {
+        if (rows < 1 || cols < 1) {
+            throw new IllegalArgumentException("invalid " + shapes);
+        }
+    }
+
     private static KernelArguments geometry(KernelArguments a, Conv2d s) {
         return a.int32(s.batch()).int32(s.inChannels()).int32(s.height()).int32(s.width()).int32(s.outChannels()).int32(s.outHeight())
                 .int32(s.outWidth()).int32(s.kernelHeight()).int32(s.kernelWidth()).int32(s.strideY()).int32(s.strideX()).int32(s.padTop())

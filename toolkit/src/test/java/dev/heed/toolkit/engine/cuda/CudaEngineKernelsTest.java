@@ -189,6 +189,49 @@ class CudaEngineKernelsTest {
     }
 
     @Test
+    void maskedAttentionProbabilitiesOfEveryHeadFromStridedViews() {
+        int batch = 2, heads = 3, tokens = 5, dim = 4, width = heads * dim;
+        float[] q = randoms(batch * tokens * width);
+        float[] k = randoms(batch * tokens * width);
+        float[] mask = new float[batch * tokens];
+        mask[tokens + 4] = Float.NEGATIVE_INFINITY;   // input 1's last token is padding
+        float alpha = (float) (1 / Math.sqrt(dim));
+        double[] expected = new double[batch * heads * tokens * tokens];
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                for (int i = 0; i < tokens; i++) {
+                    double[] row = new double[tokens];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j < tokens; j++) {
+                        double dot = 0;
+                        for (int d = 0; d < dim; d++) {
+                            dot += (double) q[(b * tokens + i) * width + h * dim + d] * k[(b * tokens + j) * width + h * dim + d];
+                        }
+                        row[j] = alpha * dot + mask[b * tokens + j];
+                        max = Math.max(max, row[j]);
+                    }
+                    double sum = 0;
+                    for (int j = 0; j < tokens; j++) {
+                        sum += Math.exp(row[j] - max);
+                    }
+                    for (int j = 0; j < tokens; j++) {
+                        expected[((b * heads + h) * tokens + i) * tokens + j] = Math.exp(row[j] - max) / sum;
+                    }
+                }
+            }
+        }
+        try (DeviceBuffer qb = upload(q); DeviceBuffer kb = upload(k); DeviceBuffer mb = upload(mask);
+             DeviceBuffer scores = zeros(expected.length); DeviceBuffer probabilities = zeros(expected.length)) {
+            kernels.gemmBatched(qb, new long[] {width, 1, (long) tokens * width, dim}, kb, new long[] {1, width, (long) tokens * width, dim},
+                    scores, tokens, (long) heads * tokens * tokens, (long) tokens * tokens, batch * heads, heads, tokens, tokens, dim, alpha);
+            kernels.softmaxRows(scores, probabilities, batch * heads * tokens, tokens, mb, heads * tokens);
+            float[] p = probabilities.downloadFloats(expected.length);
+            assertClose(expected, p, "attention probabilities");
+            assertEquals(0f, p[((1 * heads + 2) * tokens + 1) * tokens + 4], "a padding key gets no attention");
+        }
+    }
+
+    @Test
     void shapesThatDoNotFitTheBuffersAreRefusedBeforeTheDevice() {
         Conv2d s = new Conv2d(1, 3, 8, 8, 4, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1);
         try (DeviceBuffer small = zeros(10); DeviceBuffer w = zeros(4 * 3 * 9); DeviceBuffer y = zeros(4 * 64)) {
