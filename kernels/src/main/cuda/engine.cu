@@ -313,7 +313,7 @@ __global__ void engine_pool2d_backward(const float* dy, const int* argmax, float
     dx[i] = accumulate ? dx[i] + acc : acc;
 }
 
-// [planes][plane] -> [planes]: mode 0 max (first maximum's index to argmax), 1 average. One block per plane.
+// [planes][plane] -> [planes]: mode 0 max (first maximum's index to argmax), 1 average, 2 sum. One block per plane.
 __global__ void engine_global_pool_forward(const float* x, float* y, int* argmax, int plane, int mode) {
     extern __shared__ float shared[];
     float* values = shared;
@@ -354,18 +354,19 @@ __global__ void engine_global_pool_forward(const float* x, float* y, int* argmax
         __syncthreads();
     }
     if (threadIdx.x == 0) {
-        y[blockIdx.x] = mode == 0 ? values[0] : values[0] / plane;
+        y[blockIdx.x] = mode == 1 ? values[0] / plane : values[0];
         if (mode == 0 && argmax != nullptr) argmax[blockIdx.x] = (int) indices[0];
     }
 }
 
-// dx[planes][plane] (+)= the global pooling's input gradient: all of dy to the chosen pixel (max), dy/plane to each (average)
+// dx[planes][plane] (+)= the global pooling's input gradient: all of dy to the chosen pixel (max), dy/plane to each
+// (average), dy to each (sum)
 __global__ void engine_global_pool_backward(const float* dy, const int* argmax, float* dx, long long planes, int plane, int mode,
                                             int accumulate) {
     long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= planes * plane) return;
     long long p = i / plane;
-    float g = mode == 0 ? (argmax[p] == (int) (i % plane) ? dy[p] : 0.0f) : dy[p] / plane;
+    float g = mode == 0 ? (argmax[p] == (int) (i % plane) ? dy[p] : 0.0f) : mode == 1 ? dy[p] / plane : dy[p];
     dx[i] = accumulate ? dx[i] + g : g;
 }
 
@@ -511,6 +512,45 @@ __global__ void engine_embedding_gather(const int* ids, const float* table, floa
     int id = ids[i / cols];
     float v = (id >= 0 && id < tableRows) ? table[(long long) id * cols + i % cols] : 0.0f;
     out[i] = accumulate ? out[i] + v : v;
+}
+
+}  // extern "C"
+
+extern "C" {
+
+// y[p][oy][ox] = x[p][oy - top][ox - left], zero outside: zero padding of [planes][h][w] to [planes][outHeight][outWidth]
+__global__ void engine_pad2d(const float* x, float* y, long long planes, int height, int width, int outHeight, int outWidth, int top, int left) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= planes * outHeight * outWidth) return;
+    int ox = (int) (i % outWidth), oy = (int) ((i / outWidth) % outHeight);
+    long long p = i / ((long long) outWidth * outHeight);
+    int iy = oy - top, ix = ox - left;
+    y[i] = (iy >= 0 && iy < height && ix >= 0 && ix < width) ? x[(p * height + iy) * width + ix] : 0.0f;
+}
+
+// dx[p][iy][ix] (+)= dy[p][iy + top][ix + left]: the padding's input gradient, a crop
+__global__ void engine_crop2d(const float* dy, float* dx, long long planes, int height, int width, int outHeight, int outWidth, int top,
+                              int left, int accumulate) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= planes * height * width) return;
+    int ix = (int) (i % width), iy = (int) ((i / width) % height);
+    long long p = i / ((long long) width * height);
+    float v = dy[(p * outHeight + iy + top) * outWidth + ix + left];
+    dx[i] = accumulate ? dx[i] + v : v;
+}
+
+// dst[n][dstOffset + c][:] (+)= src[n][srcOffset + c][:] for c < count, between [n][srcChannels][plane] and
+// [n][dstChannels][plane]: a concatenation's forward (into the joint tensor) and backward (out of it)
+__global__ void engine_copy_channels(const float* src, float* dst, int n, int srcChannels, int srcOffset, int dstChannels, int dstOffset,
+                                     int count, int plane, int accumulate) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (long long) n * count * plane) return;
+    int p = (int) (i % plane);
+    long long t = i / plane;
+    int c = (int) (t % count), b = (int) (t / count);
+    float v = src[((long long) b * srcChannels + srcOffset + c) * plane + p];
+    float* at = dst + ((long long) b * dstChannels + dstOffset + c) * plane + p;
+    *at = accumulate ? *at + v : v;
 }
 
 }  // extern "C"

@@ -124,6 +124,9 @@ std::map<std::string, Kernel> kernels = {
     HEED_KERNEL(engine_gelu, false),
     HEED_KERNEL(engine_gelu_backward, false),
     HEED_KERNEL(engine_embedding_gather, false),
+    HEED_KERNEL(engine_pad2d, false),
+    HEED_KERNEL(engine_crop2d, false),
+    HEED_KERNEL(engine_copy_channels, false),
 };
 
 std::mutex launch_mutex;

@@ -222,7 +222,7 @@ static void test_global_pool() {
     int planes = 6, plane = 300;   // larger than a block, so every step of the tree runs
     auto x = randoms((size_t) planes * plane);
     x[1 * plane + 299] = x[1 * plane + 7] = 9.0f;   // a tie in plane 1: index 7 wins
-    for (int mode = 0; mode < 2; mode++) {
+    for (int mode = 0; mode < 3; mode++) {
         std::vector<float> y(planes);
         std::vector<int> argmax(planes);
         emulate(dim3{(unsigned) planes, 1, 1}, B256, 2 * 256 * sizeof(float), [&] {
@@ -240,9 +240,10 @@ static void test_global_pool() {
                 }
                 sum += v;
             }
-            e[p] = mode == 0 ? best : sum / plane;
+            e[p] = mode == 0 ? best : mode == 1 ? sum / plane : sum;
         }
-        check(mode == 0 ? "engine_global_pool_forward max" : "engine_global_pool_forward avg", e, y.data());
+        const char* names[] = {"max", "avg", "sum"};
+        check(std::string("engine_global_pool_forward ") + names[mode], e, y.data());
         if (mode == 0) check_ints("engine_global_pool_forward argmax (ties: lowest)", ea, argmax.data());
         auto dy = randoms(planes);
         std::vector<float> dx((size_t) planes * plane);
@@ -251,8 +252,9 @@ static void test_global_pool() {
         });
         std::vector<double> g(dx.size());
         for (int p = 0; p < planes; p++)
-            for (int i = 0; i < plane; i++) g[(size_t) p * plane + i] = mode == 0 ? (i == ea[p] ? dy[p] : 0.0) : dy[p] / plane;
-        check(mode == 0 ? "engine_global_pool_backward max" : "engine_global_pool_backward avg", g, dx.data());
+            for (int i = 0; i < plane; i++)
+                g[(size_t) p * plane + i] = mode == 0 ? (i == ea[p] ? dy[p] : 0.0) : mode == 1 ? dy[p] / plane : dy[p];
+        check(std::string("engine_global_pool_backward ") + names[mode], g, dx.data());
     }
 }
 
@@ -420,6 +422,46 @@ static void test_transformer() {
     check("engine_embedding_gather token + position", ee, emb.data());
 }
 
+static void test_layout_ops() {
+    // zero padding (1 top, 2 left, 0 bottom, 1 right) and its backward, a crop added onto what dx held
+    int planes = 3, h = 4, w = 5, oh = 5, ow = 8, top = 1, left = 2;
+    auto x = randoms((size_t) planes * h * w);
+    std::vector<float> y((size_t) planes * oh * ow);
+    emulate(grid1((long long) y.size()), B256, 0, [&] { engine_pad2d(x.data(), y.data(), planes, h, w, oh, ow, top, left); });
+    std::vector<double> e(y.size(), 0.0);
+    for (int p = 0; p < planes; p++)
+        for (int iy = 0; iy < h; iy++)
+            for (int ix = 0; ix < w; ix++) e[((size_t) p * oh + iy + top) * ow + ix + left] = x[((size_t) p * h + iy) * w + ix];
+    check("engine_pad2d", e, y.data());
+    auto dy = randoms(y.size());
+    auto dx0 = randoms(x.size());
+    std::vector<float> dx = dx0;
+    emulate(grid1((long long) x.size()), B256, 0, [&] { engine_crop2d(dy.data(), dx.data(), planes, h, w, oh, ow, top, left, 1); });
+    std::vector<double> g(x.size());
+    for (int p = 0; p < planes; p++)
+        for (int iy = 0; iy < h; iy++)
+            for (int ix = 0; ix < w; ix++)
+                g[((size_t) p * h + iy) * w + ix] = dx0[((size_t) p * h + iy) * w + ix] + dy[((size_t) p * oh + iy + top) * ow + ix + left];
+    check("engine_crop2d accumulate", g, dx.data());
+
+    // concatenation of [2][3][plane] and [2][4][plane] into [2][7][plane], and the second part's gradient back out
+    int n = 2, plane = 6;
+    auto a = randoms((size_t) n * 3 * plane), b = randoms((size_t) n * 4 * plane);
+    std::vector<float> joint((size_t) n * 7 * plane);
+    emulate(grid1((long long) n * 3 * plane), B256, 0, [&] { engine_copy_channels(a.data(), joint.data(), n, 3, 0, 7, 0, 3, plane, 0); });
+    emulate(grid1((long long) n * 4 * plane), B256, 0, [&] { engine_copy_channels(b.data(), joint.data(), n, 4, 0, 7, 3, 4, plane, 0); });
+    std::vector<double> ej(joint.size());
+    for (int i = 0; i < n; i++)
+        for (int c = 0; c < 7; c++)
+            for (int p = 0; p < plane; p++)
+                ej[((size_t) i * 7 + c) * plane + p] = c < 3 ? a[((size_t) i * 3 + c) * plane + p] : b[((size_t) i * 4 + c - 3) * plane + p];
+    check("engine_copy_channels concatenation", ej, joint.data());
+    std::vector<float> back((size_t) n * 4 * plane);
+    emulate(grid1((long long) back.size()), B256, 0, [&] { engine_copy_channels(joint.data(), back.data(), n, 7, 3, 4, 0, 4, plane, 0); });
+    std::vector<double> eb(b.begin(), b.end());
+    check("engine_copy_channels slice back out", eb, back.data());
+}
+
 int main() {
     test_gemm();
     // 3x3 stride 2 with Same padding on 8x6: one row and one column of padding, both at the bottom and right
@@ -435,6 +477,7 @@ int main() {
     test_global_pool();
     test_affine_and_activations();
     test_transformer();
+    test_layout_ops();
     std::printf("%s\n", failures == 0 ? "all engine kernels agree" : "SOME ENGINE KERNELS DISAGREE");
     return failures == 0 ? 0 : 1;
 }

@@ -38,6 +38,17 @@ public final class EngineKernels {
         }
     }
 
+    /** What a global pooling computes over each plane; codes as in {@code engine.cu}. */
+    public enum GlobalPooling {
+        MAX(0), AVERAGE(1), SUM(2);
+
+        final int code;
+
+        GlobalPooling(int code) {
+            this.code = code;
+        }
+    }
+
     /**
      * A 2-D convolution's geometry. {@code padTop}/{@code padLeft} are the padding before the first row and column;
      * padding after the last follows from the output size (Same padding's odd extra row goes at the bottom).
@@ -221,9 +232,10 @@ public final class EngineKernels {
                 .pointer(argmax).pointer(dx), s).int32(pooling.code).int32(accumulate ? 1 : 0), shapes);
     }
 
-    /** {@code [planes][plane] -> [planes]}: max (with argmax, ties to the lowest index) or average. */
-    public void globalPoolForward(DeviceBuffer x, DeviceBuffer y, DeviceBuffer argmax, int planes, int plane, boolean max) {
-        String shapes = (max ? "global max " : "global average ") + planes + "x" + plane;
+    /** {@code [planes][plane] -> [planes]}: max (with argmax, ties to the lowest index), average or sum. */
+    public void globalPoolForward(DeviceBuffer x, DeviceBuffer y, DeviceBuffer argmax, int planes, int plane, GlobalPooling pooling) {
+        boolean max = pooling == GlobalPooling.MAX;
+        String shapes = "global " + pooling + " " + planes + "x" + plane;
         if (planes < 1 || plane < 1) {
             throw new IllegalArgumentException("invalid " + shapes);
         }
@@ -233,19 +245,21 @@ public final class EngineKernels {
             requireFloats(argmax, planes, "argmax", shapes);
         }
         device.launch("engine_global_pool_forward", new int[] {planes, 1, 1}, block(), 2 * THREADS * Float.BYTES,
-                new KernelArguments().pointer(x).pointer(y).pointer(argmax).int32(plane).int32(max ? 0 : 1), shapes);
+                new KernelArguments().pointer(x).pointer(y).pointer(argmax).int32(plane).int32(pooling.code), shapes);
     }
 
     /** The global pooling's input gradient. */
-    public void globalPoolBackward(DeviceBuffer dy, DeviceBuffer argmax, DeviceBuffer dx, int planes, int plane, boolean max, boolean accumulate) {
-        String shapes = (max ? "global max backward " : "global average backward ") + planes + "x" + plane;
+    public void globalPoolBackward(DeviceBuffer dy, DeviceBuffer argmax, DeviceBuffer dx, int planes, int plane, GlobalPooling pooling,
+                                   boolean accumulate) {
+        boolean max = pooling == GlobalPooling.MAX;
+        String shapes = "global " + pooling + " backward " + planes + "x" + plane;
         requireFloats(dy, planes, "output gradient", shapes);
         requireFloats(dx, (long) planes * plane, "input gradient", shapes);
         if (max) {
             requireFloats(argmax, planes, "argmax", shapes);
         }
         device.launch("engine_global_pool_backward", grid((long) planes * plane), block(), 0, new KernelArguments().pointer(dy).pointer(argmax)
-                .pointer(dx).int64(planes).int32(plane).int32(max ? 0 : 1).int32(accumulate ? 1 : 0), shapes);
+                .pointer(dx).int64(planes).int32(plane).int32(pooling.code).int32(accumulate ? 1 : 0), shapes);
     }
 
     /**
@@ -353,6 +367,50 @@ public final class EngineKernels {
         requireFloats(out, rows * cols, "output", shapes);
         device.launch("engine_embedding_gather", grid(rows * cols), block(), 0, new KernelArguments().pointer(ids).pointer(table).pointer(out)
                 .int64(rows).int32(cols).int32(tableRows).int32(accumulate ? 1 : 0), shapes);
+    }
+
+    /** Zero padding of {@code [planes][height][width]} to {@code [planes][outHeight][outWidth]}, {@code top}/{@code left} before. */
+    public void pad2d(DeviceBuffer x, DeviceBuffer y, long planes, int height, int width, int outHeight, int outWidth, int top, int left) {
+        String shapes = "pad " + planes + "x" + height + "x" + width + " to " + outHeight + "x" + outWidth + " at " + top + "," + left;
+        checkCrop(planes, height, width, outHeight, outWidth, top, left, shapes);
+        requireFloats(x, planes * height * width, "input", shapes);
+        requireFloats(y, planes * outHeight * outWidth, "output", shapes);
+        device.launch("engine_pad2d", grid(planes * outHeight * outWidth), block(), 0, new KernelArguments().pointer(x).pointer(y).int64(planes)
+                .int32(height).int32(width).int32(outHeight).int32(outWidth).int32(top).int32(left), shapes);
+    }
+
+    /** The padding's input gradient: {@code dx (+)=} the {@code height x width} window of dy at {@code top}/{@code left}. */
+    public void crop2d(DeviceBuffer dy, DeviceBuffer dx, long planes, int height, int width, int outHeight, int outWidth, int top, int left,
+                       boolean accumulate) {
+        String shapes = "crop " + planes + "x" + outHeight + "x" + outWidth + " to " + height + "x" + width + " at " + top + "," + left;
+        checkCrop(planes, height, width, outHeight, outWidth, top, left, shapes);
+        requireFloats(dy, planes * outHeight * outWidth, "output gradient", shapes);
+        requireFloats(dx, planes * height * width, "input gradient", shapes);
+        device.launch("engine_crop2d", grid(planes * height * width), block(), 0, new KernelArguments().pointer(dy).pointer(dx).int64(planes)
+                .int32(height).int32(width).int32(outHeight).int32(outWidth).int32(top).int32(left).int32(accumulate ? 1 : 0), shapes);
+    }
+
+    /**
+     * {@code dst[n][dstOffset + c] (+)= src[n][srcOffset + c]} for {@code c < count}: a concatenation's forward, one
+     * source at a time, and its backward, one slice at a time.
+     */
+    public void copyChannels(DeviceBuffer src, int srcChannels, int srcOffset, DeviceBuffer dst, int dstChannels, int dstOffset, int n, int count,
+                             int plane, boolean accumulate) {
+        String shapes = "copy " + count + " channels of " + n + "x" + srcChannels + "x" + plane + " at " + srcOffset + " to " + dstChannels
+                + " at " + dstOffset;
+        if (n < 1 || count < 1 || plane < 1 || srcOffset < 0 || dstOffset < 0 || srcOffset + count > srcChannels || dstOffset + count > dstChannels) {
+            throw new IllegalArgumentException("invalid " + shapes);
+        }
+        requireFloats(src, (long) n * srcChannels * plane, "source", shapes);
+        requireFloats(dst, (long) n * dstChannels * plane, "target", shapes);
+        device.launch("engine_copy_channels", grid((long) n * count * plane), block(), 0, new KernelArguments().pointer(src).pointer(dst).int32(n)
+                .int32(srcChannels).int32(srcOffset).int32(dstChannels).int32(dstOffset).int32(count).int32(plane).int32(accumulate ? 1 : 0), shapes);
+    }
+
+    private static void checkCrop(long planes, int height, int width, int outHeight, int outWidth, int top, int left, String shapes) {
+        if (planes < 1 || height < 1 || width < 1 || top < 0 || left < 0 || top + height > outHeight || left + width > outWidth) {
+            throw new IllegalArgumentException("invalid " + shapes);
+        }
     }
 
     private static void checkRows(int rows, int cols, String shapes) {
