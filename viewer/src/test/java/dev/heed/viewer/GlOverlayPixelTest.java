@@ -44,11 +44,11 @@ class GlOverlayPixelTest {
         float alpha = 0.6f;
         MapSource.DisplayImage image = new MapSource.DisplayImage("known", imageWidth, imageHeight, rgb);
         ViewState state = ViewState.initial().withHelp(false).withAlpha(alpha);
-        Frame frame = new Frame(state, image, List.of(new Frame.Pane("known", map, mapWidth, mapHeight, lo, hi, Colormap.VIRIDIS, false)),
-                false, "", List.of());
+        Frame frame = new Frame(state, image, List.of(new Frame.Pane("known", map, mapWidth, mapHeight, lo, hi, Colormap.VIRIDIS, "min-max", false)),
+                false, "", List.of(), "");
         int width = 640;
         int height = 480;
-        OverlayRenderer renderer = new OverlayRenderer(() -> frame, () -> "");
+        OverlayRenderer renderer = new OverlayRenderer(() -> frame);
         AtomicReference<BufferedImage> shot = new AtomicReference<>();
         renderer.captureNext(shot::set);
         GLCapabilities caps = new GLCapabilities(profile);
@@ -63,7 +63,7 @@ class GlOverlayPixelTest {
         }
         BufferedImage drawn = shot.get();
         assertTrue(drawn != null, "the renderer handed back its pixels");
-        Layout.Rect pane = Layout.panes(1, imageWidth, imageHeight, width, height).get(0);
+        Layout.Rect pane = frame.layout(width, height).get(0);
         int[] expected = expectedOverlay(rgb, imageWidth, imageHeight, map, mapWidth, mapHeight, pane.width(), pane.height(), lo, hi, alpha);
         int worst = 0;
         int compared = 0;
