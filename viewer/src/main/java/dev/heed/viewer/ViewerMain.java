@@ -34,9 +34,9 @@ import picocli.CommandLine.Spec;
                 "  xvfb-run -a heed view --grid --screenshot grid.png  no display: write one frame and exit",
                 "  heed view --diagram resnet50 --expand stage2        an architecture diagram"})
 public final class ViewerMain implements Callable<Integer> {
-    /** Window sizes outside these are refused: below, the panes and their bars do not fit; above, no screen shows it. */
-    static final int MIN_WIDTH = 320;
-    static final int MIN_HEIGHT = 240;
+    /** Window sizes outside these are refused: below, a grid of nine panes with their bars and the key help does not fit; above, no screen shows it. */
+    static final int MIN_WIDTH = 640;
+    static final int MIN_HEIGHT = 480;
     static final int MAX_SIDE = 8192;
     static final int MAX_FPS_REPORT_SECONDS = 600;
 
@@ -445,6 +445,10 @@ public final class ViewerMain implements Callable<Integer> {
     /** Options that would otherwise be silently ignored or misread. */
     void checkOptions() {
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        List<String> backends = Backends.providers().stream().map(dev.heed.toolkit.backend.BackendProvider::id).toList();
+        if (!backend.equals("auto") && !backends.contains(backend)) {
+            throw bad("--backend: unknown backend '" + backend + "'; valid: auto, " + String.join(", ", backends));
+        }
         if (parsed.hasMatchedOption("--fps-report") && (fpsReport < 1 || fpsReport > MAX_FPS_REPORT_SECONDS)) {
             throw bad("--fps-report: " + fpsReport + " seconds is out of range; 1 to " + MAX_FPS_REPORT_SECONDS);
         }
