@@ -381,15 +381,13 @@ public final class ViewModel implements AutoCloseable {
         if (groups.isEmpty()) {
             return "colour: …";
         }
-        StringBuilder out = new StringBuilder("colour: ");
+        // the per-pane range comes first: a long list of method names may be cut off at the window's edge
+        StringBuilder out = new StringBuilder(panes.size() > 1 ? "colour (each pane its own range, on its bar): " : "colour: ");
         if (groups.size() == 1) {
             out.append(groups.keySet().iterator().next());
         } else {
             out.append(String.join(" · ", groups.entrySet().stream()
                     .map(e -> e.getKey() + " (" + String.join(", ", e.getValue()) + ")").toList()));
-        }
-        if (panes.size() > 1) {
-            out.append(" · each pane its own range (its bar)");
         }
         return out.toString();
     }

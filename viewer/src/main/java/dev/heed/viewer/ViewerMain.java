@@ -53,8 +53,11 @@ public final class ViewerMain implements Callable<Integer> {
             + " (default: ${DEFAULT-VALUE})")
     String size = "1280x800";
 
-    @Option(names = "--grid", description = "start in the method grid")
+    @Option(names = "--grid", description = "start in the method grid (g toggles it)")
     boolean grid;
+
+    @Option(names = "--side-by-side", description = "start with the first two methods side by side (s toggles it, 2 picks the second)")
+    boolean sideBySide;
 
     @Option(names = "--diagram", description = "show an architecture diagram instead: resnet50, vgg16, alexnet, squeezenet, fashion-cnn or a DL4J zip")
     String diagram;
@@ -167,6 +170,9 @@ public final class ViewerMain implements Callable<Integer> {
         try (ViewModel view = new ViewModel(source)) {
             if (grid) {
                 view.apply(ViewModel.Command.TOGGLE_GRID);
+            }
+            if (sideBySide) {
+                view.apply(ViewModel.Command.TOGGLE_SIDE_BY_SIDE);
             }
             return run(view, profile, wh[0], wh[1]);
         } finally {
@@ -464,11 +470,14 @@ public final class ViewerMain implements Callable<Integer> {
                 throw bad(option + ": only with --diagram");
             }
         }
+        if (grid && sideBySide) {
+            throw bad("--grid and --side-by-side: choose one");
+        }
         if (parsed.hasMatchedOption("--dataset") && !playground) {
             throw bad("--dataset: only with --playground");
         }
         if (pictures > 0) {
-            for (String option : List.of("--model", "--input", "--grid", "--backend")) {
+            for (String option : List.of("--model", "--input", "--grid", "--side-by-side", "--backend")) {
                 if (parsed.hasMatchedOption(option)) {
                     throw bad(option + ": not with --diagram, --curves or --playground (it is for saliency and attention maps)");
                 }

@@ -91,6 +91,7 @@ class ViewerMainTest {
         refused("--style: only with --diagram", "--style", "nodes");
         refused("--dataset: only with --playground", "--dataset", "xor");
         refused("--grid: not with --diagram", "--diagram", "resnet50", "--grid");
+        refused("--grid and --side-by-side: choose one", "--grid", "--side-by-side");
         refused("--diagram, --curves and --playground: choose one", "--diagram", "resnet50", "--playground");
         refused("--backend: unknown backend 'bogus'; valid: auto", "--backend", "bogus");
         refused("Unknown options: '--colour', 'red'", "--colour", "red");
