@@ -176,7 +176,7 @@ class ViewModelTest {
             view.apply(ViewModel.Command.TOGGLE_SIDE_BY_SIDE); // method 0 beside the signed method 1
             assertTrue(view.awaitMaps(5000));
             Frame both = view.frame();
-            assertEquals("colour: viridis, min-max (one) · bwr, symmetric about 0 (signed map) (two) · each pane its own range (its bar)",
+            assertEquals("colour (each pane its own range, on its bar): viridis, min-max (one) · bwr, symmetric about 0 (signed map) (two)",
                     both.status().split("\n")[1]);
             assertEquals(Colormap.VIRIDIS, both.panes().get(0).colormap());
             assertEquals(Colormap.BWR, both.panes().get(1).colormap());
@@ -184,11 +184,11 @@ class ViewModelTest {
             assertArrayEquals(new float[] {-6f, 6f}, new float[] {both.panes().get(1).lo(), both.panes().get(1).hi()});
             view.apply(ViewModel.Command.NEXT_COLORMAP);
             view.apply(ViewModel.Command.NEXT_NORMALISATION);
-            assertEquals("colour: inferno, 1st–99th percentile (one) · bwr, symmetric about 0 (signed map) (two) · each pane its own range (its bar)",
+            assertEquals("colour (each pane its own range, on its bar): inferno, 1st–99th percentile (one) · bwr, symmetric about 0 (signed map) (two)",
                     view.frame().status().split("\n")[1], "a chosen colormap and normalisation apply to unsigned maps only");
-            view.apply(ViewModel.Command.NEXT_NORMALISATION); // signed for all: one shared statement
-            assertEquals("colour: bwr, symmetric about 0 · each pane its own range (its bar)".replace("symmetric about 0 ·",
-                    "symmetric about 0 (one) · bwr, symmetric about 0 (signed map) (two) ·"), view.frame().status().split("\n")[1]);
+            view.apply(ViewModel.Command.NEXT_NORMALISATION); // signed for all: bwr everywhere, the signed map still named
+            assertEquals("colour (each pane its own range, on its bar): bwr, symmetric about 0 (one) · bwr, symmetric about 0 (signed map) (two)",
+                    view.frame().status().split("\n")[1]);
             view.apply(ViewModel.Command.TOGGLE_SIDE_BY_SIDE);
             view.apply(ViewModel.Command.TOGGLE_DIFFERENCE);
             assertTrue(view.awaitMaps(5000));
