@@ -27,12 +27,16 @@ import picocli.CommandLine.Spec;
 
 /** {@code heed view}: the interactive viewer. Without arguments it opens the bundled model and images. */
 @Command(name = "heed view", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Saliency (a DL4J classifier) or attention (a Heed ViT zip) over images, interactively. Press ? for the keys.",
+        description = {"Saliency (a DL4J classifier) or attention (a Heed ViT zip) over images, interactively; each pane has its own "
+                + "colour bar in its colormap and raw units. Press ? (or F1) to show or hide the keys.",
+                "Needs a display with OpenGL 3; without one, run it under xvfb-run.",
+                "Exit code: 0 done, 1 maps still computing when --screenshot gave up, 2 the viewer could not start "
+                + "(bad option, path or model, or no OpenGL 3)."},
         footer = {"%nExamples:",
-                "  heed view                                           the bundled CNN on the bundled images",
-                "  heed view --model toolkit/models/fashion-vit.zip --grid   the ViT: attention, rollout, relevance",
-                "  xvfb-run -a heed view --grid --screenshot grid.png  no display: write one frame and exit",
-                "  heed view --diagram resnet50 --expand stage2        an architecture diagram"})
+                "  heed view --grid",
+                "  heed view --model toolkit/models/fashion-vit.zip --side-by-side",
+                "  xvfb-run -a heed view --grid --screenshot grid.png",
+                "  heed view --diagram resnet50 --expand stage2"})
 public final class ViewerMain implements Callable<Integer> {
     /** Window sizes outside these are refused: below, a grid of nine panes with their bars and the key help does not fit; above, no screen shows it. */
     static final int MIN_WIDTH = 640;

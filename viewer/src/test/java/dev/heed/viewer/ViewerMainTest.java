@@ -65,7 +65,7 @@ class ViewerMainTest {
         Run r = run("--help");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("Examples:"), r.out());
-        assertTrue(r.out().contains("heed view --model toolkit/models/fashion-vit.zip --grid"), r.out());
+        assertTrue(r.out().contains("  xvfb-run -a heed view --grid --screenshot grid.png"), r.out());
         for (CommandLine.Model.OptionSpec option : ViewerMain.commandLine().getCommandSpec().options()) {
             assertTrue(option.description().length > 0 && !option.description()[0].isBlank(), option.longestName() + " has a description");
         }
