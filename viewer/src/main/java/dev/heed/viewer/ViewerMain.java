@@ -154,9 +154,17 @@ public final class ViewerMain implements Callable<Integer> {
             err.println("heed view: --backend: " + e.getMessage());
             return 2;
         }
+        Card card = card(modelFile);
+        if (card == Card.MISSING) {
+            // the loader's advice (--input-shape, --labels) is for heed overlay; the viewer has no such options
+            ops.close();
+            err.println("heed view: " + modelFile + ": the model has no heed.json card, which the viewer needs for the input shape"
+                    + " and labels (heed overlay takes --input-shape and --labels instead)");
+            return 2;
+        }
         MapSource source;
         try {
-            source = isVit(modelFile) ? new VitSource(modelFile, images, ops) : new CnnSource(modelFile, images, ops);
+            source = card == Card.VIT ? new VitSource(modelFile, images, ops) : new CnnSource(modelFile, images, ops);
         } catch (java.io.IOException | RuntimeException e) {
             ops.close();
             err.println("heed view: " + (e.getMessage() != null ? e.getMessage() : modelFile + ": " + e));
@@ -390,15 +398,18 @@ public final class ViewerMain implements Callable<Integer> {
         return sorted[index];
     }
 
-    private static boolean isVit(Path zip) {
+    /** What a model zip's heed.json card says it is; a zip that cannot be read is left to the loader to name. */
+    enum Card { VIT, CLASSIFIER, MISSING, UNREADABLE }
+
+    static Card card(Path zip) {
         try (java.util.zip.ZipFile file = new java.util.zip.ZipFile(zip.toFile())) {
             var card = file.getEntry("heed.json");
             if (card == null) {
-                return false;
+                return Card.MISSING;
             }
-            return new String(file.getInputStream(card).readAllBytes(), StandardCharsets.UTF_8).contains("\"vit\"");
+            return new String(file.getInputStream(card).readAllBytes(), StandardCharsets.UTF_8).contains("\"vit\"") ? Card.VIT : Card.CLASSIFIER;
         } catch (java.io.IOException e) {
-            return false; // the DL4J loader names the problem
+            return Card.UNREADABLE; // the DL4J loader names the problem
         }
     }
 

@@ -108,6 +108,13 @@ class ViewerMainTest {
         refused("--screenshot: " + tmp + ": is a folder", "--screenshot", tmp.toString());
         Path corruptZip = Files.write(tmp.resolve("corrupt.zip"), "not a zip".getBytes(StandardCharsets.UTF_8));
         refused(corruptZip.toString(), "--backend", "cpu", "--model", corruptZip.toString(), "--input", tmp.toString());
+        Path cardless = tmp.resolve("cardless.zip");
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(cardless))) {
+            zip.putNextEntry(new java.util.zip.ZipEntry("notes.txt"));
+            zip.write("no model here".getBytes(StandardCharsets.UTF_8));
+        }
+        refused(cardless + ": the model has no heed.json card, which the viewer needs", "--backend", "cpu", "--model", cardless.toString(),
+                "--input", tmp.toString());
     }
 
     @Test
