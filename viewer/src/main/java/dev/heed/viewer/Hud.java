@@ -66,9 +66,11 @@ final class Hud {
     /** The tick labels of a pane's bar in its raw units, top (hi) to bottom (lo). */
     static List<String> barLabels(Frame.Pane pane) {
         List<String> out = new ArrayList<>();
+        double magnitude = Math.max(Math.abs(pane.hi()), Math.abs((double) pane.lo()));
         for (int k = 0; k < TICKS; k++) {
             double value = pane.hi() - (pane.hi() - (double) pane.lo()) * k / (TICKS - 1);
-            out.add(String.format(Locale.ROOT, "%.3g", Math.abs(value) < 1e-12 * Math.max(Math.abs(pane.hi()), Math.abs(pane.lo())) ? 0.0 : value));
+            // rounding residue at the middle of a symmetric range would print as "-0.00" or "1.2e-17"
+            out.add(String.format(Locale.ROOT, "%.3g", Math.abs(value) < 1e-9 * magnitude ? 0.0 : value));
         }
         return out;
     }
