@@ -28,7 +28,6 @@ import java.util.function.Supplier;
  */
 public final class OverlayRenderer implements GLEventListener {
     private final Supplier<Frame> frames;
-    private final Supplier<String> hover;
     private volatile Consumer<BufferedImage> screenshot;
     private final FrameTimes times = new FrameTimes();
     private int program;
@@ -42,9 +41,8 @@ public final class OverlayRenderer implements GLEventListener {
     private String hudKey = "";
     private final Map<String, Integer> uniforms = new HashMap<>();
 
-    public OverlayRenderer(Supplier<Frame> frames, Supplier<String> hover) {
+    public OverlayRenderer(Supplier<Frame> frames) {
         this.frames = frames;
-        this.hover = hover;
     }
 
     public FrameTimes times() {
@@ -93,7 +91,7 @@ public final class OverlayRenderer implements GLEventListener {
 
     private void draw(GL3 gl, Frame frame, int width, int height) {
         MapSource.DisplayImage image = frame.image();
-        List<Layout.Rect> rects = Layout.panes(frame.panes().size(), image.width(), image.height(), width, height);
+        List<Layout.Rect> rects = frame.layout(width, height);
         if (uploadedImage != image) {
             uploadRgb(gl, imageTexture, image.rgb(), image.width(), image.height());
             uploadedImage = image;
@@ -135,12 +133,11 @@ public final class OverlayRenderer implements GLEventListener {
     }
 
     private void drawHud(GL3 gl, Frame frame, List<Layout.Rect> rects, int width, int height) {
-        String hoverText = hover.get();
-        StringBuilder key = new StringBuilder().append(width).append('x').append(height).append(frame.status()).append(hoverText)
+        StringBuilder key = new StringBuilder().append(width).append('x').append(height).append(frame.status()).append(frame.hover())
                 .append(frame.busy()).append(frame.help().size());
         frame.panes().forEach(p -> key.append(p == null ? "-" : p.title() + p.stale() + p.lo() + p.hi() + p.colormap()));
         if (!key.toString().equals(hudKey)) {
-            BufferedImage hud = Hud.draw(frame, rects, width, height, hoverText);
+            BufferedImage hud = Hud.draw(frame, rects, width, height);
             uploadArgb(gl, hudTexture, hud);
             hudKey = key.toString();
         }
@@ -150,14 +147,14 @@ public final class OverlayRenderer implements GLEventListener {
         gl.glBindTexture(GL.GL_TEXTURE_2D, hudTexture);
         gl.glUniform1i(uniform(gl, "mode"), 2);
         // blend only where the HUD draws (a full-window blended pass costs a software rasteriser about a third of a frame)
-        List<Layout.Rect> parts = new java.util.ArrayList<>(List.of(
-                new Layout.Rect(0, 0, width, Layout.STATUS_HEIGHT),
-                new Layout.Rect(width - Layout.BAR_WIDTH, Layout.STATUS_HEIGHT, Layout.BAR_WIDTH, height - Layout.STATUS_HEIGHT)));
+        List<Layout.Rect> parts = new java.util.ArrayList<>(List.of(new Layout.Rect(0, 0, width, Layout.STATUS_HEIGHT)));
         for (Layout.Rect r : rects) {
-            parts.add(new Layout.Rect(r.x(), r.y() - Layout.TITLE_HEIGHT, r.width(), Layout.TITLE_HEIGHT));
+            // the title row over the pane and its bar, and the bar column with its labels
+            parts.add(new Layout.Rect(r.x(), r.y() - Layout.TITLE_HEIGHT, r.width() + Layout.PANE_BAR_SPACE, Layout.TITLE_HEIGHT));
+            parts.add(new Layout.Rect(r.x() + r.width(), r.y(), Layout.PANE_BAR_SPACE, r.height() + 10));
         }
         if (!frame.help().isEmpty()) {
-            parts.add(new Layout.Rect(0, height - Hud.HELP_HEIGHT, Hud.HELP_WIDTH, Hud.HELP_HEIGHT));
+            parts.add(Layout.help(width, height));
         }
         for (Layout.Rect r : parts) {
             int x = Math.max(0, r.x());

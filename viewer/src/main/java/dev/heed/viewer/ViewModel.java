@@ -51,6 +51,7 @@ public final class ViewModel implements AutoCloseable {
     private volatile ViewState state = ViewState.initial();
     private volatile Set<ViewState.MapKey> wanted = Set.of();
     private volatile String note = "";
+    private volatile Pointer pointer;
     private volatile long requestedAt;
     private volatile long lastLatencyNanos = -1;
     private final List<Long> latencies = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -131,6 +132,18 @@ public final class ViewModel implements AutoCloseable {
         setState(s.withView(s.zoom(), s.panX() - dx / s.zoom(), s.panY() - dy / s.zoom()));
     }
 
+    /** Where the mouse is, in a window of {@code width x height}; each frame reads the value under it afresh. */
+    public void pointAt(int x, int y, int width, int height) {
+        pointer = new Pointer(x, y, width, height);
+    }
+
+    /** The mouse left the window: no value under it. */
+    public void pointerLeft() {
+        pointer = null;
+    }
+
+    private record Pointer(int x, int y, int width, int height) { }
+
     public void zoomBy(float factor) {
         ViewState s = state;
         setState(s.withView(s.zoom() * factor, s.panX(), s.panY()));
@@ -205,16 +218,18 @@ public final class ViewModel implements AutoCloseable {
         ViewState s = state;
         List<ViewState.MapKey> keys = keysOf(s, source.methods().size());
         List<Frame.Pane> panes = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         boolean busy = false;
         if (s.compare() == ViewState.Compare.DIFFERENCE) {
             MapSource.ComputedMap a = cache.get(keys.get(0));
             MapSource.ComputedMap b = cache.get(keys.get(1));
             if (a != null && b != null) {
-                panes.add(remember(0, difference(a, b, s)));
+                panes.add(remember(0, difference(a, b)));
             } else {
                 busy = true;
                 panes.add(stale(0));
             }
+            names.add("difference");
         } else {
             for (int i = 0; i < keys.size(); i++) {
                 MapSource.ComputedMap m = cache.get(keys.get(i));
@@ -224,9 +239,36 @@ public final class ViewModel implements AutoCloseable {
                     busy = true;
                     panes.add(stale(i));
                 }
+                names.add(source.methods().get(keys.get(i).method()));
             }
         }
-        return new Frame(s, source.images().get(s.image()), panes, busy, status(s), s.help() ? HELP : List.of());
+        MapSource.DisplayImage image = source.images().get(s.image());
+        return new Frame(s, image, panes, busy, status(s, panes, names), s.help() ? HELP : List.of(),
+                hoverText(panes, image, s, pointer));
+    }
+
+    /**
+     * The raw value under the mouse, read from the maps this frame shows: after a method or image change it names
+     * the new map's value, and while a pane still shows a stand-in it says so instead of an outdated number.
+     */
+    static String hoverText(List<Frame.Pane> panes, MapSource.DisplayImage image, ViewState s, Pointer at) {
+        if (at == null) {
+            return "";
+        }
+        List<Layout.Rect> rects = Layout.panes(panes.size(), image.width(), image.height(), at.width(), at.height(), s.help());
+        for (int i = 0; i < rects.size(); i++) {
+            Frame.Pane pane = panes.get(i);
+            int[] p = pane == null ? null : Layout.mapPixel(rects.get(i), at.x(), at.y(), pane.width(), pane.height(), s);
+            if (p == null) {
+                continue;
+            }
+            if (pane.stale()) {
+                return String.format(Locale.ROOT, "pixel (%d, %d): updating…", p[0], p[1]);
+            }
+            return String.format(Locale.ROOT, "pixel (%d, %d) of %s: %.4g", p[0], p[1], pane.title(),
+                    pane.values()[p[1] * pane.width() + p[0]]);
+        }
+        return "";
     }
 
     private List<MapSource.Prediction> predictionsOf(int image) {
@@ -241,17 +283,30 @@ public final class ViewModel implements AutoCloseable {
     private Frame.Pane stale(int slot) {
         Frame.Pane last = lastShown.get(slot);
         return last == null ? null : new Frame.Pane(last.title(), last.values(), last.width(), last.height(), last.lo(), last.hi(),
-                last.colormap(), true);
+                last.colormap(), last.scale(), true);
     }
 
-    private Frame.Pane pane(MapSource.ComputedMap m, ViewState s) {
-        float[] range = range(m.values(), m.signed() ? ViewState.Normalisation.SIGNED : s.normalisation());
-        Colormap cmap = m.signed() || s.normalisation() == ViewState.Normalisation.SIGNED ? Colormap.BWR : s.colormap();
-        return new Frame.Pane(m.description(), m.values(), m.width(), m.height(),
-                range[0], range[1], cmap, false);
+    /**
+     * A map as drawn: a signed map (positive and negative evidence) always goes through the diverging BWR colormap
+     * symmetric about 0, whatever the chosen colormap and normalisation, so that white means 0; the pane says so.
+     */
+    static Frame.Pane pane(MapSource.ComputedMap m, ViewState s) {
+        ViewState.Normalisation mode = m.signed() ? ViewState.Normalisation.SIGNED : s.normalisation();
+        float[] range = range(m.values(), mode);
+        Colormap cmap = mode == ViewState.Normalisation.SIGNED ? Colormap.BWR : s.colormap();
+        String scale = scaleName(mode) + (m.signed() ? " (signed map)" : "");
+        return new Frame.Pane(m.description(), m.values(), m.width(), m.height(), range[0], range[1], cmap, scale, false);
     }
 
-    private Frame.Pane difference(MapSource.ComputedMap a, MapSource.ComputedMap b, ViewState s) {
+    static String scaleName(ViewState.Normalisation mode) {
+        return switch (mode) {
+            case MINMAX -> "min-max";
+            case PERCENTILE -> "1st–99th percentile";
+            case SIGNED -> "symmetric about 0";
+        };
+    }
+
+    private Frame.Pane difference(MapSource.ComputedMap a, MapSource.ComputedMap b) {
         float[] ra = range(a.values(), ViewState.Normalisation.MINMAX);
         float[] rb = range(b.values(), ViewState.Normalisation.MINMAX);
         float[] diff = new float[a.values().length];
@@ -259,7 +314,7 @@ public final class ViewModel implements AutoCloseable {
             diff[i] = unit(a.values()[i], ra) - unit(b.values()[i], rb);
         }
         return new Frame.Pane(source.methods().get(a.key().method()) + " − " + source.methods().get(b.key().method())
-                + " (each min-max normalised)", diff, a.width(), a.height(), -1f, 1f, Colormap.BWR, false);
+                + " (each min-max normalised)", diff, a.width(), a.height(), -1f, 1f, Colormap.BWR, "fixed −1 to 1", false);
     }
 
     private static float unit(float v, float[] r) {
@@ -287,23 +342,52 @@ public final class ViewModel implements AutoCloseable {
         };
     }
 
-    private String status(ViewState s) {
+    private String status(ViewState s, List<Frame.Pane> panes, List<String> names) {
         MapSource.DisplayImage image = source.images().get(s.image());
         List<MapSource.Prediction> top = predictionsOf(s.image());
         String target = top.isEmpty() ? "target …" : String.format(Locale.ROOT, "target %s %.2f (top-%d)",
                 top.get(Math.min(s.target(), top.size() - 1)).name(), top.get(Math.min(s.target(), top.size() - 1)).probability(), s.target() + 1);
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%s (%d/%d) · %s · %s · alpha %.1f · threshold %.2f · %s",
-                image.name(), s.image() + 1, source.images().size(), target,
-                s.colormap().id(), s.alpha(), s.threshold(), s.normalisation().name().toLowerCase(Locale.ROOT)));
+        out.append(String.format(Locale.ROOT, "%s (%d/%d) · %s · alpha %.1f · threshold %.2f",
+                image.name(), s.image() + 1, source.images().size(), target, s.alpha(), s.threshold()));
         if (source.layers() > 0) {
             out.append(s.layer() < 0 ? " · last layer" : " · layer " + s.layer()).append(s.head() < 0 ? ", heads averaged" : ", head " + s.head());
         }
         if (lastLatencyNanos >= 0) {
             out.append(String.format(Locale.ROOT, " · last map %.0f ms", lastLatencyNanos / 1e6));
         }
+        if (!s.help()) {
+            out.append(" · ? keys");
+        }
+        out.append("\n").append(colourLine(panes, names));
         if (!note.isEmpty()) {
             out.append("\n").append(note);
+        }
+        return out.toString();
+    }
+
+    /**
+     * What the colours mean, from the panes as drawn: one colormap and normalisation when all panes share it, else
+     * each group of panes with its own. Ranges are always per pane (each pane's bar gives its own, in raw units).
+     */
+    static String colourLine(List<Frame.Pane> panes, List<String> names) {
+        Map<String, List<String>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < panes.size(); i++) {
+            Frame.Pane p = panes.get(i);
+            if (p != null) {
+                groups.computeIfAbsent(p.colormap().id() + ", " + p.scale(), k -> new ArrayList<>()).add(names.get(i));
+            }
+        }
+        if (groups.isEmpty()) {
+            return "colour: …";
+        }
+        // the per-pane range comes first: a long list of method names may be cut off at the window's edge
+        StringBuilder out = new StringBuilder(panes.size() > 1 ? "colour (each pane its own range, on its bar): " : "colour: ");
+        if (groups.size() == 1) {
+            out.append(groups.keySet().iterator().next());
+        } else {
+            out.append(String.join(" · ", groups.entrySet().stream()
+                    .map(e -> e.getKey() + " (" + String.join(", ", e.getValue()) + ")").toList()));
         }
         return out.toString();
     }
@@ -317,7 +401,16 @@ public final class ViewModel implements AutoCloseable {
         List<Object> maps = new ArrayList<>();
         for (ViewState.MapKey key : keysOf(s, source.methods().size())) {
             MapSource.ComputedMap m = cache.get(key);
-            maps.add(Map.of("method", source.methods().get(key.method()), "description", m == null ? "(not computed)" : m.description()));
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("method", source.methods().get(key.method()));
+            entry.put("description", m == null ? "(not computed)" : m.description());
+            if (m != null && s.compare() != ViewState.Compare.DIFFERENCE) {
+                Frame.Pane drawn = pane(m, s); // the colormap and range this map was really drawn with
+                entry.put("colormap", drawn.colormap().id());
+                entry.put("normalisation", drawn.scale());
+                entry.put("range", List.of(drawn.lo(), drawn.hi()));
+            }
+            maps.add(entry);
         }
         out.put("maps", maps);
         List<MapSource.Prediction> top = predictionsOf(s.image());

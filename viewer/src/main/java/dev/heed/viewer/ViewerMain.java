@@ -10,6 +10,7 @@ import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.Backends;
 import dev.heed.toolkit.render.Images;
 import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,12 +21,29 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code heed view}: the interactive viewer. Without arguments it opens the bundled model and images. */
 @Command(name = "heed view", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Saliency (a DL4J classifier) or attention (a Heed ViT zip) over images, interactively. Press ? for the keys.")
+        description = {"Saliency (a DL4J classifier) or attention (a Heed ViT zip) over images, interactively; each pane has its own "
+                + "colour bar in its colormap and raw units. Press ? (or F1) to show or hide the keys.",
+                "Needs a display with OpenGL 3; without one, run it under xvfb-run.",
+                "Exit code: 0 done, 1 maps still computing when --screenshot gave up, 2 the viewer could not start "
+                + "(bad option, path or model, or no OpenGL 3)."},
+        footer = {"%nExamples:",
+                "  heed view --grid",
+                "  heed view --model toolkit/models/fashion-vit.zip --side-by-side",
+                "  xvfb-run -a heed view --grid --screenshot grid.png",
+                "  heed view --diagram resnet50 --expand stage2"})
 public final class ViewerMain implements Callable<Integer> {
+    /** Window sizes outside these are refused: below, a grid of nine panes with their bars and the key help does not fit; above, no screen shows it. */
+    static final int MIN_WIDTH = 640;
+    static final int MIN_HEIGHT = 480;
+    static final int MAX_SIDE = 8192;
+    static final int MAX_FPS_REPORT_SECONDS = 600;
+
     @Option(names = "--model", description = "a DL4J classifier zip with a heed.json card, or a ViT zip (default: the bundled Fashion-MNIST CNN)")
     Path model;
 
@@ -35,11 +53,15 @@ public final class ViewerMain implements Callable<Integer> {
     @Option(names = "--backend", description = "cpu | cuda | auto (default: ${DEFAULT-VALUE})")
     String backend = "auto";
 
-    @Option(names = "--size", description = "window size WxH (default: ${DEFAULT-VALUE})")
+    @Option(names = "--size", description = "window size WxH, from " + MIN_WIDTH + "x" + MIN_HEIGHT + " to " + MAX_SIDE + "x" + MAX_SIDE
+            + " (default: ${DEFAULT-VALUE})")
     String size = "1280x800";
 
-    @Option(names = "--grid", description = "start in the method grid")
+    @Option(names = "--grid", description = "start in the method grid (g toggles it)")
     boolean grid;
+
+    @Option(names = "--side-by-side", description = "start with the first two methods side by side (s toggles it, 2 picks the second)")
+    boolean sideBySide;
 
     @Option(names = "--diagram", description = "show an architecture diagram instead: resnet50, vgg16, alexnet, squeezenet, fashion-cnn or a DL4J zip")
     String diagram;
@@ -62,30 +84,52 @@ public final class ViewerMain implements Callable<Integer> {
     @Option(names = "--dataset", description = "with --playground: circle | xor | gauss | spiral (default: ${DEFAULT-VALUE})")
     String dataset = "circle";
 
-    @Option(names = "--fps-report", description = "run N seconds with vsync off, print p50 and p99 frame times and map latencies, and exit")
+    @Option(names = "--fps-report", paramLabel = "SECONDS", description = "run this many seconds (1 to " + MAX_FPS_REPORT_SECONDS
+            + ") with vsync off, print p50 and p99 frame times and map latencies, and exit")
     int fpsReport;
 
     @Option(names = "--screenshot", description = "write the window to this PNG once every map is on screen, then exit")
     Path screenshot;
 
+    @Spec
+    CommandSpec spec;
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new ViewerMain()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The command with one-line errors: a bad option or path prints {@code heed view: <what>: <problem>} and exits 2,
+     * and an unexpected failure prints its message, never a stack trace.
+     */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new ViewerMain());
+        cli.setParameterExceptionHandler((e, args) -> {
+            e.getCommandLine().getErr().println("heed view: " + e.getMessage() + " (see 'heed view --help')");
+            return 2;
+        });
+        cli.setExecutionExceptionHandler((e, line, parsed) -> {
+            line.getErr().println("heed view: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            return 2;
+        });
+        return cli;
     }
 
     @Override
     public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
         Path home = Path.of(System.getenv().getOrDefault("HEED_HOME", "."));
         Path modelFile = model != null ? model : home.resolve("toolkit/models/fashion-cnn.zip");
         Path images = input != null ? input : home.resolve("toolkit/samples/fashion-mnist");
         int[] wh = parseSize(size);
-        GLProfile profile;
-        try {
-            profile = openGl3();
-        } catch (IllegalStateException e) {
-            System.err.println("heed view: " + e.getMessage());
-            return 2;
+        checkOptions();
+        boolean pictureMode = diagram != null || curves != null || playground;
+        if (!pictureMode) {
+            // without --model or --input the bundled files are used; where they are missing, HEED_HOME is wrong
+            requireReadable(model != null ? "--model" : "bundled model (HEED_HOME)", modelFile, false);
+            requireReadable(input != null ? "--input" : "bundled images (HEED_HOME)", images, true);
         }
-        if (diagram != null || curves != null || playground) {
+        if (pictureMode) {
             PictureSource picture;
             try {
                 picture = diagram != null ? new DiagramPicture(dev.heed.toolkit.cli.ArchCommand.draw(diagram, style, depth, expand, null).scene())
@@ -93,26 +137,54 @@ public final class ViewerMain implements Callable<Integer> {
                         : new PlaygroundPicture(dev.heed.toolkit.playground.PlaygroundSettings.defaults()
                                 .withDataset(dev.heed.toolkit.playground.PlaygroundDataset.fromId(dataset)));
             } catch (java.io.IOException | RuntimeException e) {
-                System.err.println("heed view: " + e.getMessage());
+                err.println("heed view: " + e.getMessage());
                 return 2;
             }
             try (picture) {
-                return runPicture(picture, profile, wh[0], wh[1]);
+                GLProfile profile = openGl3OrNull(err);
+                return profile == null ? 2 : runPicture(picture, profile, wh[0], wh[1]);
             }
         }
-        Backend ops = Backends.open(backend, Runtime.getRuntime().availableProcessors(), System.err::println);
-        MapSource source;
+        // the backend's choice is reported once the model and images have loaded, so a bad input is the only line
+        List<String> backendLog = new java.util.ArrayList<>();
+        Backend ops;
         try {
-            source = isVit(modelFile) ? new VitSource(modelFile, images, ops) : new CnnSource(modelFile, images, ops);
-        } catch (java.io.IOException | RuntimeException e) {
-            ops.close();
-            System.err.println("heed view: " + e.getMessage());
+            ops = Backends.open(backend, Runtime.getRuntime().availableProcessors(), backendLog::add);
+        } catch (RuntimeException e) {
+            err.println("heed view: --backend: " + e.getMessage());
             return 2;
         }
-        source.skipped().forEach(line -> System.err.println("skipped: " + line));
+        Card card = card(modelFile);
+        if (card == Card.MISSING) {
+            // the loader's advice (--input-shape, --labels) is for heed overlay; the viewer has no such options
+            ops.close();
+            err.println("heed view: " + modelFile + ": the model has no heed.json card, which the viewer needs for the input shape"
+                    + " and labels (heed overlay takes --input-shape and --labels instead)");
+            return 2;
+        }
+        MapSource source;
+        try {
+            source = card == Card.VIT ? new VitSource(modelFile, images, ops) : new CnnSource(modelFile, images, ops);
+        } catch (java.io.IOException | RuntimeException e) {
+            ops.close();
+            err.println("heed view: " + (e.getMessage() != null ? e.getMessage() : modelFile + ": " + e));
+            return 2;
+        }
+        backendLog.forEach(err::println);
+        source.skipped().forEach(line -> err.println("heed view: warning: skipped " + line));
+        err.flush();
+        GLProfile profile = openGl3OrNull(err);
+        if (profile == null) {
+            source.close();
+            ops.close();
+            return 2;
+        }
         try (ViewModel view = new ViewModel(source)) {
             if (grid) {
                 view.apply(ViewModel.Command.TOGGLE_GRID);
+            }
+            if (sideBySide) {
+                view.apply(ViewModel.Command.TOGGLE_SIDE_BY_SIDE);
             }
             return run(view, profile, wh[0], wh[1]);
         } finally {
@@ -121,12 +193,7 @@ public final class ViewerMain implements Callable<Integer> {
     }
 
     private int run(ViewModel view, GLProfile profile, int width, int height) throws Exception {
-        StringBuilder hover = new StringBuilder();
-        OverlayRenderer renderer = new OverlayRenderer(view::frame, () -> {
-            synchronized (hover) {
-                return hover.toString();
-            }
-        });
+        OverlayRenderer renderer = new OverlayRenderer(view::frame);
         ViewerWindow shown = new ViewerWindow(profile, renderer, "Heed viewer", width, height);
         GLWindow window = shown.window();
         window.addKeyListener(new KeyAdapter() {
@@ -159,7 +226,7 @@ public final class ViewerMain implements Callable<Integer> {
 
             @Override
             public void mouseDragged(MouseEvent e) {
-                List<Layout.Rect> panes = panes(view.frame(), window.getSurfaceWidth(), window.getSurfaceHeight());
+                List<Layout.Rect> panes = view.frame().layout(window.getSurfaceWidth(), window.getSurfaceHeight());
                 if (!panes.isEmpty()) {
                     view.pan((e.getX() - drag[0]) / (float) panes.get(0).width(), (e.getY() - drag[1]) / (float) panes.get(0).height());
                 }
@@ -175,11 +242,12 @@ public final class ViewerMain implements Callable<Integer> {
 
             @Override
             public void mouseMoved(MouseEvent e) {
-                String text = hoverText(view.frame(), window.getSurfaceWidth(), window.getSurfaceHeight(), e.getX(), e.getY());
-                synchronized (hover) {
-                    hover.setLength(0);
-                    hover.append(text);
-                }
+                view.pointAt(e.getX(), e.getY(), window.getSurfaceWidth(), window.getSurfaceHeight());
+            }
+
+            @Override
+            public void mouseExited(MouseEvent e) {
+                view.pointerLeft();
             }
         });
         try (shown) {
@@ -229,26 +297,6 @@ public final class ViewerMain implements Callable<Integer> {
             shown.awaitClosed();
             return 0;
         }
-    }
-
-    private static List<Layout.Rect> panes(Frame frame, int width, int height) {
-        return Layout.panes(frame.panes().size(), frame.image().width(), frame.image().height(), width, height);
-    }
-
-    /** The raw value and pixel under the mouse, in the pane it is over. */
-    static String hoverText(Frame frame, int width, int height, int x, int y) {
-        List<Layout.Rect> rects = panes(frame, width, height);
-        for (int i = 0; i < rects.size(); i++) {
-            Frame.Pane pane = frame.panes().get(i);
-            if (pane == null) {
-                continue;
-            }
-            int[] p = Layout.mapPixel(rects.get(i), x, y, pane.width(), pane.height(), frame.state());
-            if (p != null) {
-                return String.format(Locale.ROOT, "pixel (%d, %d): %.4g", p[0], p[1], pane.values()[p[1] * pane.width() + p[0]]);
-            }
-        }
-        return "";
     }
 
     static ViewModel.Command command(KeyEvent e) {
@@ -350,15 +398,18 @@ public final class ViewerMain implements Callable<Integer> {
         return sorted[index];
     }
 
-    private static boolean isVit(Path zip) {
+    /** What a model zip's heed.json card says it is; a zip that cannot be read is left to the loader to name. */
+    enum Card { VIT, CLASSIFIER, MISSING, UNREADABLE }
+
+    static Card card(Path zip) {
         try (java.util.zip.ZipFile file = new java.util.zip.ZipFile(zip.toFile())) {
             var card = file.getEntry("heed.json");
             if (card == null) {
-                return false;
+                return Card.MISSING;
             }
-            return new String(file.getInputStream(card).readAllBytes(), StandardCharsets.UTF_8).contains("\"vit\"");
+            return new String(file.getInputStream(card).readAllBytes(), StandardCharsets.UTF_8).contains("\"vit\"") ? Card.VIT : Card.CLASSIFIER;
         } catch (java.io.IOException e) {
-            return false; // the DL4J loader names the problem
+            return Card.UNREADABLE; // the DL4J loader names the problem
         }
     }
 
@@ -381,12 +432,105 @@ public final class ViewerMain implements Callable<Integer> {
         }
     }
 
-    private static int[] parseSize(String text) {
-        String[] parts = text.toLowerCase(Locale.ROOT).split("x");
+    /** GL3, or null after one line saying why not. */
+    private static GLProfile openGl3OrNull(PrintWriter err) {
         try {
-            return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
-        } catch (RuntimeException e) {
-            throw new CommandLine.ParameterException(new CommandLine(new ViewerMain()), "--size must be WxH, got '" + text + "'");
+            return openGl3();
+        } catch (IllegalStateException e) {
+            err.println("heed view: " + e.getMessage());
+            return null;
         }
+    }
+
+    /** {@code WxH} within {@link #MIN_WIDTH}x{@link #MIN_HEIGHT} and {@link #MAX_SIDE} on each side. */
+    int[] parseSize(String text) {
+        String[] parts = text.toLowerCase(Locale.ROOT).split("x", -1);
+        int[] wh;
+        try {
+            if (parts.length != 2) {
+                throw new NumberFormatException();
+            }
+            wh = new int[] {Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim())};
+        } catch (NumberFormatException e) {
+            throw bad("--size: '" + text + "' is not WxH (e.g. 1280x800)");
+        }
+        if (wh[0] < MIN_WIDTH || wh[1] < MIN_HEIGHT) {
+            throw bad("--size: " + text + " is too small; at least " + MIN_WIDTH + "x" + MIN_HEIGHT);
+        }
+        if (wh[0] > MAX_SIDE || wh[1] > MAX_SIDE) {
+            throw bad("--size: " + text + " is too large; at most " + MAX_SIDE + "x" + MAX_SIDE);
+        }
+        return wh;
+    }
+
+    /** Options that would otherwise be silently ignored or misread. */
+    void checkOptions() {
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        List<String> backends = Backends.providers().stream().map(dev.heed.toolkit.backend.BackendProvider::id).toList();
+        if (!backend.equals("auto") && !backends.contains(backend)) {
+            throw bad("--backend: unknown backend '" + backend + "'; valid: auto, " + String.join(", ", backends));
+        }
+        if (parsed.hasMatchedOption("--fps-report") && (fpsReport < 1 || fpsReport > MAX_FPS_REPORT_SECONDS)) {
+            throw bad("--fps-report: " + fpsReport + " seconds is out of range; 1 to " + MAX_FPS_REPORT_SECONDS);
+        }
+        if (parsed.hasMatchedOption("--fps-report") && screenshot != null) {
+            throw bad("--fps-report and --screenshot: choose one");
+        }
+        int pictures = (diagram != null ? 1 : 0) + (curves != null ? 1 : 0) + (playground ? 1 : 0);
+        if (pictures > 1) {
+            throw bad("--diagram, --curves and --playground: choose one");
+        }
+        for (String option : List.of("--style", "--depth", "--expand")) {
+            if (parsed.hasMatchedOption(option) && diagram == null) {
+                throw bad(option + ": only with --diagram");
+            }
+        }
+        if (grid && sideBySide) {
+            throw bad("--grid and --side-by-side: choose one");
+        }
+        if (parsed.hasMatchedOption("--dataset") && !playground) {
+            throw bad("--dataset: only with --playground");
+        }
+        if (pictures > 0) {
+            for (String option : List.of("--model", "--input", "--grid", "--side-by-side", "--backend")) {
+                if (parsed.hasMatchedOption(option)) {
+                    throw bad(option + ": not with --diagram, --curves or --playground (it is for saliency and attention maps)");
+                }
+            }
+        }
+        if (curves != null && !Files.exists(curves) && (curves.toAbsolutePath().getParent() == null
+                || !Files.isDirectory(curves.toAbsolutePath().getParent()))) {
+            // a log not written yet is fine (the viewer waits for it), but not in a folder that does not exist
+            throw bad("--curves: " + curves + ": no such file or folder");
+        }
+        if (screenshot != null) {
+            Path folder = screenshot.toAbsolutePath().getParent();
+            if (Files.isDirectory(screenshot)) {
+                throw bad("--screenshot: " + screenshot + ": is a folder; give a PNG file name");
+            }
+            if (folder == null || !Files.isDirectory(folder)) {
+                throw bad("--screenshot: " + screenshot + ": the folder " + folder + " does not exist");
+            }
+            if (!Files.isWritable(folder)) {
+                throw bad("--screenshot: " + screenshot + ": the folder " + folder + " is not writable");
+            }
+        }
+    }
+
+    /** A file ({@code folderAllowed}: or folder) that exists and can be read, checked before anything loads. */
+    void requireReadable(String option, Path path, boolean folderAllowed) {
+        if (!Files.exists(path)) {
+            throw bad(option + ": " + path + ": no such " + (folderAllowed ? "file or folder" : "file"));
+        }
+        if (!folderAllowed && Files.isDirectory(path)) {
+            throw bad(option + ": " + path + ": is a folder, not a model zip");
+        }
+        if (!Files.isReadable(path)) {
+            throw bad(option + ": " + path + ": not readable (permissions)");
+        }
+    }
+
+    private CommandLine.ParameterException bad(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
     }
 }

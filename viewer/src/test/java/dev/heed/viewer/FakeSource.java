@@ -6,8 +6,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A map source whose maps are known and whose computations a test can hold back. */
+/**
+ * A map source whose maps are known and whose computations a test can hold back: 4x3 maps rising by 1 per pixel,
+ * method m on image k starting at {@code 100m + 10k}, except the signed method 1, which starts at {@code 10k - 6}.
+ */
 final class FakeSource implements MapSource {
+    static final int SIGNED_METHOD = 1;
     final AtomicInteger computed = new AtomicInteger();
     final java.util.Set<String> callingThreads = ConcurrentHashMap.newKeySet();
     final ConcurrentHashMap<Integer, CountDownLatch> holds = new ConcurrentHashMap<>();
@@ -72,11 +76,13 @@ final class FakeSource implements MapSource {
             throw new IllegalStateException("held too long");
         }
         computed.incrementAndGet();
+        // method 1 ("two") is signed, like a gradient: values either side of 0; the others are not
+        boolean signed = key.method() == SIGNED_METHOD;
         float[] values = new float[12];
         for (int i = 0; i < values.length; i++) {
-            values[i] = key.method() * 100 + key.image() * 10 + i;
+            values[i] = signed ? key.image() * 10 + i - 6 : key.method() * 100 + key.image() * 10 + i;
         }
-        return new ComputedMap(key, values, 4, 3, false, "method " + key.method(), 1);
+        return new ComputedMap(key, values, 4, 3, signed, "method " + key.method(), 1);
     }
 
     @Override

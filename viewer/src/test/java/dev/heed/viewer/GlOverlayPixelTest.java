@@ -44,26 +44,12 @@ class GlOverlayPixelTest {
         float alpha = 0.6f;
         MapSource.DisplayImage image = new MapSource.DisplayImage("known", imageWidth, imageHeight, rgb);
         ViewState state = ViewState.initial().withHelp(false).withAlpha(alpha);
-        Frame frame = new Frame(state, image, List.of(new Frame.Pane("known", map, mapWidth, mapHeight, lo, hi, Colormap.VIRIDIS, false)),
-                false, "", List.of());
+        Frame frame = new Frame(state, image, List.of(new Frame.Pane("known", map, mapWidth, mapHeight, lo, hi, Colormap.VIRIDIS, "min-max", false)),
+                false, "", List.of(), "");
         int width = 640;
         int height = 480;
-        OverlayRenderer renderer = new OverlayRenderer(() -> frame, () -> "");
-        AtomicReference<BufferedImage> shot = new AtomicReference<>();
-        renderer.captureNext(shot::set);
-        GLCapabilities caps = new GLCapabilities(profile);
-        caps.setOnscreen(false);
-        caps.setFBO(true);
-        GLAutoDrawable drawable = GLDrawableFactory.getFactory(profile).createOffscreenAutoDrawable(null, caps, null, width, height);
-        try {
-            drawable.addGLEventListener(renderer);
-            drawable.display();
-        } finally {
-            drawable.destroy();
-        }
-        BufferedImage drawn = shot.get();
-        assertTrue(drawn != null, "the renderer handed back its pixels");
-        Layout.Rect pane = Layout.panes(1, imageWidth, imageHeight, width, height).get(0);
+        BufferedImage drawn = renderOffscreen(profile, frame, width, height);
+        Layout.Rect pane = frame.layout(width, height).get(0);
         int[] expected = expectedOverlay(rgb, imageWidth, imageHeight, map, mapWidth, mapHeight, pane.width(), pane.height(), lo, hi, alpha);
         int worst = 0;
         int compared = 0;
@@ -85,6 +71,83 @@ class GlOverlayPixelTest {
         System.out.printf("GL vs CPU overlay: %d pixels compared, largest channel difference %d/255%n", compared, worst);
         assertTrue(compared > pane.width() * pane.height() / 2);
         assertTrue(worst <= 2, "largest channel difference " + worst + "/255");
+    }
+
+    /**
+     * Side by side, an unsigned map (viridis, min-max) beside a signed one (bwr, symmetric about 0): each pane's bar is
+     * drawn in its own colormap, row for row the LUT entry the shader uses for that value, and labelled with its own
+     * range in raw units; the key help sits in its strip below the panes.
+     */
+    @Test
+    void sideBySideEachPaneHasItsOwnColourBarInItsOwnColormapAndRange() {
+        GLProfile profile = gl3OrSkip();
+        MapSource.DisplayImage image = new MapSource.DisplayImage("grey", 8, 8, new int[64]);
+        float[] unsigned = new float[64];
+        float[] signed = new float[64];
+        for (int i = 0; i < 64; i++) {
+            unsigned[i] = i * 0.5f;        // 0 to 31.5
+            signed[i] = (i - 40) * 0.01f;   // -0.40 to 0.23
+        }
+        ViewState state = ViewState.initial().withCompare(ViewState.Compare.SIDE_BY_SIDE);
+        Frame.Pane left = ViewModel.pane(new MapSource.ComputedMap(state.mapKey(), unsigned, 8, 8, false, "gradient", 1), state);
+        Frame.Pane right = ViewModel.pane(new MapSource.ComputedMap(state.secondKey(), signed, 8, 8, true, "integrated gradients", 1), state);
+        List<Frame.Pane> panes = List.of(left, right);
+        Frame frame = new Frame(state, image, panes, false, "status\n" + ViewModel.colourLine(panes, List.of("gradient", "integrated gradients")),
+                ViewModel.HELP, "");
+        int width = 800;
+        int height = 600;
+        BufferedImage drawn = renderOffscreen(profile, frame, width, height);
+        List<Layout.Rect> rects = frame.layout(width, height);
+        assertEquals(List.of("31.5", "23.6", "15.8", "7.88", "0.00"), Hud.barLabels(left), "the unsigned pane's own range");
+        assertEquals(List.of("0.400", "0.200", "0.00", "-0.200", "-0.400"), Hud.barLabels(right), "the signed pane's own range, symmetric");
+        Colormap[] expected = {Colormap.VIRIDIS, Colormap.BWR};
+        for (int p = 0; p < 2; p++) {
+            Layout.Rect bar = Layout.bar(rects.get(p));
+            int[] lut = expected[p].packedLut();
+            int worst = 0;
+            for (int row = 0; row < bar.height(); row++) {
+                int want = lut[Hud.barIndex(row, bar.height())];
+                for (int x = bar.x() + 1; x < bar.x() + bar.width() - 1; x++) {
+                    int got = drawn.getRGB(x, bar.y() + row) & 0xFFFFFF;
+                    for (int shift = 0; shift <= 16; shift += 8) {
+                        worst = Math.max(worst, Math.abs(((got >> shift) & 0xFF) - ((want >> shift) & 0xFF)));
+                    }
+                }
+            }
+            System.out.printf("pane %d bar (%s, %d rows): largest channel difference %d/255%n", p, expected[p].id(), bar.height(), worst);
+            assertTrue(worst <= 1, "pane " + p + "'s bar is " + expected[p].id() + ": largest channel difference " + worst);
+            int labelPixels = 0;
+            for (int y = bar.y(); y < bar.y() + bar.height(); y++) {
+                for (int x = bar.x() + bar.width() + 5; x < bar.x() + Layout.PANE_BAR_SPACE - Layout.BAR_GAP; x++) {
+                    labelPixels += (drawn.getRGB(x, y) & 0xFF) > 150 ? 1 : 0;
+                }
+            }
+            assertTrue(labelPixels > 50, "pane " + p + "'s bar has its labels beside it (" + labelPixels + " light pixels)");
+        }
+        // the bwr bar's middle row is white-ish (0 in the middle), which no viridis row is
+        Layout.Rect bwrBar = Layout.bar(rects.get(1));
+        int middle = drawn.getRGB(bwrBar.x() + bwrBar.width() / 2, bwrBar.y() + bwrBar.height() / 2) & 0xFFFFFF;
+        assertTrue(((middle >> 16) & 0xFF) > 200 && ((middle >> 8) & 0xFF) > 200 && (middle & 0xFF) > 200, Integer.toHexString(middle));
+    }
+
+    /** Draws one frame offscreen and reads it back. */
+    static BufferedImage renderOffscreen(GLProfile profile, Frame frame, int width, int height) {
+        OverlayRenderer renderer = new OverlayRenderer(() -> frame);
+        AtomicReference<BufferedImage> shot = new AtomicReference<>();
+        renderer.captureNext(shot::set);
+        GLCapabilities caps = new GLCapabilities(profile);
+        caps.setOnscreen(false);
+        caps.setFBO(true);
+        GLAutoDrawable drawable = GLDrawableFactory.getFactory(profile).createOffscreenAutoDrawable(null, caps, null, width, height);
+        try {
+            drawable.addGLEventListener(renderer);
+            drawable.display();
+        } finally {
+            drawable.destroy();
+        }
+        BufferedImage drawn = shot.get();
+        assertTrue(drawn != null, "the renderer handed back its pixels");
+        return drawn;
     }
 
     /** The CPU path: nearest image pixels, bilinear (half-pixel) map, normalise, matplotlib LUT rule, blend. */
