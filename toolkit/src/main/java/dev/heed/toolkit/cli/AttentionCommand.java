@@ -20,9 +20,12 @@ import picocli.CommandLine.Spec;
                         + "attention overlays, the rollout and the class-specific relevance side by side, the maps as .npy and provenance.json.",
                 "Exit code: 0 all done, 1 some inputs failed (each named on stderr and in summary.attention.json), 2 the job could not run."},
         footer = {"%nExamples:",
-                "  heed attention --model minilm --text \"The animal didn't cross the street because it was too tired.\" --token it --output out/minilm",
-                "  heed attention --model minilm --input-file toolkit/samples/sentences.txt --compare \"An animal was exhausted.\" --output out/minilm",
-                "  heed attention --model vit --input toolkit/samples/fashion-mnist --output out/vit"})
+                "  heed attention --model minilm --token it --output out/minilm \\",
+                "      --text \"The animal didn't cross the street because it was too tired.\"",
+                "  heed attention --model minilm --input-file toolkit/samples/sentences.txt \\",
+                "      --compare \"An animal was exhausted.\" --output out/minilm",
+                "  heed attention --model vit --input toolkit/samples/fashion-mnist \\",
+                "      --output out/vit"})
 public final class AttentionCommand implements Callable<Integer> {
     /** The shortest input worth encoding: [CLS], one token of each sentence and their [SEP]s (TextBatch's minimum). */
     static final int MIN_TOKENS = 5;

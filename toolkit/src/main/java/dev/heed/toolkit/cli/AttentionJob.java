@@ -83,11 +83,18 @@ final class AttentionJob {
             err.println("heed attention: " + (e.getMessage() != null ? e.getMessage() : o.output() + ": cannot create the output folder"));
             return 2;
         }
-        try (Backend backend = Backends.open(o.backend(), o.threads(), line -> err.println(line))) {
+        // the model is read before the backend is opened, so a bad model file is the only line printed
+        try {
             if (o.vision()) {
-                runImages(backend);
+                VisionTransformer vit = loadVit();
+                try (Backend backend = Backends.open(o.backend(), o.threads(), line -> err.println(line))) {
+                    runImages(backend, vit);
+                }
             } else {
-                runText(backend);
+                MiniLm model = loadText();
+                try (Backend backend = Backends.open(o.backend(), o.threads(), line -> err.println(line))) {
+                    runText(backend, model);
+                }
             }
         } catch (IOException | RuntimeException e) {
             // one line: parser messages can run over several, and the first says what is wrong
@@ -110,12 +117,16 @@ final class AttentionJob {
 
     // ---- text ----
 
-    private void runText(Backend backend) throws IOException {
+    private MiniLm loadText() throws IOException {
         MiniLm model = o.model().equals("minilm") ? MiniLm.bundled() : MiniLm.load(Path.of(o.model()));
         if (o.maxTokens() > model.maxPositions()) {
             throw new IllegalArgumentException("--max-tokens " + o.maxTokens() + ": beyond the model's "
                     + model.maxPositions() + " positions (" + o.model() + ")");
         }
+        return model;
+    }
+
+    private void runText(Backend backend, MiniLm model) throws IOException {
         WordPiece vocabulary = WordPiece.bundled();
         List<Item> items = textItems();
         Map<String, Object> settings = OrderedMap.of("model", model.source() + " sha256:" + model.fingerprint(),
@@ -278,9 +289,13 @@ final class AttentionJob {
 
     // ---- images ----
 
-    private void runImages(Backend backend) throws IOException {
-        Path zip = o.model().equals("vit") ? Path.of(System.getenv().getOrDefault("HEED_HOME", "."))
+    private Path vitZip() {
+        return o.model().equals("vit") ? Path.of(System.getenv().getOrDefault("HEED_HOME", "."))
                 .resolve("toolkit/models/fashion-vit.zip") : Path.of(o.model());
+    }
+
+    private VisionTransformer loadVit() throws IOException {
+        Path zip = vitZip();
         if (!Files.isRegularFile(zip)) {
             throw new IOException("--model " + o.model() + ": the bundled model " + zip
                     + " is missing (run from the Heed folder or set HEED_HOME)");
@@ -294,6 +309,11 @@ final class AttentionJob {
             throw new IOException(problem.contains(zip.toString()) ? problem
                     : zip + ": not a Heed ViT model (" + problem + ")", e);
         }
+        return vit;
+    }
+
+    private void runImages(Backend backend, VisionTransformer vit) throws IOException {
+        Path zip = vitZip();
         if (o.targetClass() >= vit.card().classNames().size()) {
             throw new IllegalArgumentException("--target class:" + o.targetClass() + " is outside the model's "
                     + vit.card().classNames().size() + " classes");
@@ -383,8 +403,8 @@ final class AttentionJob {
         Images.writePngAtomically(Montage.grid(tiles, labels, r.heads()), dir.resolve("heads.png"));
         String className = vit.card().className(r.targets()[i]);
         int[] large = displayRgb(input, vit, SUMMARY_SIDE);
-        BufferedImage summary = PanelFigure.draw(item.name() + ": " + String.format("%s, p = %.2f", className,
-                        r.probabilities()[i][r.targets()[i]]),
+        BufferedImage summary = PanelFigure.draw(item.name() + ": " + String.format("%s %s, p = %.2f",
+                        o.targetClass() < 0 ? "predicted" : "target", className, r.probabilities()[i][r.targets()[i]]),
                 List.of(Images.toImage(large, SUMMARY_SIDE, SUMMARY_SIDE), overlay(backend, r.rollout(i), r.side(), large, SUMMARY_SIDE),
                         overlay(backend, r.classSpecific(i), r.side(), large, SUMMARY_SIDE)),
                 List.of("input", "attention rollout", "class-specific: " + className),

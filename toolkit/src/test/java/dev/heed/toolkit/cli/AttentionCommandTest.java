@@ -235,7 +235,10 @@ class AttentionCommandTest {
         String text = help.out();
         int examples = text.indexOf("Examples:");
         assertTrue(examples > 0, text);
-        List<String> lines = text.substring(examples).lines().filter(l -> l.startsWith("  heed attention ")).toList();
+        assertTrue(text.substring(examples).lines().allMatch(l -> l.length() <= 80), "no example is wrapped: " + text);
+        // shell continuation lines joined, as a shell reads them
+        List<String> lines = text.substring(examples).replace("\\" + System.lineSeparator() + "     ", "").lines()
+                .filter(l -> l.startsWith("  heed attention ")).toList();
         assertEquals(3, lines.size(), text);
         assertTrue(lines.stream().allMatch(l -> l.contains("--model") && l.contains("--output")), text);
         for (var option : new picocli.CommandLine(new AttentionCommand()).getCommandSpec().options()) {
