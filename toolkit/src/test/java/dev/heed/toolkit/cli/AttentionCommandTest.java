@@ -66,23 +66,6 @@ class AttentionCommandTest {
     }
 
     @Test
-    void theRolloutTokenDefaultsToClsAndARerunSkipsWhatIsDone() throws Exception {
-        Path output = tmp.resolve("out");
-        String[] args = {"attention", "--model", "minilm", "--text", "Attention is all you need.", "--output", output.toString(), "--backend", "cpu"};
-        OverlayCommandTest.Run first = heed(args);
-        assertEquals(0, first.exit(), first.err());
-        Path html = output.resolve("text-001/attention.html");
-        String page = Files.readString(html);
-        assertFalse(page.contains("http://") || page.contains("https://"), "the page works offline");
-        long written = Files.getLastModifiedTime(html).toMillis();
-        OverlayCommandTest.Run again = heed(args);
-        assertEquals(0, again.exit(), again.err());
-        assertEquals(written, Files.getLastModifiedTime(html).toMillis(), "a rerun with the same settings skips the input");
-        assertTrue(Json.read(output.resolve("summary.attention.json")).toString().contains("skipped"));
-        assertFalse(Files.exists(output.resolve("text-001/saliency.svg")), "no saliency without --compare");
-    }
-
-    @Test
     void emptyTextAndMisusedOptionsAreClearErrors() {
         OverlayCommandTest.Run empty = heed("attention", "--model", "minilm", "--text", "   ", "--output", tmp.resolve("o").toString(), "--backend", "cpu");
         assertEquals(1, empty.exit());
@@ -149,11 +132,12 @@ class AttentionCommandTest {
     }
 
     @Test
-    void a128TokenInputKeepsItsIdsAModelHashAndARolloutWithoutSpecialTokensInACompactPage() throws Exception {
+    void a128TokenInputKeepsItsIdsAModelHashAndARolloutWithoutSpecialTokensInACompactPageAndARerunSkipsIt() throws Exception {
+        // one MiniLM forward serves all of these checks: the model takes seconds to load and run
         Path output = tmp.resolve("long");
         String text = "The quick brown fox jumps over the lazy dog. ".repeat(13); // 130 word pieces, cut to 128
-        OverlayCommandTest.Run run = heed("attention", "--model", "minilm", "--text", text, "--output", output.toString(),
-                "--backend", "cpu");
+        String[] args = {"attention", "--model", "minilm", "--text", text, "--output", output.toString(), "--backend", "cpu"};
+        OverlayCommandTest.Run run = heed(args);
         assertEquals(0, run.exit(), run.err());
         Path dir = output.resolve("text-001");
         Map<String, Object> provenance = Json.read(dir.resolve("provenance.json"));
@@ -189,6 +173,17 @@ class AttentionCommandTest {
         // styles and provenance; the page was 7.4 MB with decimal JSON
         assertTrue(page > 1_660_248 && page < 1_800_000, page + " bytes");
         assertTrue(run.errLines().stream().anyMatch(l -> l.contains("truncated to 128 tokens")), run.err());
+
+        assertEquals(0, ((Map<?, ?>) provenance.get("rollout")).get("token"), "the rollout token defaults to [CLS]");
+        Path html = dir.resolve("attention.html");
+        String content = Files.readString(html);
+        assertFalse(content.contains("http://") || content.contains("https://"), "the page works offline");
+        assertFalse(Files.exists(dir.resolve("saliency.svg")), "no saliency without --compare");
+        long written = Files.getLastModifiedTime(html).toMillis();
+        OverlayCommandTest.Run again = heed(args);
+        assertEquals(0, again.exit(), again.err());
+        assertEquals(written, Files.getLastModifiedTime(html).toMillis(), "a rerun with the same settings skips the input");
+        assertTrue(Json.read(output.resolve("summary.attention.json")).toString().contains("skipped"));
     }
 
     @Test
