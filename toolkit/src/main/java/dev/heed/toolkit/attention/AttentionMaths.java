@@ -73,6 +73,27 @@ public final class AttentionMaths {
         return out;
     }
 
+    /**
+     * A copy of {@code row} with the {@code masked} entries set to zero and the others rescaled to sum to one; all
+     * zeros if nothing unmasked carries weight (there is nothing to renormalise).
+     */
+    public static float[] withoutMasked(float[] row, boolean[] masked) {
+        if (row.length != masked.length) {
+            throw new IllegalArgumentException(row.length + " weights but " + masked.length + " mask entries");
+        }
+        double kept = 0;
+        for (int k = 0; k < row.length; k++) {
+            kept += masked[k] ? 0 : row[k];
+        }
+        float[] out = new float[row.length];
+        if (kept > 0) {
+            for (int k = 0; k < row.length; k++) {
+                out[k] = masked[k] ? 0f : (float) (row[k] / kept);
+            }
+        }
+        return out;
+    }
+
     static float[] flat(INDArray a) {
         return a.dup('c').data().asFloat();
     }

@@ -1,12 +1,13 @@
 package dev.heed.toolkit.cli;
 
+import dev.heed.toolkit.attention.text.MiniLm;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code heed attention}: what a transformer attends to, for sentences (MiniLM) or images (the bundled ViT). */
@@ -17,10 +18,23 @@ import picocli.CommandLine.Spec;
                         + "with --compare the tokens' saliency for the similarity, attention.npy and provenance.json.",
                 "Images (--model vit or a ViT zip from `heed train --model vit`): per image a layers-by-heads grid of class-token "
                         + "attention overlays, the rollout and the class-specific relevance side by side, the maps as .npy and provenance.json.",
-                "Exit code: 0 all done, 1 some inputs failed (each named on stderr and in summary.attention.json), 2 the job could not run."})
+                "Exit code: 0 all done, 1 some inputs failed (each named on stderr and in summary.attention.json), 2 the job could not run."},
+        footer = {"%nExamples:",
+                "  heed attention --model minilm --token it --output out/minilm \\",
+                "      --text \"The animal didn't cross the street because it was too tired.\"",
+                "  heed attention --model minilm --input-file toolkit/samples/sentences.txt \\",
+                "      --compare \"An animal was exhausted.\" --output out/minilm",
+                "  heed attention --model vit --input toolkit/samples/fashion-mnist \\",
+                "      --output out/vit"})
 public final class AttentionCommand implements Callable<Integer> {
+    /** The shortest input worth encoding: [CLS], one token of each sentence and their [SEP]s (TextBatch's minimum). */
+    static final int MIN_TOKENS = 5;
+
     @Spec
     CommandSpec spec;
+
+    /** The model names --model takes besides a file; anything else must be an existing .onnx or .zip file. */
+    static final List<String> MODEL_NAMES = List.of("minilm", "vit");
 
     @Option(names = "--model", required = true, description = "minilm (all-MiniLM-L6-v2, bundled), vit (the bundled Fashion-MNIST ViT), a BERT-style .onnx file or a ViT .zip")
     String model;
@@ -40,7 +54,7 @@ public final class AttentionCommand implements Callable<Integer> {
     @Option(names = "--token", description = "text: the token whose rollout is drawn, as a position or the token itself (default: ${DEFAULT-VALUE}, i.e. [CLS])")
     String token = "0";
 
-    @Option(names = "--max-tokens", description = "text: longest encoded input, [CLS] and [SEP] included; longer text is cut with a warning saying where (default: ${DEFAULT-VALUE}, as the model's tokenizer config)")
+    @Option(names = "--max-tokens", description = "text: longest encoded input, [CLS] and [SEP] included, 5 up to the model's positions (512 for minilm); longer text is cut with a warning saying where (default: ${DEFAULT-VALUE}, as the model's tokenizer config)")
     int maxTokens = 128;
 
     @Option(names = "--input", split = ",", description = "images: image files and/or folders (a folder gives its .png, .jpg, .jpeg, .bmp and .gif files)")
@@ -82,12 +96,53 @@ public final class AttentionCommand implements Callable<Integer> {
         try {
             options = options();
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
+            // one line, as for every job-level problem: the option or path, then what is wrong with it
+            spec.commandLine().getErr().println("heed attention: " + e.getMessage());
+            return 2;
         }
         return new AttentionJob(options, spec.commandLine().getOut(), spec.commandLine().getErr()).run();
     }
 
+    /** Why --model names neither a known model nor a usable file, or null when it does. */
+    private String modelProblem() {
+        if (MODEL_NAMES.contains(model)) {
+            return null;
+        }
+        String valid = "; valid names: " + String.join(", ", MODEL_NAMES) + ", or a BERT-style .onnx file or a ViT .zip";
+        Path file;
+        try {
+            file = Path.of(model);
+        } catch (java.nio.file.InvalidPathException e) {
+            return "--model " + model + ": not a model name or a valid path" + valid;
+        }
+        String lower = model.toLowerCase(java.util.Locale.ROOT);
+        if (!Files.exists(file)) {
+            return "--model " + model + ": no such file, and not a model name" + valid;
+        }
+        if (Files.isDirectory(file)) {
+            return "--model " + model + ": is a folder; give a BERT-style .onnx file or a ViT .zip";
+        }
+        if (!lower.endsWith(".onnx") && !lower.endsWith(".zip")) {
+            return "--model " + model + ": neither a .onnx nor a .zip file" + valid;
+        }
+        if (!Files.isReadable(file)) {
+            return "--model " + model + ": cannot read the file (permission denied)";
+        }
+        try {
+            if (Files.size(file) == 0) {
+                return "--model " + model + ": empty file (0 bytes)";
+            }
+        } catch (java.io.IOException e) {
+            return "--model " + model + ": cannot read the file (" + e.getMessage() + ")";
+        }
+        return null;
+    }
+
     AttentionJob.Options options() {
+        String modelProblem = modelProblem();
+        if (modelProblem != null) {
+            throw new IllegalArgumentException(modelProblem);
+        }
         if (batchSize < 1) {
             throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
         }
@@ -109,6 +164,14 @@ public final class AttentionCommand implements Callable<Integer> {
         }
         if (!vision && texts.isEmpty() && inputFile == null) {
             throw new IllegalArgumentException("--model " + model + " needs --text or --input-file");
+        }
+        if (!vision && maxTokens < MIN_TOKENS) {
+            throw new IllegalArgumentException("--max-tokens " + maxTokens + ": must be at least " + MIN_TOKENS
+                    + " ([CLS], two [SEP] and a token of each sentence)");
+        }
+        if (model.equals("minilm") && maxTokens > MiniLm.BUNDLED_POSITIONS) {
+            throw new IllegalArgumentException("--max-tokens " + maxTokens + ": beyond the model's "
+                    + MiniLm.BUNDLED_POSITIONS + " positions");
         }
         if (second != null && texts.size() != 1) {
             throw new IllegalArgumentException("--second pairs with exactly one --text, got " + texts.size());

@@ -18,7 +18,9 @@ import dev.heed.toolkit.model.Dl4jModels;
 import dev.heed.toolkit.render.Colormap;
 import dev.heed.toolkit.render.Images;
 import dev.heed.toolkit.render.Montage;
+import dev.heed.toolkit.render.Range;
 import dev.heed.toolkit.render.text.AttentionPage;
+import dev.heed.toolkit.render.text.PanelFigure;
 import dev.heed.toolkit.render.text.TokenHeatmap;
 import dev.heed.toolkit.render.text.TokenStrip;
 import java.awt.image.BufferedImage;
@@ -53,6 +55,10 @@ final class AttentionJob {
     private record Item(String name, String source, TextBatch.Input text, Path image, List<String> warnings) { }
 
     private static final int DISPLAY_SIDE = 112;
+    /** Panels of summary.png: 8 screen pixels per input pixel of a 28x28 image, large enough to read the patches. */
+    private static final int SUMMARY_SIDE = 224;
+    private static final String ALL_TOKENS = "all tokens, [CLS] and [SEP] included";
+    private static final String NO_SPECIAL_TOKENS = "[CLS] and [SEP] left out (0), row renormalised over the other tokens";
     private static final String PROVENANCE = "provenance.json";
 
     private final Options o;
@@ -77,14 +83,23 @@ final class AttentionJob {
             err.println("heed attention: " + (e.getMessage() != null ? e.getMessage() : o.output() + ": cannot create the output folder"));
             return 2;
         }
-        try (Backend backend = Backends.open(o.backend(), o.threads(), line -> err.println(line))) {
+        // the model is read before the backend is opened, so a bad model file is the only line printed
+        try {
             if (o.vision()) {
-                runImages(backend);
+                VisionTransformer vit = loadVit();
+                try (Backend backend = Backends.open(o.backend(), o.threads(), line -> err.println(line))) {
+                    runImages(backend, vit);
+                }
             } else {
-                runText(backend);
+                MiniLm model = loadText();
+                try (Backend backend = Backends.open(o.backend(), o.threads(), line -> err.println(line))) {
+                    runText(backend, model);
+                }
             }
         } catch (IOException | RuntimeException e) {
-            err.println("heed attention: " + e.getMessage());
+            // one line: parser messages can run over several, and the first says what is wrong
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            err.println("heed attention: " + message.lines().findFirst().orElse(message));
             return 2;
         }
         try {
@@ -102,11 +117,20 @@ final class AttentionJob {
 
     // ---- text ----
 
-    private void runText(Backend backend) throws IOException {
+    private MiniLm loadText() throws IOException {
         MiniLm model = o.model().equals("minilm") ? MiniLm.bundled() : MiniLm.load(Path.of(o.model()));
+        if (o.maxTokens() > model.maxPositions()) {
+            throw new IllegalArgumentException("--max-tokens " + o.maxTokens() + ": beyond the model's "
+                    + model.maxPositions() + " positions (" + o.model() + ")");
+        }
+        return model;
+    }
+
+    private void runText(Backend backend, MiniLm model) throws IOException {
         WordPiece vocabulary = WordPiece.bundled();
         List<Item> items = textItems();
-        Map<String, Object> settings = OrderedMap.of("model", model.source(), "maxTokens", String.valueOf(o.maxTokens()),
+        Map<String, Object> settings = OrderedMap.of("model", model.source() + " sha256:" + model.fingerprint(),
+                "maxTokens", String.valueOf(o.maxTokens()),
                 "compare", String.valueOf(o.compare()), "token", o.token(), "headFusion", o.fusion().id(),
                 "discardRatio", String.valueOf(o.discardRatio()), "colormap", o.colormap().id());
         INDArray compareEmbedding = null;
@@ -212,9 +236,11 @@ final class AttentionJob {
             TokenHeatmap.write(dir, "layer-" + layer, s.tokens(), s.layer(layer), layer, o.colormap());
         }
         int token = tokenIndex(item, s.tokens());
-        TokenStrip.write(dir, "rollout", s.tokens(), s.rolloutRow(token),
-                "attention rollout into token " + token + " '" + s.tokens().get(token) + "' (" + o.fusion().id() + " of heads, discard "
-                        + o.discardRatio() + ")", o.colormap(), false);
+        String rolloutOf = "attention rollout into token " + token + " '" + s.tokens().get(token) + "' (" + o.fusion().id()
+                + " of heads, discard " + o.discardRatio() + "), ";
+        TokenStrip.write(dir, "rollout", s.tokens(), s.rolloutRow(token), rolloutOf + ALL_TOKENS, o.colormap(), false);
+        TokenStrip.write(dir, "rollout-no-special", s.tokens(), s.rolloutRowWithoutSpecialTokens(token),
+                rolloutOf + NO_SPECIAL_TOKENS, o.colormap(), false);
         if (s.saliency() != null) {
             TokenStrip.write(dir, "saliency", s.tokens(), s.saliency(), String.format(
                     "gradient x input of cos(embedding, --compare) = %.4f", s.similarity()), Colormap.fromId("bwr"), true);
@@ -223,17 +249,23 @@ final class AttentionJob {
         AtomicFiles.write(dir.resolve("attention.npy"), Npy.encode(s.attention(), s.layers() * s.heads() * t, t));
         Map<String, Object> provenance = OrderedMap.of("heed", Version.VERSION, "input", item.source(),
                 "text", item.text().first(), "second", item.text().second(), "tokens", s.tokens(),
-                "model", OrderedMap.of("source", model.source(), "layers", model.spec().layers(), "heads", model.spec().heads(),
-                        "hidden", model.spec().hidden()),
+                "tokenIds", toList(s.tokenIds()), "segmentIds", toList(s.segmentIds()),
+                "model", OrderedMap.of("source", model.source(), "sha256Prefix", model.fingerprint(),
+                        "layers", model.spec().layers(), "heads", model.spec().heads(), "hidden", model.spec().hidden(),
+                        "maxPositions", model.maxPositions()),
                 "attentionNpy", "attention.npy holds float32 [layers*heads*tokens, tokens]: reshape to [" + s.layers() + ", "
                         + s.heads() + ", " + t + ", " + t + "] (layer, head, query, key)",
                 "rollout", OrderedMap.of("token", token, "headFusion", o.fusion().id(), "discardRatio", o.discardRatio(),
-                        "row", toList(s.rolloutRow(token))),
+                        "row", toList(s.rolloutRow(token)),
+                        "rowWithoutSpecialTokens", toList(s.rolloutRowWithoutSpecialTokens(token)),
+                        "views", OrderedMap.of("rollout.png/.svg and row", ALL_TOKENS,
+                                "rollout-no-special.png/.svg and rowWithoutSpecialTokens", NO_SPECIAL_TOKENS,
+                                "attention.html", "Rollout tab: [CLS] and [SEP] left out unless its box is unticked; its caption says which")),
                 "saliency", s.saliency() == null ? null : OrderedMap.of("compare", o.compare(), "similarity", s.similarity(),
                         "perToken", toList(s.saliency())),
                 "warnings", item.warnings(), "settings", settings);
         AttentionPage.write(dir.resolve("attention.html"), "heed attention: " + item.source(), s.tokens(), s.all(),
-                Json.text(provenance));
+                s.rolloutMatrix(), token, Json.text(provenance));
         Json.write(dir.resolve(PROVENANCE), provenance);
     }
 
@@ -257,10 +289,31 @@ final class AttentionJob {
 
     // ---- images ----
 
-    private void runImages(Backend backend) throws IOException {
-        Path zip = o.model().equals("vit") ? Path.of(System.getenv().getOrDefault("HEED_HOME", "."))
+    private Path vitZip() {
+        return o.model().equals("vit") ? Path.of(System.getenv().getOrDefault("HEED_HOME", "."))
                 .resolve("toolkit/models/fashion-vit.zip") : Path.of(o.model());
-        VisionTransformer vit = VisionTransformer.load(zip);
+    }
+
+    private VisionTransformer loadVit() throws IOException {
+        Path zip = vitZip();
+        if (!Files.isRegularFile(zip)) {
+            throw new IOException("--model " + o.model() + ": the bundled model " + zip
+                    + " is missing (run from the Heed folder or set HEED_HOME)");
+        }
+        VisionTransformer vit;
+        try {
+            vit = VisionTransformer.load(zip);
+        } catch (IOException | RuntimeException e) {
+            String problem = e.getMessage() == null ? e.toString() : e.getMessage();
+            // the zip reader's own messages ("zip END header not found") do not say which file
+            throw new IOException(problem.contains(zip.toString()) ? problem
+                    : zip + ": not a Heed ViT model (" + problem + ")", e);
+        }
+        return vit;
+    }
+
+    private void runImages(Backend backend, VisionTransformer vit) throws IOException {
+        Path zip = vitZip();
         if (o.targetClass() >= vit.card().classNames().size()) {
             throw new IllegalArgumentException("--target class:" + o.targetClass() + " is outside the model's "
                     + vit.card().classNames().size() + " classes");
@@ -338,20 +391,24 @@ final class AttentionJob {
                             Map<String, Object> settings) throws IOException {
         Path dir = o.output().resolve(item.name());
         Files.createDirectories(dir);
-        int[] display = displayRgb(input, vit);
+        int[] display = displayRgb(input, vit, DISPLAY_SIDE);
         List<BufferedImage> tiles = new ArrayList<>();
         List<String> labels = new ArrayList<>();
         for (int layer = 0; layer < r.layers(); layer++) {
             for (int head = 0; head < r.heads(); head++) {
-                tiles.add(overlay(backend, r.classToPatch(i, layer, head), r.side(), display));
+                tiles.add(overlay(backend, r.classToPatch(i, layer, head), r.side(), display, DISPLAY_SIDE));
                 labels.add("layer " + layer + " head " + head);
             }
         }
         Images.writePngAtomically(Montage.grid(tiles, labels, r.heads()), dir.resolve("heads.png"));
         String className = vit.card().className(r.targets()[i]);
-        BufferedImage summary = Montage.grid(List.of(Images.toImage(display, DISPLAY_SIDE, DISPLAY_SIDE),
-                overlay(backend, r.rollout(i), r.side(), display), overlay(backend, r.classSpecific(i), r.side(), display)),
-                List.of("input", "rollout", String.format("%s %.2f", className, r.probabilities()[i][r.targets()[i]])), 3);
+        int[] large = displayRgb(input, vit, SUMMARY_SIDE);
+        BufferedImage summary = PanelFigure.draw(item.name() + ": " + String.format("%s %s, p = %.2f",
+                        o.targetClass() < 0 ? "predicted" : "target", className, r.probabilities()[i][r.targets()[i]]),
+                List.of(Images.toImage(large, SUMMARY_SIDE, SUMMARY_SIDE), overlay(backend, r.rollout(i), r.side(), large, SUMMARY_SIDE),
+                        overlay(backend, r.classSpecific(i), r.side(), large, SUMMARY_SIDE)),
+                List.of("input", "attention rollout", "class-specific: " + className),
+                o.colormap(), new Range(0, 1), "each map min-max scaled to [0, 1]");
         Images.writePngAtomically(summary, dir.resolve("summary.png"));
         int patches = r.patches();
         float[] all = new float[r.layers() * r.heads() * patches];
@@ -365,7 +422,8 @@ final class AttentionJob {
             top.put(vit.card().className(c), p[c]);
         }
         Json.write(dir.resolve(PROVENANCE), OrderedMap.of("heed", Version.VERSION, "input", item.source(),
-                "conversions", item.warnings(), "model", OrderedMap.of("file", o.model(), "layers", r.layers(), "heads", r.heads(),
+                "conversions", item.warnings(), "model", OrderedMap.of("file", o.model(), "sha256Prefix", settings.get("model"),
+                        "layers", r.layers(), "heads", r.heads(),
                         "patchGrid", r.side() + "x" + r.side()),
                 "target", OrderedMap.of("class", r.targets()[i], "name", className, "probability", p[r.targets()[i]]),
                 "probabilities", top,
@@ -377,28 +435,28 @@ final class AttentionJob {
                 "settings", settings));
     }
 
-    /** The model input as gray RGB, scaled up by pixel replication so the patches stay visible. */
-    private static int[] displayRgb(float[] input, VisionTransformer vit) {
+    /** The model input as gray RGB, {@code out} pixels square, scaled up by pixel replication so the patches stay visible. */
+    private static int[] displayRgb(float[] input, VisionTransformer vit, int out) {
         int side = vit.card().height();
-        int scale = DISPLAY_SIDE / side;
-        int[] rgb = new int[DISPLAY_SIDE * DISPLAY_SIDE];
-        for (int y = 0; y < DISPLAY_SIDE; y++) {
-            for (int x = 0; x < DISPLAY_SIDE; x++) {
+        int scale = Math.max(1, out / side);
+        int[] rgb = new int[out * out];
+        for (int y = 0; y < out; y++) {
+            for (int x = 0; x < out; x++) {
                 float v = input[Math.min(side - 1, y / scale) * side + Math.min(side - 1, x / scale)];
                 int g = Math.max(0, Math.min(255, Math.round((float) (v / vit.card().pixelScale()))));
-                rgb[y * DISPLAY_SIDE + x] = g << 16 | g << 8 | g;
+                rgb[y * out + x] = g << 16 | g << 8 | g;
             }
         }
         return rgb;
     }
 
     /** A patch-grid map upsampled bilinearly, min-max normalised and blended over the display image, all on the Backend. */
-    private BufferedImage overlay(Backend backend, float[] map, int side, int[] display) {
-        float[] up = backend.upsampleBilinear(map, 1, side, side, DISPLAY_SIDE, DISPLAY_SIDE);
+    private BufferedImage overlay(Backend backend, float[] map, int side, int[] display, int out) {
+        float[] up = backend.upsampleBilinear(map, 1, side, side, out, out);
         float[] range = backend.minMax(up, 1, up.length);
         float[] unit = backend.normalize(up, 1, up.length, new float[] {range[0]}, new float[] {range[1]});
         int[] rgb = backend.colorizeBlend(unit, display, 1, up.length, o.colormap().packedLut(), (float) o.alpha());
-        return Images.toImage(rgb, DISPLAY_SIDE, DISPLAY_SIDE);
+        return Images.toImage(rgb, out, out);
     }
 
     // ---- bookkeeping ----
@@ -426,6 +484,10 @@ final class AttentionJob {
         String name = file.getFileName().toString();
         int dot = name.lastIndexOf('.');
         return dot > 0 ? name.substring(0, dot) : name;
+    }
+
+    private static List<Integer> toList(int[] values) {
+        return java.util.Arrays.stream(values).boxed().toList();
     }
 
     private static List<Float> toList(float[] values) {

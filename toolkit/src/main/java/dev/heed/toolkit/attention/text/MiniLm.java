@@ -6,8 +6,13 @@ import dev.heed.toolkit.attention.TransformerSpec;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +31,8 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class MiniLm {
     /** The ONNX file inside langchain4j's all-MiniLM-L6-v2 jar. */
     public static final String BUNDLED_MODEL = "/all-minilm-l6-v2.onnx";
+    /** Position embeddings of the bundled model, so --max-tokens can be checked before the model is read. */
+    public static final int BUNDLED_POSITIONS = 512;
     /** A large negative number for padded keys: exp underflows to exactly zero, as with the exporter's float minimum. */
     private static final double MASKED = -1e9;
 
@@ -37,10 +44,14 @@ public final class MiniLm {
     private final SameDiff sd;
     private final List<EncoderGraph.LayerNames> layers;
     private final String source;
+    private final String fingerprint;
+    private final int maxPositions;
 
-    private MiniLm(OnnxBert.Weights weights, String source) {
+    private MiniLm(OnnxBert.Weights weights, String source, String fingerprint) {
         this.spec = weights.spec();
         this.source = source;
+        this.fingerprint = fingerprint;
+        this.maxPositions = weights.maxPositions();
         this.sd = SameDiff.create();
         Parameters p = Parameters.frozen(sd, weights.byName());
         SDVariable ids = sd.placeHolder("input_ids", DataType.INT, -1, -1);
@@ -76,19 +87,44 @@ public final class MiniLm {
             if (in == null) {
                 throw new IOException("the all-MiniLM-L6-v2 model " + BUNDLED_MODEL + " is not on the class path");
             }
-            return new MiniLm(OnnxBert.read(new BufferedInputStream(in, 1 << 20), "all-minilm-l6-v2.onnx"), "all-minilm-l6-v2.onnx");
+            return read(in, "all-minilm-l6-v2.onnx");
         }
     }
 
     /** A user's BERT-style ONNX export; anything else is an error naming the file and what is missing. */
     public static MiniLm load(Path onnx) throws IOException {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(onnx), 1 << 20)) {
-            return new MiniLm(OnnxBert.read(in, onnx.toString()), onnx.toString());
+        try (InputStream in = Files.newInputStream(onnx)) {
+            return read(in, onnx.toString());
         }
+    }
+
+    /** Parses the weights while hashing the bytes, so the fingerprint is of exactly what was loaded. */
+    private static MiniLm read(InputStream in, String source) throws IOException {
+        MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+        DigestInputStream hashed = new DigestInputStream(new BufferedInputStream(in, 1 << 20), sha256);
+        OnnxBert.Weights weights = OnnxBert.read(hashed, source);
+        hashed.transferTo(OutputStream.nullOutputStream()); // the parser may stop before the end
+        String fingerprint = HexFormat.of().formatHex(sha256.digest()).substring(0, 16);
+        return new MiniLm(weights, source, fingerprint);
     }
 
     public TransformerSpec spec() {
         return spec;
+    }
+
+    /** The first 16 hex digits of the SHA-256 of the ONNX bytes (for the bundled model: of the jar entry). */
+    public String fingerprint() {
+        return fingerprint;
+    }
+
+    /** How many positions the model has embeddings for: the longest input it can encode. */
+    public int maxPositions() {
+        return maxPositions;
     }
 
     /** Where the weights came from, for provenance. */

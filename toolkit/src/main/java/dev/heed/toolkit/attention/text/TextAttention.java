@@ -14,12 +14,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * saliency for the sentence embedding's similarity to a comparison sentence.
  */
 public final class TextAttention {
+    /** The tokens BERT adds around the text; rollout rows can be shown without them. */
+    public static final List<String> SPECIAL_TOKENS = List.of("[CLS]", "[SEP]");
+
     /**
-     * One sentence, padding removed: {@code attention [layers][heads][t][t]} and {@code rollout [t][t]} flattened
-     * row-major; {@code saliency [t]} and {@code similarity} are null and NaN without a comparison sentence.
+     * One sentence, padding removed: its vocabulary ids and segment ids {@code [t]}, {@code attention
+     * [layers][heads][t][t]} and {@code rollout [t][t]} flattened row-major; {@code saliency [t]} and
+     * {@code similarity} are null and NaN without a comparison sentence.
      */
-    public record Sentence(List<String> tokens, int layers, int heads, float[] attention, float[] rollout,
-                           float[] saliency, double similarity) {
+    public record Sentence(List<String> tokens, int[] tokenIds, int[] segmentIds, int layers, int heads,
+                           float[] attention, float[] rollout, float[] saliency, double similarity) {
         public int length() {
             return tokens.size();
         }
@@ -48,6 +52,32 @@ public final class TextAttention {
         /** How much each token flows into {@code token}'s representation at the top layer, by rollout. */
         public float[] rolloutRow(int token) {
             return java.util.Arrays.copyOfRange(rollout, token * length(), (token + 1) * length());
+        }
+
+        /** The rollout as {@code [query][key]}. */
+        public float[][] rolloutMatrix() {
+            float[][] out = new float[length()][];
+            for (int q = 0; q < out.length; q++) {
+                out[q] = rolloutRow(q);
+            }
+            return out;
+        }
+
+        /** True at the positions of {@link #SPECIAL_TOKENS} ([CLS] and every [SEP]). */
+        public boolean[] special() {
+            boolean[] out = new boolean[length()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = SPECIAL_TOKENS.contains(tokens.get(i));
+            }
+            return out;
+        }
+
+        /**
+         * {@link #rolloutRow} with [CLS] and [SEP] set to zero and the rest renormalised to sum to one, because
+         * [CLS] and [SEP] take most of the rolled-out weight and leave the words looking alike.
+         */
+        public float[] rolloutRowWithoutSpecialTokens(int token) {
+            return AttentionMaths.withoutMasked(rolloutRow(token), special());
         }
     }
 
@@ -82,7 +112,7 @@ public final class TextAttention {
             float[] rollout = AttentionMaths.rollout(backend, trimmed, 1, layers, heads, t, fusion, discardRatio, true);
             float[] tokenSaliency = saliency == null ? null
                     : java.util.Arrays.copyOf(saliency.getRow(i).toFloatVector(), t);
-            out.add(new Sentence(batch.tokens(i), layers, heads, trimmed, rollout, tokenSaliency,
+            out.add(new Sentence(batch.tokens(i), batch.ids(i), batch.segments(i), layers, heads, trimmed, rollout, tokenSaliency,
                     similarity == null ? Double.NaN : similarity.getDouble(i)));
         }
         return out;

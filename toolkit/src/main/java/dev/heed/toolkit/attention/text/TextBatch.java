@@ -127,6 +127,16 @@ public final class TextBatch {
         return tokens.get(i);
     }
 
+    /** Input {@code i}'s vocabulary ids without padding, for provenance. */
+    public int[] ids(int i) {
+        return java.util.Arrays.copyOf(ids[i], tokens.get(i).size());
+    }
+
+    /** Input {@code i}'s segment (token type) ids without padding: 0 for the first sentence, 1 for the second. */
+    public int[] segments(int i) {
+        return java.util.Arrays.copyOf(types[i], tokens.get(i).size());
+    }
+
     public INDArray inputIds() {
         return Nd4j.createFromArray(ids).castTo(DataType.INT);
     }

@@ -40,7 +40,7 @@ public final class TokenHeatmap {
         out.append("<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
         out.append("<text x=\"").append(Layout.MARGIN).append("\" y=\"").append(layout.headerBaseline)
                 .append("\" font-size=\"").append(Layout.TITLE_SIZE).append("\">")
-                .append(Markup.escape(header(layer, heads.length, tokenCount))).append("</text>\n");
+                .append(Markup.escape(layout.header)).append("</text>\n");
 
         List<String> escaped = tokens.stream().map(Markup::escape).toList();
         for (int h = 0; h < heads.length; h++) {
@@ -63,7 +63,7 @@ public final class TokenHeatmap {
             g.fillRect(0, 0, layout.width, layout.height);
             g.setColor(Color.BLACK);
             g.setFont(Fonts.sans(Layout.TITLE_SIZE));
-            g.drawString(header(layer, heads.length, tokens.size()), Layout.MARGIN, layout.headerBaseline);
+            g.drawString(layout.header, Layout.MARGIN, layout.headerBaseline);
             for (int h = 0; h < heads.length; h++) {
                 drawPanel(g, layout, heads[h], layer, h, cmap);
             }
@@ -88,11 +88,9 @@ public final class TokenHeatmap {
         out.append("<g>\n<text x=\"").append(layout.panelLeft(h)).append("\" y=\"")
                 .append(layout.panelTitleBaseline(h)).append("\" font-size=\"").append(Layout.PANEL_TITLE_SIZE)
                 .append("\">").append(Markup.escape(panelTitle(layer, h))).append("</text>\n");
-        if (layout.labelled()) {
-            appendLabels(out, layout, h);
-        }
-        if (!layout.labelled()) {
-            // too many tokens for labels: one embedded image per head keeps the file small (a vector cell with its
+        appendLabels(out, layout, h);
+        if (!layout.vectorCells()) {
+            // cells too small to point at: one embedded image per head keeps the file small (a vector cell with its
             // tooltip is ~150 bytes, ~30 MB for 12 heads of 128 tokens); the HTML page shows the values
             appendRaster(out, layout, head, h, cmap);
             out.append("</g>\n");
@@ -137,6 +135,9 @@ public final class TokenHeatmap {
     private static void appendLabels(StringBuilder out, Layout layout, int h) {
         out.append("<g font-size=\"").append(layout.labelSize).append("\">\n");
         for (int i = 0; i < layout.labels.size(); i++) {
+            if (layout.labels.get(i) == null) {
+                continue;
+            }
             String label = Markup.escape(layout.labels.get(i));
             out.append("<text x=\"").append(layout.gridLeft(h) - Layout.LABEL_GAP).append("\" y=\"")
                     .append(layout.cellTop(h, i) + layout.labelBaselineOffset())
@@ -152,9 +153,7 @@ public final class TokenHeatmap {
         g.setColor(Color.BLACK);
         g.setFont(Fonts.sans(Layout.PANEL_TITLE_SIZE));
         g.drawString(panelTitle(layer, h), layout.panelLeft(h), layout.panelTitleBaseline(h));
-        if (layout.labelled()) {
-            drawLabels(g, layout, h);
-        }
+        drawLabels(g, layout, h);
         for (int q = 0; q < head.length; q++) {
             for (int k = 0; k < head.length; k++) {
                 g.setColor(new Color(cmap.rgb(head[q][k])));
@@ -168,6 +167,9 @@ public final class TokenHeatmap {
         FontMetrics metrics = g.getFontMetrics();
         for (int i = 0; i < layout.labels.size(); i++) {
             String label = layout.labels.get(i);
+            if (label == null) {
+                continue;
+            }
             g.drawString(label, layout.gridLeft(h) - Layout.LABEL_GAP - metrics.stringWidth(label),
                     layout.cellTop(h, i) + layout.labelBaselineOffset());
             AffineTransform saved = g.getTransform();
@@ -178,10 +180,23 @@ public final class TokenHeatmap {
         }
     }
 
-    private static String header(int layer, int heads, int tokens) {
+    /** The picture's title; when only every k-th token is labelled it says so and how labels read. */
+    static String header(int layer, int heads, int tokens, int labelEvery) {
         String headRange = heads == 1 ? "head 0" : "heads 0\u2013" + (heads - 1);
+        String labels = labelEvery == 1 ? "" : " \u00b7 labels on every " + ordinal(labelEvery)
+                + " token (position:token, from 0)";
         return "layer " + layer + " \u00b7 " + headRange + " (0-based) \u00b7 " + tokens
-                + (tokens == 1 ? " token" : " tokens");
+                + (tokens == 1 ? " token" : " tokens") + labels;
+    }
+
+    private static String ordinal(int k) {
+        String suffix = k % 100 >= 11 && k % 100 <= 13 ? "th" : switch (k % 10) {
+            case 1 -> "st";
+            case 2 -> "nd";
+            case 3 -> "rd";
+            default -> "th";
+        };
+        return k + suffix;
     }
 
     private static String panelTitle(int layer, int head) {
@@ -219,7 +234,9 @@ public final class TokenHeatmap {
 
     /**
      * Where everything goes. Cells shrink as the token count grows so that one head's grid stays near
-     * {@link #MAX_GRID} pixels; once they are too small to hold legible text the labels are left out.
+     * {@link #MAX_GRID} pixels. Labels never shrink below {@link #SMALL_LABEL_SIZE}: once cells are narrower than
+     * that, only every k-th token is labelled, prefixed with its position so the gaps can be counted, and the header
+     * says so.
      */
     static final class Layout {
         static final int MARGIN = 12;
@@ -231,6 +248,9 @@ public final class TokenHeatmap {
         private static final int MIN_CELL = 3;
         private static final int MIN_LABELLED_CELL = 8;
         private static final int MAX_LABEL_SIZE = 11;
+        private static final int SMALL_LABEL_SIZE = 10;
+        /** Room between the baselines of two neighbouring small labels. */
+        private static final int SMALL_LABEL_PITCH = 12;
         /** Longer tokens are cut with an ellipsis in labels (tooltips keep them whole) so one cannot widen a panel. */
         private static final int MAX_LABEL_CHARS = 16;
         private static final int HEADS_PER_ROW = 4;
@@ -238,9 +258,12 @@ public final class TokenHeatmap {
         private static final int SECTION_GAP = 14;
 
         final int cell;
-        /** Label font size; 0 when the cells are too small for labels. */
         final int labelSize;
+        /** 1 when every token is labelled, else k: tokens 0, k, 2k, ... are. */
+        final int labelEvery;
+        /** One entry per token: its label, or null where it goes unlabelled. */
         final List<String> labels;
+        final String header;
         final int width;
         final int height;
         final int headerBaseline;
@@ -257,10 +280,12 @@ public final class TokenHeatmap {
         Layout(List<String> tokens, int heads, int layer, Legend legend) {
             int count = tokens.size();
             cell = Math.max(MIN_CELL, Math.min(MAX_CELL, MAX_GRID / count));
-            labelSize = cell >= MIN_LABELLED_CELL ? Math.min(MAX_LABEL_SIZE, cell - 1) : 0;
-            labels = labelSize > 0 ? shorten(tokens) : List.of();
-            labelMetrics = labelSize > 0 ? Fonts.metrics(labelSize) : null;
-            labelRoom = labelSize > 0 ? widest(labels, labelMetrics) + 2 * LABEL_GAP : 0;
+            labelSize = cell >= MIN_LABELLED_CELL ? Math.min(MAX_LABEL_SIZE, cell - 1) : SMALL_LABEL_SIZE;
+            labelEvery = cell >= MIN_LABELLED_CELL ? 1 : (SMALL_LABEL_PITCH + cell - 1) / cell;
+            labels = labels(shorten(tokens), labelEvery);
+            labelMetrics = Fonts.metrics(labelSize);
+            labelRoom = widest(labels, labelMetrics) + 2 * LABEL_GAP;
+            header = header(layer, heads, count, labelEvery);
 
             FontMetrics title = Fonts.metrics(TITLE_SIZE);
             FontMetrics panelTitle = Fonts.metrics(PANEL_TITLE_SIZE);
@@ -275,14 +300,15 @@ public final class TokenHeatmap {
             int rows = (heads + columns - 1) / columns;
 
             int panelsWidth = columns * panelWidth + (columns - 1) * PANEL_GAP;
-            int headerWidth = title.stringWidth(header(layer, heads, count));
+            int headerWidth = title.stringWidth(header);
             width = 2 * MARGIN + Math.max(panelsWidth, Math.max(headerWidth, legend.width()));
             legendTop = panelsTop + rows * panelHeight + (rows - 1) * PANEL_GAP + SECTION_GAP;
             height = legendTop + legend.height() + MARGIN;
         }
 
-        boolean labelled() {
-            return labelSize > 0;
+        /** Whether cells are large enough to be drawn (and pointed at) one by one in the SVG. */
+        boolean vectorCells() {
+            return cell >= MIN_LABELLED_CELL;
         }
 
         int panelLeft(int head) {
@@ -328,10 +354,18 @@ public final class TokenHeatmap {
             return out;
         }
 
+        private static List<String> labels(List<String> shortened, int every) {
+            List<String> out = new ArrayList<>(shortened.size());
+            for (int i = 0; i < shortened.size(); i++) {
+                out.add(every == 1 ? shortened.get(i) : i % every == 0 ? i + ":" + shortened.get(i) : null);
+            }
+            return out;
+        }
+
         private static int widest(List<String> labels, FontMetrics metrics) {
             int widest = 0;
             for (String label : labels) {
-                widest = Math.max(widest, metrics.stringWidth(label));
+                widest = label == null ? widest : Math.max(widest, metrics.stringWidth(label));
             }
             return widest;
         }

@@ -1,15 +1,19 @@
 // Draws the attention page from the JSON embedded beside this script: a head view (queries left, keys right, one
-// line per query-key pair with opacity = weight, one colour per head) and a model view (a thumbnail per layer and
-// head). Everything is built here so the page needs nothing beyond itself.
+// line per query-key pair with opacity = weight, one colour per head), a model view (a thumbnail per layer and
+// head) and, when the data has one, the rollout into a chosen token. Everything is built here so the page needs
+// nothing beyond itself.
 (() => {
   'use strict';
 
   const data = JSON.parse(document.getElementById('attention-data').textContent);
   const tokens = data.tokens;
-  const attention = data.attention; // [layer][head][query][key]
-  const layerCount = attention.length;
-  const headCount = attention[0].length;
+  const layerCount = data.layers;
+  const headCount = data.heads;
   const n = tokens.length;
+  // One byte per weight, round(levels * weight), in [layer][head][query][key] order.
+  const weights = decodeBase64(data.attention);
+  const levels = data.levels;
+  const SPECIAL = new Set(['[CLS]', '[SEP]']);
 
   // Below this a line is invisible anyway; skipping it keeps long inputs responsive.
   const MIN_WEIGHT = 0.01;
@@ -43,6 +47,9 @@
   drawLines();
   document.getElementById('tab-head').addEventListener('click', () => showTab('head'));
   document.getElementById('tab-model').addEventListener('click', () => showTab('model'));
+  if (data.rollout !== undefined) {
+    buildRolloutView(new DataView(decodeBase64(data.rollout).buffer), data.rolloutToken);
+  }
   openFromAddress();
 
   function buildControls() {
@@ -71,9 +78,11 @@
       const swatch = document.createElement('span');
       swatch.className = 'swatch';
       swatch.style.background = cssColour(headColours[h]);
+      // Checkbox, colour and number share one bordered box, so no number sits closer to a neighbour's checkbox.
       label.appendChild(box);
       label.appendChild(swatch);
       label.appendChild(document.createTextNode(String(h)));
+      label.dataset.head = String(h);
       heads.appendChild(label);
       headBoxes.push(box);
     }
@@ -138,13 +147,12 @@
         continue;
       }
       const colour = cssColour(headColours[h]);
-      const matrix = attention[state.layer][h];
       for (let q = 0; q < n; q++) {
         if (focus !== null && focus.side === 'query' && focus.index !== q) {
           continue;
         }
         for (let k = 0; k < n; k++) {
-          const weight = matrix[q][k];
+          const weight = weightAt(state.layer, h, q, k);
           if (weight < MIN_WEIGHT || (focus !== null && focus.side === 'key' && focus.index !== k)) {
             continue;
           }
@@ -168,10 +176,10 @@
       buildModelView();
       modelViewBuilt = true;
     }
-    document.getElementById('head-view').hidden = name !== 'head';
-    document.getElementById('model-view').hidden = name !== 'model';
-    document.getElementById('tab-head').classList.toggle('active', name === 'head');
-    document.getElementById('tab-model').classList.toggle('active', name === 'model');
+    for (const tab of ['head', 'model', 'rollout']) {
+      document.getElementById(tab + '-view').hidden = name !== tab;
+      document.getElementById('tab-' + tab).classList.toggle('active', name === tab);
+    }
   }
 
   function buildModelView() {
@@ -211,14 +219,14 @@
     const context = canvas.getContext('2d');
     const image = context.createImageData(n, n);
     const [r, g, b] = headColours[head];
-    const matrix = attention[layer][head];
+    const offset = (layer * headCount + head) * n * n;
     for (let q = 0; q < n; q++) {
       for (let k = 0; k < n; k++) {
         const p = 4 * (q * n + k);
         image.data[p] = r;
         image.data[p + 1] = g;
         image.data[p + 2] = b;
-        image.data[p + 3] = Math.round(255 * matrix[q][k]);
+        image.data[p + 3] = Math.round((255 * weights[offset + q * n + k]) / levels);
       }
     }
     context.putImageData(image, 0, 0);
@@ -241,6 +249,10 @@
       showTab('model');
       return;
     }
+    if (wanted.has('rollout') && data.rollout !== undefined) {
+      showTab('rollout');
+      return;
+    }
     const layer = Number(wanted.get('layer'));
     const head = Number(wanted.get('head'));
     if (wanted.has('layer') && Number.isInteger(layer) && layer >= 0 && layer < layerCount) {
@@ -252,6 +264,63 @@
         drawLines();
       }
     }
+  }
+
+  function weightAt(layer, head, query, key) {
+    return weights[((layer * headCount + head) * n + query) * n + key] / levels;
+  }
+
+  // The rollout tab: the chosen token's row as the text itself, each token shaded by its share, with [CLS] and
+  // [SEP] left out (and the row renormalised) unless the box is unticked. The caption says which is shown.
+  function buildRolloutView(rollout, initialToken) {
+    document.getElementById('tab-rollout').hidden = false;
+    document.getElementById('tab-rollout').addEventListener('click', () => showTab('rollout'));
+    const select = document.getElementById('rollout-token');
+    const noSpecial = document.getElementById('rollout-no-special');
+    for (let i = 0; i < n; i++) {
+      const option = document.createElement('option');
+      option.value = String(i);
+      option.textContent = i + ': ' + tokens[i];
+      select.appendChild(option);
+    }
+    select.value = String(initialToken);
+    const draw = () => {
+      const token = Number(select.value);
+      const row = Array.from({ length: n }, (_, k) => rollout.getFloat32(4 * (token * n + k), true));
+      if (noSpecial.checked) {
+        let kept = 0;
+        row.forEach((w, k) => { kept += SPECIAL.has(tokens[k]) ? 0 : w; });
+        row.forEach((w, k) => { row[k] = SPECIAL.has(tokens[k]) || kept === 0 ? 0 : w / kept; });
+      }
+      const max = Math.max(...row);
+      document.getElementById('rollout-caption').textContent = 'Rollout into token ' + token + " '" + tokens[token]
+          + "': " + (noSpecial.checked ? '[CLS] and [SEP] left out (shown as 0), row renormalised over the other tokens'
+            : 'all tokens, [CLS] and [SEP] included') + '; shading from 0 to the row maximum ' + max.toFixed(3) + '.';
+      const box = document.getElementById('rollout-tokens');
+      box.replaceChildren();
+      row.forEach((w, k) => {
+        const span = document.createElement('span');
+        span.className = 'rollout-token';
+        span.textContent = tokens[k];
+        span.title = k + ': ' + tokens[k] + ' ' + w.toFixed(4);
+        const share = max > 0 ? w / max : 0;
+        span.style.background = 'rgba(31, 119, 180, ' + share.toFixed(3) + ')';
+        span.style.color = share > 0.6 ? '#fff' : '#222';
+        box.appendChild(span);
+      });
+    };
+    select.addEventListener('change', draw);
+    noSpecial.addEventListener('change', draw);
+    draw();
+  }
+
+  function decodeBase64(text) {
+    const binary = atob(text);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) {
+      bytes[i] = binary.charCodeAt(i);
+    }
+    return bytes;
   }
 
   function rowY(i) {

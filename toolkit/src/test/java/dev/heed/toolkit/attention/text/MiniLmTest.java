@@ -32,6 +32,8 @@ class MiniLmTest {
         assertEquals(384, model.spec().hidden());
         assertEquals(1536, model.spec().intermediate());
         assertEquals(1e-12, model.spec().layerNormEps(), 1e-15);
+        assertEquals(MiniLm.BUNDLED_POSITIONS, model.maxPositions(), "--max-tokens is checked against this before loading");
+        assertTrue(model.fingerprint().matches("[0-9a-f]{16}"), model.fingerprint());
     }
 
     @Test

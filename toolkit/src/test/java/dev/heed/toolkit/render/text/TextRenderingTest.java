@@ -96,16 +96,23 @@ class TextRenderingTest {
     }
 
     @Test
-    void longInputsShrinkCellsAndDropLabels() throws Exception {
+    void longInputsShrinkCellsButLabelEveryThirdTokenAndSaySo() throws Exception {
         List<String> words = words(128);
         float[][][] heads = attention(1, 2, 128, 4)[0];
         TokenHeatmap.Layout layout = new TokenHeatmap.Layout(words, 2, 0, TokenHeatmap.legend(Colormap.VIRIDIS));
 
-        assertFalse(layout.labelled());
-        assertTrue(layout.cell >= 3 && layout.cell < 8, "cell " + layout.cell);
+        assertEquals(4, layout.cell, "512 px over 128 tokens");
+        assertEquals(3, layout.labelEvery, "12 px between 10 px labels on 4 px rows");
+        assertEquals(10, layout.labelSize);
+        assertTrue(layout.header.contains("labels on every 3rd token (position:token, from 0)"), layout.header);
         String text = TokenHeatmap.svg(words, heads, 0, Colormap.VIRIDIS);
         Document svg = parse(text);
-        assertFalse(texts(svg).contains(words.get(5)));
+        List<String> labels = texts(svg);
+        assertTrue(labels.contains("0:" + words.get(0)) && labels.contains("3:" + words.get(3))
+                && labels.contains("126:" + words.get(126)), "every third token, with its position");
+        assertFalse(labels.contains("1:" + words.get(1)) || labels.contains(words.get(5)), "the others are not labelled");
+        assertEquals(2 * 2 * 43, labels.stream().filter(l -> l.matches("\\d+:.*")).count(),
+                "43 labels per side and head");
         assertEquals(0, titledRects(svg).size(), "no per-cell vector rectangles at 128 tokens");
         assertTrue(text.length() < 1_000_000, "the SVG stays small: " + text.length() + " characters");
         org.w3c.dom.NodeList images = svg.getElementsByTagName("image");
@@ -115,6 +122,26 @@ class TextRenderingTest {
                 java.util.Base64.getDecoder().decode(uri.substring("data:image/png;base64,".length()))));
         assertEquals(128, cells.getWidth());
         assertEquals(Colormap.VIRIDIS.rgb(heads[1][7][9]), cells.getRGB(9, 7) & 0xFFFFFF, "head 1, query 7, key 9");
+
+        // the PNG has the labels too: dark text pixels left of row 3 and above column 3 of head 0
+        BufferedImage png = TokenHeatmap.png(words, heads, 0, Colormap.VIRIDIS);
+        int rowCentre = layout.cellTop(0, 3) + layout.cell / 2;
+        int columnCentre = layout.cellLeft(0, 3) + layout.cell / 2;
+        assertTrue(darkPixels(png, layout.gridLeft(0) - 40, rowCentre - 3, 38, 6) > 5, "row label of token 3");
+        assertTrue(darkPixels(png, columnCentre - 3, layout.gridTop(0) - 40, 6, 38) > 5, "column label of token 3");
+        assertEquals(0, darkPixels(png, layout.gridLeft(0) - 40, layout.cellTop(0, 1) + 1, 38, 2),
+                "no label on row 1");
+    }
+
+    private static int darkPixels(BufferedImage png, int x, int y, int width, int height) {
+        int dark = 0;
+        for (int j = y; j < y + height; j++) {
+            for (int i = x; i < x + width; i++) {
+                int rgb = png.getRGB(i, j);
+                dark += (rgb >> 16 & 0xFF) + (rgb >> 8 & 0xFF) + (rgb & 0xFF) < 3 * 128 ? 1 : 0;
+            }
+        }
+        return dark;
     }
 
     @Test
@@ -156,30 +183,63 @@ class TextRenderingTest {
     @Test
     void pageDataCannotCloseItsScriptAndParsesBackToTheWeights() {
         float[][][][] attention = attention(3, 4, TOKENS.size(), 5);
-        String html = AttentionPage.html("t </script>", TOKENS, attention, "{\"note\": \"</script>\"}");
+        float[][] rollout = attention(1, 1, TOKENS.size(), 15)[0][0];
+        String html = AttentionPage.html("t </script>", TOKENS, attention, rollout, 2, "{\"note\": \"</script>\"}");
 
-        int start = html.indexOf(AttentionPage.DATA_OPEN) + AttentionPage.DATA_OPEN.length();
-        int end = html.indexOf(AttentionPage.DATA_CLOSE, start);
-        String json = html.substring(start, end);
-        assertFalse(json.toLowerCase().contains("</script"));
-        assertFalse(json.contains("<"));
-
-        @SuppressWarnings("unchecked")
-        Map<String, Object> data = (Map<String, Object>) new JsonReader(json).read();
+        Map<String, Object> data = pageData(html);
         assertEquals(TOKENS, data.get("tokens"));
-        List<?> layers = (List<?>) data.get("attention");
-        assertEquals(3, layers.size());
+        assertEquals(3, ((Number) data.get("layers")).intValue());
+        assertEquals(4, ((Number) data.get("heads")).intValue());
+        assertEquals(2, ((Number) data.get("rolloutToken")).intValue());
+        byte[] weights = java.util.Base64.getDecoder().decode((String) data.get("attention"));
+        int t = TOKENS.size();
+        assertEquals(3 * 4 * t * t, weights.length, "one byte per weight");
+        int at = 0;
         for (int l = 0; l < 3; l++) {
             for (int h = 0; h < 4; h++) {
-                for (int q = 0; q < TOKENS.size(); q++) {
-                    List<?> row = (List<?>) ((List<?>) ((List<?>) layers.get(l)).get(h)).get(q);
-                    assertEquals(TOKENS.size(), row.size());
-                    for (int k = 0; k < TOKENS.size(); k++) {
-                        assertEquals(attention[l][h][q][k], ((Number) row.get(k)).doubleValue(), 1e-4 + 1e-7);
+                for (int q = 0; q < t; q++) {
+                    for (int k = 0; k < t; k++) {
+                        assertEquals(attention[l][h][q][k], (weights[at++] & 0xFF) / 255.0, 0.5 / 255 + 1e-7,
+                                "layer " + l + " head " + h + " " + q + "," + k);
                     }
                 }
             }
         }
+        java.nio.ByteBuffer floats = java.nio.ByteBuffer.wrap(java.util.Base64.getDecoder().decode((String) data.get("rollout")))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int q = 0; q < t; q++) {
+            for (int k = 0; k < t; k++) {
+                assertEquals(rollout[q][k], floats.getFloat(), "the rollout keeps float32");
+            }
+        }
+    }
+
+    @Test
+    void aPageFor128TokensStaysUnderOnePointEightMegabytes() {
+        // all-MiniLM-L6-v2's shape: 6 layers x 12 heads, at the default --max-tokens of 128
+        int t = 128;
+        float[][][][] attention = attention(6, 12, t, 16);
+        float[][] rollout = attention(1, 1, t, 17)[0][0];
+        String provenance = "{\"rollout\": " + java.util.Arrays.deepToString(rollout) + "}";
+        String html = AttentionPage.html("128 tokens", words(t), attention, rollout, 0,
+                provenance.substring(0, Math.min(provenance.length(), 20_000)));
+        int bytes = html.getBytes(StandardCharsets.UTF_8).length;
+        // base64 of 6*12*128*128 weight bytes (1,572,864) and of 128*128 float32 rollout weights (87,384) is
+        // 1,660,248 characters whatever the values; script, styles, tokens and provenance add under 140 KB.
+        // The page with four-decimal JSON weights was 7.4 MB.
+        assertTrue(bytes > 1_660_248 && bytes < 1_800_000, bytes + " bytes");
+    }
+
+    @Test
+    void theHeadLegendPutsEachNumberInTheBoxOfItsOwnCheckbox() {
+        String html = AttentionPage.html("legend", TOKENS, attention(1, 3, TOKENS.size(), 18), "{}");
+        // the script builds one label per head: checkbox, swatch, number, in that order and nothing else
+        assertTrue(html.contains("label.appendChild(box);\n      label.appendChild(swatch);\n"
+                + "      label.appendChild(document.createTextNode(String(h)));"), "checkbox, colour, number in one label");
+        assertTrue(html.contains(".head-toggle { display: inline-flex;") && html.contains("border: 1px solid #ccc"),
+                "each head's label is a bordered box");
+        assertTrue(html.contains("#heads { display: inline-flex; flex-wrap: wrap; gap: 6px; }"),
+                "space between boxes, so a number cannot sit against the next checkbox");
     }
 
     @Test
@@ -293,6 +353,16 @@ class TextRenderingTest {
             n++;
         }
         return n;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> pageData(String html) {
+        int start = html.indexOf(AttentionPage.DATA_OPEN) + AttentionPage.DATA_OPEN.length();
+        int end = html.indexOf(AttentionPage.DATA_CLOSE, start);
+        String json = html.substring(start, end);
+        assertFalse(json.toLowerCase().contains("</script"));
+        assertFalse(json.contains("<"));
+        return (Map<String, Object>) new JsonReader(json).read();
     }
 
     /** Just enough JSON to read the page's data back: objects, arrays, strings, numbers and literals. */
