@@ -289,7 +289,7 @@ public final class BlockDiagram {
         if (k.contains("Subsampling") || k.contains("Pooling")) {
             return 0xfde2c4;
         }
-        if (k.contains("Dense") || k.contains("Output")) {
+        if (k.contains("Dense") || k.contains("Output") || k.contains("Loss")) {
             return 0xd5efd0;
         }
         if (k.contains("BatchNormalization") || k.contains("LocalResponse")) {

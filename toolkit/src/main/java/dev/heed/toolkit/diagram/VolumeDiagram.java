@@ -77,6 +77,8 @@ public final class VolumeDiagram {
         double depth;
         double thickness;
         double width;
+        /** Space left of the slab for the part of its label that reaches further left than the slab. */
+        double offset;
         String label;
         double x;
         double baseline;
@@ -183,7 +185,10 @@ public final class VolumeDiagram {
             e.thickness = 10;
             e.label = String.valueOf(s.size());
         }
-        e.width = e.thickness + e.depth + GAP + Math.max(0, ScenePainter.textWidth(e.label, 10, false) - e.thickness - e.depth - GAP + 6);
+        // room for the wider of the two labels centred under the slab, so neighbouring labels never overlap
+        double labelWidth = Math.max(ScenePainter.textWidth(e.label, 10, false), ScenePainter.textWidth(shortKind(e), 9, false));
+        e.offset = Math.max(0, labelWidth / 2 - e.thickness / 2 - GAP / 2);
+        e.width = e.offset + Math.max(e.thickness + e.depth, e.thickness / 2 + labelWidth / 2) + GAP;
     }
 
     /**
@@ -277,7 +282,7 @@ public final class VolumeDiagram {
         double x = 14;
         for (int i = start; i < end; i++) {
             Element e = elements.get(i);
-            e.x = x;
+            e.x = x + e.offset;
             e.baseline = baseline;
             x += e.width;
         }
