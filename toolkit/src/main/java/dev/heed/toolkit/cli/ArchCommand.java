@@ -49,7 +49,7 @@ import picocli.CommandLine.Spec;
         footer = {"%nExamples:",
                 "  heed arch --model resnet50 --output resnet50.svg --output resnet50.png",
                 "  heed arch --model resnet50 --style 3d --output resnet50-3d.png",
-                "  heed arch --model squeezenet --depth layers --output squeezenet.svg   # long: written as pages"})
+                "  heed arch --model resnet50 --depth layers --output resnet50-layers.svg"})
 public final class ArchCommand implements Callable<Integer> {
     /** The zoo networks built offline with random weights, and the bundled one. */
     static final List<String> ZOO = List.of("resnet50", "vgg16", "alexnet", "squeezenet", "fashion-cnn");

@@ -20,6 +20,8 @@ import java.util.Set;
 public final class VolumeDiagram {
     /** The longest row of slabs, in scene units. */
     public static final double ROW_WIDTH = 1600;
+    /** The last row may run this fraction of {@link #ROW_WIDTH} long rather than leave a short row after it. */
+    private static final double TAIL = 0.15;
     private static final double MAX_FACE = 190;
     private static final double GAP = 18;
     private static final double OBLIQUE = 0.45;
@@ -147,7 +149,13 @@ public final class VolumeDiagram {
                 width += elements.get(end).width;
                 end++;
             }
-            if (end < elements.size()) {
+            double rest = 0;
+            for (int i = end; i < elements.size(); i++) {
+                rest += elements.get(i).width;
+            }
+            if (rest <= TAIL * ROW_WIDTH) {
+                end = elements.size(); // a row of one or two leftover slabs reads worse than a slightly long last row
+            } else if (end < elements.size()) {
                 end = cheapestCut(arcs, start, end);
             }
             bands.add(row(elements, arcs, start, end));
