@@ -21,6 +21,7 @@ import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -96,7 +97,8 @@ public final class NetworkGraph {
         for (int i = 0; i < conf.getConfs().size(); i++) {
             Layer layer = conf.getConf(i).getLayer();
             String name = layer.getLayerName() != null ? layer.getLayerName() : "layer" + i;
-            nodes.add(new Node(name, layer.getClass().getSimpleName(), List.of(previous), shape(types.get(i)),
+            Shape in = nodes.get(nodes.size() - 1).output();
+            nodes.add(new Node(name, layer.getClass().getSimpleName(), List.of(previous), shapeOf(layer, types.get(i), in),
                     net.getLayer(i).numParams(), hyper(layer)));
             previous = name;
         }
@@ -120,7 +122,9 @@ public final class NetworkGraph {
             long params = net.getVertex(name).numParams();
             if (vertex instanceof LayerVertex lv) {
                 Layer layer = lv.getLayerConf().getLayer();
-                nodes.add(new Node(name, layer.getClass().getSimpleName(), inputs, shape(types.get(name)), params, hyper(layer)));
+                Shape in = inputs.isEmpty() ? shape(input) : nodes.stream().filter(n -> n.name().equals(inputs.get(0)))
+                        .map(Node::output).findFirst().orElse(shape(input));
+                nodes.add(new Node(name, layer.getClass().getSimpleName(), inputs, shapeOf(layer, types.get(name), in), params, hyper(layer)));
             } else {
                 Map<String, String> hyper = new LinkedHashMap<>();
                 if (vertex instanceof ElementWiseVertex ew) {
@@ -130,6 +134,15 @@ public final class NetworkGraph {
             }
         }
         return new NetworkGraph(nodes, title);
+    }
+
+    /**
+     * A layer's output shape. DL4J reports a loss layer's as a vector of its {@code nOut}, which is 0 when unset (the
+     * zoo's SqueezeNet); a loss layer passes its input through, so its input's shape is the real one.
+     */
+    private static Shape shapeOf(Layer layer, InputType type, Shape in) {
+        Shape own = shape(type);
+        return layer instanceof LossLayer && own.size() == 0 ? in : own;
     }
 
     private static Shape shape(InputType type) {
@@ -162,11 +175,16 @@ public final class NetworkGraph {
             h.put("pool", "global " + g.getPoolingType().name().toLowerCase(Locale.ROOT));
         } else if (layer instanceof ZeroPaddingLayer z) {
             h.put("padding", Arrays.toString(z.getPadding()));
-        } else if (layer instanceof FeedForwardLayer f && !(layer instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization)) {
+        } else if (layer instanceof FeedForwardLayer f && !(layer instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization)
+                && f.getNOut() > 0) {
+            // a loss layer without nOut has no units of its own: it scores its input
             h.put("units", String.valueOf(f.getNOut()));
         }
         if (layer instanceof BaseOutputLayer o && o.getLossFn() != null) {
-            h.put("loss", o.getLossFn().getClass().getSimpleName().replaceFirst("^Loss", ""));
+            h.put("loss", lossName(o.getLossFn()));
+        }
+        if (layer instanceof LossLayer l && l.getLossFn() != null) {
+            h.put("loss", lossName(l.getLossFn()));
         }
         if (layer instanceof BaseLayer b && b.getActivationFn() != null && !isIdentity(b)) {
             h.put("activation", activation(b.getActivationFn()));
@@ -178,6 +196,10 @@ public final class NetworkGraph {
             h.put("dropout", d.getIDropout().toString());
         }
         return h;
+    }
+
+    private static String lossName(org.nd4j.linalg.lossfunctions.ILossFunction loss) {
+        return loss.getClass().getSimpleName().replaceFirst("^Loss", "");
     }
 
     private static boolean isIdentity(BaseLayer b) {

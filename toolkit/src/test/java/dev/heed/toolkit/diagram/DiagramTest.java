@@ -24,6 +24,7 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.zoo.model.ResNet50;
+import org.deeplearning4j.zoo.model.SqueezeNet;
 import org.deeplearning4j.zoo.model.VGG16;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -187,6 +188,104 @@ class DiagramTest {
         List<String> labels = scene.shapes().stream().filter(s -> s instanceof Scene.Text).map(s -> ((Scene.Text) s).text()).toList();
         assertTrue(labels.contains("224×224×64") && labels.contains("7×7×512") && labels.contains("4096"), labels.toString());
         parse(SvgWriter.svg(scene, "VGG-16"));
+    }
+
+    @Test
+    void resnetIn3dWrapsIntoOnePageWithinBoundsAndDrawsEverySkipConnection() throws Exception {
+        List<Scene> pages = VolumeDiagram.pages(resnetGraph);
+        for (Scene page : pages) {
+            assertWithinPage(page);
+        }
+        Set<String> expected = new HashSet<>();
+        List<NetworkGraph.Node> nodes = resnetGraph.nodes();
+        for (int i = 1; i < nodes.size(); i++) {
+            NetworkGraph.Node merge = nodes.get(i);
+            if (merge.kind().equals("ElementWiseVertex")) {
+                for (String in : merge.inputs()) {
+                    if (!in.equals(nodes.get(i - 1).name())) {
+                        expected.add(in + " → " + merge.name());
+                    }
+                }
+            }
+        }
+        assertEquals(16, expected.size(), "ResNet-50 has 16 shortcut adds");
+        List<String> drawn = new ArrayList<>();
+        for (Scene page : pages) {
+            page.shapes().stream().filter(s -> s instanceof Scene.Line l && l.tooltip() != null && l.tooltip().startsWith("skip connection "))
+                    .forEach(s -> drawn.add(((Scene.Line) s).tooltip().substring("skip connection ".length())));
+        }
+        assertEquals(expected, new HashSet<>(drawn), "every skip connection drawn");
+        assertEquals(16, drawn.size(), "each drawn once");
+        assertEquals(1, pages.size(), "wrapped into rows, ResNet-50 fits one page");
+        assertLegendListsExactlyTheKindsDrawn(pages);
+        BufferedImage png = ScenePainter.paint(pages.get(0), 1.5);
+        assertTrue(png.getWidth() <= 4096 && png.getHeight() <= 4096, png.getWidth() + "×" + png.getHeight());
+    }
+
+    @Test
+    void resnetLayerByLayerGoesOntoSeveralBoundedPagesWithEveryLayerOnce() {
+        List<Hierarchy.Item> items = new Hierarchy(resnetGraph).items(Hierarchy.Depth.LAYERS, Set.of());
+        List<Scene> pages = BlockDiagram.pages(resnetGraph, items);
+        assertTrue(pages.size() > 1, "177 layers do not fit one page");
+        List<String> boxes = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
+        for (Scene page : pages) {
+            assertWithinPage(page);
+            page.shapes().stream().filter(s -> s instanceof Scene.Rect r && r.tooltip() != null).forEach(s -> boxes.add(((Scene.Rect) s).tooltip()));
+            page.shapes().stream().filter(s -> s instanceof Scene.Text).forEach(s -> texts.add(((Scene.Text) s).text()));
+        }
+        assertEquals(items.size(), boxes.size(), "every layer drawn exactly once over all pages");
+        for (Hierarchy.Item item : items) {
+            assertEquals(1, texts.stream().filter(t -> t.equals(item.title())).count(), item.title() + " titled once");
+        }
+        long continued = texts.stream().filter(t -> t.startsWith("from ")).count();
+        assertTrue(continued >= pages.size() - 1, "each column after the first starts with a 'from' box");
+        assertTrue(texts.stream().anyMatch(t -> t.endsWith("page 1 of " + pages.size())), "pages are numbered");
+    }
+
+    @Test
+    void squeezeNetsLossLayerShowsTheScoresItReceivesNotUnitsZero() throws Exception {
+        NetworkGraph squeeze = NetworkGraph.of(SqueezeNet.builder().numClasses(1000).build().init(), InputType.convolutional(227, 227, 3),
+                "SqueezeNet");
+        NetworkGraph.Node loss = squeeze.nodes().get(squeeze.nodes().size() - 1);
+        assertEquals("LossLayer", loss.kind());
+        assertEquals(1000, loss.output().size());
+        assertTrue(!loss.hyper().containsKey("units") && loss.hyper().containsKey("loss"), loss.hyper().toString());
+        List<Hierarchy.Item> items = new Hierarchy(squeeze).items(Hierarchy.Depth.LAYERS, Set.of());
+        String svg = BlockDiagram.pages(squeeze, items).stream().map(p -> SvgWriter.svg(p, "SqueezeNet")).reduce("", String::concat);
+        assertTrue(!svg.contains("units 0") && !svg.contains("out 0<"), "no box says units 0 or out 0");
+        String lossBox = DotWriter.dot(squeeze, items).lines().filter(l -> l.trim().startsWith("\"loss\" [")).findFirst().orElseThrow();
+        assertTrue(lossBox.contains("\\nout 1000\"") && lossBox.contains("#d5efd0"), "the loss box: 1000 scores, output colour: " + lossBox);
+        List<Scene> volume = VolumeDiagram.pages(squeeze);
+        List<String> labels = volume.get(volume.size() - 1).shapes().stream().filter(s -> s instanceof Scene.Text)
+                .map(s -> ((Scene.Text) s).text()).toList();
+        assertEquals("output", labels.get(labels.size() - 1), "the 3-D strip ends with the output");
+        assertEquals("1000", labels.get(labels.size() - 2));
+        assertLegendListsExactlyTheKindsDrawn(volume);
+    }
+
+    private static void assertWithinPage(Scene page) {
+        assertTrue(page.width() <= Pages.LIMIT && page.height() <= Pages.LIMIT, page.width() + " × " + page.height());
+    }
+
+    /** The legend's swatches (rects without a tooltip) are exactly the colours of the slabs, each with its kind's name. */
+    private static void assertLegendListsExactlyTheKindsDrawn(List<Scene> pages) {
+        Set<Integer> slabColours = new HashSet<>();
+        Set<Integer> swatches = new HashSet<>();
+        for (Scene page : pages) {
+            for (Scene.Shape s : page.shapes()) {
+                if (s instanceof Scene.Rect r && r.tooltip() != null) {
+                    slabColours.add(r.fill());
+                } else if (s instanceof Scene.Rect r && page == pages.get(0)) {
+                    swatches.add(r.fill());
+                }
+            }
+        }
+        assertEquals(slabColours, swatches);
+        List<String> texts = pages.get(0).shapes().stream().filter(s -> s instanceof Scene.Text).map(s -> ((Scene.Text) s).text()).toList();
+        for (VolumeDiagram.Kind kind : VolumeDiagram.Kind.values()) {
+            assertEquals(slabColours.contains(kind.colour()), texts.contains(kind.label()), kind.label());
+        }
     }
 
     private static boolean close(int a, int b) {
