@@ -60,7 +60,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *       top/left and the rest to the bottom/right; the configured padding is ignored. {@code Truncate} and {@code Strict}:
  *       the configured padding on both sides, and the output rounded down.</li>
  *   <li>BatchNorm in inference form, {@code gamma (x - mean) / sqrt(var + eps) + beta}; with {@code useLogStd} DL4J stores
- *       {@code log10} of {@code sqrt(var + eps)} itself. DL4J M2.1's BatchNorm does not apply its configured activation,
+ *       {@code log10 sqrt(var)} and its inference pass still adds eps to {@code var}. DL4J M2.1's BatchNorm does not apply its configured activation,
  *       so neither does the plan.</li>
  *   <li>{@code CnnToFeedForwardPreProcessor} flattens channel-major ('c' order over {@code [c, h, w]}).</li>
  *   <li>The output layer (dense {@code OutputLayer} or {@code DenseLayer}) gives its pre-activation; a {@code LossLayer}
@@ -265,9 +265,12 @@ public final class PlanCompiler {
         int channels = plan.tensor(x).channels();
         double[] std = new double[channels];
         if (conf.isUseLogStd()) {
+            // DL4J M2.1 turns the stored log10(std) back into var = std^2 and then still divides by sqrt(var + eps),
+            // so eps counts on top of the stored deviation (a plain 10^log10std is off by ~eps/var: 7e-5 relative
+            // on the bundled CNN's logits).
             float[] log10std = floats(layer.getParam("log10stdev"));
             for (int c = 0; c < channels; c++) {
-                std[c] = Math.pow(10, log10std[c]);
+                std[c] = Math.sqrt(Math.pow(10, 2.0 * log10std[c]) + conf.getEps());
             }
         } else {
             float[] var = floats(layer.getParam("var"));
@@ -409,7 +412,7 @@ public final class PlanCompiler {
 
     /** The values in row-major ('c') order over the array's logical shape, whatever its storage order. */
     static float[] floats(INDArray a) {
-        return a.castTo(DataType.FLOAT).dup('c').reshape('c', a.length()).toFloatVector();
+        return a.castTo(DataType.FLOAT).dup('c').reshape('c', new long[] {a.length()}).toFloatVector();
     }
 
     private static int[] intShape(INDArray a) {
