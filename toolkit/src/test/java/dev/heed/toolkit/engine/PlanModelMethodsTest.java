@@ -93,8 +93,8 @@ class PlanModelMethodsTest {
         assertSameMaps("gradient", m -> new VanillaGradient(m, backend));
         assertSameMaps("gradxinput", m -> new GradientTimesInput(m, backend));
         assertSameMaps("guided-backprop", m -> new GuidedBackprop(m, backend));
-        assertSameMaps("integrated-gradients", m -> new IntegratedGradients(m, backend, 8, 0.0));
-        assertSameMaps("smoothgrad", m -> new SmoothGrad(new VanillaGradient(m, backend), 4, 0.15));
+        assertSameMaps("integrated-gradients", m -> new IntegratedGradients(m, backend, 4, 0.0));
+        assertSameMaps("smoothgrad", m -> new SmoothGrad(new VanillaGradient(m, backend), 2, 0.15));
     }
 
     @Test
