@@ -1,0 +1,28 @@
+package dev.heed.toolkit.engine;
+
+/**
+ * One inference-mode forward pass and the activations it keeps (on the executor's side: heap arrays, device buffers),
+ * released by {@link #close()}. Results come back as fresh {@link HostTensor}s that outlive the pass.
+ */
+public interface PlanPass extends AutoCloseable {
+
+    /** The plan's output, {@code [n, classes]}: logits, before any softmax. */
+    HostTensor logits();
+
+    /** The captured layer's output {@code [n, ...]}, or null when the pass captures nothing. */
+    HostTensor captured();
+
+    /**
+     * The gradient of {@code sum_{b,k} scoreWeights[b][k] * logits[b][k]} with respect to the captured layer's output,
+     * or to the input when nothing was captured; the backward pass goes no further, and computes no weight gradients.
+     * {@code scoreWeights} is {@code [n, classes]}. A pass may be back-propagated more than once.
+     */
+    HostTensor backward(HostTensor scoreWeights, ReluGradient relu);
+
+    default HostTensor backward(HostTensor scoreWeights) {
+        return backward(scoreWeights, ReluGradient.STANDARD);
+    }
+
+    @Override
+    void close();
+}

@@ -1,0 +1,274 @@
+package dev.heed.toolkit.engine.cpu;
+
+import dev.heed.toolkit.engine.CompiledPlan;
+import dev.heed.toolkit.engine.HostTensor;
+import dev.heed.toolkit.engine.PlanExecutor;
+import dev.heed.toolkit.engine.PlanPass;
+import dev.heed.toolkit.engine.ReluGradient;
+import dev.heed.toolkit.engine.plan.Op;
+import dev.heed.toolkit.engine.plan.Plan;
+import dev.heed.toolkit.engine.plan.TensorInfo;
+import dev.heed.toolkit.engine.plan.Weights;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs a {@link Plan} in plain Java on the heap: the reference every other executor is checked against. Each op's
+ * forward and backward-data maths is in {@link ReferenceKernels}; this class walks the ops and keeps the tensors.
+ */
+public final class CpuReferenceExecutor implements PlanExecutor {
+    public static final String NAME = "cpu-reference";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public CompiledPlan compile(Plan plan) {
+        return new Compiled(plan);
+    }
+
+    /** The plan with its weights copied to heap arrays once, so that passes read plain {@code float[]}s. */
+    private static final class Compiled implements CompiledPlan {
+        private final Plan plan;
+        private final Map<Op, float[][]> weights = new IdentityHashMap<>();
+        private volatile boolean open = true;
+
+        Compiled(Plan plan) {
+            this.plan = plan;
+            for (Op op : plan.ops()) {
+                if (op instanceof Op.Dense d) {
+                    weights.put(op, new float[][] {d.weight().toArray(), arrayOrNull(d.bias())});
+                } else if (op instanceof Op.Conv2d c) {
+                    weights.put(op, new float[][] {c.weight().toArray(), arrayOrNull(c.bias())});
+                } else if (op instanceof Op.ChannelAffine a) {
+                    weights.put(op, new float[][] {a.scale().toArray(), a.shift().toArray()});
+                }
+            }
+        }
+
+        private static float[] arrayOrNull(Weights w) {
+            return w == null ? null : w.toArray();
+        }
+
+        @Override
+        public Plan plan() {
+            return plan;
+        }
+
+        @Override
+        public String executor() {
+            return NAME;
+        }
+
+        @Override
+        public PlanPass forward(HostTensor input, String captureLayer) {
+            if (!open) {
+                throw new IllegalStateException("the compiled plan is closed");
+            }
+            if (!Arrays.equals(input.sampleShape(), plan.input().shape())) {
+                throw new IllegalArgumentException("input shape " + Arrays.toString(input.shape()) + " does not match the plan's [n, "
+                        + Arrays.toString(plan.input().shape()).replace("[", ""));
+            }
+            int target = captureLayer == null ? plan.input().id() : plan.capture(captureLayer).id();
+            return new Pass(this, input, target, captureLayer != null);
+        }
+
+        @Override
+        public void close() {
+            open = false;
+            weights.clear();
+        }
+    }
+
+    /** Every tensor of one forward pass, kept for the backward pass. */
+    private static final class Pass implements PlanPass {
+        private final Compiled compiled;
+        private final Plan plan;
+        private final int batch;
+        private final float[][] values;
+        private final int target;
+        private final boolean captures;
+        private boolean open = true;
+
+        Pass(Compiled compiled, HostTensor input, int target, boolean captures) {
+            this.compiled = compiled;
+            this.plan = compiled.plan;
+            this.batch = input.batch();
+            this.target = target;
+            this.captures = captures;
+            values = new float[plan.tensors().size()][];
+            values[plan.input().id()] = input.data().clone();
+            for (Op op : plan.ops()) {
+                values[op.output()] = forward(op);
+            }
+        }
+
+        private float[] forward(Op op) {
+            float[][] w = compiled.weights.get(op);
+            if (op instanceof Op.Dense d) {
+                return ReferenceKernels.denseForward(values[d.input()], batch, w[0], w[1], d.inFeatures(), d.outFeatures());
+            } else if (op instanceof Op.Conv2d c) {
+                return ReferenceKernels.convForward(values[c.input()], batch, geometry(c.input(), c.window()), w[0], w[1], c.outChannels());
+            } else if (op instanceof Op.ChannelAffine a) {
+                TensorInfo x = plan.tensor(a.input());
+                return ReferenceKernels.affineForward(values[a.input()], batch, x.channels(), x.height() * x.width(), w[0], w[1]);
+            } else if (op instanceof Op.Activation a) {
+                return ReferenceKernels.activationForward(values[a.input()], a.kind(), a.alpha());
+            } else if (op instanceof Op.Pool2d p) {
+                return ReferenceKernels.poolForward(values[p.input()], batch, geometry(p.input(), p.window()), p.kind(), p.countPadding());
+            } else if (op instanceof Op.GlobalPool g) {
+                TensorInfo x = plan.tensor(g.input());
+                return ReferenceKernels.globalPoolForward(values[g.input()], batch, x.channels(), x.height() * x.width(), g.kind());
+            } else if (op instanceof Op.ZeroPad z) {
+                TensorInfo x = plan.tensor(z.input());
+                return ReferenceKernels.zeroPadForward(values[z.input()], batch, x.channels(), x.height(), x.width(), z.padding());
+            } else if (op instanceof Op.Reshape r) {
+                return values[r.input()];
+            } else if (op instanceof Op.Add a) {
+                float[] sum = values[a.sources()[0]].clone();
+                for (int k = 1; k < a.sources().length; k++) {
+                    float[] other = values[a.sources()[k]];
+                    for (int i = 0; i < sum.length; i++) {
+                        sum[i] += other[i];
+                    }
+                }
+                return sum;
+            } else if (op instanceof Op.Concat c) {
+                int[] sources = c.sources();
+                float[][] parts = new float[sources.length][];
+                for (int k = 0; k < sources.length; k++) {
+                    parts[k] = values[sources[k]];
+                }
+                return ReferenceKernels.concatForward(parts, sizes(sources), batch);
+            }
+            throw new IllegalStateException("no reference kernel for " + op);
+        }
+
+        private int[] sizes(int[] tensors) {
+            return Arrays.stream(tensors).map(t -> plan.tensor(t).size()).toArray();
+        }
+
+        private ReferenceKernels.Geometry geometry(int input, dev.heed.toolkit.engine.plan.Window window) {
+            TensorInfo x = plan.tensor(input);
+            return ReferenceKernels.Geometry.of(x.channels(), x.height(), x.width(), window);
+        }
+
+        private HostTensor host(int tensor) {
+            int[] sample = plan.tensor(tensor).shape();
+            int[] shape = new int[sample.length + 1];
+            shape[0] = batch;
+            System.arraycopy(sample, 0, shape, 1, sample.length);
+            return new HostTensor(shape, values[tensor].clone());
+        }
+
+        private void requireOpen() {
+            if (!open) {
+                throw new IllegalStateException("the pass is closed");
+            }
+        }
+
+        @Override
+        public HostTensor logits() {
+            requireOpen();
+            return host(plan.output().id());
+        }
+
+        @Override
+        public HostTensor captured() {
+            requireOpen();
+            return captures ? host(target) : null;
+        }
+
+        @Override
+        public HostTensor backward(HostTensor scoreWeights, ReluGradient relu) {
+            requireOpen();
+            int[] expected = {batch, plan.numClasses()};
+            if (!Arrays.equals(scoreWeights.shape(), expected)) {
+                throw new IllegalArgumentException("score weights " + Arrays.toString(scoreWeights.shape()) + " do not match the logits "
+                        + Arrays.toString(expected));
+            }
+            List<Op> ops = plan.ops();
+            // Only tensors computed from the target carry a gradient toward it; every other value is a constant here.
+            boolean[] dependsOnTarget = new boolean[plan.tensors().size()];
+            dependsOnTarget[target] = true;
+            for (Op op : ops) {
+                for (int in : op.inputs()) {
+                    dependsOnTarget[op.output()] |= dependsOnTarget[in];
+                }
+            }
+            float[][] gradients = new float[plan.tensors().size()][];
+            gradients[plan.output().id()] = scoreWeights.data().clone();
+            for (int k = ops.size() - 1; k >= 0; k--) {
+                Op op = ops.get(k);
+                float[] g = gradients[op.output()];
+                if (g == null || !dependsOnTarget[op.output()] || op.output() == target) {
+                    continue;
+                }
+                int[] inputs = op.inputs();
+                for (int s = 0; s < inputs.length; s++) {
+                    if (dependsOnTarget[inputs[s]]) {
+                        accumulate(gradients, inputs[s], backward(op, s, g, relu == ReluGradient.GUIDED));
+                    }
+                }
+            }
+            if (gradients[target] == null) {
+                throw new IllegalStateException("no gradient reaches tensor " + plan.tensor(target) + " from the logits");
+            }
+            int[] sample = plan.tensor(target).shape();
+            int[] shape = new int[sample.length + 1];
+            shape[0] = batch;
+            System.arraycopy(sample, 0, shape, 1, sample.length);
+            return new HostTensor(shape, gradients[target]);
+        }
+
+        /** Sums gradients where a tensor feeds several ops; the first arrival is kept as is (each is a fresh array). */
+        private static void accumulate(float[][] gradients, int tensor, float[] g) {
+            if (gradients[tensor] == null) {
+                gradients[tensor] = g;
+            } else {
+                float[] sum = gradients[tensor];
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] += g[i];
+                }
+            }
+        }
+
+        /** The gradient with respect to input {@code source} of {@code op}, a fresh array. */
+        private float[] backward(Op op, int source, float[] g, boolean guided) {
+            float[][] w = compiled.weights.get(op);
+            if (op instanceof Op.Dense d) {
+                return ReferenceKernels.denseBackward(g, batch, w[0], d.inFeatures(), d.outFeatures());
+            } else if (op instanceof Op.Conv2d c) {
+                return ReferenceKernels.convBackward(g, batch, geometry(c.input(), c.window()), w[0], c.outChannels());
+            } else if (op instanceof Op.ChannelAffine a) {
+                TensorInfo x = plan.tensor(a.input());
+                return ReferenceKernels.affineBackward(g, batch, x.channels(), x.height() * x.width(), w[0]);
+            } else if (op instanceof Op.Activation a) {
+                return ReferenceKernels.activationBackward(g, values[a.input()], values[a.output()], a.kind(), a.alpha(), guided);
+            } else if (op instanceof Op.Pool2d p) {
+                return ReferenceKernels.poolBackward(g, values[p.input()], batch, geometry(p.input(), p.window()), p.kind(), p.countPadding());
+            } else if (op instanceof Op.GlobalPool gp) {
+                TensorInfo x = plan.tensor(gp.input());
+                return ReferenceKernels.globalPoolBackward(g, values[gp.input()], batch, x.channels(), x.height() * x.width(), gp.kind());
+            } else if (op instanceof Op.ZeroPad z) {
+                TensorInfo x = plan.tensor(z.input());
+                return ReferenceKernels.zeroPadBackward(g, batch, x.channels(), x.height(), x.width(), z.padding());
+            } else if (op instanceof Op.Reshape || op instanceof Op.Add) {
+                return g.clone();
+            } else if (op instanceof Op.Concat c) {
+                return ReferenceKernels.concatBackward(g, sizes(c.sources()), source, batch);
+            }
+            throw new IllegalStateException("no reference kernel for " + op);
+        }
+
+        @Override
+        public void close() {
+            open = false;
+            Arrays.fill(values, null);
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package dev.heed.toolkit.engine.plan;
+
+import java.util.Arrays;
+
+/**
+ * One step of a plan: reads tensors by id, writes exactly one new tensor. {@code layer} names the source layer the op
+ * came from (one DL4J layer may give several ops, for example a convolution and its activation), for error messages
+ * and profiles. Ops carry only what the maths needs; fusing them (BatchNorm or an activation into a convolution's
+ * epilogue) is each executor's business.
+ *
+ * <p>All ops work on the whole batch; shapes below leave out the batch dimension, as {@link TensorInfo} does.
+ */
+public sealed interface Op {
+    String layer();
+
+    int[] inputs();
+
+    int output();
+
+    /**
+     * {@code y[o] = bias[o] + sum_i weight[o][i] x[i]}. Input {@code [in]}, output {@code [out]}; {@code weight} is
+     * {@code [out][in]} row-major (oneDNN's {@code oi}, ONNX Gemm with {@code transB}); {@code bias} is {@code [out]} or
+     * null.
+     */
+    record Dense(String layer, int input, int output, Weights weight, Weights bias) implements Op {
+        public int inFeatures() {
+            return weight.shape()[1];
+        }
+
+        public int outFeatures() {
+            return weight.shape()[0];
+        }
+
+        @Override
+        public int[] inputs() {
+            return new int[] {input};
+        }
+    }
+
+    /**
+     * Cross-correlation, as DL4J, PyTorch and ONNX define "convolution":
+     * {@code y[o][i][j] = bias[o] + sum_{c,u,v} weight[o][c][u][v] x[c][i*sh - padTop + u*dh][j*sw - padLeft + v*dw]},
+     * with zeros outside the input. {@code weight} is {@code [out][in][kh][kw]} (OIHW), {@code bias} {@code [out]} or null.
+     */
+    record Conv2d(String layer, int input, int output, Window window, Weights weight, Weights bias) implements Op {
+        public int inChannels() {
+            return weight.shape()[1];
+        }
+
+        public int outChannels() {
+            return weight.shape()[0];
+        }
+
+        @Override
+        public int[] inputs() {
+            return new int[] {input};
+        }
+    }
+
+    /**
+     * {@code y[c] = scale[c] x[c] + shift[c]} per channel (rank 3, over every pixel) or per feature (rank 1): BatchNorm in
+     * inference form, {@code scale = gamma / sqrt(var + eps)}, {@code shift = beta - mean * scale}.
+     */
+    record ChannelAffine(String layer, int input, int output, Weights scale, Weights shift) implements Op {
+        @Override
+        public int[] inputs() {
+            return new int[] {input};
+        }
+    }
+
+    /** An element-wise function; {@code alpha} is the negative slope of {@link ActivationKind#LEAKY_RELU}, 0 otherwise. */
+    record Activation(String layer, int input, int output, ActivationKind kind, double alpha) implements Op {
+        @Override
+        public int[] inputs() {
+            return new int[] {input};
+        }
+    }
+
+    /**
+     * Max or average over each window. Padded positions never win a max. An average divides by the kernel area when
+     * {@code countPadding}, otherwise by the number of window positions inside the input.
+     */
+    record Pool2d(String layer, int input, int output, PoolKind kind, Window window, boolean countPadding) implements Op {
+        @Override
+        public int[] inputs() {
+            return new int[] {input};
+        }
+    }
+
+    /** Max, average or sum over all pixels of each channel: {@code [c, h, w] -> [c]}, or {@code [c, 1, 1]} when the output is rank 3. */
+    record GlobalPool(String layer, int input, int output, PoolKind kind) implements Op {
+        @Override
+        public int[] inputs() {
+            return new int[] {input};
+        }
+    }
+
+    /** Zeros around each channel's image. */
+    record ZeroPad(String layer, int input, int output, Padding padding) implements Op {
+        @Override
+        public int[] inputs() {
+            return new int[] {input};
+        }
+    }
+
+    /** A new shape over the same row-major values (DL4J's CNN-to-dense flattening is channel-major, 'c' order). */
+    record Reshape(String layer, int input, int output) implements Op {
+        @Override
+        public int[] inputs() {
+            return new int[] {input};
+        }
+    }
+
+    /** Element-wise sum of two or more tensors of one shape. */
+    record Add(String layer, int[] sources, int output) implements Op {
+        public Add {
+            sources = sources.clone();
+        }
+
+        @Override
+        public int[] inputs() {
+            return sources.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Add a && a.layer.equals(layer) && Arrays.equals(a.sources, sources) && a.output == output;
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(sources) * 31 + output;
+        }
+
+        @Override
+        public String toString() {
+            return "Add[" + layer + ", " + Arrays.toString(sources) + " -> " + output + "]";
+        }
+    }
+
+    /** Concatenation along the channel (or feature) axis, in source order; spatial sizes must agree. */
+    record Concat(String layer, int[] sources, int output) implements Op {
+        public Concat {
+            sources = sources.clone();
+        }
+
+        @Override
+        public int[] inputs() {
+            return sources.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Concat c && c.layer.equals(layer) && Arrays.equals(c.sources, sources) && c.output == output;
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(sources) * 31 + output;
+        }
+
+        @Override
+        public String toString() {
+            return "Concat[" + layer + ", " + Arrays.toString(sources) + " -> " + output + "]";
+        }
+    }
+}
