@@ -4,7 +4,7 @@
 # Usage: emulated-sources.sh OUTDIR (sourced paths are relative to this script).
 set -euo pipefail
 SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../../main/cuda"
-for f in map_ops attention select; do
+for f in map_ops attention select engine; do
   sed -E -e 's/extern __shared__ float ([a-z]+)\[\];/float* \1 = heed_emu_shared;/' -e 's/__shared__ /static /' \
     "$SRC/$f.cu" > "$1/$f.inc"
 done

@@ -25,6 +25,7 @@
 #include "map_ops.inc"
 #include "attention.inc"
 #include "select.inc"
+#include "engine.inc"
 
 namespace {
 
@@ -104,6 +105,28 @@ std::map<std::string, Kernel> kernels = {
     HEED_KERNEL(identity, false),
     HEED_KERNEL(select_ranks, true),
     HEED_KERNEL(discard_smallest, true),
+    HEED_KERNEL(engine_gemm, true),
+    HEED_KERNEL(engine_conv2d_forward, true),
+    HEED_KERNEL(engine_conv2d_backward_data, true),
+    HEED_KERNEL(engine_channel_affine, false),
+    HEED_KERNEL(engine_channel_affine_backward, false),
+    HEED_KERNEL(engine_add, false),
+    HEED_KERNEL(engine_copy, false),
+    HEED_KERNEL(engine_pool2d_forward, false),
+    HEED_KERNEL(engine_pool2d_backward, false),
+    HEED_KERNEL(engine_global_pool_forward, true),
+    HEED_KERNEL(engine_global_pool_backward, false),
+    HEED_KERNEL(engine_gemm_batched, true),
+    HEED_KERNEL(engine_layer_norm, true),
+    HEED_KERNEL(engine_layer_norm_backward, true),
+    HEED_KERNEL(engine_softmax_rows, true),
+    HEED_KERNEL(engine_softmax_rows_backward, true),
+    HEED_KERNEL(engine_gelu, false),
+    HEED_KERNEL(engine_gelu_backward, false),
+    HEED_KERNEL(engine_embedding_gather, false),
+    HEED_KERNEL(engine_pad2d, false),
+    HEED_KERNEL(engine_crop2d, false),
+    HEED_KERNEL(engine_copy_channels, false),
 };
 
 std::mutex launch_mutex;

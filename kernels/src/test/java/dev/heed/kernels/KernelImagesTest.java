@@ -46,7 +46,11 @@ class KernelImagesTest {
         }
         for (String kernel : List.of("reduce_channels", "channel_means", "gradcampp_weights", "weighted_channel_sum", "upsample_bilinear",
                 "min_max", "normalize", "colorize_blend", "accumulate", "attention_probabilities", "fuse_heads", "residual_mix",
-                "batched_matmul", "identity", "upsampled_min_max", "overlay_fused", "select_ranks", "discard_smallest")) {
+                "batched_matmul", "identity", "upsampled_min_max", "overlay_fused", "select_ranks", "discard_smallest",
+                "engine_gemm", "engine_conv2d_forward", "engine_conv2d_backward_data", "engine_channel_affine", "engine_channel_affine_backward",
+                "engine_add", "engine_copy", "engine_pool2d_forward", "engine_pool2d_backward", "engine_global_pool_forward",
+                "engine_global_pool_backward", "engine_gemm_batched", "engine_layer_norm", "engine_layer_norm_backward", "engine_softmax_rows",
+                "engine_softmax_rows_backward", "engine_gelu", "engine_gelu_backward", "engine_embedding_gather", "engine_pad2d", "engine_crop2d", "engine_copy_channels")) {
             assertTrue(ptx.contains(".entry " + kernel + "("), kernel + " is in the PTX");
         }
         assertTrue(ptx.contains(".target sm_75"), "the stand-alone PTX targets compute_75, the oldest architecture nvcc 13 knows");

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,7 +17,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run a scenario on the bundled models and images (nothing downloads). saliency: every method on the "
                 + "Fashion-MNIST test images, overlays, raw maps, sidecars and montages under --output; wrong-cue and "
-                + "localisation: the trust demos.")
+                + "localisation: the trust demos; attention: MiniLM and the ViT.",
+        footer = {"%nExamples:", "  heed demo", "  heed demo attention --output /tmp/heed-demo", "  heed demo wrong-cue --force"})
 public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -39,6 +41,11 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Optional<String> badOutput = OutputFolder.problemWith(output);
+        if (badOutput.isPresent()) {
+            spec.commandLine().getErr().println("heed demo: " + badOutput.get() + " (--output)");
+            return OverlayJob.EXIT_JOB_FAILED;
+        }
         if (scenario.equals("wrong-cue")) {
             return WrongCueDemo.run(home, output.resolve("wrong-cue"), spec.commandLine().getOut(), spec.commandLine().getErr());
         }
@@ -71,8 +78,18 @@ public final class DemoCommand implements Callable<Integer> {
             cli.setErr(spec.commandLine().getErr());
             worst = Math.max(worst, cli.execute(args.toArray(String[]::new)));
         }
-        spec.commandLine().getOut().println("demo: outputs under " + output.toAbsolutePath());
+        report(worst, output);
         return worst;
+    }
+
+    /** Where the outputs are, or, when a run could not start, that the demo stopped (its runs named the problem). */
+    private void report(int worst, Path where) {
+        if (worst >= OverlayJob.EXIT_JOB_FAILED) {
+            spec.commandLine().getErr().println("heed demo: stopped; see the messages above");
+        } else {
+            spec.commandLine().getOut().println("demo: outputs under " + where.toAbsolutePath()
+                    + (worst == OverlayJob.EXIT_SOME_FAILED ? " (some inputs failed; see above)" : ""));
+        }
     }
 
     /** MiniLM over the bundled sentences (rollout into "it", similarity to a fixed sentence) and the ViT over the images. */
@@ -101,7 +118,7 @@ public final class DemoCommand implements Callable<Integer> {
             cli.setErr(spec.commandLine().getErr());
             worst = Math.max(worst, cli.execute(args.toArray(String[]::new)));
         }
-        spec.commandLine().getOut().println("demo: outputs under " + output.resolve("attention").toAbsolutePath());
+        report(worst, output.resolve("attention"));
         return worst;
     }
 }

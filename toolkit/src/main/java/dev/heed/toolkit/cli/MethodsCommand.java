@@ -7,7 +7,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code heed methods}: every method id with its paper. */
-@Command(name = "methods", mixinStandardHelpOptions = true, description = "List the saliency methods and their papers.")
+@Command(name = "methods", mixinStandardHelpOptions = true, description = "List the saliency methods and their papers.",
+        footer = {"%nExamples:", "  heed methods", "  heed overlay --method gradcam++ --help   (a method's settings are options of heed overlay)"})
 public final class MethodsCommand implements Runnable {
     @Spec
     CommandSpec spec;

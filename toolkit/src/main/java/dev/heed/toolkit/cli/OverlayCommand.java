@@ -22,7 +22,12 @@ import picocli.CommandLine.Spec;
         description = {"Explain a DL4J classifier's decisions on images: for each image and target class, write an overlay PNG "
                 + "(with a colour bar in raw units), the raw map (.npy, float32) and a JSON provenance sidecar; per batch a "
                 + "montage; at the end summary.<method>.json.",
-                "Exit code: 0 all done, 1 some inputs failed (each named on stderr and in the summary), 2 the job could not run."})
+                "Exit code: 0 all done, 1 some inputs failed (each named on stderr and in the summary), 2 the job could not run."},
+        footer = {"%nExamples:",
+                "  heed overlay --model toolkit/models/fashion-cnn.zip --method gradcam --input toolkit/samples/fashion-mnist --output out/",
+                "  heed overlay --model toolkit/models/fashion-cnn.zip --method smoothgrad --smooth gradxinput --target topk:3 \\",
+                "      --input toolkit/samples/fashion-mnist/0000-ankle-boot.png --output out/ --colormap inferno --alpha 0.6",
+                "  heed overlay --model my-graph.zip --input-shape 3,224,224 --labels labels.txt --method gradcam++ --input photos/ --output out/"})
 public final class OverlayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -84,11 +89,11 @@ public final class OverlayCommand implements Callable<Integer> {
     @Option(names = "--baseline", description = "Integrated Gradients and occlusion: baseline input value, after pixel scaling (default: ${DEFAULT-VALUE})")
     double baseline = 0;
 
-    @Option(names = "--window", description = "occlusion: window side in model-input pixels (default: side/7)")
-    int window;
+    @Option(names = "--window", description = "occlusion: window side in model-input pixels, >= 1 (default: side/7)")
+    Integer window;
 
-    @Option(names = "--stride", description = "occlusion: stride in model-input pixels (default: window/2)")
-    int stride;
+    @Option(names = "--stride", description = "occlusion: stride in model-input pixels, >= 1 (default: window/2)")
+    Integer stride;
 
     @Option(names = "--resize", description = "stretch | crop: how images of any size become the model's input size (default: ${DEFAULT-VALUE})")
     String resize = "stretch";
@@ -143,8 +148,21 @@ public final class OverlayCommand implements Callable<Integer> {
         if (!(alpha >= 0 && alpha <= 1)) {
             throw new IllegalArgumentException("--alpha must be in [0, 1], got " + alpha);
         }
-        if (window < 0 || stride < 0) {
-            throw new IllegalArgumentException("--window and --stride must be positive (0 picks the default), got " + window + " and " + stride);
+        // Unset means "the default"; an explicit 0 is a mistake, not a request for the default.
+        if (window != null && window < 1) {
+            throw new IllegalArgumentException("--window must be at least 1 pixel, got " + window);
+        }
+        if (stride != null && stride < 1) {
+            throw new IllegalArgumentException("--stride must be at least 1 pixel, got " + stride);
+        }
+        if (samples < 1) {
+            throw new IllegalArgumentException("--samples must be at least 1, got " + samples);
+        }
+        if (steps < 1) {
+            throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
+        }
+        if (!(noise >= 0)) {
+            throw new IllegalArgumentException("--noise must be >= 0, got " + noise);
         }
         if (minDisplaySide < 32) {
             throw new IllegalArgumentException("--min-display-side must be at least 32, got " + minDisplaySide);
@@ -166,7 +184,8 @@ public final class OverlayCommand implements Callable<Integer> {
             }
             card = new ModelCard(s[0], s[1], s[2], pixelScale, names);
         }
-        MethodCatalogue.Settings settings = new MethodCatalogue.Settings(layer, samples, noise, steps, baseline, window, stride,
+        MethodCatalogue.Settings settings = new MethodCatalogue.Settings(layer, samples, noise, steps, baseline,
+                window == null ? 0 : window, stride == null ? 0 : stride,
                 MethodCatalogue.fromId(smooth));
         return new OverlayJob.Options(model, card, MethodCatalogue.fromId(method), settings, Target.parse(target), inputs, output,
                 colormap.equals("auto") ? null : Colormap.fromId(colormap), alpha,

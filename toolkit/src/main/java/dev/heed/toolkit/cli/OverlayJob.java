@@ -98,8 +98,9 @@ final class OverlayJob {
 
     private int runOrFail() throws JobFailure {
         long start = System.nanoTime();
-        prepareOutputFolder();
+        // Inputs first: a misspelt path is a bad option, found before any folder is made or model loaded.
         List<Path> files = expandInputs();
+        prepareOutputFolder();
         try (Dl4jModel model = loadModel(); Backend backend = openBackend()) {
             if (o.target() instanceof Target.ClassIndex c && c.index() >= model.numClasses()) {
                 throw new JobFailure(o.model() + ": unknown class " + c.index() + "; the model has " + model.numClasses()
@@ -121,10 +122,10 @@ final class OverlayJob {
                 }
             }
             if (skipped > 0) {
-                err.println("skipping " + skipped + " image(s) with finished outputs (use --force to redo them)");
+                err.println("heed overlay: skipping " + skipped + " image(s) with finished outputs (use --force to redo them)");
             }
             if (stale > 0) {
-                err.println("redoing " + stale + " image(s) whose outputs were made with other settings");
+                err.println("heed overlay: redoing " + stale + " image(s) whose outputs were made with other settings");
             }
             Progress progress = new Progress(err, o.terminal(), todo.size());
             for (int from = 0, batch = 1; from < todo.size(); from += o.batchSize(), batch++) {
@@ -164,7 +165,12 @@ final class OverlayJob {
         }
     }
 
-    private List<Path> expandInputs() {
+    private List<Path> expandInputs() throws JobFailure {
+        for (Path in : o.inputs()) {
+            if (!Files.exists(in)) {
+                throw new JobFailure(in + ": no such file or folder (--input)", null);
+            }
+        }
         List<Path> files = new ArrayList<>();
         for (Path in : o.inputs()) {
             if (Files.isDirectory(in)) {
@@ -175,7 +181,7 @@ final class OverlayJob {
                             .toList();
                     List<Path> images = entries.stream().filter(OverlayJob::hasImageExtension).toList();
                     if (images.size() < entries.size()) {
-                        err.println(in + ": ignoring " + (entries.size() - images.size()) + " file(s) without an image extension");
+                        err.println("heed overlay: warning: " + in + ": ignoring " + (entries.size() - images.size()) + " file(s) without an image extension");
                     }
                     files.addAll(images);
                 } catch (IOException e) {
@@ -184,8 +190,12 @@ final class OverlayJob {
             } else if (Files.isRegularFile(in)) {
                 files.add(in);
             } else {
-                fail(in, in + ": no such file or folder");
+                fail(in, in + ": neither a file nor a folder");
             }
+        }
+        if (files.isEmpty() && failures.isEmpty()) {
+            throw new JobFailure(o.inputs().stream().map(Path::toString).collect(java.util.stream.Collectors.joining(", "))
+                    + ": no images (.png, .jpg, .jpeg, .bmp, .gif) found (--input)", null);
         }
         List<Path> unique = new ArrayList<>();
         for (Path f : files) {

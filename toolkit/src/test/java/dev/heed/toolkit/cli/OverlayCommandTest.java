@@ -230,7 +230,13 @@ class OverlayCommandTest {
 
         Run negativeWindow = overlay("occlusion", "--window", "-3");
         assertEquals(2, negativeWindow.exit());
-        assertTrue(negativeWindow.err().contains("--window and --stride must be positive"), negativeWindow.err());
+        assertTrue(negativeWindow.err().contains("--window must be at least 1 pixel, got -3"), negativeWindow.err());
+        Run zeroWindow = overlay("occlusion", "--window", "0");
+        assertEquals(2, zeroWindow.exit(), "an explicit 0 is a mistake, not the default");
+        assertTrue(zeroWindow.err().contains("--window must be at least 1 pixel, got 0"), zeroWindow.err());
+        Run zeroSamples = overlay("smoothgrad", "--samples", "0");
+        assertEquals(2, zeroSamples.exit());
+        assertTrue(zeroSamples.err().contains("--samples must be at least 1"), zeroSamples.err());
 
         Run missingLabels = overlay("gradcam", "--input-shape", "1,28,28", "--labels", tmp.resolve("nope.txt").toString());
         assertEquals(2, missingLabels.exit());
@@ -243,6 +249,29 @@ class OverlayCommandTest {
         Run unknownLayer = overlay("gradcam", "--layer", "conv9");
         assertEquals(2, unknownLayer.exit());
         assertTrue(unknownLayer.err().contains("unknown layer 'conv9'; layers with a spatial output: conv1, pool1, conv2, bn2, relu2, pool2"), unknownLayer.err());
+
+        Path missing = tmp.resolve("no-such-folder");
+        Path freshOutput = tmp.resolve("fresh-out");
+        Run missingInput = heed("overlay", "--model", TestModels.BUNDLED_MODEL.toString(), "--method", "gradcam", "--input", missing.toString(),
+                "--output", freshOutput.toString());
+        assertEquals(2, missingInput.exit(), "a misspelt --input is a bad option: " + missingInput.err());
+        assertEquals(List.of("heed overlay: " + missing + ": no such file or folder (--input)"), missingInput.errLines());
+        assertFalse(Files.exists(freshOutput), "nothing is created for a job that cannot run");
+
+        Path noImages = Files.createDirectories(tmp.resolve("no-images"));
+        Files.writeString(noImages.resolve("readme.txt"), "x");
+        Run emptyInput = heed("overlay", "--model", TestModels.BUNDLED_MODEL.toString(), "--method", "gradcam", "--input", noImages.toString(),
+                "--output", output.toString());
+        assertEquals(2, emptyInput.exit(), emptyInput.err());
+        assertTrue(emptyInput.err().contains(noImages + ": no images (.png, .jpg, .jpeg, .bmp, .gif) found (--input)"), emptyInput.err());
+
+        Path aFile = Files.writeString(tmp.resolve("demo-output-is-a-file"), "x");
+        long start = System.nanoTime();
+        Run demoIntoFile = heed("demo", "--home", tmp.toString(), "--output", aFile.toString());
+        assertEquals(2, demoIntoFile.exit(), demoIntoFile.err());
+        assertEquals(List.of("heed demo: " + aFile + ": exists and is not a folder (--output)"), demoIntoFile.errLines());
+        assertEquals("", demoIntoFile.out(), "no 'outputs under' after a demo that could not run");
+        assertTrue((System.nanoTime() - start) / 1e9 < 5, "checked before any method runs");
 
         Run sameFolder = heed("overlay", "--model", TestModels.BUNDLED_MODEL.toString(), "--method", "gradcam", "--input", input.toString(), "--output", input.toString());
         assertEquals(2, sameFolder.exit());

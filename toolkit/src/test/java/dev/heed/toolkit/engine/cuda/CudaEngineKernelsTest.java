@@ -1,0 +1,246 @@
+package dev.heed.toolkit.engine.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.heed.kernels.CudaDevice;
+import dev.heed.kernels.DeviceBuffer;
+import dev.heed.kernels.EngineKernels;
+import dev.heed.kernels.EngineKernels.Activation;
+import dev.heed.kernels.EngineKernels.Conv2d;
+import dev.heed.kernels.EngineKernels.Pool2d;
+import dev.heed.kernels.EngineKernels.Pooling;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The model-pass kernels through the whole Java path (EngineKernels, argument packing, JNI, the driver) on whatever
+ * device the probe finds: a GPU, or in every build the emulated driver. References are plain double loops written
+ * here from the definitions. Skipped, with the probe's reason, without either.
+ */
+class CudaEngineKernelsTest {
+    private static CudaDevice.Probe probe;
+    private static EngineKernels kernels;
+    private final Random random = new Random(5);
+
+    @BeforeEach
+    void open() {
+        if (probe == null) {
+            probe = CudaDevice.open(0);
+            if (probe.available()) {
+                kernels = new EngineKernels(probe.device());
+            }
+        }
+        Assumptions.assumeTrue(probe.available(), () -> "unverified, no CUDA device: " + probe.reason());
+    }
+
+    @AfterAll
+    static void close() {
+        if (probe != null && probe.available()) {
+            assertEquals(0, probe.device().liveBuffers(), "every buffer was freed");
+            probe.device().close();
+        }
+    }
+
+    private float[] randoms(int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return v;
+    }
+
+    private DeviceBuffer upload(float[] values) {
+        return probe.device().allocate((long) values.length * Float.BYTES, "test").upload(values);
+    }
+
+    private DeviceBuffer zeros(int floats) {
+        return upload(new float[floats]);
+    }
+
+    private static void assertClose(double[] expected, float[] actual, String what) {
+        double scale = 0;
+        for (double e : expected) {
+            scale = Math.max(scale, Math.abs(e));
+        }
+        double worst = 0;
+        for (int i = 0; i < expected.length; i++) {
+            worst = Math.max(worst, Math.abs(expected[i] - actual[i]) / scale);
+        }
+        assertTrue(worst <= 1e-5, what + ": largest difference " + worst + " of the largest magnitude");
+    }
+
+    @Test
+    void stridedSamePaddedConvolutionWithFoldedBatchNormAndItsInputGradient() {
+        // 3x3, stride 2, on 8x6: Same padding puts its one extra row and column at the bottom and right
+        Conv2d s = new Conv2d(2, 3, 8, 6, 70, 4, 3, 3, 3, 2, 2, 0, 0, 1, 1);
+        float[] x = randoms(2 * 3 * 8 * 6);
+        float[] w = randoms(70 * 3 * 3 * 3);
+        float[] scale = randoms(70);
+        float[] shift = randoms(70);
+        float[] dy = randoms(2 * 70 * 4 * 3);
+        double[] expected = new double[dy.length];
+        double[] expectedDx = new double[x.length];
+        for (int n = 0; n < 2; n++) {
+            for (int o = 0; o < 70; o++) {
+                for (int oy = 0; oy < 4; oy++) {
+                    for (int ox = 0; ox < 3; ox++) {
+                        int out = ((n * 70 + o) * 4 + oy) * 3 + ox;
+                        double acc = 0;
+                        for (int c = 0; c < 3; c++) {
+                            for (int ky = 0; ky < 3; ky++) {
+                                for (int kx = 0; kx < 3; kx++) {
+                                    int iy = oy * 2 + ky, ix = ox * 2 + kx;
+                                    if (iy >= 8 || ix >= 6) {
+                                        continue;
+                                    }
+                                    int in = ((n * 3 + c) * 8 + iy) * 6 + ix;
+                                    double weight = w[((o * 3 + c) * 3 + ky) * 3 + kx];
+                                    acc += weight * x[in];
+                                    expectedDx[in] += weight * dy[out];
+                                }
+                            }
+                        }
+                        expected[out] = Math.max(0, acc * scale[o] + shift[o]);
+                    }
+                }
+            }
+        }
+        try (DeviceBuffer dx = upload(x); DeviceBuffer dw = upload(w); DeviceBuffer dyB = upload(dy); DeviceBuffer y = zeros(dy.length);
+             DeviceBuffer sc = upload(scale); DeviceBuffer sh = upload(shift); DeviceBuffer gx = zeros(x.length)) {
+            kernels.conv2dForward(s, dx, dw, y, sc, sh, Activation.RELU, 0);
+            assertClose(expected, y.downloadFloats(dy.length), "convolution + BatchNorm + ReLU");
+            kernels.conv2dBackwardData(s, dyB, dw, gx, false);
+            assertClose(expectedDx, gx.downloadFloats(x.length), "input gradient");
+        }
+    }
+
+    @Test
+    void denseLayerForwardAndBackwardThroughTheStridedGemm() {
+        int batch = 5, in = 37, out = 10;
+        float[] x = randoms(batch * in);
+        float[] w = randoms(in * out);   // DL4J's [in][out]
+        float[] b = randoms(out);
+        float[] dy = randoms(batch * out);
+        double[] logits = new double[batch * out];
+        double[] dx = new double[batch * in];
+        for (int r = 0; r < batch; r++) {
+            for (int o = 0; o < out; o++) {
+                double acc = b[o];
+                for (int i = 0; i < in; i++) {
+                    acc += (double) x[r * in + i] * w[i * out + o];
+                    dx[r * in + i] += (double) dy[r * out + o] * w[i * out + o];
+                }
+                logits[r * out + o] = acc;
+            }
+        }
+        try (DeviceBuffer xb = upload(x); DeviceBuffer wb = upload(w); DeviceBuffer bb = upload(b); DeviceBuffer dyb = upload(dy);
+             DeviceBuffer yb = zeros(batch * out); DeviceBuffer dxb = zeros(batch * in)) {
+            kernels.gemm(xb, in, 1, wb, out, 1, yb, batch, out, in, bb, false, Activation.IDENTITY, 0, false);
+            assertClose(logits, yb.downloadFloats(batch * out), "logits");
+            // dx = dy W^T: W read through transposed strides, no copy
+            kernels.gemm(dyb, out, 1, wb, 1, out, dxb, batch, in, out, null, false, Activation.IDENTITY, 0, false);
+            assertClose(dx, dxb.downloadFloats(batch * in), "input gradient");
+        }
+    }
+
+    @Test
+    void maxPoolingChoosesAndRoutesTheGradientToTheSamePixel() {
+        Pool2d s = new Pool2d(3, 5, 5, 3, 3, 3, 3, 2, 2, 1, 1);
+        float[] x = randoms(3 * 25);
+        float[] dy = randoms(3 * 9);
+        double[] expected = new double[dy.length];
+        int[] chosen = new int[dy.length];
+        double[] expectedDx = new double[x.length];
+        for (int p = 0; p < 3; p++) {
+            for (int oy = 0; oy < 3; oy++) {
+                for (int ox = 0; ox < 3; ox++) {
+                    double best = Double.NEGATIVE_INFINITY;
+                    int where = -1;
+                    for (int ky = 0; ky < 3; ky++) {
+                        for (int kx = 0; kx < 3; kx++) {
+                            int iy = oy * 2 - 1 + ky, ix = ox * 2 - 1 + kx;
+                            if (iy >= 0 && iy < 5 && ix >= 0 && ix < 5 && x[p * 25 + iy * 5 + ix] > best) {
+                                best = x[p * 25 + iy * 5 + ix];
+                                where = iy * 5 + ix;
+                            }
+                        }
+                    }
+                    int o = p * 9 + oy * 3 + ox;
+                    expected[o] = best;
+                    chosen[o] = where;
+                    expectedDx[p * 25 + where] += dy[o];
+                }
+            }
+        }
+        try (DeviceBuffer xb = upload(x); DeviceBuffer yb = zeros(dy.length); DeviceBuffer arg = zeros(dy.length); DeviceBuffer dyb = upload(dy);
+             DeviceBuffer dxb = zeros(x.length)) {
+            kernels.pool2dForward(s, Pooling.MAX, xb, yb, arg);
+            assertClose(expected, yb.downloadFloats(dy.length), "max pooling");
+            assertArrayEquals(chosen, arg.downloadInts(dy.length), "argmax");
+            kernels.pool2dBackward(s, Pooling.MAX, dyb, arg, dxb, false);
+            assertClose(expectedDx, dxb.downloadFloats(x.length), "max pooling's input gradient");
+        }
+    }
+
+    @Test
+    void maskedAttentionProbabilitiesOfEveryHeadFromStridedViews() {
+        int batch = 2, heads = 3, tokens = 5, dim = 4, width = heads * dim;
+        float[] q = randoms(batch * tokens * width);
+        float[] k = randoms(batch * tokens * width);
+        float[] mask = new float[batch * tokens];
+        mask[tokens + 4] = Float.NEGATIVE_INFINITY;   // input 1's last token is padding
+        float alpha = (float) (1 / Math.sqrt(dim));
+        double[] expected = new double[batch * heads * tokens * tokens];
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                for (int i = 0; i < tokens; i++) {
+                    double[] row = new double[tokens];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j < tokens; j++) {
+                        double dot = 0;
+                        for (int d = 0; d < dim; d++) {
+                            dot += (double) q[(b * tokens + i) * width + h * dim + d] * k[(b * tokens + j) * width + h * dim + d];
+                        }
+                        row[j] = alpha * dot + mask[b * tokens + j];
+                        max = Math.max(max, row[j]);
+                    }
+                    double sum = 0;
+                    for (int j = 0; j < tokens; j++) {
+                        sum += Math.exp(row[j] - max);
+                    }
+                    for (int j = 0; j < tokens; j++) {
+                        expected[((b * heads + h) * tokens + i) * tokens + j] = Math.exp(row[j] - max) / sum;
+                    }
+                }
+            }
+        }
+        try (DeviceBuffer qb = upload(q); DeviceBuffer kb = upload(k); DeviceBuffer mb = upload(mask);
+             DeviceBuffer scores = zeros(expected.length); DeviceBuffer probabilities = zeros(expected.length)) {
+            kernels.gemmBatched(qb, new long[] {width, 1, (long) tokens * width, dim}, kb, new long[] {1, width, (long) tokens * width, dim},
+                    scores, tokens, (long) heads * tokens * tokens, (long) tokens * tokens, batch * heads, heads, tokens, tokens, dim, alpha);
+            kernels.softmaxRows(scores, probabilities, batch * heads * tokens, tokens, mb, heads * tokens);
+            float[] p = probabilities.downloadFloats(expected.length);
+            assertClose(expected, p, "attention probabilities");
+            assertEquals(0f, p[((1 * heads + 2) * tokens + 1) * tokens + 4], "a padding key gets no attention");
+        }
+    }
+
+    @Test
+    void shapesThatDoNotFitTheBuffersAreRefusedBeforeTheDevice() {
+        Conv2d s = new Conv2d(1, 3, 8, 8, 4, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1);
+        try (DeviceBuffer small = zeros(10); DeviceBuffer w = zeros(4 * 3 * 9); DeviceBuffer y = zeros(4 * 64)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> kernels.conv2dForward(s, small, w, y, null, null, Activation.IDENTITY, 0));
+            assertTrue(e.getMessage().startsWith("input buffer of 40 bytes holds fewer than 192 elements"), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> new Conv2d(1, 3, 8, 8, 4, 9, 8, 3, 3, 1, 1, 0, 0, 1, 1),
+                "an output row whose window starts past the input");
+        assertThrows(IllegalArgumentException.class, () -> new Pool2d(1, 4, 4, 2, 2, 2, 2, 2, 2, 2, 0), "padding as large as the window");
+    }
+}
