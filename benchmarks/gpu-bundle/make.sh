@@ -6,7 +6,10 @@
 #   run.sh bench OUT   JMH (MapMathBenchmark, AttentionMathBenchmark for backend=cpu,cuda; CudaOverlayBenchmark:
 #                      fused overlay kernels, transfers, end to end, streamed, the CPU overlay and a device copy at
 #                      256 x 1024^2); JSON and text into OUT
-#   run.sh device OUT  test, bench with short iterations and report.py, for a lent GPU's short budget
+#   run.sh peer OUT    torch and pytorch-grad-cam on the same GPU (peer_gpu.py): ResNet-50 forward, Grad-CAM pass,
+#                      pytorch-grad-cam's GradCAM, TF32 and FP32, batches 1 to 256; JSON into OUT/peer.json
+#   run.sh device OUT  test, bench with short iterations (the engine's ResNet-50 first), peer and report.py, for a
+#                      lent GPU's short budget
 # Build first: mvn -B -DskipTests -pl benchmarks -am install
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -19,20 +22,33 @@ cp "$ROOT/kernels/target/heed-kernels-0.1.0.jar" "$WORK/lib/"
 cp "$M2/org/bytedeco/javacpp/1.5.7/javacpp-1.5.7.jar" "$WORK/lib/"
 cp "$M2/org/openjdk/jmh/jmh-core/1.37/jmh-core-1.37.jar" "$M2/net/sf/jopt-simple/jopt-simple/5.0.4/jopt-simple-5.0.4.jar" \
    "$M2/org/apache/commons/commons-math3/3.6.1/commons-math3-3.6.1.jar" "$WORK/lib/"
-# the Backend SPI, the CPU reference, the CUDA backend, the parity check and the colormaps, from the toolkit build
+# the Backend SPI, the CPU reference, the CUDA backend, the parity check and the colormaps, from the toolkit build;
+# the explanation plan, its reference executor and its CUDA executor (not the DL4J compiler or the ND4J adapters)
 (cd "$ROOT/toolkit/target/classes" && cp --parents -r dev/heed/toolkit/backend META-INF/services/dev.heed.toolkit.backend.BackendProvider \
-   dev/heed/toolkit/render/colormaps "$WORK/classes/" && cp --parents dev/heed/toolkit/render/Colormap*.class "$WORK/classes/")
+   dev/heed/toolkit/render/colormaps dev/heed/toolkit/engine/plan dev/heed/toolkit/engine/cpu dev/heed/toolkit/engine/cuda "$WORK/classes/" \
+   && cp --parents dev/heed/toolkit/render/Colormap*.class dev/heed/toolkit/engine/*.class "$WORK/classes/")
 # the two benchmarks, JMH's generated classes for them, and a benchmark list naming only them
 (cd "$ROOT/benchmarks/target/classes" && cp --parents dev/heed/benchmarks/GpuCheck.class dev/heed/benchmarks/MapMathBenchmark*.class dev/heed/benchmarks/CudaOverlayBenchmark*.class \
-   dev/heed/benchmarks/AttentionMathBenchmark*.class "$WORK/classes/" && cp --parents -r dev/heed/benchmarks/jmh_generated "$WORK/classes/")
-find "$WORK/classes/dev/heed/benchmarks/jmh_generated" -type f ! -name 'MapMathBenchmark*' ! -name 'AttentionMathBenchmark*' ! -name 'CudaOverlayBenchmark*' -delete
+   dev/heed/benchmarks/AttentionMathBenchmark*.class dev/heed/benchmarks/EnginePassBenchmark*.class dev/heed/benchmarks/TorchvisionResNet50Plan*.class \
+   "$WORK/classes/" && cp --parents -r dev/heed/benchmarks/jmh_generated "$WORK/classes/")
+find "$WORK/classes/dev/heed/benchmarks/jmh_generated" -type f ! -name 'MapMathBenchmark*' ! -name 'AttentionMathBenchmark*' ! -name 'CudaOverlayBenchmark*' \
+  ! -name 'EnginePassBenchmark*' -delete
 mkdir -p "$WORK/classes/META-INF"
-grep -E 'MapMathBenchmark|AttentionMathBenchmark|CudaOverlayBenchmark' "$ROOT/benchmarks/target/classes/META-INF/BenchmarkList" > "$WORK/classes/META-INF/BenchmarkList"
-grep -E "MapMathBenchmark|AttentionMathBenchmark|CudaOverlayBenchmark" "$ROOT/benchmarks/target/classes/META-INF/CompilerHints" > "$WORK/classes/META-INF/CompilerHints" || true
+BUNDLED='MapMathBenchmark|AttentionMathBenchmark|CudaOverlayBenchmark|EnginePassBenchmark'
+grep -E "$BUNDLED" "$ROOT/benchmarks/target/classes/META-INF/BenchmarkList" > "$WORK/classes/META-INF/BenchmarkList"
+grep -E "$BUNDLED" "$ROOT/benchmarks/target/classes/META-INF/CompilerHints" > "$WORK/classes/META-INF/CompilerHints" || true
 (cd "$WORK/classes" && jar cf "$WORK/lib/heed-gpu.jar" .) && rm -rf "$WORK/classes"
 jlink --add-modules java.base,java.logging,jdk.unsupported,java.management --strip-debug --no-header-files --no-man-pages \
   --output "$WORK/jre"
-cp "$HERE/report.py" "$WORK/"
+cp "$HERE/report.py" "$HERE/peer_gpu.py" "$WORK/"
+# pytorch-grad-cam and ttach travel only as package folders a session fetched into the git-ignored peers/ (never committed)
+for peer in pytorch-grad-cam:pytorch_grad_cam ttach:ttach; do
+  if [[ -d "$HERE/peers/${peer%%:*}/${peer##*:}" ]]; then
+    mkdir -p "$WORK/peers/${peer%%:*}" && cp -r "$HERE/peers/${peer%%:*}/${peer##*:}" "$WORK/peers/${peer%%:*}/"
+  else
+    echo "make.sh: $HERE/peers/${peer%%:*}/${peer##*:} missing; run.sh peer will time torch without pytorch-grad-cam" >&2
+  fi
+done
 cat > "$WORK/run.sh" <<'RUN'
 #!/usr/bin/env bash
 # Heed's portable GPU bundle: run.sh test | run.sh bench OUTDIR [extra JMH options] | run.sh device OUTDIR
@@ -60,6 +76,10 @@ case "${1:-}" in
     # a failing run (-foe: JMH stops at its first error) is noted and the next one still runs
     jmh() { local name=$1; shift; "$JAVA" -Djmh.ignoreLock=true -cp "$CP" org.openjdk.jmh.Main "$@" -foe true -rf json \
       -rff "$OUT/$name.json" | tee "$OUT/$name.txt" || echo "$name: JMH failed (exit $?), see $name.txt" | tee -a "$OUT/failures.txt"; }
+    if [[ "$BACKENDS" == cpu,cuda ]]; then
+      # the model pass on Heed's engine, torchvision's ResNet-50 at 224: the work that is over 95% of an explanation
+      jmh jmh-engine EnginePassBenchmark "$@"
+    fi
     jmh jmh-map MapMathBenchmark -p backend="$BACKENDS" "$@"
     if [[ "$BACKENDS" == cpu,cuda ]]; then
       jmh jmh-overlay CudaOverlayBenchmark "$@"
@@ -80,11 +100,17 @@ case "${1:-}" in
     echo "run.sh test exit $STATUS" | tee -a "$OUT/test.txt"
     HEED_CHECK_STATUS=$STATUS timeout "${HEED_BENCH_TIMEOUT:-390}" "$0" bench "$OUT" -wi 1 -w 500ms -i 3 -r 500ms > "$OUT/bench.log" 2>&1 \
       || echo "bench exit $?" >> "$OUT/bench.log"
+    timeout "${HEED_PEER_TIMEOUT:-150}" "$0" peer "$OUT" > "$OUT/peer.log" 2>&1 || echo "peer exit $?" >> "$OUT/peer.log"
     python3 "$HERE/report.py" "$OUT" "$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)" > "$OUT/report.md" 2>&1 || true
     cat "$OUT/test.txt" "$OUT/report.md"
     exit $STATUS ;;
+  peer)
+    # torch and pytorch-grad-cam on the same GPU, the same ResNet-50 layout and batches (peer_gpu.py --help)
+    OUT="${2:?usage: run.sh peer OUTDIR}"
+    mkdir -p "$OUT"
+    python3 "$HERE/peer_gpu.py" --pgc-dir "$HERE/peers/pytorch-grad-cam" --ttach-dir "$HERE/peers/ttach" --runs 3 > "$OUT/peer.json" ;;
   *)
-    echo "usage: run.sh test | run.sh bench OUTDIR [JMH options] | run.sh device OUTDIR" >&2; exit 2 ;;
+    echo "usage: run.sh test | run.sh bench OUTDIR [JMH options] | run.sh peer OUTDIR | run.sh device OUTDIR" >&2; exit 2 ;;
 esac
 RUN
 chmod +x "$WORK/run.sh"

@@ -37,6 +37,7 @@ def main():
         ratio = f"{cpu / cuda:.1f}x" if cpu and cuda else "-"
         p = ", ".join(f"{k}={v}" for k, v in params)
         print(f"| {name} | {p} | {'-' if cpu is None else f'{cpu:.3f}'} | {'-' if cuda is None else f'{cuda:.3f}'} | {ratio} |")
+    engine(out_dir, gpu)
     overlay = medians(os.path.join(out_dir, "jmh-overlay.json"))
     if overlay:
         print()
@@ -58,6 +59,39 @@ def main():
                 for name in ("endToEnd", "streamedEndToEnd"):
                     if name in ms:
                         print(f"\nCPU overlay ({p['batch']} x {p['side']}^2, all cores) / GPU {name}: {ms['cpuOverlay'] / ms[name]:.1f}x")
+
+# torchvision ResNet-50 at 224x224: 4.09 GMAC forward; a backward to the input costs about as much again (no weight
+# gradients), so the Grad-CAM pass is counted as 2 x forward up to layer4 and the input gradient as 2 x forward
+FORWARD_FLOP = 2 * 4.09e9
+
+
+def engine(out_dir, gpu):
+    """Images per second of the engine's passes beside torch and pytorch-grad-cam from peer.json, same GPU."""
+    rows = medians(os.path.join(out_dir, "jmh-engine.json"))
+    if not rows:
+        return
+    try:
+        peer = {(r["batch"], r["tf32"]): r for r in json.load(open(os.path.join(out_dir, "peer.json")))["results"]}
+    except (OSError, ValueError, KeyError):
+        peer = {}
+    print()
+    print(f"| ResNet-50 (torchvision layout) on {gpu} | input | batch | Heed engine img/s (FP32) | TFLOP/s | torch img/s (TF32 / FP32) | pytorch-grad-cam img/s (TF32) | Heed / pytorch-grad-cam |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (name, params), by in sorted(rows.items(), key=lambda kv: (kv[0][0], int(dict(kv[0][1]).get("batch", 0)))):
+        p = dict(params)
+        batch = int(p.get("batch", 1))
+        size = int(p.get("size", 224))
+        ms = by.get(None)
+        if ms is None:
+            continue
+        rate = batch / (ms / 1000)
+        flop = FORWARD_FLOP * (size / 224) ** 2 * (1 if name == "forward" else 2) * batch / (ms / 1000) / 1e12
+        key = {"forward": "forward", "gradCamPass": "gradcam_pass"}.get(name)
+        tf32, fp32 = (peer.get((batch, True), {}), peer.get((batch, False), {})) if size == 224 else ({}, {})
+        torch_rate = f"{tf32.get(key + '_img_per_s', 0):.0f} / {fp32.get(key + '_img_per_s', 0):.0f}" if key and tf32 else "-"
+        pgc = tf32.get("pgc_gradcam_img_per_s") if name == "gradCamPass" else None
+        print(f"| {name} | {size}x{size} | {batch} | {rate:.2f} | {flop:.1f} | {torch_rate} | {'-' if not pgc else f'{pgc:.0f}'} | "
+              f"{'-' if not pgc else f'{rate / pgc:.2f}x'} |")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import dev.heed.toolkit.api.SaliencyMethod;
 import dev.heed.toolkit.api.Target;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.Backends;
+import dev.heed.toolkit.engine.ModelPassEngine;
 import dev.heed.toolkit.io.AtomicFiles;
 import dev.heed.toolkit.io.InputImage;
 import dev.heed.toolkit.io.ModelInput;
@@ -14,6 +15,7 @@ import dev.heed.toolkit.io.OrderedMap;
 import dev.heed.toolkit.method.MethodCatalogue;
 import dev.heed.toolkit.model.Dl4jModel;
 import dev.heed.toolkit.model.Dl4jModels;
+import dev.heed.toolkit.model.ModelAdapter;
 import dev.heed.toolkit.model.ModelCard;
 import dev.heed.toolkit.render.ColorBar;
 import dev.heed.toolkit.render.Colormap;
@@ -75,6 +77,8 @@ final class OverlayJob {
     private final Map<String, Path> stems = new HashMap<>();
     private Map<String, Object> settings;
     private int done;
+    /** Where the model pass ran, for provenance: {@code heed-cuda} or {@code dl4j-cpu}. */
+    private String engine;
     private int skipped;
     private int mapsWritten;
     private double explainSeconds;
@@ -101,12 +105,13 @@ final class OverlayJob {
         // Inputs first: a misspelt path is a bad option, found before any folder is made or model loaded.
         List<Path> files = expandInputs();
         prepareOutputFolder();
-        try (Dl4jModel model = loadModel(); Backend backend = openBackend()) {
+        try (Dl4jModel model = loadModel(); Backend backend = openBackend(); ModelPassEngine modelPass = chooseModelPass(model, backend)) {
             if (o.target() instanceof Target.ClassIndex c && c.index() >= model.numClasses()) {
                 throw new JobFailure(o.model() + ": unknown class " + c.index() + "; the model has " + model.numClasses()
                         + " classes (0.." + (model.numClasses() - 1) + ")", null);
             }
-            SaliencyMethod method = createMethod(model, backend);
+            SaliencyMethod method = createMethod(modelPass.model(), backend);
+            engine = modelPass.engine();
             settings = settingsOf(model, method);
             List<Path> todo = new ArrayList<>();
             int stale = 0;
@@ -233,7 +238,25 @@ final class OverlayJob {
         }
     }
 
-    private SaliencyMethod createMethod(Dl4jModel model, Backend backend) throws JobFailure {
+    /**
+     * The model pass follows the map backend: on the CUDA backend it runs on Heed's engine, with one line naming the
+     * layer when the engine cannot run the model (an error for {@code --backend cuda}, a fallback for {@code auto}).
+     */
+    private ModelPassEngine chooseModelPass(Dl4jModel model, Backend backend) throws JobFailure {
+        if (!backend.id().equals("cuda")) {
+            return ModelPassEngine.choose(o.backend(), backend.id(), model, null, line -> err.println("heed overlay: " + line));
+        }
+        try {
+            return ModelPassEngine.choose(o.backend(), backend.id(), model, Dl4jModels.restore(o.model()),
+                    line -> err.println("heed overlay: " + line));
+        } catch (IOException e) {
+            throw new JobFailure(o.model() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new JobFailure(o.model() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private SaliencyMethod createMethod(ModelAdapter model, Backend backend) throws JobFailure {
         try {
             return o.method().create(model, backend, o.settings());
         } catch (IllegalArgumentException e) {
@@ -579,6 +602,7 @@ final class OverlayJob {
         p.put("alpha", o.alpha());
         p.put("overlay", base + ".png");
         p.put("backend", backend.id());
+        p.put("modelPass", engine);
         p.put("seed", OrderedMap.of("base", o.seed(), "image", imageSeed(l.stem())));
         p.put("diagnostics", map.diagnostics());
         return p;

@@ -1,0 +1,99 @@
+package dev.heed.benchmarks;
+
+import dev.heed.kernels.CudaDevice;
+import dev.heed.toolkit.engine.CompiledPlan;
+import dev.heed.toolkit.engine.HostTensor;
+import dev.heed.toolkit.engine.PlanPass;
+import dev.heed.toolkit.engine.cuda.CudaPlanExecutor;
+import dev.heed.toolkit.engine.plan.Plan;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * The model pass on Heed's CUDA engine, on torchvision's ResNet-50 layout (4.09 GMAC per 224x224 image; weights drawn
+ * from a seed, so nothing but the seed travels): the forward pass alone, Grad-CAM's pass (forward capturing
+ * {@code layer4[-1]}, backward from the class scores to it, captured activations and gradients brought to the host),
+ * and the input gradient (backward all the way to the image). One op per kernel in exact FP32: the baseline that
+ * fusion and the TF32 path are measured against. Time per batch; images per second is {@code batch / time}.
+ * Needs a CUDA device (the emulated driver runs it too, at toy sizes only).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 2, time = 3)
+@Measurement(iterations = 5, time = 3)
+@Fork(1)
+public class EnginePassBenchmark {
+    @Param({"1", "8", "64", "256"})
+    public int batch;
+
+    @Param({"224"})
+    public int size;
+
+    private CudaDevice device;
+    private CompiledPlan compiled;
+    private HostTensor images;
+    private HostTensor oneHot;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        CudaDevice.Probe probe = CudaDevice.open(0);
+        if (!probe.available()) {
+            throw new IllegalStateException("no CUDA device: " + probe.reason());
+        }
+        device = probe.device();
+        Plan plan = TorchvisionResNet50Plan.build(size, 1);
+        compiled = new CudaPlanExecutor(device).compile(plan);
+        SplittableRandom random = new SplittableRandom(2);
+        float[] pixels = new float[batch * 3 * size * size];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (float) random.nextGaussian();
+        }
+        images = new HostTensor(new int[] {batch, 3, size, size}, pixels);
+        float[] weights = new float[batch * 1000];
+        for (int i = 0; i < batch; i++) {
+            weights[i * 1000 + (i * 37) % 1000] = 1;
+        }
+        oneHot = new HostTensor(new int[] {batch, 1000}, weights);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        compiled.close();
+        device.close();
+    }
+
+    @Benchmark
+    public HostTensor forward() {
+        return compiled.logits(images);
+    }
+
+    @Benchmark
+    public void gradCamPass(Blackhole sink) {
+        try (PlanPass pass = compiled.forward(images, TorchvisionResNet50Plan.LAST_BLOCK)) {
+            sink.consume(pass.captured());
+            sink.consume(pass.backward(oneHot));
+        }
+    }
+
+    @Benchmark
+    public HostTensor inputGradient() {
+        try (PlanPass pass = compiled.forward(images, null)) {
+            return pass.backward(oneHot);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.heed.toolkit.engine;
+
+import dev.heed.kernels.CudaDevice;
+import dev.heed.toolkit.engine.cuda.CudaPlanExecutor;
+import dev.heed.toolkit.engine.dl4j.PlanCompiler;
+import dev.heed.toolkit.engine.plan.Plan;
+import dev.heed.toolkit.engine.plan.UnsupportedLayerException;
+import dev.heed.toolkit.model.Dl4jModel;
+import dev.heed.toolkit.model.ModelAdapter;
+import java.util.function.Consumer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+/**
+ * Where an explanation's model pass runs, chosen with the map backend by one switch: when the maps run on the CUDA
+ * backend, the model pass runs on Heed's CUDA engine too; otherwise on the DL4J inference twin (the CPU reference).
+ * The chosen adapter owns what it opened (the compiled plan, the engine's device) and releases it on close.
+ */
+public final class ModelPassEngine implements AutoCloseable {
+    private final ModelAdapter model;
+    private final String engine;
+    private final CudaDevice device;
+
+    private ModelPassEngine(ModelAdapter model, String engine, CudaDevice device) {
+        this.model = model;
+        this.engine = engine;
+        this.device = device;
+    }
+
+    /**
+     * The model pass for a job whose maps run on {@code mapBackend} ({@code cpu} or {@code cuda}), chosen by the user as
+     * {@code requested} ({@code cpu}, {@code cuda}, {@code auto}). With {@code cuda} requested, a model the engine
+     * cannot run is an {@link UnsupportedLayerException} naming the layer; with {@code auto}, the DL4J twin takes
+     * over and {@code log} gets one line saying why.
+     */
+    public static ModelPassEngine choose(String requested, String mapBackend, Dl4jModel twin, Model network, Consumer<String> log) {
+        if (!mapBackend.equals("cuda")) {
+            return new ModelPassEngine(twin, "dl4j-cpu", null);
+        }
+        Plan plan;
+        try {
+            plan = network instanceof MultiLayerNetwork m ? PlanCompiler.compile(m, twin.inputShape())
+                    : PlanCompiler.compile((ComputationGraph) network, twin.inputShape());
+        } catch (UnsupportedLayerException e) {
+            if (requested.equals("cuda")) {
+                throw e;
+            }
+            log.accept("model pass: DL4J on the CPU, since " + e.getMessage());
+            return new ModelPassEngine(twin, "dl4j-cpu", null);
+        }
+        CudaDevice.Probe probe = CudaDevice.open(0);
+        if (!probe.available()) {
+            if (requested.equals("cuda")) {
+                throw new IllegalStateException("no CUDA device for the model pass: " + probe.reason());
+            }
+            log.accept("model pass: DL4J on the CPU, since " + probe.reason());
+            return new ModelPassEngine(twin, "dl4j-cpu", null);
+        }
+        try {
+            CompiledPlan compiled = new CudaPlanExecutor(probe.device()).compile(plan);
+            log.accept("model pass: Heed's CUDA engine on " + probe.device().name() + " (" + plan.ops().size() + " ops)");
+            return new ModelPassEngine(new PlanModel(compiled, twin.fingerprint(), twin.describe()), "heed-cuda", probe.device());
+        } catch (RuntimeException e) {
+            probe.device().close();
+            throw e;
+        }
+    }
+
+    /** The adapter the methods use. */
+    public ModelAdapter model() {
+        return model;
+    }
+
+    /** For provenance: {@code heed-cuda} or {@code dl4j-cpu}. */
+    public String engine() {
+        return engine;
+    }
+
+    /** Closes the engine's plan and device; the DL4J twin stays with whoever loaded it. */
+    @Override
+    public void close() {
+        if (device != null) {
+            model.close();
+            device.close();
+        }
+    }
+}

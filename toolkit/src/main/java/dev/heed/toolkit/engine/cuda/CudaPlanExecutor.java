@@ -1,0 +1,429 @@
+package dev.heed.toolkit.engine.cuda;
+
+import dev.heed.kernels.CudaDevice;
+import dev.heed.kernels.DeviceBuffer;
+import dev.heed.kernels.EngineKernels;
+import dev.heed.kernels.EngineKernels.Activation;
+import dev.heed.kernels.EngineKernels.GlobalPooling;
+import dev.heed.kernels.EngineKernels.Pooling;
+import dev.heed.toolkit.engine.CompiledPlan;
+import dev.heed.toolkit.engine.HostTensor;
+import dev.heed.toolkit.engine.PlanExecutor;
+import dev.heed.toolkit.engine.PlanPass;
+import dev.heed.toolkit.engine.ReluGradient;
+import dev.heed.toolkit.engine.plan.ActivationKind;
+import dev.heed.toolkit.engine.plan.Op;
+import dev.heed.toolkit.engine.plan.Plan;
+import dev.heed.toolkit.engine.plan.PoolKind;
+import dev.heed.toolkit.engine.plan.TensorInfo;
+import dev.heed.toolkit.engine.plan.UnsupportedLayerException;
+import dev.heed.toolkit.engine.plan.Weights;
+import dev.heed.toolkit.engine.plan.Window;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs a {@link Plan} on Heed's own CUDA kernels ({@code engine.cu} through {@link EngineKernels}): weights are
+ * uploaded once per compiled plan, every activation and gradient of a pass lives in device buffers owned by the pass,
+ * and only the input goes up and only what is asked for (logits, the captured layer, the gradient) comes down.
+ *
+ * <p>This first executor runs one kernel per op, in plan order, in exact FP32; fusing BatchNorm and activations into
+ * the convolution's epilogue (which the kernel already supports) and the TF32 tensor-core path come next. It is
+ * checked against {@code CpuReferenceExecutor} on the emulated driver in every build.
+ */
+public final class CudaPlanExecutor implements PlanExecutor {
+    public static final String NAME = "cuda";
+
+    private final CudaDevice device;
+
+    /** Runs on {@code device}, which the caller owns and closes after every compiled plan made here. */
+    public CudaPlanExecutor(CudaDevice device) {
+        this.device = device;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /**
+     * Uploads the plan's weights. Throws {@link UnsupportedLayerException} for an op this executor cannot run (dilated
+     * pooling), before anything is allocated.
+     */
+    @Override
+    public CompiledPlan compile(Plan plan) {
+        for (Op op : plan.ops()) {
+            if (op instanceof Op.Pool2d p && (p.window().dilationH() != 1 || p.window().dilationW() != 1)) {
+                throw new UnsupportedLayerException(p.layer(), "Pool2d", "uses dilated pooling, which Heed's CUDA engine does not run");
+            }
+        }
+        return new Compiled(plan);
+    }
+
+    /** The plan with its weights on the device. */
+    private final class Compiled implements CompiledPlan {
+        private final Plan plan;
+        private final EngineKernels kernels = new EngineKernels(device);
+        private final Map<Op, DeviceBuffer[]> weights = new IdentityHashMap<>();
+        private final List<DeviceBuffer> owned = new ArrayList<>();
+        private boolean open = true;
+
+        Compiled(Plan plan) {
+            this.plan = plan;
+            try {
+                for (Op op : plan.ops()) {
+                    if (op instanceof Op.Dense d) {
+                        weights.put(op, new DeviceBuffer[] {upload(d.weight()), upload(d.bias())});
+                    } else if (op instanceof Op.Conv2d c) {
+                        weights.put(op, new DeviceBuffer[] {upload(c.weight()), upload(c.bias())});
+                    } else if (op instanceof Op.ChannelAffine a) {
+                        weights.put(op, new DeviceBuffer[] {upload(a.scale()), upload(a.shift())});
+                    }
+                }
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        private DeviceBuffer upload(Weights w) {
+            if (w == null) {
+                return null;
+            }
+            DeviceBuffer b = device.allocate((long) w.length() * Float.BYTES, "upload weights");
+            owned.add(b);
+            return b.upload(w.toArray());
+        }
+
+        @Override
+        public Plan plan() {
+            return plan;
+        }
+
+        @Override
+        public String executor() {
+            return NAME;
+        }
+
+        @Override
+        public PlanPass forward(HostTensor input, String captureLayer) {
+            if (!open) {
+                throw new IllegalStateException("the compiled plan is closed");
+            }
+            if (!Arrays.equals(input.sampleShape(), plan.input().shape())) {
+                throw new IllegalArgumentException("input shape " + Arrays.toString(input.shape()) + " does not match the plan's [n, "
+                        + Arrays.toString(plan.input().shape()).replace("[", ""));
+            }
+            int target = captureLayer == null ? plan.input().id() : plan.capture(captureLayer).id();
+            Pass pass = new Pass(this, device, input.batch(), target, captureLayer != null);
+            try {
+                pass.run(input);
+            } catch (RuntimeException e) {
+                pass.close();
+                throw e;
+            }
+            return pass;
+        }
+
+        @Override
+        public void close() {
+            if (!open) {
+                return;
+            }
+            open = false;
+            weights.clear();
+            for (DeviceBuffer b : owned) {
+                b.close();
+            }
+            owned.clear();
+        }
+    }
+
+    /** One forward pass: a device buffer per tensor (a reshape shares its source's), kept for the backward pass. */
+    private static final class Pass implements PlanPass {
+        private final Compiled compiled;
+        private final Plan plan;
+        private final EngineKernels kernels;
+        private final CudaDevice device;
+        private final int batch;
+        private final int target;
+        private final boolean captures;
+        private final DeviceBuffer[] values;
+        /** The forward pass's choice per max-pooling window, for routing gradients back to the same pixel. */
+        private final Map<Op, DeviceBuffer> argmax = new IdentityHashMap<>();
+        private final List<DeviceBuffer> owned = new ArrayList<>();
+        private boolean open = true;
+
+        Pass(Compiled compiled, CudaDevice device, int batch, int target, boolean captures) {
+            this.compiled = compiled;
+            this.plan = compiled.plan;
+            this.kernels = compiled.kernels;
+            this.device = device;
+            this.batch = batch;
+            this.target = target;
+            this.captures = captures;
+            this.values = new DeviceBuffer[plan.tensors().size()];
+        }
+
+        private DeviceBuffer allocate(long floats, String what) {
+            DeviceBuffer b = device.allocate(floats * Float.BYTES, what);
+            owned.add(b);
+            return b;
+        }
+
+        private long elements(int tensor) {
+            return (long) batch * plan.tensor(tensor).size();
+        }
+
+        void run(HostTensor input) {
+            values[plan.input().id()] = allocate(input.data().length, "input").upload(input.data());
+            for (Op op : plan.ops()) {
+                if (op instanceof Op.Reshape r) {
+                    values[r.output()] = values[r.input()];
+                } else {
+                    values[op.output()] = allocate(elements(op.output()), op.layer());
+                    forward(op);
+                }
+            }
+        }
+
+        private void forward(Op op) {
+            DeviceBuffer[] w = compiled.weights.get(op);
+            DeviceBuffer y = values[op.output()];
+            if (op instanceof Op.Dense d) {
+                // y[n][out] = x[n][in] W^T + b, W stored [out][in]: B(k = in, n = out) = W[out * in + k]
+                kernels.gemm(values[d.input()], d.inFeatures(), 1, w[0], 1, d.inFeatures(), y, batch, d.outFeatures(), d.inFeatures(), w[1],
+                        false, Activation.IDENTITY, 0, false);
+            } else if (op instanceof Op.Conv2d c) {
+                kernels.conv2dForward(conv(c), values[c.input()], w[0], y, null, w[1], Activation.IDENTITY, 0);
+            } else if (op instanceof Op.ChannelAffine a) {
+                TensorInfo x = plan.tensor(a.input());
+                kernels.channelAffine(values[a.input()], y, elements(a.input()), x.channels(), x.height() * x.width(), w[0], w[1],
+                        Activation.IDENTITY, 0);
+            } else if (op instanceof Op.Activation a) {
+                kernels.channelAffine(values[a.input()], y, elements(a.input()), 1, plan.tensor(a.input()).size(), null, null, activation(a.kind()),
+                        (float) a.alpha());
+            } else if (op instanceof Op.Pool2d p) {
+                DeviceBuffer choice = null;
+                if (p.kind() == PoolKind.MAX) {
+                    choice = allocate(elements(p.output()), p.layer() + " argmax");
+                    argmax.put(op, choice);
+                }
+                kernels.pool2dForward(pool(p), pooling(p), values[p.input()], y, choice);
+            } else if (op instanceof Op.GlobalPool g) {
+                TensorInfo x = plan.tensor(g.input());
+                DeviceBuffer choice = null;
+                if (g.kind() == PoolKind.MAX) {
+                    choice = allocate((long) batch * x.channels(), g.layer() + " argmax");
+                    argmax.put(op, choice);
+                }
+                kernels.globalPoolForward(values[g.input()], y, choice, batch * x.channels(), x.height() * x.width(), globalPooling(g.kind()));
+            } else if (op instanceof Op.ZeroPad z) {
+                TensorInfo x = plan.tensor(z.input());
+                TensorInfo out = plan.tensor(z.output());
+                kernels.pad2d(values[z.input()], y, (long) batch * x.channels(), x.height(), x.width(), out.height(), out.width(),
+                        z.padding().top(), z.padding().left());
+            } else if (op instanceof Op.Add a) {
+                int[] sources = a.sources();
+                kernels.add(values[sources[0]], values[sources[1]], y, elements(a.output()));
+                for (int k = 2; k < sources.length; k++) {
+                    kernels.add(y, values[sources[k]], y, elements(a.output()));
+                }
+            } else if (op instanceof Op.Concat c) {
+                TensorInfo out = plan.tensor(c.output());
+                int plane = out.height() * out.width();
+                int offset = 0;
+                for (int source : c.sources()) {
+                    int channels = plan.tensor(source).size() / plane;
+                    kernels.copyChannels(values[source], channels, 0, y, out.size() / plane, offset, batch, channels, plane, false);
+                    offset += channels;
+                }
+            } else {
+                throw new IllegalStateException("no CUDA kernel for " + op);
+            }
+        }
+
+        private HostTensor download(int tensor, DeviceBuffer buffer) {
+            int[] sample = plan.tensor(tensor).shape();
+            int[] shape = new int[sample.length + 1];
+            shape[0] = batch;
+            System.arraycopy(sample, 0, shape, 1, sample.length);
+            return new HostTensor(shape, buffer.downloadFloats(Math.toIntExact(elements(tensor))));
+        }
+
+        private void requireOpen() {
+            if (!open) {
+                throw new IllegalStateException("the pass is closed");
+            }
+        }
+
+        @Override
+        public HostTensor logits() {
+            requireOpen();
+            return download(plan.output().id(), values[plan.output().id()]);
+        }
+
+        @Override
+        public HostTensor captured() {
+            requireOpen();
+            return captures ? download(target, values[target]) : null;
+        }
+
+        @Override
+        public HostTensor backward(HostTensor scoreWeights, ReluGradient relu) {
+            requireOpen();
+            int[] expected = {batch, plan.numClasses()};
+            if (!Arrays.equals(scoreWeights.shape(), expected)) {
+                throw new IllegalArgumentException("score weights " + Arrays.toString(scoreWeights.shape()) + " do not match the logits "
+                        + Arrays.toString(expected));
+            }
+            List<Op> ops = plan.ops();
+            // Only tensors computed from the target carry a gradient toward it; everything else is a constant here.
+            boolean[] dependsOnTarget = new boolean[plan.tensors().size()];
+            dependsOnTarget[target] = true;
+            for (Op op : ops) {
+                for (int in : op.inputs()) {
+                    dependsOnTarget[op.output()] |= dependsOnTarget[in];
+                }
+            }
+            List<DeviceBuffer> scratch = new ArrayList<>();
+            try {
+                DeviceBuffer[] gradients = new DeviceBuffer[plan.tensors().size()];
+                DeviceBuffer seed = device.allocate((long) scoreWeights.data().length * Float.BYTES, "score weights");
+                scratch.add(seed);
+                gradients[plan.output().id()] = seed.upload(scoreWeights.data());
+                for (int k = ops.size() - 1; k >= 0; k--) {
+                    Op op = ops.get(k);
+                    DeviceBuffer g = gradients[op.output()];
+                    if (g == null || !dependsOnTarget[op.output()] || op.output() == target) {
+                        continue;
+                    }
+                    int[] inputs = op.inputs();
+                    for (int s = 0; s < inputs.length; s++) {
+                        int source = inputs[s];
+                        if (!dependsOnTarget[source]) {
+                            continue;
+                        }
+                        boolean accumulate = gradients[source] != null;
+                        if (!accumulate) {
+                            DeviceBuffer fresh = device.allocate(elements(source) * Float.BYTES, op.layer() + " gradient");
+                            scratch.add(fresh);
+                            gradients[source] = fresh;
+                        }
+                        backward(op, s, g, gradients[source], accumulate, relu == ReluGradient.GUIDED);
+                    }
+                }
+                if (gradients[target] == null) {
+                    throw new IllegalStateException("no gradient reaches tensor " + plan.tensor(target) + " from the logits");
+                }
+                return download(target, gradients[target]);
+            } finally {
+                for (DeviceBuffer b : scratch) {
+                    b.close();
+                }
+            }
+        }
+
+        /** Writes (or, when {@code accumulate}, adds) the gradient of input {@code source} of {@code op} into {@code dx}. */
+        private void backward(Op op, int source, DeviceBuffer g, DeviceBuffer dx, boolean accumulate, boolean guided) {
+            DeviceBuffer[] w = compiled.weights.get(op);
+            if (op instanceof Op.Dense d) {
+                // dx[n][in] = g[n][out] W, W stored [out][in]: B(k = out, n = in) = W[k * in + n]
+                kernels.gemm(g, d.outFeatures(), 1, w[0], d.inFeatures(), 1, dx, batch, d.inFeatures(), d.outFeatures(), null, false,
+                        Activation.IDENTITY, 0, accumulate);
+            } else if (op instanceof Op.Conv2d c) {
+                kernels.conv2dBackwardData(conv(c), g, w[0], dx, accumulate);
+            } else if (op instanceof Op.ChannelAffine a) {
+                TensorInfo x = plan.tensor(a.input());
+                kernels.channelAffineBackward(values[a.output()], g, dx, elements(a.input()), x.channels(), x.height() * x.width(), w[0],
+                        Activation.IDENTITY, 0, false, accumulate);
+            } else if (op instanceof Op.Activation a) {
+                kernels.channelAffineBackward(values[a.output()], g, dx, elements(a.input()), 1, plan.tensor(a.input()).size(), null,
+                        activation(a.kind()), (float) a.alpha(), guided, accumulate);
+            } else if (op instanceof Op.Pool2d p) {
+                kernels.pool2dBackward(pool(p), pooling(p), g, argmax.get(op), dx, accumulate);
+            } else if (op instanceof Op.GlobalPool gp) {
+                TensorInfo x = plan.tensor(gp.input());
+                kernels.globalPoolBackward(g, argmax.get(op), dx, batch * x.channels(), x.height() * x.width(), globalPooling(gp.kind()), accumulate);
+            } else if (op instanceof Op.ZeroPad z) {
+                TensorInfo x = plan.tensor(z.input());
+                TensorInfo out = plan.tensor(z.output());
+                kernels.crop2d(g, dx, (long) batch * x.channels(), x.height(), x.width(), out.height(), out.width(), z.padding().top(),
+                        z.padding().left(), accumulate);
+            } else if (op instanceof Op.Reshape || op instanceof Op.Add) {
+                kernels.copy(g, dx, elements(op.output()), accumulate);
+            } else if (op instanceof Op.Concat c) {
+                TensorInfo out = plan.tensor(c.output());
+                int plane = out.height() * out.width();
+                int offset = 0;
+                for (int k = 0; k < source; k++) {
+                    offset += plan.tensor(c.sources()[k]).size() / plane;
+                }
+                int channels = plan.tensor(c.sources()[source]).size() / plane;
+                kernels.copyChannels(g, out.size() / plane, offset, dx, channels, 0, batch, channels, plane, accumulate);
+            } else {
+                throw new IllegalStateException("no CUDA kernel for " + op);
+            }
+        }
+
+        private EngineKernels.Conv2d conv(Op.Conv2d c) {
+            TensorInfo x = plan.tensor(c.input());
+            TensorInfo y = plan.tensor(c.output());
+            Window w = c.window();
+            return new EngineKernels.Conv2d(batch, x.channels(), x.height(), x.width(), y.channels(), y.height(), y.width(), w.kernelH(),
+                    w.kernelW(), w.strideH(), w.strideW(), w.padding().top(), w.padding().left(), w.dilationH(), w.dilationW());
+        }
+
+        private EngineKernels.Pool2d pool(Op.Pool2d p) {
+            TensorInfo x = plan.tensor(p.input());
+            TensorInfo y = plan.tensor(p.output());
+            Window w = p.window();
+            return new EngineKernels.Pool2d(batch * x.channels(), x.height(), x.width(), y.height(), y.width(), w.kernelH(), w.kernelW(),
+                    w.strideH(), w.strideW(), w.padding().top(), w.padding().left());
+        }
+
+        private static Pooling pooling(Op.Pool2d p) {
+            if (p.kind() == PoolKind.MAX) {
+                return Pooling.MAX;
+            }
+            if (p.kind() == PoolKind.AVG) {
+                return p.countPadding() ? Pooling.AVERAGE_ALL : Pooling.AVERAGE_INSIDE;
+            }
+            throw new UnsupportedLayerException(p.layer(), "Pool2d", "uses " + p.kind() + " pooling over windows, which Heed's CUDA engine does not run");
+        }
+
+        @Override
+        public void close() {
+            if (!open) {
+                return;
+            }
+            open = false;
+            for (DeviceBuffer b : owned) {
+                b.close();
+            }
+            owned.clear();
+            argmax.clear();
+            Arrays.fill(values, null);
+        }
+    }
+
+    private static GlobalPooling globalPooling(PoolKind kind) {
+        return switch (kind) {
+            case MAX -> GlobalPooling.MAX;
+            case AVG -> GlobalPooling.AVERAGE;
+            case SUM -> GlobalPooling.SUM;
+        };
+    }
+
+    private static Activation activation(ActivationKind kind) {
+        return switch (kind) {
+            case RELU -> Activation.RELU;
+            case LEAKY_RELU -> Activation.LEAKY_RELU;
+            case SIGMOID -> Activation.SIGMOID;
+            case TANH -> Activation.TANH;
+        };
+    }
+}

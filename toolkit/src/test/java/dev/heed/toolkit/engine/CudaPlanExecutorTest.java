@@ -1,0 +1,106 @@
+package dev.heed.toolkit.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.heed.kernels.CudaDevice;
+import dev.heed.toolkit.TestModels;
+import dev.heed.toolkit.engine.cpu.CpuReferenceExecutor;
+import dev.heed.toolkit.engine.cuda.CudaPlanExecutor;
+import dev.heed.toolkit.engine.dl4j.PlanCompiler;
+import dev.heed.toolkit.engine.plan.Plan;
+import dev.heed.toolkit.model.Dl4jModel;
+import dev.heed.toolkit.model.Dl4jModels;
+import java.util.ArrayList;
+import java.util.List;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The CUDA executor against the plain-Java reference executor (itself checked against the DL4J twin), on the bundled
+ * CNN and on the residual graph, on whatever device the probe finds: a GPU, or in every build the emulated driver.
+ * Logits, captures and gradients (standard and guided, to the input and to every spatial capture point) within the
+ * issue's 1e-4 of the largest magnitude. Skipped, with the probe's reason, without a device.
+ */
+class CudaPlanExecutorTest {
+    private static CudaDevice.Probe probe;
+
+    @BeforeAll
+    static void open() {
+        probe = CudaDevice.open(0);
+    }
+
+    @AfterAll
+    static void close() {
+        if (probe.available()) {
+            assertEquals(0, probe.device().liveBuffers(), "every device buffer of every plan and pass was freed");
+            probe.device().close();
+        }
+    }
+
+    private static void requireDevice() {
+        Assumptions.assumeTrue(probe.available(), () -> "unverified, no CUDA device: " + probe.reason());
+    }
+
+    /** Everything one plan gives on both executors, compared. */
+    private static void compare(String name, Plan plan, HostTensor input) {
+        try (CompiledPlan reference = new CpuReferenceExecutor().compile(plan);
+             CompiledPlan cuda = new CudaPlanExecutor(probe.device()).compile(plan)) {
+            assertEquals("cuda", cuda.executor());
+            int classes = plan.numClasses();
+            float[] weights = new float[input.batch() * classes];
+            for (int b = 0; b < input.batch(); b++) {
+                weights[b * classes + (b * 3) % classes] = 1;   // a different class per image, as Grad-CAM asks
+            }
+            HostTensor scoreWeights = new HostTensor(new int[] {input.batch(), classes}, weights);
+            List<String> targets = new ArrayList<>(plan.spatialCaptures());
+            targets.add(null);
+            for (String layer : targets) {
+                try (PlanPass expected = reference.forward(input, layer); PlanPass actual = cuda.forward(input, layer)) {
+                    String at = name + (layer == null ? " input" : " " + layer);
+                    assertClose(at + " logits", expected.logits(), actual.logits());
+                    if (layer != null) {
+                        assertClose(at + " capture", expected.captured(), actual.captured());
+                    }
+                    assertClose(at + " gradient", expected.backward(scoreWeights), actual.backward(scoreWeights));
+                    assertClose(at + " guided gradient", expected.backward(scoreWeights, ReluGradient.GUIDED),
+                            actual.backward(scoreWeights, ReluGradient.GUIDED));
+                }
+            }
+        }
+    }
+
+    private static void assertClose(String what, HostTensor expected, HostTensor actual) {
+        assertArrayEquals(expected.shape(), actual.shape(), what + " shape");
+        double scale = expected.maxAbs();
+        assertTrue(scale > 0, what + ": the reference is all zeros; the comparison would prove nothing");
+        double worst = 0;
+        for (int i = 0; i < expected.data().length; i++) {
+            worst = Math.max(worst, Math.abs(expected.data()[i] - actual.data()[i]));
+        }
+        System.out.printf("cuda parity %-44s max relative error %.2e%n", what, worst / scale);
+        assertTrue(worst / scale <= Parity.TOLERANCE, what + ": max relative error " + worst / scale);
+    }
+
+    @Test
+    void theBundledCnnGivesTheReferencesLogitsCapturesAndGradients() throws Exception {
+        requireDevice();
+        try (Dl4jModel model = Dl4jModels.load(TestModels.BUNDLED_MODEL, null)) {
+            MultiLayerNetwork network = (MultiLayerNetwork) Dl4jModels.restore(TestModels.BUNDLED_MODEL);
+            Plan plan = PlanCompiler.compile(network, model.inputShape());
+            compare("fashion-cnn", plan, Parity.random(3, 2, 1, 28, 28));
+        }
+    }
+
+    @Test
+    void theResidualGraphGivesTheReferencesLogitsCapturesAndGradients() {
+        requireDevice();
+        int[] shape = {3, 11, 11};
+        Plan plan = PlanCompiler.compile(ResidualGraphParityTest.residualGraph(21), shape);
+        compare("residual", plan, Parity.random(5, 3, shape[0], shape[1], shape[2]));
+    }
+}
