@@ -6,6 +6,7 @@ import com.jogamp.newt.event.MouseAdapter;
 import com.jogamp.newt.event.MouseEvent;
 import com.jogamp.newt.opengl.GLWindow;
 import com.jogamp.opengl.GLProfile;
+import dev.heed.toolkit.cli.LibraryChatter;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.Backends;
 import dev.heed.toolkit.render.Images;
@@ -84,6 +85,10 @@ public final class ViewerMain implements Callable<Integer> {
     @Option(names = "--dataset", description = "with --playground: circle | xor | gauss | spiral (default: ${DEFAULT-VALUE})")
     String dataset = "circle";
 
+    /** Acted on in {@link #main} by {@link LibraryChatter}, before the libraries start. */
+    @Option(names = "--verbose", description = "show the libraries' own logging (DL4J, ND4J, SameDiff)")
+    boolean verbose;
+
     @Option(names = "--fps-report", paramLabel = "SECONDS", description = "run this many seconds (1 to " + MAX_FPS_REPORT_SECONDS
             + ") with vsync off, print p50 and p99 frame times and map latencies, and exit")
     int fpsReport;
@@ -95,6 +100,7 @@ public final class ViewerMain implements Callable<Integer> {
     CommandSpec spec;
 
     public static void main(String[] args) {
+        LibraryChatter.configure(LibraryChatter.verboseRequested(args));
         System.exit(commandLine().execute(args));
     }
 

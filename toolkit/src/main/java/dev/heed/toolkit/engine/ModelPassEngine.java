@@ -1,6 +1,7 @@
 package dev.heed.toolkit.engine;
 
 import dev.heed.kernels.CudaDevice;
+import dev.heed.toolkit.engine.adapter.PlanModel;
 import dev.heed.toolkit.engine.cuda.CudaPlanExecutor;
 import dev.heed.toolkit.engine.dl4j.PlanCompiler;
 import dev.heed.toolkit.engine.plan.Plan;
@@ -60,7 +61,7 @@ public final class ModelPassEngine implements AutoCloseable {
         try {
             CompiledPlan compiled = new CudaPlanExecutor(probe.device()).compile(plan);
             log.accept("model pass: Heed's CUDA engine on " + probe.device().name() + " (" + plan.ops().size() + " ops)");
-            return new ModelPassEngine(new PlanModel(compiled, twin.fingerprint(), twin.describe()), "heed-cuda", probe.device());
+            return new ModelPassEngine(PlanModel.of(compiled, twin.card(), twin.fingerprint()), "heed-cuda", probe.device());
         } catch (RuntimeException e) {
             probe.device().close();
             throw e;
