@@ -79,7 +79,7 @@ public final class TrustPage {
                 + " the input, the trained model's map, then the map after re-drawing the named layer and every layer after"
                 + " it.</p>\n<table class=\"maps\">\n<tr><td>input</td><td>trained</td>");
         for (Randomisation.Step step : report.cascading()) {
-            b.append("<td>up to ").append(escape(step.layer())).append("</td>");
+            b.append("<td>down to ").append(escape(step.layer())).append("</td>");
         }
         b.append("</tr>\n");
         for (int i = 0; i < report.examples().size(); i++) {
