@@ -44,10 +44,13 @@ import picocli.CommandLine.Spec;
                 + "figures.",
                 "Exit code: 0 written, 1 written but some images could not be read (each named on stderr), 2 the audit could not run."},
         footer = {"%nExamples:",
-                "  heed trust --model toolkit/models/fashion-cnn.zip --method gradcam --input toolkit/samples/fashion-mnist --output trust/",
-                "  heed trust --model toolkit/models/fashion-cnn.zip --method integrated-gradients --images 2 --output trust/ \\",
-                "      --input toolkit/samples/fashion-mnist/0000-ankle-boot.png,toolkit/samples/fashion-mnist/0001-pullover.png",
-                "  heed trust --model toolkit/models/fashion-cnn.zip --method smoothgrad --samples 16 --seed 7 --input toolkit/samples/fashion-mnist --output trust/"})
+                "  heed trust --model toolkit/models/fashion-cnn.zip --method gradcam \\",
+                "      --input toolkit/samples/fashion-mnist --output trust/",
+                "  heed trust --model toolkit/models/fashion-cnn.zip \\",
+                "      --method integrated-gradients \\",
+                "      --input toolkit/samples/fashion-mnist/0001-pullover.png --output trust/",
+                "  heed trust --model toolkit/models/fashion-cnn.zip --method smoothgrad \\",
+                "      --samples 16 --seed 7 --input toolkit/samples/fashion-mnist --output trust/"})
 public final class TrustCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -118,6 +121,9 @@ public final class TrustCommand implements Callable<Integer> {
         if (!Files.isRegularFile(model)) {
             throw new CannotRun(model + ": no such model file");
         }
+        Path json = output.resolve("trust." + catalogue.id() + ".json");
+        Path html = output.resolve("trust." + catalogue.id() + ".html");
+        prepareOutput(json, html);
         List<String> unusable = new ArrayList<>();
         List<Path> files = OverlayJob.imageFiles(inputs, note -> err.println("heed trust: warning: " + note), (path, problem) -> unusable.add(problem));
         if (!unusable.isEmpty()) {
@@ -126,9 +132,6 @@ public final class TrustCommand implements Callable<Integer> {
         if (files.isEmpty()) {
             throw new CannotRun(inputs.stream().map(Path::toString).collect(Collectors.joining(",")) + ": no image files");
         }
-        Path json = output.resolve("trust." + catalogue.id() + ".json");
-        Path html = output.resolve("trust." + catalogue.id() + ".html");
-        prepareOutput(json, html);
 
         Model network;
         try {
@@ -202,6 +205,20 @@ public final class TrustCommand implements Callable<Integer> {
         }
     }
 
+    /** Why a file operation failed, without repeating the path the message already names. */
+    private static String reason(Exception e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException f) {
+            return f.getFile() + " exists and is not a folder";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getClass().getSimpleName() + (e.getMessage() != null ? ": " + e.getMessage() : "");
+    }
+
     /** The output folder exists and takes files, and neither report path is taken by a folder. */
     private void prepareOutput(Path... reports) throws CannotRun {
         if (Files.exists(output) && !Files.isDirectory(output)) {
@@ -212,8 +229,7 @@ public final class TrustCommand implements Callable<Integer> {
             Path probe = Files.createTempFile(output, ".heed-write-check", ".tmp");
             Files.delete(probe);
         } catch (IOException | SecurityException e) {
-            throw new CannotRun(output + ": output folder cannot be created or written (" + e.getClass().getSimpleName()
-                    + (e.getMessage() != null && !e.getMessage().equals(output.toString()) ? ": " + e.getMessage() : "") + ")");
+            throw new CannotRun(output + ": output folder cannot be created or written (" + reason(e) + ")");
         }
         for (Path report : reports) {
             if (Files.isDirectory(report)) {
