@@ -50,7 +50,8 @@ import picocli.CommandLine.Spec;
                 "      --method integrated-gradients \\",
                 "      --input toolkit/samples/fashion-mnist/0001-pullover.png --output trust/",
                 "  heed trust --model toolkit/models/fashion-cnn.zip --method smoothgrad \\",
-                "      --samples 16 --seed 7 --input toolkit/samples/fashion-mnist --output trust/"})
+                "      --samples 16 --seed 7 \\",
+                "      --input toolkit/samples/fashion-mnist --output trust/"})
 public final class TrustCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -125,10 +126,15 @@ public final class TrustCommand implements Callable<Integer> {
         Path html = output.resolve("trust." + catalogue.id() + ".html");
         prepareOutput(json, html);
         List<String> unusable = new ArrayList<>();
-        List<Path> files = OverlayJob.imageFiles(inputs, note -> err.println("heed trust: warning: " + note), (path, problem) -> unusable.add(problem));
+        List<String> notes = new ArrayList<>();
+        List<Path> files = OverlayJob.imageFiles(inputs, notes::add, (path, problem) -> unusable.add(problem));
         if (!unusable.isEmpty()) {
+            // Only the mistakes: a note about skipped files would bury them.
             throw new CannotRun(String.join(System.lineSeparator() + "heed trust: ", unusable));
         }
+        // A file named on its own and again through its folder is audited once, where it first appears.
+        java.util.Set<Path> seen = new java.util.HashSet<>();
+        files = files.stream().filter(f -> seen.add(f.toAbsolutePath().normalize())).toList();
         if (files.isEmpty()) {
             throw new CannotRun(inputs.stream().map(Path::toString).collect(Collectors.joining(",")) + ": no image files");
         }
@@ -142,6 +148,8 @@ public final class TrustCommand implements Callable<Integer> {
             throw new CannotRun(model + ": " + e.getMessage());
         }
         try (Dl4jModel adapter = load(); Backend backend = Backends.open("auto", Runtime.getRuntime().availableProcessors(), l -> { })) {
+            // Notes only once the job can run: a bad model must be the one line the user sees.
+            notes.forEach(note -> err.println("heed trust: warning: " + note));
             ModelCard card = adapter.card();
             List<float[]> prepared = new ArrayList<>();
             List<String> used = new ArrayList<>();
