@@ -45,8 +45,8 @@ public final class Verdicts {
     public static final double SIMILARITY_THRESHOLD = 0.5;
 
     /**
-     * The largest mean relative completeness gap for Integrated Gradients: Sundararajan et al. (2017), section 5,
-     * check that the attributions add up to within 5% of {@code S(x) - S(baseline)}.
+     * The largest mean relative completeness gap for Integrated Gradients: Sundararajan et al. (2017), describing how
+     * to compute it, check that the attributions add up to within 5% of {@code S(x) - S(baseline)}.
      */
     public static final double COMPLETENESS_THRESHOLD = 0.05;
 
