@@ -171,33 +171,13 @@ final class OverlayJob {
     }
 
     private List<Path> expandInputs() throws JobFailure {
+        // a misspelt --input is a bad option (exit 2), not a failed image
         for (Path in : o.inputs()) {
             if (!Files.exists(in)) {
                 throw new JobFailure(in + ": no such file or folder (--input)", null);
             }
         }
-        List<Path> files = new ArrayList<>();
-        for (Path in : o.inputs()) {
-            if (Files.isDirectory(in)) {
-                try (Stream<Path> list = Files.list(in)) {
-                    List<Path> entries = list.filter(Files::isRegularFile)
-                            .filter(p -> !p.getFileName().toString().startsWith("."))
-                            .sorted()
-                            .toList();
-                    List<Path> images = entries.stream().filter(OverlayJob::hasImageExtension).toList();
-                    if (images.size() < entries.size()) {
-                        err.println("heed overlay: warning: " + in + ": ignoring " + (entries.size() - images.size()) + " file(s) without an image extension");
-                    }
-                    files.addAll(images);
-                } catch (IOException e) {
-                    fail(in, in + ": cannot list folder (" + e.getMessage() + ")");
-                }
-            } else if (Files.isRegularFile(in)) {
-                files.add(in);
-            } else {
-                fail(in, in + ": neither a file nor a folder");
-            }
-        }
+        List<Path> files = imageFiles(o.inputs(), note -> err.println("heed overlay: warning: " + note), this::fail);
         if (files.isEmpty() && failures.isEmpty()) {
             throw new JobFailure(o.inputs().stream().map(Path::toString).collect(java.util.stream.Collectors.joining(", "))
                     + ": no images (.png, .jpg, .jpeg, .bmp, .gif) found (--input)", null);
@@ -212,6 +192,39 @@ final class OverlayJob {
             }
         }
         return unique;
+    }
+
+    /**
+     * The files that {@code inputs} name, in order: a folder gives its image files (not hidden ones, sorted, not
+     * recursive) and a note on {@code notes} of how many other files it skipped; a file is taken as it is. A path that
+     * is neither, or a folder that cannot be listed, goes to {@code unusable} with a one-line message naming it.
+     * Shared by {@code heed overlay} and {@code heed trust}, so that both read {@code --input} alike.
+     */
+    static List<Path> imageFiles(List<Path> inputs, java.util.function.Consumer<String> notes,
+                                 java.util.function.BiConsumer<Path, String> unusable) {
+        List<Path> files = new ArrayList<>();
+        for (Path in : inputs) {
+            if (Files.isDirectory(in)) {
+                try (Stream<Path> list = Files.list(in)) {
+                    List<Path> entries = list.filter(Files::isRegularFile)
+                            .filter(p -> !p.getFileName().toString().startsWith("."))
+                            .sorted()
+                            .toList();
+                    List<Path> images = entries.stream().filter(OverlayJob::hasImageExtension).toList();
+                    if (images.size() < entries.size()) {
+                        notes.accept(in + ": ignoring " + (entries.size() - images.size()) + " file(s) without an image extension");
+                    }
+                    files.addAll(images);
+                } catch (IOException e) {
+                    unusable.accept(in, in + ": cannot list folder (" + e.getMessage() + ")");
+                }
+            } else if (Files.isRegularFile(in)) {
+                files.add(in);
+            } else {
+                unusable.accept(in, in + ": no such file or folder");
+            }
+        }
+        return files;
     }
 
     /** Folders contribute image files only; a file named on the command line is always tried. */

@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
+import java.util.stream.Collectors;
 import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
@@ -32,12 +32,26 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code heed trust}: sanity checks and faithfulness metrics for one method on a folder of images. */
+/**
+ * {@code heed trust}: sanity checks and faithfulness metrics for one method on images. Every path is checked before
+ * the model is run, so that a mistake costs a second, not the audit.
+ */
 @Command(name = "trust", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Audit a saliency method on a model and images: model-parameter randomisation (cascading and "
-                + "independent), the random-logit test, deletion and insertion AUC, average drop and increase in confidence, "
-                + "and Integrated Gradients' completeness. Writes trust.<method>.json and an offline trust.<method>.html.",
-                "Exit code: 0 written, 2 the audit could not run."})
+                + "independent), the random-logit test, deletion and insertion AUC, ROAD, average drop and increase in "
+                + "confidence, and Integrated Gradients' completeness, each with a pass/fail verdict where the check has one. "
+                + "Writes trust.<method>.json and an offline trust.<method>.html. The same command and seed give the same "
+                + "figures.",
+                "Exit code: 0 written, 1 written but some images could not be read (each named on stderr), 2 the audit could not run."},
+        footer = {"%nExamples:",
+                "  heed trust --model toolkit/models/fashion-cnn.zip --method gradcam \\",
+                "      --input toolkit/samples/fashion-mnist --output trust/",
+                "  heed trust --model toolkit/models/fashion-cnn.zip \\",
+                "      --method integrated-gradients \\",
+                "      --input toolkit/samples/fashion-mnist/0001-pullover.png --output trust/",
+                "  heed trust --model toolkit/models/fashion-cnn.zip --method smoothgrad \\",
+                "      --samples 16 --seed 7 \\",
+                "      --input toolkit/samples/fashion-mnist --output trust/"})
 public final class TrustCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -48,10 +62,10 @@ public final class TrustCommand implements Callable<Integer> {
     @Option(names = "--method", required = true, description = "one of: ${COMPLETION-CANDIDATES}", completionCandidates = OverlayCommand.MethodIds.class)
     String method;
 
-    @Option(names = "--input", required = true, description = "a folder of images (its .png, .jpg, .jpeg, .bmp and .gif files)")
-    Path input;
+    @Option(names = "--input", required = true, split = ",", description = "image files and/or folders, comma-separated (a folder gives its .png, .jpg, .jpeg, .bmp and .gif files, not recursive); images are taken in this order")
+    List<Path> inputs;
 
-    @Option(names = "--output", required = true, description = "output folder")
+    @Option(names = "--output", required = true, description = "output folder (created if missing)")
     Path output;
 
     @Option(names = "--images", description = "at most this many images, in name order (default: ${DEFAULT-VALUE})")
@@ -63,7 +77,7 @@ public final class TrustCommand implements Callable<Integer> {
     @Option(names = "--baseline", description = "value that deleted pixels take, after pixel scaling (default: ${DEFAULT-VALUE})")
     double baseline = 0;
 
-    @Option(names = "--seed", description = "seed of the re-drawn weights, the random logit and noisy methods (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", description = "seed of every random draw: the re-drawn weights, the random logit, ROAD's noise and noisy methods (default: ${DEFAULT-VALUE})")
     long seed = 0;
 
     @Option(names = "--samples", description = "SmoothGrad samples (default: ${DEFAULT-VALUE})")
@@ -72,75 +86,163 @@ public final class TrustCommand implements Callable<Integer> {
     @Option(names = "--ig-steps", description = "Integrated Gradients steps (default: ${DEFAULT-VALUE})")
     int igSteps = 16;
 
+    /** Ends the command with one line on stderr and exit code 2. */
+    private static final class CannotRun extends Exception {
+        CannotRun(String message) {
+            super(message);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        try {
+            return audit(spec.commandLine().getOut(), err);
+        } catch (CannotRun e) {
+            err.println("heed trust: " + e.getMessage());
+            err.flush();
+            return OverlayJob.EXIT_JOB_FAILED;
+        }
+    }
+
+    private int audit(PrintWriter out, PrintWriter err) throws CannotRun {
         MethodCatalogue catalogue;
         try {
             catalogue = MethodCatalogue.fromId(method);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        if (images < 1 || steps < 1) {
-            throw new ParameterException(spec.commandLine(), "--images and --steps must be >= 1");
+        if (images < 1 || steps < 1 || samples < 1 || igSteps < 1) {
+            throw new ParameterException(spec.commandLine(), "--images, --steps, --samples and --ig-steps must be >= 1");
         }
-        List<Path> files = imageFiles();
-        Model network = Dl4jModels.restore(model);
-        try (Dl4jModel adapter = Dl4jModels.load(model, null); Backend backend = Backends.open("auto", Runtime.getRuntime().availableProcessors(), l -> { })) {
+        // Every path first: the audit takes minutes and should not fail at the end for a typo.
+        if (Files.isDirectory(model)) {
+            throw new CannotRun(model + ": is a folder, not a model zip");
+        }
+        if (!Files.isRegularFile(model)) {
+            throw new CannotRun(model + ": no such model file");
+        }
+        Path json = output.resolve("trust." + catalogue.id() + ".json");
+        Path html = output.resolve("trust." + catalogue.id() + ".html");
+        prepareOutput(json, html);
+        List<String> unusable = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        List<Path> files = OverlayJob.imageFiles(inputs, notes::add, (path, problem) -> unusable.add(problem));
+        if (!unusable.isEmpty()) {
+            // Only the mistakes: a note about skipped files would bury them.
+            throw new CannotRun(String.join(System.lineSeparator() + "heed trust: ", unusable));
+        }
+        // A file named on its own and again through its folder is audited once, where it first appears.
+        java.util.Set<Path> seen = new java.util.HashSet<>();
+        files = files.stream().filter(f -> seen.add(f.toAbsolutePath().normalize())).toList();
+        if (files.isEmpty()) {
+            throw new CannotRun(inputs.stream().map(Path::toString).collect(Collectors.joining(",")) + ": no image files");
+        }
+
+        Model network;
+        try {
+            network = Dl4jModels.restore(model);
+        } catch (IOException e) {
+            throw new CannotRun(e.getMessage());
+        } catch (RuntimeException e) {
+            throw new CannotRun(model + ": " + e.getMessage());
+        }
+        try (Dl4jModel adapter = load(); Backend backend = Backends.open("auto", Runtime.getRuntime().availableProcessors(), l -> { })) {
+            // Notes only once the job can run: a bad model must be the one line the user sees.
+            notes.forEach(note -> err.println("heed trust: warning: " + note));
             ModelCard card = adapter.card();
-            List<float[]> inputs = new ArrayList<>();
+            List<float[]> prepared = new ArrayList<>();
             List<String> used = new ArrayList<>();
+            int unreadable = 0;
             for (Path f : files) {
-                if (inputs.size() == images) {
+                if (prepared.size() == images) {
                     break;
                 }
                 try {
-                    inputs.add(ModelInput.prepare(InputImage.read(f), card, ModelInput.Resize.STRETCH));
+                    prepared.add(ModelInput.prepare(InputImage.read(f), card, ModelInput.Resize.STRETCH));
                     used.add(f.getFileName().toString());
                 } catch (IOException e) {
-                    err.println(e.getMessage());
+                    err.println("heed trust: " + e.getMessage());
+                    unreadable++;
                 }
             }
-            if (inputs.isEmpty()) {
-                err.println("heed trust: no readable image in " + input);
-                return OverlayJob.EXIT_JOB_FAILED;
+            if (prepared.isEmpty()) {
+                throw new CannotRun(inputs.stream().map(Path::toString).collect(Collectors.joining(",")) + ": no readable image");
             }
             int size = card.channels() * card.height() * card.width();
-            float[] batch = new float[inputs.size() * size];
-            for (int i = 0; i < inputs.size(); i++) {
-                System.arraycopy(inputs.get(i), 0, batch, i * size, size);
+            float[] batch = new float[prepared.size() * size];
+            for (int i = 0; i < prepared.size(); i++) {
+                System.arraycopy(prepared.get(i), 0, batch, i * size, size);
             }
             ExplainRequest request = ExplainRequest.of(
-                    Nd4j.create(batch, new long[] {inputs.size(), card.channels(), card.height(), card.width()}, 'c'),
+                    Nd4j.create(batch, new long[] {prepared.size(), card.channels(), card.height(), card.width()}, 'c'),
                     dev.heed.toolkit.api.Target.top1(), seed);
             MethodCatalogue.Settings settings = new MethodCatalogue.Settings(null, samples, 0.15, igSteps, baseline, 0, 0, MethodCatalogue.GRADIENT);
             long start = System.nanoTime();
             TrustAudit.Report report = TrustAudit.run(network, adapter, m -> catalogue.create(m, backend, settings), request, steps, baseline, seed);
-            Map<String, Object> json = OrderedMap.of("heedVersion", Version.VERSION, "model", model.toString(),
+            // "seconds" is the only field that may differ between two runs with the same seed.
+            Map<String, Object> document = OrderedMap.of("heedVersion", Version.VERSION, "model", model.toString(),
                     "modelSha256Prefix", adapter.fingerprint(), "inputs", used, "seed", seed, "backend", backend.id(),
                     "seconds", (System.nanoTime() - start) / 1e9, "audit", report.summary());
-            Files.createDirectories(output);
-            Json.write(output.resolve("trust." + catalogue.id() + ".json"), json);
-            AtomicFiles.write(output.resolve("trust." + catalogue.id() + ".html"),
-                    TrustPage.html("Heed trust audit: " + catalogue.id() + " on " + model.getFileName(), report).getBytes(StandardCharsets.UTF_8));
+            try {
+                Json.write(json, document);
+                AtomicFiles.write(html, TrustPage.html("Heed trust audit: " + catalogue.id() + " on " + model.getFileName(), report)
+                        .getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new CannotRun(output + ": cannot write the report (" + e.getMessage() + ")");
+            }
             out.printf(Locale.ROOT, "%s on %d image(s): deletion AUC %.3f, insertion AUC %.3f, average drop %.1f%%, "
                             + "cascading randomisation Spearman|map| %s, random logit Spearman|map| %.3f -> %s%n",
-                    catalogue.id(), inputs.size(), ((Map<?, ?>) report.summary().get("deletion")).get("auc"),
+                    catalogue.id(), prepared.size(), ((Map<?, ?>) report.summary().get("deletion")).get("auc"),
                     ((Map<?, ?>) report.summary().get("insertion")).get("auc"), report.summary().get("averageDropPercent"),
                     report.cascading().stream().map(s -> String.format(Locale.ROOT, "%s %.2f", s.layer(), s.spearmanOfMagnitudes())).toList(),
-                    ((Map<?, ?>) report.summary().get("randomLogit")).get("spearmanOfMagnitudes"), output.resolve("trust." + catalogue.id() + ".html"));
+                    ((Map<?, ?>) report.summary().get("randomLogit")).get("spearmanOfMagnitudes"), html);
+            out.println("verdicts: " + report.verdicts().stream().map(v -> v.check() + " " + v.outcome().id()).collect(Collectors.joining(", ")));
             out.flush();
-            return 0;
+            return unreadable == 0 ? 0 : OverlayJob.EXIT_SOME_FAILED;
         }
     }
 
-    private List<Path> imageFiles() throws IOException {
-        if (!Files.isDirectory(input)) {
-            throw new IOException(input + ": not a folder");
+    private Dl4jModel load() throws CannotRun {
+        try {
+            return Dl4jModels.load(model, null);
+        } catch (IOException e) {
+            throw new CannotRun(e.getMessage());
+        } catch (RuntimeException e) {
+            throw new CannotRun(model + ": " + e.getMessage());
         }
-        try (Stream<Path> list = Files.list(input)) {
-            return list.filter(Files::isRegularFile).filter(OverlayJob::hasImageExtension).sorted().toList();
+    }
+
+    /** Why a file operation failed, without repeating the path the message already names. */
+    private static String reason(Exception e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException f) {
+            return f.getFile() + " exists and is not a folder";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getClass().getSimpleName() + (e.getMessage() != null ? ": " + e.getMessage() : "");
+    }
+
+    /** The output folder exists and takes files, and neither report path is taken by a folder. */
+    private void prepareOutput(Path... reports) throws CannotRun {
+        if (Files.exists(output) && !Files.isDirectory(output)) {
+            throw new CannotRun(output + ": exists and is not a folder");
+        }
+        try {
+            Files.createDirectories(output);
+            Path probe = Files.createTempFile(output, ".heed-write-check", ".tmp");
+            Files.delete(probe);
+        } catch (IOException | SecurityException e) {
+            throw new CannotRun(output + ": output folder cannot be created or written (" + reason(e) + ")");
+        }
+        for (Path report : reports) {
+            if (Files.isDirectory(report)) {
+                throw new CannotRun(report + ": is a folder; the report cannot be written there");
+            }
         }
     }
 }

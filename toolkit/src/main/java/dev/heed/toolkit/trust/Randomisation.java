@@ -12,11 +12,13 @@ import dev.heed.toolkit.model.Reinitialise;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -24,12 +26,27 @@ import org.nd4j.linalg.factory.Nd4j;
  * weights of one layer (independent) or of every layer from the output down to it (cascading), explain the same
  * inputs again, and compare the maps with the trained model's. A map that barely changes does not depend on what the
  * model learned. Weights are re-drawn He-normal; biases and BatchNorm statistics stay.
+ *
+ * <p>Every draw comes from the seed alone: layer {@code j}'s new weights come from a generator of its own, seeded by
+ * the {@code j}-th value of a generator seeded with {@code seed}. ND4J's global random generator is not used, because
+ * anything else in the process may draw from it (or reseed it) between two runs, and the figures then differ from run
+ * to run. Layer {@code j} gets the same weights in every cascading step and in its independent step, so that step
+ * {@code k} of the cascade is step {@code k + 1} plus one more re-drawn layer.
  */
 public final class Randomisation {
 
-    /** Medians over all maps of the similarity to the trained model's maps after randomising up to {@code layer}. */
-    public record Step(String layer, double spearman, double spearmanOfMagnitudes, double ssim, double hog) {
+    /**
+     * Medians over all maps of the similarity to the trained model's maps after randomising up to {@code layer}, and
+     * the randomised maps of the first {@link #EXAMPLES} images, to show.
+     */
+    public record Step(String layer, double spearman, double spearmanOfMagnitudes, double ssim, double hog, List<Heatmap> examples) {
+        public Step {
+            examples = List.copyOf(examples);
+        }
     }
+
+    /** How many images' randomised maps each step keeps for the report page. */
+    public static final int EXAMPLES = 2;
 
     private Randomisation() {
     }
@@ -51,6 +68,7 @@ public final class Randomisation {
     public static List<Step> run(Model network, ModelCard card, Function<ModelAdapter, SaliencyMethod> methodFactory,
                                  ExplainRequest request, List<Heatmap> trained, boolean cascading, long seed) {
         Layer[] layers = Reinitialise.layersOf(network);
+        long[] layerSeeds = new SplittableRandom(seed).longs(layers.length).toArray();
         List<Step> steps = new ArrayList<>();
         for (int k = layers.length - 1; k >= 0; k--) {
             if (layers[k].paramTable().get("W") == null) {
@@ -58,9 +76,8 @@ public final class Randomisation {
             }
             Model copy = network instanceof MultiLayerNetwork mln ? mln.clone() : ((ComputationGraph) network).clone();
             Layer[] copied = Reinitialise.layersOf(copy);
-            Nd4j.getRandom().setSeed(seed + k);
             for (int j = cascading ? layers.length - 1 : k; j >= k; j--) {
-                Reinitialise.heNormal(copied[j]);
+                heNormal(copied[j], layerSeeds[j]);
             }
             List<Heatmap> randomised = new ArrayList<>();
             try (Dl4jModel model = Dl4jModel.of(copy, card, "randomised-" + k)) {
@@ -76,6 +93,25 @@ public final class Randomisation {
             steps.add(compare(nameOf(layers[k], k), trained, randomised, card));
         }
         return steps;
+    }
+
+    /**
+     * He-normal weights, {@code N(0, 2 / fanIn)}, drawn from a generator seeded with {@code seed} and owned by this
+     * call; a layer without {@code W} is left as it is.
+     */
+    static void heNormal(Layer layer, long seed) {
+        INDArray w = layer.paramTable().get("W");
+        if (w == null) {
+            return;
+        }
+        long fanIn = w.rank() == 4 ? w.size(1) * w.size(2) * w.size(3) : w.size(0);
+        double sigma = Math.sqrt(2.0 / fanIn);
+        SplittableRandom random = new SplittableRandom(seed);
+        double[] values = new double[Math.toIntExact(w.length())];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = sigma * random.nextGaussian();
+        }
+        layer.setParam("W", Nd4j.create(values, w.shape(), 'c').castTo(w.dataType()));
     }
 
     private static String nameOf(Layer layer, int index) {
@@ -97,7 +133,7 @@ public final class Randomisation {
             ssim[i] = MapSimilarity.ssim(a, b, trained.get(i).width(), trained.get(i).height());
             hog[i] = MapSimilarity.hog(a, b, trained.get(i).width(), trained.get(i).height());
         }
-        return new Step(layer, median(rho), median(rhoAbs), median(ssim), median(hog));
+        return new Step(layer, median(rho), median(rhoAbs), median(ssim), median(hog), randomised.subList(0, Math.min(EXAMPLES, n)));
     }
 
     /** Median of the finite values (a constant map has no rank correlation), NaN when there are none. */

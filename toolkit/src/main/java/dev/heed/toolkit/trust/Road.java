@@ -40,6 +40,9 @@ public final class Road {
                 .sorted(Comparator.<Integer>comparingDouble(p -> -map[p]).thenComparingInt(p -> p))
                 .mapToInt(Integer::intValue).toArray();
         float[] batch = new float[2 * shares.length * image.length];
+        // One noise stream per removal, all from this call's seed: seed + s would repeat across images whose seeds
+        // differ by less than the number of shares.
+        long[] noiseSeeds = new SplittableRandom(seed).longs(2L * shares.length).toArray();
         for (int s = 0; s < shares.length; s++) {
             int count = (int) Math.round(shares[s] * plane);
             boolean[] mostRelevant = new boolean[plane];
@@ -48,8 +51,8 @@ public final class Road {
                 mostRelevant[order[j]] = true;
                 leastRelevant[order[plane - 1 - j]] = true;
             }
-            System.arraycopy(impute(image, mostRelevant, c, h, w, noise, seed + s), 0, batch, s * image.length, image.length);
-            System.arraycopy(impute(image, leastRelevant, c, h, w, noise, seed + 1000 + s), 0, batch, (shares.length + s) * image.length, image.length);
+            System.arraycopy(impute(image, mostRelevant, c, h, w, noise, noiseSeeds[s]), 0, batch, s * image.length, image.length);
+            System.arraycopy(impute(image, leastRelevant, c, h, w, noise, noiseSeeds[shares.length + s]), 0, batch, (shares.length + s) * image.length, image.length);
         }
         INDArray logits = model.logits(Nd4j.create(batch, new long[] {2L * shares.length, c, h, w}, 'c'));
         INDArray p = Transforms.softmax(logits.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE), true);

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.deeplearning4j.nn.api.Model;
 
@@ -22,9 +23,18 @@ import org.deeplearning4j.nn.api.Model;
  */
 public final class TrustAudit {
 
-    /** What the audit measured; {@code summary} is ready for JSON, the curves are for plots. */
-    public record Report(Map<String, Object> summary, List<Randomisation.Step> cascading, List<Randomisation.Step> independent,
-                         double[] fractions, double[] meanDeletion, double[] meanInsertion) {
+    /**
+     * What the audit measured; {@code summary} is ready for JSON (it holds no timings, so that two runs with the same
+     * seed give the same summary), the curves are for plots, {@code examples} holds the first images with their
+     * trained-model maps (their randomised maps are in each step's {@code examples}).
+     */
+    public record Report(Map<String, Object> summary, List<Verdicts.Verdict> verdicts, List<Randomisation.Step> cascading,
+                         List<Randomisation.Step> independent, double[] fractions, double[] meanDeletion, double[] meanInsertion,
+                         List<Example> examples) {
+    }
+
+    /** One model input {@code [c][h][w]} and the trained model's map of it. */
+    public record Example(float[] image, int channels, Heatmap trained) {
     }
 
     /** Standard deviation of ROAD's imputation noise, in model-input units ([0, 1] for the bundled models). */
@@ -50,6 +60,9 @@ public final class TrustAudit {
         double[] shares = {0.1, 0.3, 0.5, 0.7, 0.9};
         double morf = 0;
         double lerf = 0;
+        // ROAD's noise: one stream per image, drawn from the seed (not seed + image, which overlaps the share offsets).
+        long[] roadSeeds = new SplittableRandom(seed).longs(request.inputs().size(0)).toArray();
+        List<Example> examples = new ArrayList<>();
         for (Heatmap map : maps) {
             float[] image = TargetPlan.flat(TargetPlan.rowsOf(request.inputs(), new int[] {map.imageIndex()}));
             Faithfulness.Curves curves = faithfulness.deletionInsertion(image, map.values(), map.classIndex(), steps, baseline);
@@ -63,7 +76,10 @@ public final class TrustAudit {
             Faithfulness.ConfidenceChange change = faithfulness.confidenceChange(image, map.values(), map.classIndex());
             drop += change.drop() / maps.size();
             increased += change.increased() ? 1 : 0;
-            Road.Result r = road.measure(image, map.values(), map.classIndex(), shares, ROAD_NOISE, seed + map.imageIndex());
+            Road.Result r = road.measure(image, map.values(), map.classIndex(), shares, ROAD_NOISE, roadSeeds[map.imageIndex()]);
+            if (examples.size() < Randomisation.EXAMPLES) {
+                examples.add(new Example(image, model.inputShape()[0], map));
+            }
             morf += r.morfMean() / maps.size();
             lerf += r.lerfMean() / maps.size();
             Double gap = map.diagnostics().get("relativeCompletenessGap");
@@ -79,7 +95,7 @@ public final class TrustAudit {
 
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("method", method.id());
-        summary.put("parameters", String.valueOf(method.parameters()));
+        summary.put("parameters", String.valueOf(sortedByKey(method.parameters())));
         summary.put("images", maps.size());
         summary.put("target", "top1");
         summary.put("deletion", OrderedMap.of("auc", deletionAuc, "steps", steps, "baseline", baseline,
@@ -95,10 +111,26 @@ public final class TrustAudit {
                 "meaning", "median similarity to the trained model's maps after re-drawing weights, output layer first; low means the map depends on the model"));
         summary.put("randomLogit", OrderedMap.of("spearmanOfMagnitudes", randomLogit.spearmanOfMagnitudes(), "ssim", randomLogit.ssim(),
                 "meaning", "median similarity of the predicted class's map and a random other class's; low means the map depends on the class"));
-        if (!completeness.isEmpty()) {
-            summary.put("completeness", OrderedMap.of("meanRelativeGap", completeness.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN)));
+        Double meanGap = completeness.isEmpty() ? null : completeness.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        if (meanGap != null) {
+            summary.put("completeness", OrderedMap.of("meanRelativeGap", meanGap));
         }
-        return new Report(summary, cascading, independent, fractions, deletion, insertion);
+        List<Verdicts.Verdict> verdicts = Verdicts.judge(cascading, independent, randomLogit, deletionAuc, insertionAuc, morf, lerf, meanGap);
+        summary.put("verdicts", Verdicts.toJson(verdicts));
+        return new Report(summary, verdicts, cascading, independent, fractions, deletion, insertion, examples);
+    }
+
+    /**
+     * The parameters with every map's keys in sorted order: methods report them in {@code Map.of}, whose iteration
+     * order changes from one JVM to the next, and the report must not.
+     */
+    static Object sortedByKey(Object value) {
+        if (value instanceof Map<?, ?> map) {
+            java.util.TreeMap<String, Object> sorted = new java.util.TreeMap<>();
+            map.forEach((k, v) -> sorted.put(String.valueOf(k), sortedByKey(v)));
+            return sorted;
+        }
+        return value;
     }
 
     private static List<Map<String, Object>> steps(List<Randomisation.Step> steps) {
