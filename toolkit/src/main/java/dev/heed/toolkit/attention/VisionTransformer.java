@@ -84,10 +84,14 @@ public final class VisionTransformer {
         return architecture;
     }
 
-    /** One optimiser step on a mini-batch ({@code [n][c][h][w]} scaled inputs, one-hot labels). */
-    public void fit(INDArray images, INDArray oneHotLabels) {
-        training.fit(new DataSet(images, oneHotLabels));
+    /**
+     * One optimiser step on a mini-batch ({@code [n][c][h][w]} scaled inputs, one-hot labels); returns the batch's
+     * loss as SameDiff recorded it (NaN if it recorded none), for progress and training logs.
+     */
+    public double fit(INDArray images, INDArray oneHotLabels) {
+        var history = training.fit(new DataSet(images, oneHotLabels));
         explaining = null;
+        return history == null || history.lossCurve() == null ? Double.NaN : history.lossCurve().lastMeanLoss("loss");
     }
 
     /** Class scores before the softmax, {@code [n][classes]}. */
