@@ -104,10 +104,10 @@ public final class TrainCommand implements Callable<Integer> {
         checkOptions();
         Path target = output != null ? output : log != null ? log.resolve("model.zip")
                 : Path.of("runs", "train-" + model + (dataset.equals("cluttered") ? "-cluttered" : ""), "model.zip");
-        checkOutputFile("--output", target);
         if (log != null) {
             checkOutputFolder("--log", log);
         }
+        checkOutputFile("--output", target);
         PrintWriter out = spec.commandLine().getOut();
         FashionMnist.Split trainSplit = FashionMnist.train(data);
         FashionMnist.Split testSplit = FashionMnist.test(data);
@@ -244,7 +244,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (Files.isDirectory(file)) {
             throw new IllegalArgumentException(file + ": is a folder; " + option + " takes a file name");
         }
-        checkWritableAncestor(file, file.toAbsolutePath().getParent());
+        checkWritableAncestor(file, file.getParent());
     }
 
     /** As {@link #checkOutputFile}, for an output folder: it may exist (as a folder) or be made. */
@@ -252,16 +252,17 @@ public final class TrainCommand implements Callable<Integer> {
         if (Files.exists(folder) && !Files.isDirectory(folder)) {
             throw new IllegalArgumentException(folder + ": is a file; " + option + " takes a folder");
         }
-        checkWritableAncestor(folder, folder.toAbsolutePath());
+        checkWritableAncestor(folder, folder);
     }
 
+    /** Walks up the path as the user wrote it (so the message shows their spelling) to the first folder that exists. */
     private static void checkWritableAncestor(Path given, Path dir) {
         Path existing = dir;
         while (existing != null && !Files.exists(existing)) {
             existing = existing.getParent();
         }
         if (existing == null) {
-            return;
+            existing = Path.of("").toAbsolutePath(); // a relative path whose first folder is missing: made in the working folder
         }
         if (!Files.isDirectory(existing)) {
             throw new IllegalArgumentException(given + ": " + existing + " is a file, not a folder");

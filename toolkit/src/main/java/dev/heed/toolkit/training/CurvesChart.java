@@ -160,16 +160,19 @@ public final class CurvesChart {
         double a = yLo - pad;
         double b = yHi + pad;
         Function<Double, Double> sy = v -> top + PANEL_HEIGHT - ((log ? Math.log10(v) : v) - a) / (b - a) * PANEL_HEIGHT;
-        Function<Double, Double> sx = v -> LEFT + v / xMax * plotWidth;
-        for (double value : log ? NiceTicks.log(Math.pow(10, a), Math.pow(10, b), 5) : NiceTicks.linear(a, b, 4)) {
-            double yy = sy.apply(value);
+        // 2% to the right of the last iteration, so a validation marker there is drawn wholly inside the frame
+        Function<Double, Double> sx = v -> LEFT + v / (xMax * 1.02) * plotWidth;
+        double[] yTicks = log ? NiceTicks.log(Math.pow(10, a), Math.pow(10, b), 5) : NiceTicks.linear(a, b, 4);
+        String[] yLabels = NiceTicks.labels(yTicks, log);
+        for (int t = 0; t < yTicks.length; t++) {
+            double yy = sy.apply(yTicks[t]);
             scene.add(new Scene.Line(new double[] {LEFT, LEFT + plotWidth}, new double[] {yy, yy}, 0xe5e5e5, 0.8, 1, false, null));
-            String text = log ? NiceTicks.logLabel(value) : NiceTicks.label(value, NiceTicks.step(b - a, 4));
-            scene.add(new Scene.Text(LEFT - 6, yy + 4, text, 10, false, 0x555555, "end"));
+            scene.add(new Scene.Text(LEFT - 6, yy + 4, yLabels[t], 10, false, 0x555555, "end"));
         }
-        double xStep = NiceTicks.step(xMax, 5);
-        for (double value : NiceTicks.linear(0, xMax, 5)) {
-            scene.add(new Scene.Text(sx.apply(value), top + PANEL_HEIGHT + 14, NiceTicks.label(value, xStep), 10, false, 0x555555, "middle"));
+        double[] xTicks = NiceTicks.linear(0, xMax, 5);
+        String[] xLabels = NiceTicks.labels(xTicks, false);
+        for (int t = 0; t < xTicks.length; t++) {
+            scene.add(new Scene.Text(sx.apply(xTicks[t]), top + PANEL_HEIGHT + 14, xLabels[t], 10, false, 0x555555, "middle"));
         }
         scene.add(new Scene.Text(LEFT + plotWidth, top + PANEL_HEIGHT + 28, "iteration", 10, false, 0x555555, "end"));
         if (log) {

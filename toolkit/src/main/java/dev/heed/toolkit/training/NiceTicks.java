@@ -13,12 +13,13 @@ final class NiceTicks {
     private NiceTicks() {
     }
 
-    /** The step, 1, 2 or 5 × 10^k, that cuts {@code span} into at most about {@code target} pieces. */
+    /** The step, 1, 2 or 5 × 10^k, that cuts {@code span} into about {@code target} pieces. */
     static double step(double span, int target) {
         double raw = span / Math.max(1, target);
         double magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
         double fraction = raw / magnitude;
-        double nice = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10;
+        // Heckbert's rounding: the nice step nearest the raw one, so the count stays near the target either way
+        double nice = fraction < 1.5 ? 1 : fraction < 3 ? 2 : fraction < 7 ? 5 : 10;
         return nice * magnitude;
     }
 
@@ -59,25 +60,33 @@ final class NiceTicks {
         return out.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
-    /** A tick label with no more digits than the step needs: "0.25", "1500", "1e-4". */
-    static String label(double value, double step) {
-        if (value == 0) {
-            return "0";
+    /**
+     * Labels for one axis's ticks with no more digits than needed ("0.25", "1500"); in scientific form ("1e-4", "5e-4")
+     * for every tick when any of them is below 1e-3 or from 1e5 up, so one axis never mixes the two forms.
+     */
+    static String[] labels(double[] ticks, boolean log) {
+        boolean scientific = false;
+        for (double t : ticks) {
+            scientific |= t != 0 && (Math.abs(t) < 1e-3 || Math.abs(t) >= 1e5);
         }
-        double magnitude = Math.abs(value);
-        if (magnitude >= 1e5 || magnitude < 1e-3) {
-            String s = String.format(Locale.ROOT, "%.1e", value);
-            // 1.0e-04 -> 1e-4, 2.5e+05 -> 2.5e5
-            String[] parts = s.split("e");
-            String mantissa = parts[0].contains(".") ? parts[0].replaceAll("0+$", "").replaceAll("\\.$", "") : parts[0];
-            return mantissa + "e" + Integer.parseInt(parts[1]);
+        double step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : Math.abs(ticks.length == 1 ? ticks[0] : 1);
+        String[] out = new String[ticks.length];
+        for (int i = 0; i < ticks.length; i++) {
+            double t = ticks[i];
+            if (t == 0) {
+                out[i] = "0";
+            } else if (scientific) {
+                String[] parts = String.format(Locale.ROOT, "%.1e", t).split("e");
+                // 1.0e-04 -> 1e-4, 2.5e+05 -> 2.5e5
+                String mantissa = parts[0].replaceAll("\\.0$", "");
+                out[i] = mantissa + "e" + Integer.parseInt(parts[1]);
+            } else {
+                // a log axis's ticks each need their own digits (0.01, 0.02, 0.05); a linear axis's those of its step
+                double own = log ? Math.pow(10, Math.floor(Math.log10(Math.abs(t)) + 1e-9)) : step;
+                int decimals = Math.max(0, (int) -Math.floor(Math.log10(own) + 1e-9));
+                out[i] = String.format(Locale.ROOT, "%." + decimals + "f", t);
+            }
         }
-        int decimals = Math.max(0, (int) -Math.floor(Math.log10(step) + 1e-9));
-        return String.format(Locale.ROOT, "%." + decimals + "f", value);
-    }
-
-    /** A log-axis tick label: its own significant digits only ("0.01", "200", "5e-4"). */
-    static String logLabel(double value) {
-        return label(value, Math.pow(10, Math.floor(Math.log10(value) + 1e-9)));
+        return out;
     }
 }
