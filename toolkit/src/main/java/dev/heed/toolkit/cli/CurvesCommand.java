@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
                 + "validation loss, gradient norm and update ratio per layer, alerts marked. The extension picks SVG or PNG.",
         footer = {"%nExamples:",
                 "  heed curves --log runs/cnn --output curves.svg",
-                "  heed curves --log runs/cnn/train.jsonl --output curves.png --output curves.svg"})
+                "  heed curves --log runs/cnn/train.jsonl --output c.png --output c.svg"})
 public final class CurvesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -29,9 +29,9 @@ import picocli.CommandLine.Spec;
                 + "loss curves. Seeded: the same options give the same frames.",
                 "Writes a GIF (--gif), a PNG sequence (--frames), the last frame (--frame) and/or the trained network (--save-model, a DL4J zip for `heed arch --style nodes`)."},
         footer = {"%nExamples:",
-                "  heed playground --dataset circle --hidden 4,2 --steps 600 --every 20 --gif circle.gif --frame circle.png",
-                "  heed playground --dataset spiral --features x1,x2,sin(x1),sin(x2) --hidden 8,8 --activation relu --frames spiral/",
-                "  heed playground --dataset xor --hidden 4 --steps 1000 --save-model xor.zip && heed arch --model xor.zip --style nodes --output xor.svg"})
+                "  heed playground --dataset circle --steps 600 --gif circle.gif --frame c.png",
+                "  heed playground --dataset spiral --hidden 8,8 --activation relu --frames sp/",
+                "  heed playground --dataset xor --hidden 4 --save-model xor.zip"})
 public final class PlaygroundCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

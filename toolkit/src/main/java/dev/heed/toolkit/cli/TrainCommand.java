@@ -34,9 +34,10 @@ import picocli.CommandLine.Spec;
                 "Reads the IDX files of Debian's dataset-fashion-mnist (the launcher installs it; nothing downloads "
                         + "at run time). Progress with the loss goes to stderr; each epoch's test accuracy to stdout."},
         footer = {"%nExamples:",
-                "  heed train --epochs 1 --train-size 6400 --log runs/quick       # model: runs/quick/model.zip",
-                "  heed train --epochs 2 --log runs/cnn --output my-cnn.zip && heed curves --log runs/cnn --output curves.png",
-                "  heed train --model vit --epochs 1 --train-size 2000 --output vit.zip"})
+                "  heed train --epochs 1 --train-size 6400 --log runs/quick",
+                "  heed train --epochs 2 --log runs/cnn --output my-cnn.zip",
+                "  heed train --model vit --epochs 1 --train-size 2000 --output vit.zip",
+                "Without --output: DIR/model.zip with --log DIR, else runs/train-MODEL/model.zip."})
 public final class TrainCommand implements Callable<Integer> {
     /** The validation set recorded in the log: the first this many test images (the console's accuracy uses them all). */
     static final int VALIDATION_IMAGES = 1000;
