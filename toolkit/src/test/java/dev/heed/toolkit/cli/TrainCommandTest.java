@@ -90,6 +90,33 @@ class TrainCommandTest {
     }
 
     @Test
+    void optionsThatCannotWorkAreOneLineEach() {
+        for (String[] args : List.of(new String[] {"--model", "vit", "--dataset", "cluttered"}, new String[] {"--model", "rnn"},
+                new String[] {"--batch-size", "0"}, new String[] {"--train-size", "0"}, new String[] {"--watermark-class", "10"})) {
+            List<String> all = new java.util.ArrayList<>(List.of("train", "--data", data.toString(), "--output", tmp.resolve("m.zip").toString()));
+            all.addAll(List.of(args));
+            Run run = heed(all.toArray(String[]::new));
+            assertEquals(2, run.exit(), String.join(" ", args) + ": " + run.err());
+            assertEquals(1, run.errLines().size(), run.err());
+            assertTrue(run.err().contains(args[args.length - 2]), "names the option: " + run.err());
+        }
+        assertFalse(Files.exists(tmp.resolve("m.zip")));
+    }
+
+    @Test
+    void clutteredCanvasesAreLoggedToo() throws IOException {
+        Path log = tmp.resolve("canvas-run");
+        Run run = heed("train", "--dataset", "cluttered", "--data", data.toString(), "--epochs", "1", "--train-size", "8",
+                "--batch-size", "8", "--log", log.toString());
+        assertEquals(0, run.exit(), run.err());
+        TrainingHistory history = TrainingLogReader.read(log.resolve("train.jsonl"));
+        assertEquals(1, history.steps().size());
+        assertEquals(1000, history.epochs().get(0).validationImages(), "the first 1000 of the 2000 test canvases");
+        assertTrue(run.out().contains("(2,000 test canvases)"), run.out());
+        assertTrue(Files.isRegularFile(log.resolve("model.zip")));
+    }
+
+    @Test
     void withoutOutputTheModelGoesIntoTheLogFolderAndTrainSizeSetsTheIterations() throws IOException {
         Path log = tmp.resolve("runs/cnn");
         Run run = heed("train", "--data", data.toString(), "--epochs", "2", "--train-size", "16", "--batch-size", "8",
