@@ -105,10 +105,14 @@ public final class PlaygroundCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         // every output path is checked before training, with one line naming the user's path (never a temporary file)
-        for (var named : new Object[][] {{"--gif", gif}, {"--frame", frame}, {"--save-model", saveModel}}) {
-            if (named[1] != null) {
-                TrainCommand.checkOutputFile((String) named[0], (Path) named[1]);
-            }
+        if (gif != null) {
+            TrainCommand.checkOutputFile("--gif", gif);
+        }
+        if (frame != null) {
+            TrainCommand.checkOutputFile("--frame", frame);
+        }
+        if (saveModel != null) {
+            TrainCommand.checkOutputFile("--save-model", saveModel);
         }
         if (frames != null) {
             TrainCommand.checkOutputFolder("--frames", frames);
@@ -118,6 +122,7 @@ public final class PlaygroundCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         if (gif != null) {
             try {
+                Files.createDirectories(gif.toAbsolutePath().getParent());
                 PlaygroundRecorder.gif(Playground.create(settings), steps, every, delayMs, gif);
             } catch (IOException e) {
                 throw cannotWrite(gif, e);
@@ -136,6 +141,7 @@ public final class PlaygroundCommand implements Callable<Integer> {
         playground.steps(steps);
         if (frame != null) {
             try {
+                Files.createDirectories(frame.toAbsolutePath().getParent());
                 Images.writePngAtomically(PlaygroundFrame.render(playground, PlaygroundRecorder.WIDTH, PlaygroundRecorder.HEIGHT), frame);
             } catch (IOException e) {
                 throw cannotWrite(frame, e);

@@ -188,5 +188,9 @@ class TrainCommandTest {
         assertOneLineError(heed("playground", "--steps", "5", "--save-model", file.resolve("net.zip").toString()), file.toString());
         assertOneLineError(heed("playground", "--steps", "5", "--gif", file.resolve("a.gif").toString()), file.toString());
         assertOneLineError(heed("playground", "--steps", "5", "--frames", file.toString()), file.toString());
+        Run ok = heed("playground", "--steps", "5", "--every", "5", "--gif", tmp.resolve("new/a.gif").toString(),
+                "--frame", tmp.resolve("new2/last.png").toString());
+        assertEquals(0, ok.exit(), "missing folders are made: " + ok.err());
+        assertTrue(Files.isRegularFile(tmp.resolve("new/a.gif")) && Files.isRegularFile(tmp.resolve("new2/last.png")));
     }
 }
