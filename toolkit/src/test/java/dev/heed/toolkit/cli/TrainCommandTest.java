@@ -104,19 +104,6 @@ class TrainCommandTest {
     }
 
     @Test
-    void clutteredCanvasesAreLoggedToo() throws IOException {
-        Path log = tmp.resolve("canvas-run");
-        Run run = heed("train", "--dataset", "cluttered", "--data", data.toString(), "--epochs", "1", "--train-size", "8",
-                "--batch-size", "8", "--log", log.toString());
-        assertEquals(0, run.exit(), run.err());
-        TrainingHistory history = TrainingLogReader.read(log.resolve("train.jsonl"));
-        assertEquals(1, history.steps().size());
-        assertEquals(1000, history.epochs().get(0).validationImages(), "the first 1000 of the 2000 test canvases");
-        assertTrue(run.out().contains("(2,000 test canvases)"), run.out());
-        assertTrue(Files.isRegularFile(log.resolve("model.zip")));
-    }
-
-    @Test
     void withoutOutputTheModelGoesIntoTheLogFolderAndTrainSizeSetsTheIterations() throws IOException {
         Path log = tmp.resolve("runs/cnn");
         Run run = heed("train", "--data", data.toString(), "--epochs", "2", "--train-size", "16", "--batch-size", "8",
