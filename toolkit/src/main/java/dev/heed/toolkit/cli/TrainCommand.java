@@ -482,8 +482,8 @@ public final class TrainCommand implements Callable<Integer> {
                     err.println();
                 }
             } else {
-                err.printf(Locale.ROOT, "epoch %d/%d: %d/%d images, loss %.4f (mean of the last %d batches), %.0f img/s, ETA %s%n",
-                        epoch, epochs, done, total, meanLoss, n, rate, clock(eta));
+                err.printf(Locale.ROOT, "epoch %d/%d: %d/%d images, loss %.4f (mean of the last %d batch%s), %.0f img/s, ETA %s%n",
+                        epoch, epochs, done, total, meanLoss, n, n == 1 ? "" : "es", rate, clock(eta));
             }
             err.flush();
         }
