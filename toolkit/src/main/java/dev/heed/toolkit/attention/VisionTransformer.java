@@ -84,10 +84,26 @@ public final class VisionTransformer {
         return architecture;
     }
 
-    /** One optimiser step on a mini-batch ({@code [n][c][h][w]} scaled inputs, one-hot labels). */
-    public void fit(INDArray images, INDArray oneHotLabels) {
-        training.fit(new DataSet(images, oneHotLabels));
+    /**
+     * One optimiser step on a mini-batch ({@code [n][c][h][w]} scaled inputs, one-hot labels); returns the batch's
+     * loss as SameDiff recorded it (NaN if it recorded none), for progress and training logs.
+     */
+    public double fit(INDArray images, INDArray oneHotLabels) {
+        double[] loss = {Double.NaN};
+        training.fit(new DataSet(images, oneHotLabels), new org.nd4j.autodiff.listeners.BaseListener() {
+            @Override
+            public boolean isActive(org.nd4j.autodiff.listeners.Operation operation) {
+                return operation == org.nd4j.autodiff.listeners.Operation.TRAINING;
+            }
+
+            @Override
+            public void iterationDone(SameDiff sd, org.nd4j.autodiff.listeners.At at, org.nd4j.linalg.dataset.api.MultiDataSet batch,
+                                      org.nd4j.autodiff.listeners.Loss batchLoss) {
+                loss[0] = batchLoss == null ? Double.NaN : batchLoss.totalLoss();
+            }
+        });
         explaining = null;
+        return loss[0];
     }
 
     /** Class scores before the softmax, {@code [n][classes]}. */

@@ -7,6 +7,7 @@ import dev.heed.toolkit.playground.PlaygroundFrame;
 import dev.heed.toolkit.playground.PlaygroundRecorder;
 import dev.heed.toolkit.playground.PlaygroundSettings;
 import dev.heed.toolkit.render.Images;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +27,11 @@ import picocli.CommandLine.Spec;
         description = {"Train a small DL4J network on a 2-D dataset, as in the TensorFlow Playground, and export what it shows: "
                 + "every neuron's output over the input plane, the decision boundary with the data, and the train and test "
                 + "loss curves. Seeded: the same options give the same frames.",
-                "Writes a GIF (--gif), a PNG sequence (--frames), the last frame (--frame) and/or the trained network (--save-model, a DL4J zip for `heed arch --style nodes`)."})
+                "Writes a GIF (--gif), a PNG sequence (--frames), the last frame (--frame) and/or the trained network (--save-model, a DL4J zip for `heed arch --style nodes`)."},
+        footer = {"%nExamples:",
+                "  heed playground --dataset circle --steps 600 --gif circle.gif --frame c.png",
+                "  heed playground --dataset spiral --hidden 8,8 --activation relu --frames sp/",
+                "  heed playground --dataset xor --hidden 4 --save-model xor.zip"})
 public final class PlaygroundCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -55,13 +60,13 @@ public final class PlaygroundCommand implements Callable<Integer> {
     @Option(names = "--regularization", description = "none | l1 | l2 (default: ${DEFAULT-VALUE})")
     String regularization = "none";
 
-    @Option(names = "--regularization-rate", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--regularization-rate", description = "strength of the L1 or L2 penalty (default: ${DEFAULT-VALUE})")
     double regularizationRate = 0.001;
 
-    @Option(names = "--batch-size", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch-size", description = "training points per SGD step (default: ${DEFAULT-VALUE})")
     int batchSize = 10;
 
-    @Option(names = "--seed", description = "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", description = "seed of the data, the split and the initial weights (default: ${DEFAULT-VALUE})")
     long seed = 1;
 
     @Option(names = "--steps", description = "mini-batch steps to train (default: ${DEFAULT-VALUE})")
@@ -99,38 +104,80 @@ public final class PlaygroundCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        // every output path is checked before training, with one line naming the user's path (never a temporary file)
+        if (gif != null) {
+            TrainCommand.checkOutputFile("--gif", gif);
+        }
+        if (frame != null) {
+            TrainCommand.checkOutputFile("--frame", frame);
+        }
+        if (saveModel != null) {
+            TrainCommand.checkOutputFile("--save-model", saveModel);
+        }
+        if (frames != null) {
+            TrainCommand.checkOutputFolder("--frames", frames);
+        }
         // tiny networks lose most of their time to ND4J's worker threads; one is as exact and several times faster
         Nd4j.getEnvironment().setMaxMasterThreads(1);
         var out = spec.commandLine().getOut();
         if (gif != null) {
-            PlaygroundRecorder.gif(Playground.create(settings), steps, every, delayMs, gif);
+            try {
+                Files.createDirectories(gif.toAbsolutePath().getParent());
+                PlaygroundRecorder.gif(Playground.create(settings), steps, every, delayMs, gif);
+            } catch (IOException e) {
+                throw cannotWrite(gif, e);
+            }
             out.println("wrote " + gif + " (" + PlaygroundRecorder.frameCount(steps, every) + " frames)");
         }
         if (frames != null) {
-            PlaygroundRecorder.pngSequence(Playground.create(settings), steps, every, frames);
+            try {
+                PlaygroundRecorder.pngSequence(Playground.create(settings), steps, every, frames);
+            } catch (IOException e) {
+                throw cannotWrite(frames, e);
+            }
             out.println("wrote " + PlaygroundRecorder.frameCount(steps, every) + " frames to " + frames);
         }
         Playground playground = Playground.create(settings);
         playground.steps(steps);
         if (frame != null) {
-            Images.writePngAtomically(PlaygroundFrame.render(playground, PlaygroundRecorder.WIDTH, PlaygroundRecorder.HEIGHT), frame);
+            try {
+                Files.createDirectories(frame.toAbsolutePath().getParent());
+                Images.writePngAtomically(PlaygroundFrame.render(playground, PlaygroundRecorder.WIDTH, PlaygroundRecorder.HEIGHT), frame);
+            } catch (IOException e) {
+                throw cannotWrite(frame, e);
+            }
             out.println("wrote " + frame);
         }
         if (saveModel != null) {
             Path dir = saveModel.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path temp = Files.createTempFile(dir, "." + saveModel.getFileName(), ".tmp");
             try {
-                ModelSerializer.writeModel(playground.network(), temp.toFile(), false);
-                Files.move(temp, saveModel, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(temp);
+                Files.createDirectories(dir);
+                Path temp = Files.createTempFile(dir, "." + saveModel.getFileName(), ".tmp");
+                try {
+                    ModelSerializer.writeModel(playground.network(), temp.toFile(), false);
+                    Files.move(temp, saveModel, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                } finally {
+                    Files.deleteIfExists(temp);
+                }
+            } catch (IOException e) {
+                throw cannotWrite(saveModel, e);
             }
             out.println("wrote " + saveModel);
         }
         out.printf(Locale.ROOT, "after %d steps (epoch %d): train loss %.4f, test loss %.4f%n", playground.iteration(),
                 playground.epoch(), playground.trainLoss(), playground.testLoss());
         return 0;
+    }
+
+    /**
+     * A write that failed after the checks (disk full, a folder removed meanwhile), as one line naming the user's path:
+     * the exception's own message names the temporary file the atomic write used.
+     */
+    static IOException cannotWrite(Path target, IOException e) {
+        String reason = e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null ? fs.getReason()
+                : e instanceof java.nio.file.FileSystemException ? e.getClass().getSimpleName().replace("Exception", "")
+                : e.getMessage();
+        return new IOException(target + ": cannot write (" + reason + ")", e);
     }
 
     PlaygroundSettings settings() {

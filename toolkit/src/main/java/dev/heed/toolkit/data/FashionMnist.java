@@ -80,6 +80,8 @@ public final class FashionMnist {
                 return p;
             }
         }
-        throw new IOException(dir + ": no " + stem + "[.gz]; install Debian's dataset-fashion-mnist or pass --data DIR");
+        // one line a first-time user can act on: where we looked, and the command that puts the files there
+        throw new IOException(dir + ": no Fashion-MNIST file " + stem + "[.gz] there; install it with `apt-get install "
+                + "dataset-fashion-mnist` (as root; files go to " + DEBIAN_DIR + ") or pass --data DIR");
     }
 }

@@ -33,7 +33,19 @@ public final class CurvesChart {
     public static Scene scene(TrainingHistory history, String title) {
         List<TrainingHistory.Step> steps = history.steps();
         List<Alert> alerts = history.alerts();
-        double xMax = Math.max(1, steps.isEmpty() ? 1 : steps.get(steps.size() - 1).iteration());
+        List<TrainingHistory.Epoch> epochs = history.epochs().stream().filter(e -> Double.isFinite(e.validationLoss())).toList();
+        // a validation pass is recorded after the last step of its epoch (iteration n, steps 0..n-1), so the x range
+        // covers epochs and alerts as well as steps; otherwise the last validation point falls right of the frame
+        double xMax = 1;
+        for (TrainingHistory.Step s : steps) {
+            xMax = Math.max(xMax, s.iteration());
+        }
+        for (TrainingHistory.Epoch e : epochs) {
+            xMax = Math.max(xMax, e.iteration());
+        }
+        for (Alert a : alerts) {
+            xMax = Math.max(xMax, a.iteration());
+        }
         double height = TOP + 3 * (PANEL_HEIGHT + GAP) + 18 * alerts.size() + 20;
         Scene scene = new Scene(WIDTH, height);
         scene.add(new Scene.Text(LEFT, 24, title, 14, true, 0x222222, "start"));
@@ -41,10 +53,14 @@ public final class CurvesChart {
         double[] loss = steps.stream().mapToDouble(TrainingHistory.Step::loss).toArray();
         List<Series> lossSeries = new ArrayList<>();
         lossSeries.add(new Series("train loss", iterations, loss, 0xaec7e8, false, 1));
-        lossSeries.add(new Series("train (smoothed)", iterations, smooth(loss, 0.9), 0x1f77b4, false, 1.8));
-        List<TrainingHistory.Epoch> epochs = history.epochs().stream().filter(e -> Double.isFinite(e.validationLoss())).toList();
+        double weight = smoothingWeight(loss.length);
+        if (weight > 0) {
+            lossSeries.add(new Series("train (smoothed)", iterations, smooth(loss, weight), 0x1f77b4, false, 1.8));
+        }
         if (!epochs.isEmpty()) {
-            lossSeries.add(new Series("validation loss", epochs.stream().mapToDouble(TrainingHistory.Epoch::iteration).toArray(),
+            int images = epochs.get(epochs.size() - 1).validationImages();
+            lossSeries.add(new Series(images > 0 ? String.format(Locale.ROOT, "validation (%,d img)", images) : "validation loss",
+                    epochs.stream().mapToDouble(TrainingHistory.Epoch::iteration).toArray(),
                     epochs.stream().mapToDouble(TrainingHistory.Epoch::validationLoss).toArray(), 0xff7f0e, true, 1.8));
         }
         double y = TOP;
@@ -59,6 +75,14 @@ public final class CurvesChart {
             y += 18;
         }
         return scene;
+    }
+
+    /**
+     * TensorBoard's 0.9, lowered for short runs so the average's time constant ({@code 1 / (1 - weight)}) stays under a
+     * twentieth of the run; 0 (no smoothed curve) below 20 iterations, where smoothing would only add lag.
+     */
+    static double smoothingWeight(int points) {
+        return Math.max(0, Math.min(0.9, 1 - 20.0 / Math.max(1, points)));
     }
 
     private static List<Series> perLayer(List<TrainingHistory.Step> steps, Function<TrainingHistory.Step, Map<String, Double>> values) {
@@ -80,15 +104,23 @@ public final class CurvesChart {
         return out;
     }
 
-    /** Exponential moving average, TensorBoard's smoothing; non-finite values are skipped, not averaged in. */
+    /**
+     * Exponential moving average with TensorBoard's debiasing: the average starts at 0 and is divided by
+     * {@code 1 - weight^n}, so each point is a weighted mean of the values so far (never above their maximum) instead of
+     * leaning on the first value. Non-finite values are skipped, not averaged in.
+     */
     static double[] smooth(double[] values, double weight) {
         double[] out = new double[values.length];
-        double last = Double.NaN;
+        double last = 0;
+        int counted = 0;
         for (int i = 0; i < values.length; i++) {
             if (Double.isFinite(values[i])) {
-                last = Double.isNaN(last) ? values[i] : weight * last + (1 - weight) * values[i];
+                last = weight * last + (1 - weight) * values[i];
+                counted++;
+                out[i] = last / (1 - Math.pow(weight, counted));
+            } else {
+                out[i] = Double.NaN;
             }
-            out[i] = Double.isFinite(values[i]) ? last : Double.NaN;
         }
         return out;
     }
@@ -128,18 +160,25 @@ public final class CurvesChart {
         double a = yLo - pad;
         double b = yHi + pad;
         Function<Double, Double> sy = v -> top + PANEL_HEIGHT - ((log ? Math.log10(v) : v) - a) / (b - a) * PANEL_HEIGHT;
-        Function<Double, Double> sx = v -> LEFT + v / xMax * plotWidth;
-        for (int t = 0; t <= 4; t++) {
-            double value = a + (b - a) * t / 4;
-            double yy = top + PANEL_HEIGHT - PANEL_HEIGHT * t / 4.0;
+        // 2% to the right of the last iteration, so a validation marker there is drawn wholly inside the frame
+        Function<Double, Double> sx = v -> LEFT + v / (xMax * 1.02) * plotWidth;
+        double[] yTicks = log ? NiceTicks.log(Math.pow(10, a), Math.pow(10, b), 5) : NiceTicks.linear(a, b, 4);
+        String[] yLabels = NiceTicks.labels(yTicks, log);
+        for (int t = 0; t < yTicks.length; t++) {
+            double yy = sy.apply(yTicks[t]);
             scene.add(new Scene.Line(new double[] {LEFT, LEFT + plotWidth}, new double[] {yy, yy}, 0xe5e5e5, 0.8, 1, false, null));
-            scene.add(new Scene.Text(LEFT - 6, yy + 4, String.format(Locale.ROOT, "%.3g", log ? Math.pow(10, value) : value), 10, false, 0x555555, "end"));
+            scene.add(new Scene.Text(LEFT - 6, yy + 4, yLabels[t], 10, false, 0x555555, "end"));
         }
-        for (int t = 0; t <= 5; t++) {
-            double xx = LEFT + plotWidth * t / 5.0;
-            scene.add(new Scene.Text(xx, top + PANEL_HEIGHT + 14, String.format(Locale.ROOT, "%.0f", xMax * t / 5.0), 10, false, 0x555555, "middle"));
+        double[] xTicks = NiceTicks.linear(0, xMax, 5);
+        String[] xLabels = NiceTicks.labels(xTicks, false);
+        for (int t = 0; t < xTicks.length; t++) {
+            scene.add(new Scene.Text(sx.apply(xTicks[t]), top + PANEL_HEIGHT + 14, xLabels[t], 10, false, 0x555555, "middle"));
         }
-        scene.add(new Scene.Text(LEFT + plotWidth, top + PANEL_HEIGHT + 28, "iteration" + (log ? "   (log scale)" : ""), 10, false, 0x555555, "end"));
+        scene.add(new Scene.Text(LEFT + plotWidth, top + PANEL_HEIGHT + 28, "iteration", 10, false, 0x555555, "end"));
+        if (log) {
+            // the log scale is the y axis's: said above its tick labels, not under the iteration axis
+            scene.add(new Scene.Text(LEFT - 6, top - 8, "log scale", 10, false, 0x555555, "end"));
+        }
         if (ruleOfThumb) {
             double yy = sy.apply(1e-3);
             for (double x = LEFT; x < LEFT + plotWidth; x += 10) {

@@ -14,8 +14,16 @@ public final class TrainingHistory {
                        Map<String, Double> updateRatios, Map<String, Double> activationMeans,
                        Map<String, Double> activationStds, Map<String, Double> deadFractions) { }
 
-    /** One validation pass at the end of an epoch; NaN where not measured. */
-    public record Epoch(int epoch, long iteration, double validationLoss, double validationAccuracy) { }
+    /**
+     * One validation pass at the end of an epoch; NaN where not measured. {@code validationImages} is the size of the
+     * validation set (0 where unknown, as in logs written before it was recorded), so a reader can tell it from a test
+     * accuracy measured on another number of images.
+     */
+    public record Epoch(int epoch, long iteration, double validationLoss, double validationAccuracy, int validationImages) {
+        public Epoch(int epoch, long iteration, double validationLoss, double validationAccuracy) {
+            this(epoch, iteration, validationLoss, validationAccuracy, 0);
+        }
+    }
 
     private final List<Step> steps = new ArrayList<>();
     private final List<Epoch> epochs = new ArrayList<>();

@@ -48,7 +48,7 @@ public final class TrainingLogReader {
                         number(node.get("loss")), map(node.get("gradientNorm")), map(node.get("updateRatio")),
                         map(node.get("activationMean")), map(node.get("activationStd")), map(node.get("deadFraction"))));
                 case "epoch" -> history.add(new TrainingHistory.Epoch(node.path("epoch").asInt(), node.path("iteration").asLong(),
-                        number(node.get("validationLoss")), number(node.get("validationAccuracy"))));
+                        number(node.get("validationLoss")), number(node.get("validationAccuracy")), node.path("validationImages").asInt(0)));
                 case "alert" -> history.add(new Alert(node.path("iteration").asLong(), kind(node.path("kind").asText(), file, i),
                         node.path("message").asText()));
                 case "run" -> { }

@@ -150,31 +150,46 @@ public final class TrainingRecorder extends BaseTrainingListener implements Auto
             stds.put(layer, s[1]);
             dead.put(layer, s[2]);
         });
-        TrainingHistory.Step step = new TrainingHistory.Step(iteration, lastEpoch, loss, gradientNorms, ratios, means, stds, dead);
-        history.add(step);
-        List<Alert> alerts = alarms.check(iteration, loss, gradientNorms, dead);
         activationStats = Map.of();
+        record(new TrainingHistory.Step(iteration, lastEpoch, loss, gradientNorms, ratios, means, stds, dead));
+    }
+
+    /**
+     * Records one iteration of a model that DL4J does not train (a SameDiff graph such as the ViT), where only the loss
+     * is known: it goes to the log, the TensorBoard events and the alarms like a DL4J iteration, without per-layer values.
+     */
+    public void recordIteration(long iteration, int epoch, double loss) {
+        lastIteration = iteration + 1;
+        lastEpoch = epoch;
+        record(new TrainingHistory.Step(iteration, epoch, loss, Map.of(), Map.of(), Map.of(), Map.of(), Map.of()));
+    }
+
+    private void record(TrainingHistory.Step step) {
+        long iteration = step.iteration();
+        double loss = step.loss();
+        history.add(step);
+        List<Alert> alerts = alarms.check(iteration, loss, step.gradientNorms(), step.deadFractions());
         double now = System.currentTimeMillis() / 1000.0;
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("type", "iteration");
         line.put("iteration", iteration);
-        line.put("epoch", lastEpoch);
+        line.put("epoch", step.epoch());
         line.put("time", now);
         line.put("loss", finite(loss));
-        line.put("gradientNorm", finiteMap(gradientNorms));
-        line.put("updateRatio", finiteMap(ratios));
-        if (!means.isEmpty()) {
-            line.put("activationMean", finiteMap(means));
-            line.put("activationStd", finiteMap(stds));
-            line.put("deadFraction", finiteMap(dead));
+        line.put("gradientNorm", finiteMap(step.gradientNorms()));
+        line.put("updateRatio", finiteMap(step.updateRatios()));
+        if (!step.activationMeans().isEmpty()) {
+            line.put("activationMean", finiteMap(step.activationMeans()));
+            line.put("activationStd", finiteMap(step.activationStds()));
+            line.put("deadFraction", finiteMap(step.deadFractions()));
         }
         write(line);
         scalar("loss/train", iteration, now, loss);
-        gradientNorms.forEach((layer, v) -> scalar("gradient_norm/" + layer, iteration, now, v));
-        ratios.forEach((layer, v) -> scalar("update_ratio/" + layer, iteration, now, v));
-        means.forEach((layer, v) -> scalar("activation_mean/" + layer, iteration, now, v));
-        stds.forEach((layer, v) -> scalar("activation_std/" + layer, iteration, now, v));
-        dead.forEach((layer, v) -> scalar("dead_fraction/" + layer, iteration, now, v));
+        step.gradientNorms().forEach((layer, v) -> scalar("gradient_norm/" + layer, iteration, now, v));
+        step.updateRatios().forEach((layer, v) -> scalar("update_ratio/" + layer, iteration, now, v));
+        step.activationMeans().forEach((layer, v) -> scalar("activation_mean/" + layer, iteration, now, v));
+        step.activationStds().forEach((layer, v) -> scalar("activation_std/" + layer, iteration, now, v));
+        step.deadFractions().forEach((layer, v) -> scalar("dead_fraction/" + layer, iteration, now, v));
         for (Alert alert : alerts) {
             history.add(alert);
             write(Map.of("type", "alert", "iteration", alert.iteration(), "kind", alert.kind().id(), "message", alert.message()));
@@ -186,13 +201,23 @@ public final class TrainingRecorder extends BaseTrainingListener implements Auto
     public void onEpochEnd(Model model) {
         double loss = Double.NaN;
         double accuracy = Double.NaN;
+        int images = 0;
         if (validation != null && model instanceof MultiLayerNetwork net) {
             loss = net.score(new org.nd4j.linalg.dataset.DataSet(validation.getFeatures(), validation.getLabels()));
             INDArray predicted = net.output(validation.getFeatures(), false).argMax(1);
             INDArray actual = validation.getLabels().argMax(1);
             accuracy = predicted.eq(actual).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).meanNumber().doubleValue();
+            images = (int) validation.getFeatures().size(0);
         }
-        history.add(new TrainingHistory.Epoch(lastEpoch, lastIteration, loss, accuracy));
+        recordEpoch(loss, accuracy, images);
+    }
+
+    /**
+     * Ends the current epoch with a validation pass measured by the caller (NaN where not measured) on
+     * {@code images} examples; for models DL4J does not train.
+     */
+    public void recordEpoch(double loss, double accuracy, int images) {
+        history.add(new TrainingHistory.Epoch(lastEpoch, lastIteration, loss, accuracy, images));
         epochsEnded = lastEpoch + 1;
         double now = System.currentTimeMillis() / 1000.0;
         Map<String, Object> line = new LinkedHashMap<>();
@@ -201,6 +226,7 @@ public final class TrainingRecorder extends BaseTrainingListener implements Auto
         line.put("iteration", lastIteration);
         line.put("validationLoss", finite(loss));
         line.put("validationAccuracy", finite(accuracy));
+        line.put("validationImages", images);
         write(line);
         if (!Double.isNaN(loss)) {
             scalar("loss/validation", lastIteration, now, loss);
