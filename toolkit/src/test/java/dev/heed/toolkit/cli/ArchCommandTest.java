@@ -1,12 +1,13 @@
 package dev.heed.toolkit.cli;
 
+import static dev.heed.toolkit.cli.OverlayCommandTest.heed;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.heed.toolkit.cli.OverlayCommandTest.Run;
 import dev.heed.toolkit.TestModels;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,18 +23,6 @@ import picocli.CommandLine.Model.OptionSpec;
 class ArchCommandTest {
     @TempDir
     Path tmp;
-
-    record Run(int exit, String out, String err) { }
-
-    static Run heed(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = HeedMain.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     /** Exit 2, one line on stderr naming the path and containing the problem, nothing written. */
     private void assertOneLineError(String path, String problem, String... args) throws Exception {

@@ -1,15 +1,16 @@
 package dev.heed.toolkit.cli;
 
+import static dev.heed.toolkit.cli.OverlayCommandTest.heed;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.heed.toolkit.cli.OverlayCommandTest.Run;
 import dev.heed.toolkit.training.TrainingHistory;
 import dev.heed.toolkit.training.TrainingLogReader;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,7 +18,6 @@ import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code heed train}, {@code heed curves} and {@code heed playground} from the command line. Training reads a tiny
@@ -29,22 +29,6 @@ class TrainCommandTest {
     Path tmp;
 
     private Path data;
-
-    record Run(int exit, String out, String err) {
-        List<String> errLines() {
-            return err.lines().toList();
-        }
-    }
-
-    static Run heed(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = HeedMain.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     @BeforeEach
     void writeFixture() throws IOException {

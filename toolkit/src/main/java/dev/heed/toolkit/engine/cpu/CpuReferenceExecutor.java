@@ -4,6 +4,7 @@ import dev.heed.toolkit.engine.CompiledPlan;
 import dev.heed.toolkit.engine.HostTensor;
 import dev.heed.toolkit.engine.PlanExecutor;
 import dev.heed.toolkit.engine.PlanPass;
+import dev.heed.toolkit.engine.PlanPasses;
 import dev.heed.toolkit.engine.ReluGradient;
 import dev.heed.toolkit.engine.plan.Op;
 import dev.heed.toolkit.engine.plan.Plan;
@@ -69,11 +70,7 @@ public final class CpuReferenceExecutor implements PlanExecutor {
             if (!open) {
                 throw new IllegalStateException("the compiled plan is closed");
             }
-            if (!Arrays.equals(input.sampleShape(), plan.input().shape())) {
-                throw new IllegalArgumentException("input shape " + Arrays.toString(input.shape()) + " does not match the plan's [n, "
-                        + Arrays.toString(plan.input().shape()).replace("[", ""));
-            }
-            int target = captureLayer == null ? plan.input().id() : plan.capture(captureLayer).id();
+            int target = PlanPasses.target(plan, input, captureLayer);
             return new Pass(this, input, target, captureLayer != null);
         }
 
@@ -158,11 +155,7 @@ public final class CpuReferenceExecutor implements PlanExecutor {
         }
 
         private HostTensor host(int tensor) {
-            int[] sample = plan.tensor(tensor).shape();
-            int[] shape = new int[sample.length + 1];
-            shape[0] = batch;
-            System.arraycopy(sample, 0, shape, 1, sample.length);
-            return new HostTensor(shape, values[tensor].clone());
+            return new HostTensor(PlanPasses.withBatch(plan, tensor, batch), values[tensor].clone());
         }
 
         private void requireOpen() {
@@ -186,43 +179,15 @@ public final class CpuReferenceExecutor implements PlanExecutor {
         @Override
         public HostTensor backward(HostTensor scoreWeights, ReluGradient relu) {
             requireOpen();
-            int[] expected = {batch, plan.numClasses()};
-            if (!Arrays.equals(scoreWeights.shape(), expected)) {
-                throw new IllegalArgumentException("score weights " + Arrays.toString(scoreWeights.shape()) + " do not match the logits "
-                        + Arrays.toString(expected));
-            }
-            List<Op> ops = plan.ops();
-            // Only tensors computed from the target carry a gradient toward it; every other value is a constant here.
-            boolean[] dependsOnTarget = new boolean[plan.tensors().size()];
-            dependsOnTarget[target] = true;
-            for (Op op : ops) {
-                for (int in : op.inputs()) {
-                    dependsOnTarget[op.output()] |= dependsOnTarget[in];
-                }
-            }
+            PlanPasses.checkScoreWeights(plan, batch, scoreWeights);
             float[][] gradients = new float[plan.tensors().size()][];
             gradients[plan.output().id()] = scoreWeights.data().clone();
-            for (int k = ops.size() - 1; k >= 0; k--) {
-                Op op = ops.get(k);
-                float[] g = gradients[op.output()];
-                if (g == null || !dependsOnTarget[op.output()] || op.output() == target) {
-                    continue;
-                }
-                int[] inputs = op.inputs();
-                for (int s = 0; s < inputs.length; s++) {
-                    if (dependsOnTarget[inputs[s]]) {
-                        accumulate(gradients, inputs[s], backward(op, s, g, relu == ReluGradient.GUIDED));
-                    }
-                }
-            }
+            PlanPasses.walkBackward(plan, target, tensor -> gradients[tensor] != null, (op, s) ->
+                    accumulate(gradients, op.inputs()[s], backward(op, s, gradients[op.output()], relu == ReluGradient.GUIDED)));
             if (gradients[target] == null) {
                 throw new IllegalStateException("no gradient reaches tensor " + plan.tensor(target) + " from the logits");
             }
-            int[] sample = plan.tensor(target).shape();
-            int[] shape = new int[sample.length + 1];
-            shape[0] = batch;
-            System.arraycopy(sample, 0, shape, 1, sample.length);
-            return new HostTensor(shape, gradients[target]);
+            return new HostTensor(PlanPasses.withBatch(plan, target, batch), gradients[target]);
         }
 
         /** Sums gradients where a tensor feeds several ops; the first arrival is kept as is (each is a fresh array). */

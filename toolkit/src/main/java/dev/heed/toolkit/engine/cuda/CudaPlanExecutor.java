@@ -10,6 +10,7 @@ import dev.heed.toolkit.engine.CompiledPlan;
 import dev.heed.toolkit.engine.HostTensor;
 import dev.heed.toolkit.engine.PlanExecutor;
 import dev.heed.toolkit.engine.PlanPass;
+import dev.heed.toolkit.engine.PlanPasses;
 import dev.heed.toolkit.engine.ReluGradient;
 import dev.heed.toolkit.engine.plan.ActivationKind;
 import dev.heed.toolkit.engine.plan.Op;
@@ -113,11 +114,7 @@ public final class CudaPlanExecutor implements PlanExecutor {
             if (!open) {
                 throw new IllegalStateException("the compiled plan is closed");
             }
-            if (!Arrays.equals(input.sampleShape(), plan.input().shape())) {
-                throw new IllegalArgumentException("input shape " + Arrays.toString(input.shape()) + " does not match the plan's [n, "
-                        + Arrays.toString(plan.input().shape()).replace("[", ""));
-            }
-            int target = captureLayer == null ? plan.input().id() : plan.capture(captureLayer).id();
+            int target = PlanPasses.target(plan, input, captureLayer);
             Pass pass = new Pass(this, device, input.batch(), target, captureLayer != null);
             try {
                 pass.run(input);
@@ -247,11 +244,7 @@ public final class CudaPlanExecutor implements PlanExecutor {
         }
 
         private HostTensor download(int tensor, DeviceBuffer buffer) {
-            int[] sample = plan.tensor(tensor).shape();
-            int[] shape = new int[sample.length + 1];
-            shape[0] = batch;
-            System.arraycopy(sample, 0, shape, 1, sample.length);
-            return new HostTensor(shape, buffer.downloadFloats(Math.toIntExact(elements(tensor))));
+            return new HostTensor(PlanPasses.withBatch(plan, tensor, batch), buffer.downloadFloats(Math.toIntExact(elements(tensor))));
         }
 
         private void requireOpen() {
@@ -275,47 +268,23 @@ public final class CudaPlanExecutor implements PlanExecutor {
         @Override
         public HostTensor backward(HostTensor scoreWeights, ReluGradient relu) {
             requireOpen();
-            int[] expected = {batch, plan.numClasses()};
-            if (!Arrays.equals(scoreWeights.shape(), expected)) {
-                throw new IllegalArgumentException("score weights " + Arrays.toString(scoreWeights.shape()) + " do not match the logits "
-                        + Arrays.toString(expected));
-            }
-            List<Op> ops = plan.ops();
-            // Only tensors computed from the target carry a gradient toward it; everything else is a constant here.
-            boolean[] dependsOnTarget = new boolean[plan.tensors().size()];
-            dependsOnTarget[target] = true;
-            for (Op op : ops) {
-                for (int in : op.inputs()) {
-                    dependsOnTarget[op.output()] |= dependsOnTarget[in];
-                }
-            }
+            PlanPasses.checkScoreWeights(plan, batch, scoreWeights);
             List<DeviceBuffer> scratch = new ArrayList<>();
             try {
                 DeviceBuffer[] gradients = new DeviceBuffer[plan.tensors().size()];
                 DeviceBuffer seed = device.allocate((long) scoreWeights.data().length * Float.BYTES, "score weights");
                 scratch.add(seed);
                 gradients[plan.output().id()] = seed.upload(scoreWeights.data());
-                for (int k = ops.size() - 1; k >= 0; k--) {
-                    Op op = ops.get(k);
-                    DeviceBuffer g = gradients[op.output()];
-                    if (g == null || !dependsOnTarget[op.output()] || op.output() == target) {
-                        continue;
+                PlanPasses.walkBackward(plan, target, tensor -> gradients[tensor] != null, (op, s) -> {
+                    int source = op.inputs()[s];
+                    boolean accumulate = gradients[source] != null;
+                    if (!accumulate) {
+                        DeviceBuffer fresh = device.allocate(elements(source) * Float.BYTES, op.layer() + " gradient");
+                        scratch.add(fresh);
+                        gradients[source] = fresh;
                     }
-                    int[] inputs = op.inputs();
-                    for (int s = 0; s < inputs.length; s++) {
-                        int source = inputs[s];
-                        if (!dependsOnTarget[source]) {
-                            continue;
-                        }
-                        boolean accumulate = gradients[source] != null;
-                        if (!accumulate) {
-                            DeviceBuffer fresh = device.allocate(elements(source) * Float.BYTES, op.layer() + " gradient");
-                            scratch.add(fresh);
-                            gradients[source] = fresh;
-                        }
-                        backward(op, s, g, gradients[source], accumulate, relu == ReluGradient.GUIDED);
-                    }
-                }
+                    backward(op, s, gradients[op.output()], gradients[source], accumulate, relu == ReluGradient.GUIDED);
+                });
                 if (gradients[target] == null) {
                     throw new IllegalStateException("no gradient reaches tensor " + plan.tensor(target) + " from the logits");
                 }

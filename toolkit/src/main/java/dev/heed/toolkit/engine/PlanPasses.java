@@ -1,0 +1,79 @@
+package dev.heed.toolkit.engine;
+
+import dev.heed.toolkit.engine.plan.Op;
+import dev.heed.toolkit.engine.plan.Plan;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.IntPredicate;
+
+/**
+ * The bookkeeping every executor's passes share, so that only the maths differs between them: which tensor a pass
+ * ends at, argument checks, batch shapes, and the order of the backward walk.
+ */
+public final class PlanPasses {
+    private PlanPasses() {
+    }
+
+    /**
+     * The tensor a pass on {@code input} captures and back-propagates to: {@code captureLayer}'s output, or the input
+     * when it is null. Checks the input's shape against the plan's.
+     */
+    public static int target(Plan plan, HostTensor input, String captureLayer) {
+        if (!Arrays.equals(input.sampleShape(), plan.input().shape())) {
+            throw new IllegalArgumentException("input shape " + Arrays.toString(input.shape()) + " does not match the plan's [n, "
+                    + Arrays.toString(plan.input().shape()).replace("[", ""));
+        }
+        return captureLayer == null ? plan.input().id() : plan.capture(captureLayer).id();
+    }
+
+    /** Checks that score weights are {@code [batch, classes]}. */
+    public static void checkScoreWeights(Plan plan, int batch, HostTensor scoreWeights) {
+        int[] expected = {batch, plan.numClasses()};
+        if (!Arrays.equals(scoreWeights.shape(), expected)) {
+            throw new IllegalArgumentException("score weights " + Arrays.toString(scoreWeights.shape()) + " do not match the logits "
+                    + Arrays.toString(expected));
+        }
+    }
+
+    /** A tensor's shape with the batch in front. */
+    public static int[] withBatch(Plan plan, int tensor, int batch) {
+        int[] sample = plan.tensor(tensor).shape();
+        int[] shape = new int[sample.length + 1];
+        shape[0] = batch;
+        System.arraycopy(sample, 0, shape, 1, sample.length);
+        return shape;
+    }
+
+    /** What a backward walk does at each step: propagate the gradient of {@code op}'s output to its input {@code source}. */
+    public interface Step {
+        void propagate(Op op, int source);
+    }
+
+    /**
+     * Walks the ops backwards from the logits to {@code target}, calling {@code step} for every input of an op that has
+     * a gradient ({@code hasGradient} of its output) and that depends on the target. Only tensors computed from the
+     * target carry a gradient toward it; every other value is a constant here, and nothing goes past the target.
+     */
+    public static void walkBackward(Plan plan, int target, IntPredicate hasGradient, Step step) {
+        List<Op> ops = plan.ops();
+        boolean[] dependsOnTarget = new boolean[plan.tensors().size()];
+        dependsOnTarget[target] = true;
+        for (Op op : ops) {
+            for (int in : op.inputs()) {
+                dependsOnTarget[op.output()] |= dependsOnTarget[in];
+            }
+        }
+        for (int k = ops.size() - 1; k >= 0; k--) {
+            Op op = ops.get(k);
+            if (!hasGradient.test(op.output()) || !dependsOnTarget[op.output()] || op.output() == target) {
+                continue;
+            }
+            int[] inputs = op.inputs();
+            for (int s = 0; s < inputs.length; s++) {
+                if (dependsOnTarget[inputs[s]]) {
+                    step.propagate(op, s);
+                }
+            }
+        }
+    }
+}
