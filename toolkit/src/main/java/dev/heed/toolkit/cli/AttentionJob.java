@@ -136,7 +136,7 @@ final class AttentionJob {
         INDArray compareEmbedding = null;
         if (o.compare() != null) {
             TextBatch reference = TextBatch.encode(vocabulary, List.of(new TextBatch.Input(o.compare(), null, "--compare")),
-                    o.maxTokens(), w -> err.println("warning: " + w));
+                    o.maxTokens(), w -> err.println("heed attention: warning: " + w));
             compareEmbedding = model.capture(reference).sentenceEmbeddings();
         }
         List<Item> pending = new ArrayList<>();
@@ -150,7 +150,7 @@ final class AttentionJob {
                 fail(item, e.getMessage());
                 continue;
             }
-            item.warnings().forEach(w -> err.println("warning: " + w));
+            item.warnings().forEach(w -> err.println("heed attention: warning: " + w));
             if (!o.force() && settings.equals(readSettings(o.output().resolve(item.name()).resolve(PROVENANCE)))) {
                 record(item, "skipped", "done earlier with the same settings");
                 continue;
@@ -281,7 +281,7 @@ final class AttentionJob {
             String warning = item.source() + ": --token '" + o.token() + "' is not one of its " + tokens.size()
                     + " tokens; the rollout is drawn for [CLS]";
             item.warnings().add(warning);
-            err.println("warning: " + warning);
+            err.println("heed attention: warning: " + warning);
             return 0;
         }
         return index;

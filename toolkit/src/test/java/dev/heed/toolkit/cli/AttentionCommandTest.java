@@ -60,7 +60,7 @@ class AttentionCommandTest {
         Map<String, Object> first = Json.read(output.resolve("line-001/provenance.json"));
         assertEquals(2, ((Map<?, ?>) first.get("rollout")).get("token"));
         assertEquals(0, ((Map<?, ?>) pair.get("rollout")).get("token"));
-        assertTrue(run.errLines().contains("warning: " + file + ":3: --token 'cat' is not one of its 13 tokens; the rollout is drawn for [CLS]"), run.err());
+        assertTrue(run.errLines().contains("heed attention: warning: " + file + ":3: --token 'cat' is not one of its 13 tokens; the rollout is drawn for [CLS]"), run.err());
         Map<String, Object> summary = Json.read(output.resolve("summary.attention.json"));
         assertTrue(summary.toString().contains("line-004") && summary.toString().contains("invalid UTF-8"), summary.toString());
     }
