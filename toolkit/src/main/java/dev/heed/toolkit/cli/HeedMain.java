@@ -17,7 +17,7 @@ import picocli.CommandLine.Unmatched;
                 TrustCommand.class, DemoCommand.class, TrainCommand.class, MethodsCommand.class, HeedMain.ViewCommand.class,
                 HeedMain.TestCommand.class, CommandLine.HelpCommand.class},
         footer = {"%nExamples:",
-                "  heed demo                 every method on the bundled images, into demo-output/",
+                "  heed demo                 all 8 methods on the bundled images (demo-output/)",
                 "  heed overlay --help       batch overlays for your own model and images",
                 "  heed help attention       the options of one command",
                 "  heed view                 the JOGL viewer on the bundled model and images",
