@@ -2,7 +2,8 @@
 # Builds benchmarks/target/heed-gpu-bundle.tar.xz: everything a GPU machine with a driver but no JDK or Maven needs to
 # run the CUDA parity check and the JMH suite (CPU against CUDA): a jlinked Java 17 runtime, the kernels jar (kernel
 # images + JNI shim), JavaCPP, JMH and the Backend classes (no DL4J/ND4J: the bundle stays small).
-#   run.sh test        parity of every Backend op, CUDA against the CPU reference (exit 0 ok, 1 mismatch, 3 no device)
+#   run.sh test        parity of every Backend op, CUDA against the CPU reference, and the model pass on Heed's engine
+#                      against the reference executor's golden outputs (exit 0 ok, 1 mismatch, 3 no device)
 #   run.sh bench OUT   JMH (MapMathBenchmark, AttentionMathBenchmark for backend=cpu,cuda; CudaOverlayBenchmark:
 #                      fused overlay kernels, transfers, end to end, streamed, the CPU overlay and a device copy at
 #                      256 x 1024^2); JSON and text into OUT
@@ -30,6 +31,7 @@ cp "$M2/org/openjdk/jmh/jmh-core/1.37/jmh-core-1.37.jar" "$M2/net/sf/jopt-simple
 # the two benchmarks, JMH's generated classes for them, and a benchmark list naming only them
 (cd "$ROOT/benchmarks/target/classes" && cp --parents dev/heed/benchmarks/GpuCheck.class dev/heed/benchmarks/MapMathBenchmark*.class dev/heed/benchmarks/CudaOverlayBenchmark*.class \
    dev/heed/benchmarks/AttentionMathBenchmark*.class dev/heed/benchmarks/EnginePassBenchmark*.class dev/heed/benchmarks/TorchvisionResNet50Plan*.class \
+   dev/heed/benchmarks/EngineGoldens*.class dev/heed/benchmarks/EngineGoldenCheck*.class \
    "$WORK/classes/" && cp --parents -r dev/heed/benchmarks/jmh_generated "$WORK/classes/")
 find "$WORK/classes/dev/heed/benchmarks/jmh_generated" -type f ! -name 'MapMathBenchmark*' ! -name 'AttentionMathBenchmark*' ! -name 'CudaOverlayBenchmark*' \
   ! -name 'EnginePassBenchmark*' -delete
@@ -41,6 +43,9 @@ grep -E "$BUNDLED" "$ROOT/benchmarks/target/classes/META-INF/CompilerHints" > "$
 jlink --add-modules java.base,java.logging,jdk.unsupported,java.management --strip-debug --no-header-files --no-man-pages \
   --output "$WORK/jre"
 cp "$HERE/report.py" "$HERE/peer_gpu.py" "$WORK/"
+# golden outputs of the bundled CNN's plan from the reference executor, for run.sh test to hold the GPU engine against
+java -cp "$ROOT/benchmarks/target/benchmarks.jar" dev.heed.benchmarks.EngineGoldenWriter "$WORK/goldens" \
+  "$ROOT/toolkit/models/fashion-cnn.zip" "$ROOT/toolkit/samples/fashion-mnist" >&2
 # pytorch-grad-cam and ttach travel only as package folders a session fetched into the git-ignored peers/ (never committed)
 for peer in pytorch-grad-cam:pytorch_grad_cam ttach:ttach; do
   if [[ -d "$HERE/peers/${peer%%:*}/${peer##*:}" ]]; then
@@ -58,7 +63,7 @@ JAVA="$HERE/jre/bin/java"
 CP="$HERE/lib/*"
 case "${1:-}" in
   test)
-    exec "$JAVA" -cp "$CP" dev.heed.benchmarks.GpuCheck ;;
+    exec "$JAVA" -Dheed.goldens="$HERE/goldens" -cp "$CP" dev.heed.benchmarks.GpuCheck ;;
   bench)
     OUT="${2:?usage: run.sh bench OUTDIR}"; shift 2
     mkdir -p "$OUT"
@@ -68,7 +73,7 @@ case "${1:-}" in
     STATUS=${HEED_CHECK_STATUS:-}
     if [[ -z "$STATUS" ]]; then
       STATUS=0
-      "$JAVA" -cp "$CP" dev.heed.benchmarks.GpuCheck > "$OUT/gpu-check.txt" || STATUS=$?
+      "$JAVA" -Dheed.goldens="$HERE/goldens" -cp "$CP" dev.heed.benchmarks.GpuCheck > "$OUT/gpu-check.txt" || STATUS=$?
     fi
     [[ $STATUS == 3 ]] && BACKENDS=cpu
     nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1 || true

@@ -56,6 +56,34 @@ public final class GpuCheck {
         return worst <= 1;
     }
 
+    /**
+     * The model pass on Heed's engine against the golden outputs the bundle carries ({@code -Dheed.goldens=DIR}, set
+     * by run.sh); a missing folder is reported and counts as a failure, since the engine would go unchecked.
+     */
+    static boolean engineMatchesGoldens() {
+        String folder = System.getProperty("heed.goldens");
+        if (folder == null || !java.nio.file.Files.isDirectory(java.nio.file.Path.of(folder))) {
+            System.out.println("engine: no golden outputs (-Dheed.goldens=" + folder + "): the model pass is UNCHECKED");
+            return false;
+        }
+        CudaDevice.Probe probe = CudaDevice.open(0);
+        if (!probe.available()) {
+            System.out.println("engine: " + probe.reason());
+            return false;
+        }
+        try {
+            boolean ok = EngineGoldenCheck.check(java.nio.file.Path.of(folder), probe.device());
+            long live = probe.device().liveBuffers();
+            System.out.println("engine device buffers open after the check: " + live);
+            return ok && live == 0;
+        } catch (java.io.IOException | RuntimeException e) {
+            System.out.println("engine: FAILED: " + e);
+            return false;
+        } finally {
+            probe.device().close();
+        }
+    }
+
     public static void main(String[] args) {
         CudaBackendProvider provider = new CudaBackendProvider(); // one provider: the probed device is the one used
         BackendProvider.Probe probe = provider.probe();
@@ -81,6 +109,7 @@ public final class GpuCheck {
             System.out.println("device buffers open after 4000 ops: " + live);
             ok &= live == 0;
         }
+        ok &= engineMatchesGoldens();
         boolean emulated = !CudaDevice.driverLibrary().equals("libcuda.so.1");
         System.out.println(!ok ? "FAILED" : emulated
                 ? "PASSED under " + CudaDevice.driverLibrary() + ", not the NVIDIA driver: the GPU itself is still unverified"
