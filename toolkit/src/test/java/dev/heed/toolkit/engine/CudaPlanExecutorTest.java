@@ -96,6 +96,32 @@ class CudaPlanExecutorTest {
         }
     }
 
+    /**
+     * conv2 takes bn2 and relu2 into its epilogue when the pass needs neither tensor in between: capturing conv2 itself
+     * forbids that, and the pass then holds exactly those two tensors more on the device.
+     */
+    @Test
+    void aConvolutionFusesItsBatchNormAndReluUnlessThePassNeedsTheTensorsBetween() throws Exception {
+        requireDevice();
+        try (Dl4jModel model = Dl4jModels.load(TestModels.BUNDLED_MODEL, null)) {
+            MultiLayerNetwork network = (MultiLayerNetwork) Dl4jModels.restore(TestModels.BUNDLED_MODEL);
+            Plan plan = PlanCompiler.compile(network, model.inputShape());
+            HostTensor input = Parity.random(3, 2, 1, 28, 28);
+            try (CompiledPlan cuda = new CudaPlanExecutor(probe.device()).compile(plan)) {
+                long before = probe.device().liveBuffers();
+                long fused;
+                long unfused;
+                try (PlanPass pass = cuda.forward(input, null)) {
+                    fused = probe.device().liveBuffers() - before;
+                }
+                try (PlanPass pass = cuda.forward(input, "conv2")) {
+                    unfused = probe.device().liveBuffers() - before;
+                }
+                assertEquals(2, unfused - fused, "conv2's output and bn2's output exist only when conv2 is captured");
+            }
+        }
+    }
+
     @Test
     void theResidualGraphGivesTheReferencesLogitsCapturesAndGradients() {
         requireDevice();

@@ -31,9 +31,9 @@ import java.util.Map;
  * uploaded once per compiled plan, every activation and gradient of a pass lives in device buffers owned by the pass,
  * and only the input goes up and only what is asked for (logits, the captured layer, the gradient) comes down.
  *
- * <p>This first executor runs one kernel per op, in plan order, in exact FP32; fusing BatchNorm and activations into
- * the convolution's epilogue (which the kernel already supports) and the TF32 tensor-core path come next. It is
- * checked against {@code CpuReferenceExecutor} on the emulated driver in every build.
+ * <p>It runs one kernel per op, in plan order, in exact FP32, except that a convolution takes the BatchNorm and the
+ * activation after it into its epilogue wherever the pass needs neither tensor in between. The TF32 tensor-core path
+ * comes next. It is checked against {@code CpuReferenceExecutor} on the emulated driver in every build.
  */
 public final class CudaPlanExecutor implements PlanExecutor {
     public static final String NAME = "cuda";
@@ -69,13 +69,40 @@ public final class CudaPlanExecutor implements PlanExecutor {
         private final Plan plan;
         private final EngineKernels kernels = new EngineKernels(device);
         private final Map<Op, DeviceBuffer[]> weights = new IdentityHashMap<>();
+        /** For each tensor, the ops that read it: a tensor with one reader may live only inside a fused kernel. */
+        private final List<List<Op>> readers = new ArrayList<>();
+        /**
+         * For a convolution whose one reader is a BatchNorm: {@code bias * scale + shift}, the shift of the two fused
+         * (the BatchNorm's scale is the fused scale), uploaded once.
+         */
+        private final Map<Op, DeviceBuffer> fusedShifts = new IdentityHashMap<>();
         private final List<DeviceBuffer> owned = new ArrayList<>();
         private boolean open = true;
 
         Compiled(Plan plan) {
             this.plan = plan;
+            for (int t = 0; t < plan.tensors().size(); t++) {
+                readers.add(new ArrayList<>());
+            }
+            for (Op op : plan.ops()) {
+                for (int in : op.inputs()) {
+                    readers.get(in).add(op);
+                }
+            }
             try {
                 for (Op op : plan.ops()) {
+                    if (op instanceof Op.Conv2d c && soleReader(c.output()) instanceof Op.ChannelAffine a) {
+                        float[] scale = a.scale().toArray();
+                        float[] shift = a.shift().toArray();
+                        if (c.bias() != null) {
+                            for (int k = 0; k < shift.length; k++) {
+                                shift[k] += c.bias().get(k) * scale[k];
+                            }
+                        }
+                        DeviceBuffer b = device.allocate((long) shift.length * Float.BYTES, "upload fused shift");
+                        owned.add(b);
+                        fusedShifts.put(op, b.upload(shift));
+                    }
                     if (op instanceof Op.Dense d) {
                         weights.put(op, new DeviceBuffer[] {upload(d.weight()), upload(d.bias())});
                     } else if (op instanceof Op.Conv2d c) {
@@ -88,6 +115,12 @@ public final class CudaPlanExecutor implements PlanExecutor {
                 close();
                 throw e;
             }
+        }
+
+        /** The one op that reads {@code tensor}, or null when none or several do (or it is the plan's output). */
+        Op soleReader(int tensor) {
+            List<Op> r = readers.get(tensor);
+            return r.size() == 1 && tensor != plan.output().id() ? r.get(0) : null;
         }
 
         private DeviceBuffer upload(Weights w) {
@@ -177,14 +210,50 @@ public final class CudaPlanExecutor implements PlanExecutor {
 
         void run(HostTensor input) {
             values[plan.input().id()] = allocate(input.data().length, "input").upload(input.data());
+            java.util.Set<Op> fusedAway = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
             for (Op op : plan.ops()) {
+                if (fusedAway.contains(op)) {
+                    continue;
+                }
                 if (op instanceof Op.Reshape r) {
                     values[r.output()] = values[r.input()];
+                } else if (op instanceof Op.Conv2d c) {
+                    convolve(c, fusedAway);
                 } else {
                     values[op.output()] = allocate(elements(op.output()), op.layer());
                     forward(op);
                 }
             }
+        }
+
+        /**
+         * A convolution, with the BatchNorm and the activation that follow it in its epilogue where nothing else needs
+         * the tensors in between: each must be the one reader of the tensor before it, and neither in-between tensor
+         * the pass's target. The in-between tensors then never exist; their ops' backward passes need none of them
+         * (a BatchNorm's needs its scale, an activation's its output, which is the fused kernel's output).
+         */
+        private void convolve(Op.Conv2d c, java.util.Set<Op> fusedAway) {
+            DeviceBuffer[] w = compiled.weights.get(c);
+            int out = c.output();
+            DeviceBuffer scale = null;
+            DeviceBuffer shift = w[1];
+            Activation activation = Activation.IDENTITY;
+            float slope = 0;
+            if (out != target && compiled.fusedShifts.containsKey(c)) {
+                Op.ChannelAffine bn = (Op.ChannelAffine) compiled.soleReader(out);
+                scale = compiled.weights.get(bn)[0];
+                shift = compiled.fusedShifts.get(c);
+                fusedAway.add(bn);
+                out = bn.output();
+            }
+            if (out != target && compiled.soleReader(out) instanceof Op.Activation a) {
+                activation = activation(a.kind());
+                slope = (float) a.alpha();
+                fusedAway.add(a);
+                out = a.output();
+            }
+            values[out] = allocate(elements(out), c.layer());
+            kernels.conv2dForward(conv(c), values[c.input()], w[0], values[out], scale, shift, activation, slope);
         }
 
         private void forward(Op op) {
@@ -194,8 +263,6 @@ public final class CudaPlanExecutor implements PlanExecutor {
                 // y[n][out] = x[n][in] W^T + b, W stored [out][in]: B(k = in, n = out) = W[out * in + k]
                 kernels.gemm(values[d.input()], d.inFeatures(), 1, w[0], 1, d.inFeatures(), y, batch, d.outFeatures(), d.inFeatures(), w[1],
                         false, Activation.IDENTITY, 0, false);
-            } else if (op instanceof Op.Conv2d c) {
-                kernels.conv2dForward(conv(c), values[c.input()], w[0], y, null, w[1], Activation.IDENTITY, 0);
             } else if (op instanceof Op.ChannelAffine a) {
                 TensorInfo x = plan.tensor(a.input());
                 kernels.channelAffine(values[a.input()], y, elements(a.input()), x.channels(), x.height() * x.width(), w[0], w[1],
@@ -307,7 +374,8 @@ public final class CudaPlanExecutor implements PlanExecutor {
                 kernels.conv2dBackwardData(conv(c), g, w[0], dx, accumulate);
             } else if (op instanceof Op.ChannelAffine a) {
                 TensorInfo x = plan.tensor(a.input());
-                kernels.channelAffineBackward(values[a.output()], g, dx, elements(a.input()), x.channels(), x.height() * x.width(), w[0],
+                // an affine's derivative is its scale: the forward output (which a fused pass never made) is not read
+                kernels.channelAffineBackward(g, g, dx, elements(a.input()), x.channels(), x.height() * x.width(), w[0],
                         Activation.IDENTITY, 0, false, accumulate);
             } else if (op instanceof Op.Activation a) {
                 kernels.channelAffineBackward(values[a.output()], g, dx, elements(a.input()), 1, plan.tensor(a.input()).size(), null,
