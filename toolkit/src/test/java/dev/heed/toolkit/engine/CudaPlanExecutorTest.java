@@ -9,7 +9,11 @@ import dev.heed.toolkit.TestModels;
 import dev.heed.toolkit.engine.cpu.CpuReferenceExecutor;
 import dev.heed.toolkit.engine.cuda.CudaPlanExecutor;
 import dev.heed.toolkit.engine.dl4j.PlanCompiler;
+import dev.heed.toolkit.engine.plan.Padding;
 import dev.heed.toolkit.engine.plan.Plan;
+import dev.heed.toolkit.engine.plan.PlanBuilder;
+import dev.heed.toolkit.engine.plan.PoolKind;
+import dev.heed.toolkit.engine.plan.Weights;
 import dev.heed.toolkit.model.Dl4jModel;
 import dev.heed.toolkit.model.Dl4jModels;
 import java.util.ArrayList;
@@ -119,6 +123,31 @@ class CudaPlanExecutorTest {
                 }
                 assertEquals(2, unfused - fused, "conv2's output and bn2's output exist only when conv2 is captured");
             }
+        }
+    }
+
+    /**
+     * A batch larger than the device holds (the emulated device has 256 MiB; each image's padded plane takes 16 MiB
+     * forward and again backward) runs in parts sized by the free memory, with the reference's results.
+     */
+    @Test
+    void aBatchLargerThanTheDeviceRunsInPartsWithTheSameResults() {
+        requireDevice();
+        Assumptions.assumeTrue(probe.device().memory()[1] <= (1L << 30), "a real GPU holds this batch at once; the split is not exercised");
+        PlanBuilder b = new PlanBuilder(1, 4, 4);
+        int padded = b.zeroPad("pad", b.input(), new Padding(1000, 1000, 1044, 1044));
+        int pooled = b.globalPool("gap", padded, PoolKind.AVG, false);
+        int logits = b.dense("fc", pooled, new Weights(new float[] {1, -2, 3}, 3, 1), new Weights(new float[] {0.5f, 0, -0.5f}, 3));
+        Plan plan = b.capture("pad", padded).build(logits);
+        HostTensor input = Parity.random(9, 20, 1, 4, 4);
+        HostTensor weights = Parity.random(10, 20, 3);
+        try (CompiledPlan reference = new CpuReferenceExecutor().compile(plan);
+             CompiledPlan cuda = new CudaPlanExecutor(probe.device()).compile(plan);
+             PlanPass expected = reference.forward(input, null);
+             PlanPass actual = cuda.forward(input, null)) {
+            assertTrue(actual.getClass().getSimpleName().equals("SplitPass"), "20 x 16 MiB planes do not fit 256 MiB at once");
+            assertClose("split logits", expected.logits(), actual.logits());
+            assertClose("split input gradient", expected.backward(weights), actual.backward(weights));
         }
     }
 

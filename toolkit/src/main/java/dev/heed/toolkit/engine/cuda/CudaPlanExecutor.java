@@ -1,6 +1,7 @@
 package dev.heed.toolkit.engine.cuda;
 
 import dev.heed.kernels.CudaDevice;
+import dev.heed.kernels.CudaException;
 import dev.heed.kernels.DeviceBuffer;
 import dev.heed.kernels.EngineKernels;
 import dev.heed.kernels.EngineKernels.Activation;
@@ -148,7 +149,35 @@ public final class CudaPlanExecutor implements PlanExecutor {
                 throw new IllegalStateException("the compiled plan is closed");
             }
             int target = PlanPasses.target(plan, input, captureLayer);
-            Pass pass = new Pass(this, device, input.batch(), target, captureLayer != null);
+            // as many images per pass as the free device memory holds (with room for the backward pass), then, should
+            // the device still run out, halves until one image does not fit
+            long free = device.memory()[0];
+            int fits = (int) Math.max(1, Math.min(input.batch(), free / 2 / Math.max(1, bytesPerImage())));
+            return forwardInChunks(input, target, captureLayer != null, fits);
+        }
+
+        private PlanPass forwardInChunks(HostTensor input, int target, boolean captures, int chunk) {
+            int batch = input.batch();
+            try {
+                if (chunk >= batch) {
+                    return run(input, target, captures);
+                }
+                List<HostTensor> parts = new ArrayList<>();
+                for (int from = 0; from < batch; from += chunk) {
+                    parts.add(SplitPass.rows(input, from, Math.min(batch, from + chunk)));
+                }
+                return new SplitPass(parts, part -> run(part, target, captures), captures);
+            } catch (CudaException e) {
+                if (!e.outOfMemory() || chunk == 1) {
+                    throw e;
+                }
+                return forwardInChunks(input, target, captures, Math.min(chunk, batch) / 2);
+            }
+        }
+
+        /** One pass on the device over the whole of {@code input}, freed again if it fails. */
+        private Pass run(HostTensor input, int target, boolean captures) {
+            Pass pass = new Pass(this, device, input.batch(), target, captures);
             try {
                 pass.run(input);
             } catch (RuntimeException e) {
@@ -156,6 +185,20 @@ public final class CudaPlanExecutor implements PlanExecutor {
                 throw e;
             }
             return pass;
+        }
+
+        /** Device bytes one image's forward pass holds at most: every tensor of the plan, and max pooling's choices. */
+        private long bytesPerImage() {
+            long floats = 0;
+            for (TensorInfo t : plan.tensors()) {
+                floats += t.size();
+            }
+            for (Op op : plan.ops()) {
+                if (op instanceof Op.Pool2d || op instanceof Op.GlobalPool) {
+                    floats += plan.tensor(op.output()).size();
+                }
+            }
+            return floats * Float.BYTES;
         }
 
         @Override
