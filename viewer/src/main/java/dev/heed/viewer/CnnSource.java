@@ -5,22 +5,30 @@ import dev.heed.toolkit.api.Heatmap;
 import dev.heed.toolkit.api.SaliencyMethod;
 import dev.heed.toolkit.api.Target;
 import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.engine.ModelPassEngine;
 import dev.heed.toolkit.method.MethodCatalogue;
 import dev.heed.toolkit.model.Dl4jModel;
 import dev.heed.toolkit.model.Dl4jModels;
+import dev.heed.toolkit.model.ModelAdapter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
-/** Saliency maps of a DL4J classifier: every method of the toolkit's catalogue, through its Backend. */
+/**
+ * Saliency maps of a DL4J classifier: every method of the toolkit's catalogue, through its Backend, with the model
+ * pass where the backend is (Heed's CUDA engine with the CUDA backend, the DL4J twin otherwise).
+ */
 final class CnnSource implements MapSource {
     private static final int TOP = 5;
-    private final Dl4jModel model;
+    private final Dl4jModel twin;
+    private final ModelPassEngine engine;
+    private final ModelAdapter model;
     private final Backend backend;
     private final ImageFolder folder;
     private final List<MethodCatalogue> catalogue = MethodCatalogue.all();
@@ -28,11 +36,19 @@ final class CnnSource implements MapSource {
     private final Map<Integer, List<Prediction>> predictions = new HashMap<>();
     private final String description;
 
-    CnnSource(Path zip, Path images, Backend backend) throws IOException {
-        this.model = Dl4jModels.load(zip, null);
+    /** {@code requested} is the user's --backend ({@code cpu}, {@code cuda}, {@code auto}); {@code log} gets the engine's choice. */
+    CnnSource(Path zip, Path images, Backend backend, String requested, Consumer<String> log) throws IOException {
+        this.twin = Dl4jModels.load(zip, null);
+        try {
+            this.engine = ModelPassEngine.choose(requested, backend.id(), twin, backend.id().equals("cuda") ? Dl4jModels.restore(zip) : null, log);
+        } catch (RuntimeException e) {
+            twin.close();
+            throw new IllegalArgumentException(zip + ": " + e.getMessage(), e);
+        }
+        this.model = engine.model();
         this.backend = backend;
-        this.folder = new ImageFolder(images, model.card());
-        this.description = zip.getFileName() + " (" + model.fingerprint() + ") on " + backend.id();
+        this.folder = new ImageFolder(images, twin.card());
+        this.description = zip.getFileName() + " (" + twin.fingerprint() + ") on " + backend.id() + ", model pass " + engine.engine();
     }
 
     @Override
@@ -64,7 +80,7 @@ final class CnnSource implements MapSource {
     public List<Prediction> predictions(int image) {
         return predictions.computeIfAbsent(image, i -> {
             INDArray p = Transforms.softmax(model.logits(input(i)), true);
-            return Prediction.top(p.getRow(0).toFloatVector(), model.card()::className, TOP);
+            return Prediction.top(p.getRow(0).toFloatVector(), twin.card()::className, TOP);
         });
     }
 
@@ -92,6 +108,7 @@ final class CnnSource implements MapSource {
 
     @Override
     public void close() {
-        model.close();
+        engine.close();
+        twin.close();
     }
 }

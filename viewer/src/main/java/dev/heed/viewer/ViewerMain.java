@@ -170,7 +170,8 @@ public final class ViewerMain implements Callable<Integer> {
         }
         MapSource source;
         try {
-            source = card == Card.VIT ? new VitSource(modelFile, images, ops) : new CnnSource(modelFile, images, ops);
+            source = card == Card.VIT ? new VitSource(modelFile, images, ops)
+                    : new CnnSource(modelFile, images, ops, backend, line -> backendLog.add("heed view: " + line));
         } catch (java.io.IOException | RuntimeException e) {
             ops.close();
             err.println("heed view: " + (e.getMessage() != null ? e.getMessage() : modelFile + ": " + e));
