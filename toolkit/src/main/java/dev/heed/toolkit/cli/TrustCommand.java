@@ -1,6 +1,7 @@
 package dev.heed.toolkit.cli;
 
 import dev.heed.toolkit.api.ExplainRequest;
+import dev.heed.toolkit.engine.ModelPassEngine;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.Backends;
 import dev.heed.toolkit.io.AtomicFiles;
@@ -83,6 +84,10 @@ public final class TrustCommand implements Callable<Integer> {
     @Option(names = "--samples", description = "SmoothGrad samples (default: ${DEFAULT-VALUE})")
     int samples = 8;
 
+    @Option(names = "--backend", description = "cpu | cuda | auto: where the maps and the model passes run (cuda: Heed's CUDA kernels and engine; auto: "
+            + "cuda when a device answers) (default: ${DEFAULT-VALUE})")
+    String backendChoice = "auto";
+
     @Option(names = "--ig-steps", description = "Integrated Gradients steps (default: ${DEFAULT-VALUE})")
     int igSteps = 16;
 
@@ -147,7 +152,9 @@ public final class TrustCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             throw new CannotRun(model + ": " + e.getMessage());
         }
-        try (Dl4jModel adapter = load(); Backend backend = Backends.open("auto", Runtime.getRuntime().availableProcessors(), l -> { })) {
+        List<String> choices = new ArrayList<>();
+        try (Dl4jModel adapter = load(); Backend backend = openBackend(choices);
+             ModelPassEngine engine = chooseModelPass(adapter, network, backend, choices)) {
             // Notes only once the job can run: a bad model must be the one line the user sees.
             notes.forEach(note -> err.println("heed trust: warning: " + note));
             ModelCard card = adapter.card();
@@ -179,10 +186,11 @@ public final class TrustCommand implements Callable<Integer> {
                     dev.heed.toolkit.api.Target.top1(), seed);
             MethodCatalogue.Settings settings = new MethodCatalogue.Settings(null, samples, 0.15, igSteps, baseline, 0, 0, MethodCatalogue.GRADIENT);
             long start = System.nanoTime();
-            TrustAudit.Report report = TrustAudit.run(network, adapter, m -> catalogue.create(m, backend, settings), request, steps, baseline, seed);
+            TrustAudit.Report report = TrustAudit.run(network, engine.model(), card, (copy, name) -> engine.adapterFor(copy, card, name),
+                    m -> catalogue.create(m, backend, settings), request, steps, baseline, seed);
             // "seconds" is the only field that may differ between two runs with the same seed.
             Map<String, Object> document = OrderedMap.of("heedVersion", Version.VERSION, "model", model.toString(),
-                    "modelSha256Prefix", adapter.fingerprint(), "inputs", used, "seed", seed, "backend", backend.id(),
+                    "modelSha256Prefix", adapter.fingerprint(), "inputs", used, "seed", seed, "backend", backend.id(), "modelPass", engine.engine(),
                     "seconds", (System.nanoTime() - start) / 1e9, "audit", report.summary());
             try {
                 Json.write(json, document);
@@ -200,6 +208,28 @@ public final class TrustCommand implements Callable<Integer> {
             out.println("verdicts: " + report.verdicts().stream().map(v -> v.check() + " " + v.outcome().id()).collect(Collectors.joining(", ")));
             out.flush();
             return unreadable == 0 ? 0 : OverlayJob.EXIT_SOME_FAILED;
+        }
+    }
+
+    private Backend openBackend(List<String> choices) throws CannotRun {
+        if (!List.of("cpu", "cuda", "auto").contains(backendChoice)) {
+            throw new CannotRun("--backend: unknown backend '" + backendChoice + "'; valid: cpu, cuda, auto");
+        }
+        try {
+            return Backends.open(backendChoice, Runtime.getRuntime().availableProcessors(), choices::add);
+        } catch (RuntimeException e) {
+            throw new CannotRun("--backend " + backendChoice + ": " + e.getMessage());
+        }
+    }
+
+    /** The model passes follow the map backend, as in heed overlay (an unsupported layer: error with cuda, fallback with auto). */
+    private ModelPassEngine chooseModelPass(Dl4jModel twin, Model network, Backend backend, List<String> choices) throws CannotRun {
+        try {
+            ModelPassEngine engine = ModelPassEngine.choose(backendChoice, backend.id(), twin, network, choices::add);
+            choices.forEach(line -> spec.commandLine().getErr().println("heed trust: " + line));
+            return engine;
+        } catch (RuntimeException e) {
+            throw new CannotRun(model + ": " + e.getMessage());
         }
     }
 

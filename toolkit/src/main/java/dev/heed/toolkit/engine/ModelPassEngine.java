@@ -8,6 +8,7 @@ import dev.heed.toolkit.engine.plan.Plan;
 import dev.heed.toolkit.engine.plan.UnsupportedLayerException;
 import dev.heed.toolkit.model.Dl4jModel;
 import dev.heed.toolkit.model.ModelAdapter;
+import dev.heed.toolkit.model.ModelCard;
 import java.util.function.Consumer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -66,6 +67,19 @@ public final class ModelPassEngine implements AutoCloseable {
             probe.device().close();
             throw e;
         }
+    }
+
+    /**
+     * Another network of the same architecture (a trust check's re-drawn copy) on the same engine: compiled to a plan
+     * on this engine's device, or the DL4J twin when the model pass runs on DL4J. The caller closes it.
+     */
+    public ModelAdapter adapterFor(Model network, ModelCard card, String fingerprint) {
+        if (device == null) {
+            return Dl4jModel.of(network, card, fingerprint);
+        }
+        Plan plan = network instanceof MultiLayerNetwork m ? PlanCompiler.compile(m, card.shape())
+                : PlanCompiler.compile((ComputationGraph) network, card.shape());
+        return PlanModel.of(new CudaPlanExecutor(device).compile(plan), card, fingerprint);
     }
 
     /** The adapter the methods use. */

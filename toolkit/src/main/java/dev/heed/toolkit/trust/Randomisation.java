@@ -67,6 +67,17 @@ public final class Randomisation {
     /** As above, with the trained model's maps for {@code request} already at hand (they are not recomputed). */
     public static List<Step> run(Model network, ModelCard card, Function<ModelAdapter, SaliencyMethod> methodFactory,
                                  ExplainRequest request, List<Heatmap> trained, boolean cascading, long seed) {
+        return run(network, card, (copy, name) -> Dl4jModel.of(copy, card, name), methodFactory, request, trained, cascading, seed);
+    }
+
+    /** Makes the model adapter a re-drawn copy is explained through (the DL4J twin, or a plan on Heed's engine). */
+    public interface Adapters {
+        ModelAdapter adapt(Model network, String name);
+    }
+
+    /** As above, with the re-drawn copies explained through {@code adapters}. */
+    public static List<Step> run(Model network, ModelCard card, Adapters adapters, Function<ModelAdapter, SaliencyMethod> methodFactory,
+                                 ExplainRequest request, List<Heatmap> trained, boolean cascading, long seed) {
         Layer[] layers = Reinitialise.layersOf(network);
         long[] layerSeeds = new SplittableRandom(seed).longs(layers.length).toArray();
         List<Step> steps = new ArrayList<>();
@@ -80,7 +91,7 @@ public final class Randomisation {
                 heNormal(copied[j], layerSeeds[j]);
             }
             List<Heatmap> randomised = new ArrayList<>();
-            try (Dl4jModel model = Dl4jModel.of(copy, card, "randomised-" + k)) {
+            try (ModelAdapter model = adapters.adapt(copy, "randomised-" + k)) {
                 SaliencyMethod method = methodFactory.apply(model);
                 // The same class as the trained map, whatever the randomised model now prefers.
                 for (Heatmap map : trained) {

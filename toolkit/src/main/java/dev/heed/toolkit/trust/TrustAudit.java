@@ -8,6 +8,7 @@ import dev.heed.toolkit.api.Target;
 import dev.heed.toolkit.method.TargetPlan;
 import dev.heed.toolkit.model.Dl4jModel;
 import dev.heed.toolkit.model.ModelAdapter;
+import dev.heed.toolkit.model.ModelCard;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,6 +46,17 @@ public final class TrustAudit {
 
     public static Report run(Model network, Dl4jModel model, Function<ModelAdapter, SaliencyMethod> methodFactory,
                              ExplainRequest request, int steps, double baseline, long seed) {
+        return run(network, model, model.card(), (copy, name) -> Dl4jModel.of(copy, model.card(), name), methodFactory, request, steps,
+                baseline, seed);
+    }
+
+    /**
+     * The audit with its model passes where {@code model} and {@code adapters} run them (the DL4J twin, or plans on
+     * Heed's engine): {@code model} is the trained network, {@code adapters} makes each re-drawn copy's.
+     */
+    public static Report run(Model network, ModelAdapter model, ModelCard card, Randomisation.Adapters adapters,
+                             Function<ModelAdapter, SaliencyMethod> methodFactory, ExplainRequest request, int steps, double baseline,
+                             long seed) {
         SaliencyMethod method = methodFactory.apply(model);
         List<Heatmap> maps = method.explain(new ExplainRequest(request.inputs(), Target.top1(), request.imageSeeds()));
         Faithfulness faithfulness = new Faithfulness(model);
@@ -89,8 +101,8 @@ public final class TrustAudit {
         }
         // The top-1 maps above serve as the reference of every sanity check; they are computed once.
         ExplainRequest top1 = new ExplainRequest(request.inputs(), Target.top1(), request.imageSeeds());
-        List<Randomisation.Step> cascading = Randomisation.run(network, model.card(), methodFactory, top1, maps, true, seed);
-        List<Randomisation.Step> independent = Randomisation.run(network, model.card(), methodFactory, top1, maps, false, seed);
+        List<Randomisation.Step> cascading = Randomisation.run(network, card, adapters, methodFactory, top1, maps, true, seed);
+        List<Randomisation.Step> independent = Randomisation.run(network, card, adapters, methodFactory, top1, maps, false, seed);
         RandomLogit.Result randomLogit = RandomLogit.run(method, request, maps, model.numClasses(), seed);
 
         Map<String, Object> summary = new LinkedHashMap<>();
