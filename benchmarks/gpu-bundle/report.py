@@ -75,8 +75,8 @@ def engine(out_dir, gpu):
     except (OSError, ValueError, KeyError):
         peer = {}
     print()
-    print(f"| ResNet-50 (torchvision layout) on {gpu} | input | batch | Heed engine img/s (FP32) | TFLOP/s | torch img/s (TF32 / FP32) | pytorch-grad-cam img/s (TF32) | Heed / pytorch-grad-cam |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(f"| ResNet-50 (torchvision layout) on {gpu} | input | batch | precision | Heed engine img/s | TFLOP/s | torch img/s (same precision) | pytorch-grad-cam img/s | Heed / pytorch-grad-cam |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for (name, params), by in sorted(rows.items(), key=lambda kv: (kv[0][0], int(dict(kv[0][1]).get("batch", 0)))):
         p = dict(params)
         batch = int(p.get("batch", 1))
@@ -86,11 +86,12 @@ def engine(out_dir, gpu):
             continue
         rate = batch / (ms / 1000)
         flop = FORWARD_FLOP * (size / 224) ** 2 * (1 if name == "forward" else 2) * batch / (ms / 1000) / 1e12
+        precision = p.get("precision", "FP32")
         key = {"forward": "forward", "gradCamPass": "gradcam_pass"}.get(name)
-        tf32, fp32 = (peer.get((batch, True), {}), peer.get((batch, False), {})) if size == 224 else ({}, {})
-        torch_rate = f"{tf32.get(key + '_img_per_s', 0):.0f} / {fp32.get(key + '_img_per_s', 0):.0f}" if key and tf32 else "-"
-        pgc = tf32.get("pgc_gradcam_img_per_s") if name == "gradCamPass" else None
-        print(f"| {name} | {size}x{size} | {batch} | {rate:.2f} | {flop:.1f} | {torch_rate} | {'-' if not pgc else f'{pgc:.0f}'} | "
+        same = peer.get((batch, precision == "TF32"), {}) if size == 224 else {}
+        torch_rate = f"{same[key + '_img_per_s']:.0f}" if key and key + "_img_per_s" in same else "-"
+        pgc = same.get("pgc_gradcam_img_per_s") if name == "gradCamPass" else None
+        print(f"| {name} | {size}x{size} | {batch} | {precision} | {rate:.2f} | {flop:.1f} | {torch_rate} | {'-' if not pgc else f'{pgc:.0f}'} | "
               f"{'-' if not pgc else f'{rate / pgc:.2f}x'} |")
 
 

@@ -10,6 +10,10 @@
 // Backward kernels take the forward *output* y, from which every one of these derivatives follows, so a pass keeps
 // one array per layer rather than both the pre- and post-activation.
 
+#if defined(__CUDACC__)
+#include <mma.h>
+#endif
+
 #define ENGINE_TILE_M 64
 #define ENGINE_TILE_N 64
 #define ENGINE_TILE_K 16
@@ -168,6 +172,60 @@ __device__ void engine_gemm_tile(int M, int N, int K, const LoadA& loadA, const 
         }
 }
 
+// The same tile product on the tensor cores in TF32 (sm_80 and newer): the A and B tiles go through shared memory as
+// in FP32 and are rounded to TF32 (10-bit mantissa) as they enter the WMMA fragments; products accumulate in FP32.
+// 8 warps as 4 x 2, each warp 16 rows x 32 columns (two 16x16x8 accumulators), K in steps of 8; the 64x64 result is
+// staged in shared memory so that the same store (epilogue) as the FP32 path writes it. Below sm_80 it traps: the Java
+// side never launches it there.
+template <class LoadA, class LoadB, class Store>
+__device__ void engine_gemm_tile_tf32(int M, int N, int K, const LoadA& loadA, const LoadB& loadB, const Store& store) {
+#if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 800
+    // row strides 12 and 68 floats: multiples of 4 (WMMA's rule for 32-bit elements) whose 16-row steps stay 32-byte aligned
+    __shared__ __align__(32) float tileA[ENGINE_TILE_M][12];
+    __shared__ __align__(32) float tileB[8][ENGINE_TILE_N + 4];
+    __shared__ __align__(32) float tileC[ENGINE_TILE_M][ENGINE_TILE_N + 4];
+    int warp = threadIdx.x / 32, wr = warp / 2, wc = warp % 2;
+    int m0 = blockIdx.y * ENGINE_TILE_M, n0 = blockIdx.x * ENGINE_TILE_N;
+    nvcuda::wmma::fragment<nvcuda::wmma::accumulator, 16, 16, 8, float> acc[2];
+    nvcuda::wmma::fill_fragment(acc[0], 0.0f);
+    nvcuda::wmma::fill_fragment(acc[1], 0.0f);
+    for (int k0 = 0; k0 < K; k0 += 8) {
+        for (int e = threadIdx.x; e < ENGINE_TILE_M * 8; e += ENGINE_THREADS) {
+            int mm = e / 8, kk = e % 8;
+            int m = m0 + mm, k = k0 + kk;
+            tileA[mm][kk] = (m < M && k < K) ? loadA(m, k) : 0.0f;
+        }
+        for (int e = threadIdx.x; e < 8 * ENGINE_TILE_N; e += ENGINE_THREADS) {
+            int kk = e / ENGINE_TILE_N, nn = e % ENGINE_TILE_N;
+            int k = k0 + kk, n = n0 + nn;
+            tileB[kk][nn] = (k < K && n < N) ? loadB(k, n) : 0.0f;
+        }
+        __syncthreads();
+        nvcuda::wmma::fragment<nvcuda::wmma::matrix_a, 16, 16, 8, nvcuda::wmma::precision::tf32, nvcuda::wmma::row_major> a;
+        nvcuda::wmma::load_matrix_sync(a, &tileA[16 * wr][0], 12);
+        for (int i = 0; i < a.num_elements; i++) a.x[i] = nvcuda::wmma::__float_to_tf32(a.x[i]);
+        for (int j = 0; j < 2; j++) {
+            nvcuda::wmma::fragment<nvcuda::wmma::matrix_b, 16, 16, 8, nvcuda::wmma::precision::tf32, nvcuda::wmma::row_major> b;
+            nvcuda::wmma::load_matrix_sync(b, &tileB[0][32 * wc + 16 * j], ENGINE_TILE_N + 4);
+            for (int i = 0; i < b.num_elements; i++) b.x[i] = nvcuda::wmma::__float_to_tf32(b.x[i]);
+            nvcuda::wmma::mma_sync(acc[j], a, b, acc[j]);
+        }
+        __syncthreads();
+    }
+    for (int j = 0; j < 2; j++) {
+        nvcuda::wmma::store_matrix_sync(&tileC[16 * wr][32 * wc + 16 * j], acc[j], ENGINE_TILE_N + 4, nvcuda::wmma::mem_row_major);
+    }
+    __syncthreads();
+    for (int e = threadIdx.x; e < ENGINE_TILE_M * ENGINE_TILE_N; e += ENGINE_THREADS) {
+        int mm = e / ENGINE_TILE_N, nn = e % ENGINE_TILE_N;
+        int m = m0 + mm, n = n0 + nn;
+        if (m < M && n < N) store(m, n, tileC[mm][nn]);
+    }
+#else
+    asm volatile("trap;");
+#endif
+}
+
 extern "C" {
 
 // C[M][N] (row-major, leading dimension ldc) = act(A B + bias) or C += that. A(m, k) = a[m*aRow + k*aCol] and
@@ -207,6 +265,36 @@ __global__ void engine_conv2d_backward_data(const float* dy, const float* w, flo
                                  height, width};
     EngineFeatureStore store{dx, inChannels, height * width, nullptr, nullptr, 0, accumulate, 0.0f};
     engine_gemm_tile(inChannels, n * height * width, outChannels * kh * kw, filters, columns, store);
+}
+
+// The TF32 tensor-core variants of the three GEMM-shaped kernels above: the same arguments, the same launch shapes.
+__global__ void engine_gemm_tf32(const float* a, long long aRow, long long aCol, const float* b, long long bRow, long long bCol,
+                                 float* c, long long ldc, int M, int N, int K, const float* bias, int biasPerRow, int activation,
+                                 float slope, int accumulate) {
+    EngineMatrix loadA{a, aRow, aCol};
+    EngineMatrix loadB{b, bRow, bCol};
+    EngineDenseStore store{c, ldc, bias, biasPerRow, activation, accumulate, slope};
+    engine_gemm_tile_tf32(M, N, K, loadA, loadB, store);
+}
+
+__global__ void engine_conv2d_forward_tf32(const float* x, const float* w, float* y, int n, int inChannels, int height, int width,
+                                           int outChannels, int outHeight, int outWidth, int kh, int kw, int strideY, int strideX,
+                                           int padY, int padX, int dilationY, int dilationX, const float* scale, const float* shift,
+                                           int activation, float slope) {
+    EngineMatrix filters{w, (long long) inChannels * kh * kw, 1};
+    EngineIm2col columns{x, inChannels, height, width, kh, kw, strideY, strideX, padY, padX, dilationY, dilationX, outHeight, outWidth};
+    EngineFeatureStore store{y, outChannels, outHeight * outWidth, scale, shift, activation, 0, slope};
+    engine_gemm_tile_tf32(outChannels, n * outHeight * outWidth, inChannels * kh * kw, filters, columns, store);
+}
+
+__global__ void engine_conv2d_backward_data_tf32(const float* dy, const float* w, float* dx, int n, int inChannels, int height, int width,
+                                                 int outChannels, int outHeight, int outWidth, int kh, int kw, int strideY, int strideX,
+                                                 int padY, int padX, int dilationY, int dilationX, int accumulate) {
+    EngineTransposedFilters filters{w, inChannels, kh * kw};
+    EngineGradientGather columns{dy, outChannels, outHeight, outWidth, kh, kw, strideY, strideX, padY, padX, dilationY, dilationX,
+                                 height, width};
+    EngineFeatureStore store{dx, inChannels, height * width, nullptr, nullptr, 0, accumulate, 0.0f};
+    engine_gemm_tile_tf32(inChannels, n * height * width, outChannels * kh * kw, filters, columns, store);
 }
 
 // y = act(x * scale[c] + shift[c]) over [n][c][plane]: an inference BatchNorm (and activation) that was not folded

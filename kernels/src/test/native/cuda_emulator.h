@@ -13,6 +13,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 struct dim3 {
@@ -172,7 +173,74 @@ inline void emulate_launch(dim3 grid, dim3 block, size_t sharedBytes, const std:
 
 #define __global__
 #define __device__
+#define __align__(n) __attribute__((aligned(n)))
 #define __syncthreads() heed_emu::syncthreads()
+
+// The warp matrix (WMMA) API for TF32, as far as Heed's kernels use it. A fragment is warp-collective on a GPU, its
+// elements spread over the 32 lanes; here every thread holds the whole tile and does the whole product, so a warp
+// computes the same tile 32 times over and every lane stores the same values: slow, but the same numbers. TF32
+// rounding is cvt.rna.tf32.f32's: the mantissa rounded to 10 bits, to nearest, ties away from zero.
+namespace nvcuda {
+namespace wmma {
+struct row_major {};
+struct col_major {};
+struct matrix_a {};
+struct matrix_b {};
+struct accumulator {};
+namespace precision {
+struct tf32 {};
+}
+enum layout_t { mem_row_major, mem_col_major };
+
+template <class Use, int M, int N, int K, class T, class Layout = void>
+struct fragment {
+    static constexpr int rows = std::is_same_v<Use, matrix_b> ? K : M;
+    static constexpr int cols = std::is_same_v<Use, matrix_a> ? K : N;
+    static constexpr int num_elements = rows * cols;
+    float x[num_elements];
+};
+
+inline float __float_to_tf32(float in) {
+    unsigned u = __float_as_uint(in);
+    if ((u & 0x7f800000u) != 0x7f800000u) {   // finite: round the 13 dropped bits, ties away from zero
+        u = (u + 0x1000u) & 0xffffe000u;
+    }
+    return __uint_as_float(u);
+}
+
+template <class Use, int M, int N, int K, class T, class Layout>
+void fill_fragment(fragment<Use, M, N, K, T, Layout>& f, float v) {
+    for (int i = 0; i < f.num_elements; i++) f.x[i] = v;
+}
+
+template <class Use, int M, int N, int K, class T, class Layout>
+void load_matrix_sync(fragment<Use, M, N, K, T, Layout>& f, const float* p, unsigned ldm) {
+    using F = fragment<Use, M, N, K, T, Layout>;
+    for (int r = 0; r < F::rows; r++)
+        for (int c = 0; c < F::cols; c++)
+            f.x[r * F::cols + c] = std::is_same_v<Layout, col_major> ? p[c * ldm + r] : p[r * ldm + c];
+}
+
+template <int M, int N, int K, class T>
+void store_matrix_sync(float* p, const fragment<accumulator, M, N, K, T>& f, unsigned ldm, layout_t layout) {
+    for (int r = 0; r < M; r++)
+        for (int c = 0; c < N; c++) (layout == mem_row_major ? p[r * ldm + c] : p[c * ldm + r]) = f.x[r * N + c];
+}
+
+template <int M, int N, int K, class LA, class LB>
+void mma_sync(fragment<accumulator, M, N, K, float>& d, const fragment<matrix_a, M, N, K, precision::tf32, LA>& a,
+              const fragment<matrix_b, M, N, K, precision::tf32, LB>& b, const fragment<accumulator, M, N, K, float>& c) {
+    float out[M * N];
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            float acc = c.x[i * N + j];
+            for (int k = 0; k < K; k++) acc += a.x[i * K + k] * b.x[k * N + j];
+            out[i * N + j] = acc;
+        }
+    for (int i = 0; i < M * N; i++) d.x[i] = out[i];
+}
+}  // namespace wmma
+}  // namespace nvcuda
 
 /** The emulated tests' launcher: always with barriers, which also runs barrier-free kernels correctly. */
 template <class Kernel>

@@ -127,6 +127,9 @@ std::map<std::string, Kernel> kernels = {
     HEED_KERNEL(engine_pad2d, false),
     HEED_KERNEL(engine_crop2d, false),
     HEED_KERNEL(engine_copy_channels, false),
+    HEED_KERNEL(engine_gemm_tf32, true),
+    HEED_KERNEL(engine_conv2d_forward_tf32, true),
+    HEED_KERNEL(engine_conv2d_backward_data_tf32, true),
 };
 
 std::mutex launch_mutex;

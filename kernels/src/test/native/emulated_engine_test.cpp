@@ -462,6 +462,80 @@ static void test_layout_ops() {
     check("engine_copy_channels slice back out", eb, back.data());
 }
 
+static float tf32(float v) { return nvcuda::wmma::__float_to_tf32(v); }
+
+// The tensor-core kernels: against a double reference over TF32-rounded operands (the arithmetic they promise: exact up
+// to FP32 accumulation) and against the exact FP32 reference (what TF32 costs; measured, bounded at 2e-3)
+static void test_tf32() {
+    int M = 70, N = 67, K = 37;
+    auto a = randoms((size_t) M * K), b = randoms((size_t) K * N), bias = randoms(N);
+    std::vector<float> c((size_t) M * N);
+    emulate(tiles(N, M), B256, 0, [&] {
+        engine_gemm_tf32(a.data(), K, 1, b.data(), N, 1, c.data(), N, M, N, K, bias.data(), 0, 0, 0.0f, 0);
+    });
+    std::vector<double> rounded((size_t) M * N), exact((size_t) M * N);
+    for (int m = 0; m < M; m++)
+        for (int n = 0; n < N; n++) {
+            double r = bias[n], x = bias[n];
+            for (int k = 0; k < K; k++) {
+                r += (double) tf32(a[m * K + k]) * tf32(b[k * N + n]);
+                x += (double) a[m * K + k] * b[k * N + n];
+            }
+            rounded[(size_t) m * N + n] = r;
+            exact[(size_t) m * N + n] = x;
+        }
+    check("engine_gemm_tf32 vs TF32-rounded operands", rounded, c.data());
+    check("engine_gemm_tf32 vs exact FP32 (TF32's cost)", exact, c.data(), 2e-3);
+
+    Conv s = conv(2, 5, 9, 7, 70, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1);
+    auto x = randoms((size_t) s.n * s.ci * s.h * s.w);
+    auto w = randoms((size_t) s.co * s.ci * s.kh * s.kw);
+    auto scale = randoms(s.co), shift = randoms(s.co);
+    std::vector<float> y((size_t) s.n * s.co * s.ho * s.wo);
+    emulate(tiles((long long) s.n * s.ho * s.wo, s.co), B256, 0, [&] {
+        engine_conv2d_forward_tf32(x.data(), w.data(), y.data(), s.n, s.ci, s.h, s.w, s.co, s.ho, s.wo, s.kh, s.kw, s.sy, s.sx, s.py, s.px,
+                                   s.dy, s.dx, scale.data(), shift.data(), 0, 0.0f);
+    });
+    std::vector<double> er(y.size()), ex(y.size());
+    auto dy = randoms(y.size());
+    std::vector<double> gr(x.size(), 0.0), gx(x.size(), 0.0);
+    for (int n = 0; n < s.n; n++)
+        for (int o = 0; o < s.co; o++)
+            for (int oy = 0; oy < s.ho; oy++)
+                for (int ox = 0; ox < s.wo; ox++) {
+                    double r = 0, e = 0;
+                    size_t out = ((size_t) (n * s.co + o) * s.ho + oy) * s.wo + ox;
+                    for (int c = 0; c < s.ci; c++)
+                        for (int ky = 0; ky < s.kh; ky++)
+                            for (int kx = 0; kx < s.kw; kx++) {
+                                int iy = oy * s.sy - s.py + ky * s.dy, ix = ox * s.sx - s.px + kx * s.dx;
+                                if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) continue;
+                                size_t in = ((size_t) (n * s.ci + c) * s.h + iy) * s.w + ix;
+                                float wv = w[((o * s.ci + c) * s.kh + ky) * s.kw + kx];
+                                r += (double) tf32(wv) * tf32(x[in]);
+                                e += (double) wv * x[in];
+                                gr[in] += (double) tf32(wv) * tf32(dy[out]);
+                                gx[in] += (double) wv * dy[out];
+                            }
+                    er[out] = r * scale[o] + shift[o];
+                    ex[out] = e * scale[o] + shift[o];
+                }
+    check("engine_conv2d_forward_tf32 vs TF32-rounded operands", er, y.data());
+    check("engine_conv2d_forward_tf32 vs exact FP32", ex, y.data(), 2e-3);
+    std::vector<float> g(x.size());
+    emulate(tiles((long long) s.n * s.h * s.w, s.ci), B256, 0, [&] {
+        engine_conv2d_backward_data_tf32(dy.data(), w.data(), g.data(), s.n, s.ci, s.h, s.w, s.co, s.ho, s.wo, s.kh, s.kw, s.sy, s.sx,
+                                         s.py, s.px, s.dy, s.dx, 0);
+    });
+    check("engine_conv2d_backward_data_tf32 vs TF32-rounded", gr, g.data());
+    check("engine_conv2d_backward_data_tf32 vs exact FP32", gx, g.data(), 2e-3);
+    // the rounding itself: ties away from zero at the 13th bit, infinities untouched
+    bool ok = tf32(1.0f + 0x1p-11f) == 1.0f + 0x1p-10f && tf32(-(1.0f + 0x1p-11f)) == -(1.0f + 0x1p-10f)
+              && tf32(1.0f + 0x1p-12f) == 1.0f && tf32(INFINITY) == INFINITY;
+    failures += ok ? 0 : 1;
+    std::printf("%-52s %s\n", "TF32 rounding (nearest, ties away)", ok ? "ok" : "MISMATCH");
+}
+
 int main() {
     test_gemm();
     // 3x3 stride 2 with Same padding on 8x6: one row and one column of padding, both at the bottom and right
@@ -478,6 +552,7 @@ int main() {
     test_affine_and_activations();
     test_transformer();
     test_layout_ops();
+    test_tf32();
     std::printf("%s\n", failures == 0 ? "all engine kernels agree" : "SOME ENGINE KERNELS DISAGREE");
     return failures == 0 ? 0 : 1;
 }

@@ -1,6 +1,7 @@
 package dev.heed.benchmarks;
 
 import dev.heed.kernels.CudaDevice;
+import dev.heed.kernels.EngineKernels;
 import dev.heed.toolkit.engine.CompiledPlan;
 import dev.heed.toolkit.engine.HostTensor;
 import dev.heed.toolkit.engine.PlanPass;
@@ -27,8 +28,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * The model pass on Heed's CUDA engine, on torchvision's ResNet-50 layout (4.09 GMAC per 224x224 image; weights drawn
  * from a seed, so nothing but the seed travels): the forward pass alone, Grad-CAM's pass (forward capturing
  * {@code layer4[-1]}, backward from the class scores to it, captured activations and gradients brought to the host),
- * and the input gradient (backward all the way to the image). One op per kernel in exact FP32: the baseline that
- * fusion and the TF32 path are measured against. Time per batch; images per second is {@code batch / time}.
+ * and the input gradient (backward all the way to the image), in exact FP32 and on the tensor cores in TF32. Time per
+ * batch; images per second is {@code batch / time}.
  * Needs a CUDA device (the emulated driver runs it too, at toy sizes only).
  */
 @State(Scope.Benchmark)
@@ -44,6 +45,10 @@ public class EnginePassBenchmark {
     @Param({"224"})
     public int size;
 
+    /** FP32: exact, on the CUDA cores; TF32: the tensor cores (sm_80 and newer). */
+    @Param({"FP32", "TF32"})
+    public String precision;
+
     private CudaDevice device;
     private CompiledPlan compiled;
     private HostTensor images;
@@ -57,7 +62,7 @@ public class EnginePassBenchmark {
         }
         device = probe.device();
         Plan plan = TorchvisionResNet50Plan.build(size, 1);
-        compiled = new CudaPlanExecutor(device).compile(plan);
+        compiled = new CudaPlanExecutor(device, EngineKernels.Precision.valueOf(precision)).compile(plan);
         SplittableRandom random = new SplittableRandom(2);
         float[] pixels = new float[batch * 3 * size * size];
         for (int i = 0; i < pixels.length; i++) {

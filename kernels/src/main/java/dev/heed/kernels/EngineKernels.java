@@ -99,10 +99,39 @@ public final class EngineKernels {
         }
     }
 
+    /** How the GEMM-shaped kernels (dense layers, convolutions and their input gradients) multiply. */
+    public enum Precision {
+        /** Exact FP32 on the CUDA cores: the default, and what parity is checked in. */
+        FP32(""),
+        /** Operands rounded to TF32 (10-bit mantissa) on the tensor cores, FP32 accumulation; sm_80 and newer. */
+        TF32("_tf32");
+
+        final String suffix;
+
+        Precision(String suffix) {
+            this.suffix = suffix;
+        }
+    }
+
     private final CudaDevice device;
+    private final Precision precision;
 
     public EngineKernels(CudaDevice device) {
+        this(device, Precision.FP32);
+    }
+
+    /** Refuses TF32 on a device older than sm_80, whose cores have no TF32 (the kernel would trap there). */
+    public EngineKernels(CudaDevice device, Precision precision) {
+        if (precision == Precision.TF32 && device.capability() < 80) {
+            throw new IllegalArgumentException("TF32 needs compute capability 8.0 or newer; " + device.name() + " has "
+                    + device.capability() / 10 + "." + device.capability() % 10);
+        }
         this.device = device;
+        this.precision = precision;
+    }
+
+    public Precision precision() {
+        return precision;
     }
 
     /**
@@ -121,7 +150,7 @@ public final class EngineKernels {
         if (bias != null) {
             requireFloats(bias, biasPerRow ? m : n, "bias", shapes);
         }
-        device.launch("engine_gemm", tiles(n, m), block(), 0, new KernelArguments().pointer(a).int64(aRow).int64(aCol).pointer(b)
+        device.launch("engine_gemm" + precision.suffix, tiles(n, m), block(), 0, new KernelArguments().pointer(a).int64(aRow).int64(aCol).pointer(b)
                 .int64(bRow).int64(bCol).pointer(c).int64(n).int32(m).int32(n).int32(k).pointer(bias).int32(biasPerRow ? 1 : 0)
                 .int32(activation.code).float32(slope).int32(accumulate ? 1 : 0), shapes);
     }
@@ -139,7 +168,7 @@ public final class EngineKernels {
         if (shift != null) {
             requireFloats(shift, s.outChannels(), "shift", shapes);
         }
-        device.launch("engine_conv2d_forward", tiles((long) s.batch() * s.outHeight() * s.outWidth(), s.outChannels()), block(), 0,
+        device.launch("engine_conv2d_forward" + precision.suffix, tiles((long) s.batch() * s.outHeight() * s.outWidth(), s.outChannels()), block(), 0,
                 geometry(new KernelArguments().pointer(x).pointer(w).pointer(y), s).pointer(scale).pointer(shift)
                         .int32(activation.code).float32(slope), shapes);
     }
@@ -150,7 +179,7 @@ public final class EngineKernels {
         requireFloats(dy, s.outputElements(), "output gradient", shapes);
         requireFloats(w, s.weightElements(), "weights", shapes);
         requireFloats(dx, s.inputElements(), "input gradient", shapes);
-        device.launch("engine_conv2d_backward_data", tiles((long) s.batch() * s.height() * s.width(), s.inChannels()), block(), 0,
+        device.launch("engine_conv2d_backward_data" + precision.suffix, tiles((long) s.batch() * s.height() * s.width(), s.inChannels()), block(), 0,
                 geometry(new KernelArguments().pointer(dy).pointer(w).pointer(dx), s).int32(accumulate ? 1 : 0), shapes);
     }
 

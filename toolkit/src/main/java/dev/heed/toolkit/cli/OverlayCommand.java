@@ -65,6 +65,10 @@ public final class OverlayCommand implements Callable<Integer> {
     @Option(names = "--backend", description = "cpu | cuda | auto (default: ${DEFAULT-VALUE})")
     String backend = "auto";
 
+    @Option(names = "--precision", description = "with the CUDA backend, the engine's multiplications: fp32 (exact), tf32 (tensor cores, "
+            + "sm_80 and newer) or auto (tf32 where the GPU has it) (default: ${DEFAULT-VALUE})")
+    String precision = "fp32";
+
     @Option(names = "--seed", description = "base seed; each image's seed comes from it and the file name (default: ${DEFAULT-VALUE})")
     long seed = 0;
 
@@ -164,6 +168,9 @@ public final class OverlayCommand implements Callable<Integer> {
         if (!(noise >= 0)) {
             throw new IllegalArgumentException("--noise must be >= 0, got " + noise);
         }
+        if (!List.of("fp32", "tf32", "auto").contains(precision)) {
+            throw new IllegalArgumentException("unknown --precision '" + precision + "'; valid: fp32, tf32, auto");
+        }
         if (minDisplaySide < 32) {
             throw new IllegalArgumentException("--min-display-side must be at least 32, got " + minDisplaySide);
         }
@@ -191,7 +198,7 @@ public final class OverlayCommand implements Callable<Integer> {
                 colormap.equals("auto") ? null : Colormap.fromId(colormap), alpha,
                 normalize.equals("auto") ? null : Normalization.parse(normalize), batchSize, threads, backend, seed, force,
                 ModelInput.Resize.fromId(resize), minDisplaySide, bar, trust,
-                require.stream().map(dev.heed.toolkit.trust.MapChecks.Requirement::parse).toList());
+                require.stream().map(dev.heed.toolkit.trust.MapChecks.Requirement::parse).toList(), precision);
     }
 
 }

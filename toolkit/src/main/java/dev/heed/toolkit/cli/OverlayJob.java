@@ -56,7 +56,7 @@ final class OverlayJob {
                    Target target, List<Path> inputs, Path output, Colormap colormap, double alpha,
                    Normalization normalization, int batchSize, int threads, String backend, long seed, boolean force,
                    ModelInput.Resize resize, int minDisplaySide, boolean terminal, boolean trust,
-                   List<MapChecks.Requirement> requirements) {
+                   List<MapChecks.Requirement> requirements, String precision) {
     }
 
     /** One input that got through loading. */
@@ -77,7 +77,7 @@ final class OverlayJob {
     private final Map<String, Path> stems = new HashMap<>();
     private Map<String, Object> settings;
     private int done;
-    /** Where the model pass ran, for provenance: {@code heed-cuda} or {@code dl4j-cpu}. */
+    /** Where the model pass ran, for provenance: {@code heed-cuda}, {@code heed-cuda-tf32} or {@code dl4j-cpu}. */
     private String engine;
     private int skipped;
     private int mapsWritten;
@@ -257,10 +257,10 @@ final class OverlayJob {
      */
     private ModelPassEngine chooseModelPass(Dl4jModel model, Backend backend) throws JobFailure {
         if (!backend.id().equals("cuda")) {
-            return ModelPassEngine.choose(o.backend(), backend.id(), model, null, line -> err.println("heed overlay: " + line));
+            return ModelPassEngine.choose(o.backend(), backend.id(), o.precision(), model, null, line -> err.println("heed overlay: " + line));
         }
         try {
-            return ModelPassEngine.choose(o.backend(), backend.id(), model, Dl4jModels.restore(o.model()),
+            return ModelPassEngine.choose(o.backend(), backend.id(), o.precision(), model, Dl4jModels.restore(o.model()),
                     line -> err.println("heed overlay: " + line));
         } catch (IOException e) {
             throw new JobFailure(o.model() + ": " + e.getMessage(), e);

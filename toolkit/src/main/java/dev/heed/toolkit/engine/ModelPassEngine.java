@@ -1,6 +1,7 @@
 package dev.heed.toolkit.engine;
 
 import dev.heed.kernels.CudaDevice;
+import dev.heed.kernels.EngineKernels;
 import dev.heed.toolkit.engine.adapter.PlanModel;
 import dev.heed.toolkit.engine.cuda.CudaPlanExecutor;
 import dev.heed.toolkit.engine.dl4j.PlanCompiler;
@@ -23,11 +24,13 @@ public final class ModelPassEngine implements AutoCloseable {
     private final ModelAdapter model;
     private final String engine;
     private final CudaDevice device;
+    private final CudaPlanExecutor executor;
 
-    private ModelPassEngine(ModelAdapter model, String engine, CudaDevice device) {
+    private ModelPassEngine(ModelAdapter model, String engine, CudaDevice device, CudaPlanExecutor executor) {
         this.model = model;
         this.engine = engine;
         this.device = device;
+        this.executor = executor;
     }
 
     /**
@@ -37,8 +40,20 @@ public final class ModelPassEngine implements AutoCloseable {
      * over and {@code log} gets one line saying why.
      */
     public static ModelPassEngine choose(String requested, String mapBackend, Dl4jModel twin, Model network, Consumer<String> log) {
+        return choose(requested, mapBackend, "fp32", twin, network, log);
+    }
+
+    /**
+     * As above, with the engine's multiplications in {@code precision}: {@code fp32} (exact, the default), {@code tf32}
+     * (tensor cores, sm_80 and newer; an error below) or {@code auto} (TF32 where the device has it, else FP32).
+     */
+    public static ModelPassEngine choose(String requested, String mapBackend, String precision, Dl4jModel twin, Model network,
+                                         Consumer<String> log) {
+        if (!java.util.List.of("fp32", "tf32", "auto").contains(precision)) {
+            throw new IllegalArgumentException("unknown precision '" + precision + "'; valid: fp32, tf32, auto");
+        }
         if (!mapBackend.equals("cuda")) {
-            return new ModelPassEngine(twin, "dl4j-cpu", null);
+            return new ModelPassEngine(twin, "dl4j-cpu", null, null);
         }
         Plan plan;
         try {
@@ -49,7 +64,7 @@ public final class ModelPassEngine implements AutoCloseable {
                 throw e;
             }
             log.accept("model pass: DL4J on the CPU, since " + e.getMessage());
-            return new ModelPassEngine(twin, "dl4j-cpu", null);
+            return new ModelPassEngine(twin, "dl4j-cpu", null, null);
         }
         CudaDevice.Probe probe = CudaDevice.open(0);
         if (!probe.available()) {
@@ -57,12 +72,15 @@ public final class ModelPassEngine implements AutoCloseable {
                 throw new IllegalStateException("no CUDA device for the model pass: " + probe.reason());
             }
             log.accept("model pass: DL4J on the CPU, since " + probe.reason());
-            return new ModelPassEngine(twin, "dl4j-cpu", null);
+            return new ModelPassEngine(twin, "dl4j-cpu", null, null);
         }
         try {
-            CompiledPlan compiled = new CudaPlanExecutor(probe.device()).compile(plan);
-            log.accept("model pass: Heed's CUDA engine on " + probe.device().name() + " (" + plan.ops().size() + " ops)");
-            return new ModelPassEngine(PlanModel.of(compiled, twin.card(), twin.fingerprint()), "heed-cuda", probe.device());
+            EngineKernels.Precision chosen = precision.equals("tf32") || precision.equals("auto") && probe.device().capability() >= 80
+                    ? EngineKernels.Precision.TF32 : EngineKernels.Precision.FP32;
+            CudaPlanExecutor executor = new CudaPlanExecutor(probe.device(), chosen);
+            CompiledPlan compiled = executor.compile(plan);
+            log.accept("model pass: Heed's CUDA engine on " + probe.device().name() + " (" + plan.ops().size() + " ops, " + chosen + ")");
+            return new ModelPassEngine(PlanModel.of(compiled, twin.card(), twin.fingerprint()), "heed-" + executor.name(), probe.device(), executor);
         } catch (RuntimeException e) {
             probe.device().close();
             throw e;
@@ -79,7 +97,7 @@ public final class ModelPassEngine implements AutoCloseable {
         }
         Plan plan = network instanceof MultiLayerNetwork m ? PlanCompiler.compile(m, card.shape())
                 : PlanCompiler.compile((ComputationGraph) network, card.shape());
-        return PlanModel.of(new CudaPlanExecutor(device).compile(plan), card, fingerprint);
+        return PlanModel.of(executor.compile(plan), card, fingerprint);
     }
 
     /** The adapter the methods use. */
@@ -87,7 +105,7 @@ public final class ModelPassEngine implements AutoCloseable {
         return model;
     }
 
-    /** For provenance: {@code heed-cuda} or {@code dl4j-cpu}. */
+    /** For provenance: {@code heed-cuda}, {@code heed-cuda-tf32} or {@code dl4j-cpu}. */
     public String engine() {
         return engine;
     }

@@ -127,6 +127,23 @@ class CudaOverlayCommandTest {
         assertTrue(offByMore <= pixels / 1000, offByMore + " of " + pixels + " overlay pixels differ by more than one level");
     }
 
+    /** --precision tf32 runs the engine's multiplications on the tensor cores (emulated: rounded to TF32) and says so. */
+    @Test
+    void theTf32PathIsChosenByItsOptionAndRecorded() throws Exception {
+        Run tf32 = heed("overlay", "--model", TestModels.BUNDLED_MODEL.toString(), "--method", "gradcam", "--input", input.toString(),
+                "--output", tmp.resolve("tf32").toString(), "--backend", "cuda", "--precision", "tf32");
+        assertEquals(0, tf32.exit(), tf32.err());
+        assertTrue(tf32.err().contains("model pass: Heed's CUDA engine on") && tf32.err().contains("TF32)"), tf32.err());
+        try (Stream<Path> s = Files.list(tmp.resolve("tf32"))) {
+            Path sidecar = s.filter(p -> p.getFileName().toString().contains(".gradcam.c") && p.toString().endsWith(".json")).findFirst().orElseThrow();
+            assertEquals("heed-cuda-tf32", Json.read(sidecar).get("modelPass"));
+        }
+        Run bad = heed("overlay", "--model", TestModels.BUNDLED_MODEL.toString(), "--method", "gradcam", "--input", input.toString(),
+                "--output", tmp.resolve("bad").toString(), "--precision", "fp16");
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().contains("unknown --precision 'fp16'; valid: fp32, tf32, auto"), bad.err());
+    }
+
     /** A layer the engine cannot run: one line naming it, an error with --backend cuda and a fallback with auto. */
     @Test
     void anUnsupportedLayerIsOneLineErrorWithCudaAndAFallbackWithAuto() throws Exception {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.heed.kernels.CudaDevice;
+import dev.heed.kernels.EngineKernels;
 import dev.heed.toolkit.TestModels;
 import dev.heed.toolkit.engine.cpu.CpuReferenceExecutor;
 import dev.heed.toolkit.engine.cuda.CudaPlanExecutor;
@@ -149,6 +150,46 @@ class CudaPlanExecutorTest {
             assertClose("split logits", expected.logits(), actual.logits());
             assertClose("split input gradient", expected.backward(weights), actual.backward(weights));
         }
+    }
+
+    /**
+     * The tensor-core path rounds every multiplication's operands to TF32 (10-bit mantissa). Its error against the
+     * exact reference is measured here: about 5e-4 of the largest logit and 1.5e-2 of the largest input-gradient value
+     * (the gradient of a whole image sums many products of both signs, so rounding shows more), bounded at 2e-3 and
+     * 5e-2. It must also differ from the FP32 path, or the TF32 kernels did not run.
+     */
+    @Test
+    void theTf32PathStaysWithinItsMeasuredErrorOfTheReference() throws Exception {
+        requireDevice();
+        Assumptions.assumeTrue(probe.device().capability() >= 80, "TF32 needs sm_80 or newer");
+        try (Dl4jModel model = Dl4jModels.load(TestModels.BUNDLED_MODEL, null)) {
+            MultiLayerNetwork network = (MultiLayerNetwork) Dl4jModels.restore(TestModels.BUNDLED_MODEL);
+            Plan plan = PlanCompiler.compile(network, model.inputShape());
+            HostTensor input = Parity.random(3, 2, 1, 28, 28);
+            float[] w = new float[2 * plan.numClasses()];
+            w[1] = 1;
+            w[plan.numClasses() + 7] = 1;
+            HostTensor weights = new HostTensor(new int[] {2, plan.numClasses()}, w);
+            try (CompiledPlan reference = new CpuReferenceExecutor().compile(plan);
+                 CompiledPlan tf32 = new CudaPlanExecutor(probe.device(), EngineKernels.Precision.TF32).compile(plan);
+                 PlanPass expected = reference.forward(input, null);
+                 PlanPass actual = tf32.forward(input, null)) {
+                assertEquals("cuda-tf32", tf32.executor());
+                double logits = relativeError(expected.logits(), actual.logits());
+                double gradient = relativeError(expected.backward(weights), actual.backward(weights));
+                System.out.printf("cuda tf32 fashion-cnn logits %.2e, input gradient %.2e of the largest magnitude%n", logits, gradient);
+                assertTrue(logits <= 2e-3 && gradient <= 5e-2, "TF32 error " + logits + ", " + gradient);
+                assertTrue(logits > 1e-6, "TF32 rounding leaves a trace: " + logits);
+            }
+        }
+    }
+
+    private static double relativeError(HostTensor expected, HostTensor actual) {
+        double worst = 0;
+        for (int i = 0; i < expected.data().length; i++) {
+            worst = Math.max(worst, Math.abs(expected.data()[i] - actual.data()[i]));
+        }
+        return worst / expected.maxAbs();
     }
 
     @Test

@@ -40,15 +40,29 @@ public final class CudaPlanExecutor implements PlanExecutor {
     public static final String NAME = "cuda";
 
     private final CudaDevice device;
+    private final EngineKernels.Precision precision;
 
-    /** Runs on {@code device}, which the caller owns and closes after every compiled plan made here. */
+    /** Runs on {@code device} in exact FP32; the caller owns the device and closes it after every compiled plan made here. */
     public CudaPlanExecutor(CudaDevice device) {
+        this(device, EngineKernels.Precision.FP32);
+    }
+
+    /**
+     * Runs dense layers and convolutions (forward and input gradient) in {@code precision}: TF32 uses the tensor cores
+     * of sm_80 and newer (refused below), with operands rounded to a 10-bit mantissa.
+     */
+    public CudaPlanExecutor(CudaDevice device, EngineKernels.Precision precision) {
+        if (precision == EngineKernels.Precision.TF32 && device.capability() < 80) {
+            throw new IllegalArgumentException("TF32 needs compute capability 8.0 or newer; " + device.name() + " has "
+                    + device.capability() / 10 + "." + device.capability() % 10);
+        }
         this.device = device;
+        this.precision = precision;
     }
 
     @Override
     public String name() {
-        return NAME;
+        return precision == EngineKernels.Precision.FP32 ? NAME : NAME + "-" + precision.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /**
@@ -68,7 +82,7 @@ public final class CudaPlanExecutor implements PlanExecutor {
     /** The plan with its weights on the device. */
     private final class Compiled implements CompiledPlan {
         private final Plan plan;
-        private final EngineKernels kernels = new EngineKernels(device);
+        private final EngineKernels kernels = new EngineKernels(device, precision);
         private final Map<Op, DeviceBuffer[]> weights = new IdentityHashMap<>();
         /** For each tensor, the ops that read it: a tensor with one reader may live only inside a fused kernel. */
         private final List<List<Op>> readers = new ArrayList<>();
@@ -140,7 +154,7 @@ public final class CudaPlanExecutor implements PlanExecutor {
 
         @Override
         public String executor() {
-            return NAME;
+            return name();
         }
 
         @Override
