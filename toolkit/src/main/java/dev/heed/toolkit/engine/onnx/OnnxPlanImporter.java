@@ -77,8 +77,51 @@ public final class OnnxPlanImporter {
     private OnnxPlanImporter() {
     }
 
+    /**
+     * Per-channel input normalisation the exporter left outside the graph, as torchvision's transforms apply it:
+     * {@code model_input[c] = (pixel[c] - mean[c]) / std[c]}. With it the plan's input is the pixel tensor and its first
+     * op a per-channel affine ({@code scale = 1 / std}, {@code shift = -mean / std}), so gradients are taken with respect
+     * to the pixels, as for a DL4J model. {@link #IMAGENET} is torchvision's.
+     */
+    public record Normalisation(float[] mean, float[] std) {
+        public static final Normalisation IMAGENET = new Normalisation(new float[] {0.485f, 0.456f, 0.406f},
+                new float[] {0.229f, 0.224f, 0.225f});
+
+        public Normalisation {
+            if (mean.length != std.length || mean.length == 0) {
+                throw new IllegalArgumentException("normalisation needs one mean and one std per channel, got " + mean.length
+                        + " means and " + std.length + " stds");
+            }
+            for (float v : std) {
+                if (!(v > 0)) {
+                    throw new IllegalArgumentException("normalisation std must be positive, got " + v);
+                }
+            }
+            mean = mean.clone();
+            std = std.clone();
+        }
+
+        @Override
+        public float[] mean() {
+            return mean.clone();
+        }
+
+        @Override
+        public float[] std() {
+            return std.clone();
+        }
+    }
+
+    /** The op name of the prepended input normalisation (it is no capture point: it is not part of the model). */
+    public static final String NORMALISATION_LAYER = "heed:input-normalisation";
+
     /** Reads a model file; the path names it in errors. */
     public static Plan read(Path file) throws IOException {
+        return read(file, null);
+    }
+
+    /** Reads a model file and prepends {@code normalisation} (null for none); the path names it in errors. */
+    public static Plan read(Path file, Normalisation normalisation) throws IOException {
         String source = file.toString();
         long size;
         try {
@@ -93,11 +136,16 @@ public final class OnnxPlanImporter {
             throw new IOException(source + ": " + size + " bytes; Heed reads ONNX files under 2 GiB (larger exports keep "
                     + "their weights in external data files, which Heed does not read)");
         }
-        return read(Files.readAllBytes(file), source);
+        return read(Files.readAllBytes(file), source, normalisation);
     }
 
     /** Parses a model held in memory; {@code source} names it in errors. */
     public static Plan read(byte[] model, String source) throws IOException {
+        return read(model, source, null);
+    }
+
+    /** Parses a model held in memory and prepends {@code normalisation} (null for none). */
+    public static Plan read(byte[] model, String source, Normalisation normalisation) throws IOException {
         Onnx.ModelProto proto;
         try {
             proto = Onnx.ModelProto.parseFrom(model);
@@ -110,11 +158,11 @@ public final class OnnxPlanImporter {
         if (proto.getIrVersion() <= 0 || !proto.hasGraph() || proto.getGraph().getNodeCount() == 0) {
             throw new IOException(source + ": not an ONNX model (no IR version or no graph)");
         }
-        return read(proto, source);
+        return read(proto, source, normalisation);
     }
 
-    /** Converts a parsed model. */
-    public static Plan read(Onnx.ModelProto model, String source) throws IOException {
+    /** Converts a parsed model, prepending {@code normalisation} (null for none). */
+    public static Plan read(Onnx.ModelProto model, String source, Normalisation normalisation) throws IOException {
         long opset = -1;
         for (Onnx.OperatorSetIdProto set : model.getOpsetImportList()) {
             if (set.getDomain().isEmpty() || set.getDomain().equals("ai.onnx")) {
@@ -124,7 +172,7 @@ public final class OnnxPlanImporter {
         if (opset < 0) {
             throw new IOException(source + ": the model imports no ai.onnx opset");
         }
-        return new Importer(model.getGraph(), opset, source).run();
+        return new Importer(model.getGraph(), opset, source, normalisation).run();
     }
 
     private static String firstLine(String message) {
@@ -158,12 +206,14 @@ public final class OnnxPlanImporter {
         private final Set<Onnx.NodeProto> fused = new HashSet<>();
         private String outputName;
         private long fixedBatch = -1;
+        private final Normalisation normalisation;
         private PlanBuilder plan;
 
-        Importer(Onnx.GraphProto graph, long opset, String source) {
+        Importer(Onnx.GraphProto graph, long opset, String source, Normalisation normalisation) {
             this.graph = graph;
             this.opset = opset;
             this.source = source;
+            this.normalisation = normalisation;
         }
 
         Plan run() throws IOException {
@@ -181,7 +231,7 @@ public final class OnnxPlanImporter {
             Onnx.ValueInfoProto input = inputs.get(0);
             outputName = graph.getOutput(0).getName();
             plan = new PlanBuilder(inputShape(input));
-            tensorOf.put(input.getName(), plan.input());
+            tensorOf.put(input.getName(), normalisation == null ? plan.input() : normalise(plan.input()));
 
             Map<String, Onnx.NodeProto> producer = new HashMap<>();
             for (Onnx.NodeProto node : graph.getNodeList()) {
@@ -220,6 +270,21 @@ public final class OnnxPlanImporter {
                         + "; Heed's engine takes classifiers whose output is [N, classes]");
             }
             return plan.build(logits);
+        }
+
+        private int normalise(int pixels) {
+            int channels = plan.tensor(pixels).channels();
+            if (normalisation.mean().length != channels) {
+                throw new IllegalArgumentException("the normalisation has " + normalisation.mean().length
+                        + " channels but the model's input has " + channels);
+            }
+            float[] scale = new float[channels];
+            float[] shift = new float[channels];
+            for (int c = 0; c < channels; c++) {
+                scale[c] = 1f / normalisation.std()[c];
+                shift[c] = -normalisation.mean()[c] / normalisation.std()[c];
+            }
+            return plan.channelAffine(NORMALISATION_LAYER, pixels, new Weights(scale, channels), new Weights(shift, channels));
         }
 
         private int[] inputShape(Onnx.ValueInfoProto input) throws IOException {

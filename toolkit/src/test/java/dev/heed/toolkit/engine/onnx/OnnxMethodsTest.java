@@ -12,7 +12,6 @@ import dev.heed.toolkit.engine.HostTensor;
 import dev.heed.toolkit.engine.Parity;
 import dev.heed.toolkit.engine.adapter.PlanModel;
 import dev.heed.toolkit.engine.cpu.CpuReferenceExecutor;
-import dev.heed.toolkit.engine.plan.Plan;
 import dev.heed.toolkit.method.cam.GradCam;
 import dev.heed.toolkit.method.cam.GradCamPlusPlus;
 import dev.heed.toolkit.method.gradient.GradientTimesInput;
@@ -21,7 +20,6 @@ import dev.heed.toolkit.method.gradient.IntegratedGradients;
 import dev.heed.toolkit.method.gradient.VanillaGradient;
 import dev.heed.toolkit.method.perturbation.Occlusion;
 import dev.heed.toolkit.method.smoothing.SmoothGrad;
-import dev.heed.toolkit.model.ModelCard;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -41,9 +39,9 @@ class OnnxMethodsTest {
 
     @BeforeAll
     static void load() throws Exception {
-        Plan plan = OnnxPlanImporter.read(OnnxTestModels.resource("tiny_resnet.onnx"));
-        ModelCard card = new ModelCard(3, 32, 32, 1.0 / 255, IntStream.range(0, 10).mapToObj(i -> "c" + i).toList());
-        model = PlanModel.of(new CpuReferenceExecutor().compile(plan), card, "tiny_resnet.onnx");
+        model = OnnxModels.load(OnnxTestModels.resource("tiny_resnet.onnx"), null, 1.0 / 255,
+                IntStream.range(0, 10).mapToObj(i -> "c" + i).toList(), new CpuReferenceExecutor());
+        assertEquals(List.of(3, 32, 32), List.of(model.card().channels(), model.card().height(), model.card().width()));
         backend = new CpuBackend(1);
         input = OnnxTestModels.npy("tiny_resnet.input.npy", OnnxTestModels.INPUT_SHAPE);
     }

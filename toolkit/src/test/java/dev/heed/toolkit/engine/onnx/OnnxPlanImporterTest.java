@@ -72,6 +72,26 @@ class OnnxPlanImporterTest {
     }
 
     @Test
+    void imagenetNormalisationIsTheFirstOpAndGivesOnnxRuntimesLogitsOnNormalisedPixels() throws Exception {
+        Path file = OnnxTestModels.resource("tiny_resnet.onnx");
+        OnnxPlanImporter.Normalisation imagenet = OnnxPlanImporter.Normalisation.IMAGENET;
+        Plan plan = OnnxPlanImporter.read(file, imagenet);
+        assertEquals(OnnxPlanImporter.NORMALISATION_LAYER, plan.ops().get(0).layer());
+        assertFalse(plan.captures().containsKey(OnnxPlanImporter.NORMALISATION_LAYER), "the normalisation is no capture point");
+        HostTensor pixels = Parity.random(4, 2, 3, 32, 32);
+        float[] normalised = pixels.data().clone();
+        for (int i = 0; i < normalised.length; i++) {
+            int c = (i / (32 * 32)) % 3;
+            normalised[i] = (normalised[i] - imagenet.mean()[c]) / imagenet.std()[c];
+        }
+        HostTensor oracle = OnnxTestModels.onnxRuntime(Files.readAllBytes(file), new HostTensor(pixels.shape(), normalised));
+        try (CompiledPlan compiled = new CpuReferenceExecutor().compile(plan);
+             PlanPass pass = compiled.forward(pixels, null)) {
+            assertClose("tiny_resnet imagenet-normalised vs onnxruntime", oracle, pass.logits());
+        }
+    }
+
+    @Test
     void theResNetsOpsAndCapturePointsAreThere() throws Exception {
         Plan plan = OnnxPlanImporter.read(OnnxTestModels.resource("tiny_resnet.onnx"));
         // The BatchNorm after the Concat is folded to a per-channel affine (torch fused the others into their Convs).
