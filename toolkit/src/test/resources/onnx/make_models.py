@@ -10,6 +10,11 @@ For each model NAME it writes NAME.onnx (opset 13, eval mode, constant folding, 
     NAME.input.npy   a seeded input batch [2, 3, 32, 32], float32, C order
     NAME.logits.npy  torch's logits [2, 10]
     NAME.grad.npy    torch's gradient of sum_b logits[b, CLASSES[b]] with respect to the input [2, 3, 32, 32]
+
+With --torchvision DIR it also writes torchvision's resnet18 and mobilenet_v2 (weights=None, seeded; 45 MB and 14 MB,
+too big to commit) with the same references on a [2, 3, 112, 112] input into DIR, for OnnxTorchvisionTest:
+
+    /usr/bin/python3 make_models.py --torchvision /tmp/heed-torchvision
 Weights are random (seeded); BatchNorm statistics are randomised too, so that folding them is really tested.
 """
 import numpy as np
@@ -90,10 +95,10 @@ def randomise_batchnorm(model):
                 m.bias.uniform_(-0.5, 0.5)
 
 
-def export(name, model):
+def export(name, model, size=32):
     randomise_batchnorm(model)
     model.eval()
-    x = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(7)) * 2 - 1
+    x = torch.rand(2, 3, size, size, generator=torch.Generator().manual_seed(7)) * 2 - 1
     torch.onnx.export(model, x, name + ".onnx", opset_version=13, do_constant_folding=True,
                       input_names=["input"], output_names=["logits"],
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
@@ -107,6 +112,15 @@ def export(name, model):
 
 
 if __name__ == "__main__":
+    import os
+    import sys
     torch.manual_seed(20261205)
-    export("tiny_resnet", TinyResNet())
-    export("tiny_mixed", TinyMixed())
+    if len(sys.argv) == 3 and sys.argv[1] == "--torchvision":
+        import torchvision
+        os.makedirs(sys.argv[2], exist_ok=True)
+        os.chdir(sys.argv[2])
+        export("resnet18", torchvision.models.resnet18(weights=None), 112)
+        export("mobilenet_v2", torchvision.models.mobilenet_v2(weights=None), 112)
+    else:
+        export("tiny_resnet", TinyResNet())
+        export("tiny_mixed", TinyMixed())
