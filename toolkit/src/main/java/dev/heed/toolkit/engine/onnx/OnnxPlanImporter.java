@@ -47,7 +47,8 @@ import org.nd4j.shade.protobuf.InvalidProtocolBufferException;
  *       maximum (a ReLU; ReLU6 is refused).</li>
  *   <li>{@code Gemm} ({@code transA = 0}; alpha and beta folded into the weight and bias), {@code MatMul} by a
  *       constant {@code [in][out]} weight (with a following {@code Add} of a constant bias fused into one dense op),
- *       {@code Add} of two tensors of one shape, or of a constant per-channel (per-feature) bias,
+ *       {@code Add} (and {@code Sum}) of tensors of one shape; {@code Add}, {@code Sub}, {@code Mul} and {@code Div}
+ *       with a constant per channel (per feature) or a single value, as a per-channel affine;
  *       {@code Concat} along axis 1, {@code Flatten} at axis 1, {@code Reshape} that keeps the batch axis first,
  *       {@code Pad} with zeros on the spatial axes, {@code Dropout} and {@code Identity} (aliases), and a {@code
  *       Softmax} or {@code LogSoftmax} that is the graph's output (dropped: scores are logits).</li>
@@ -422,7 +423,8 @@ public final class OnnxPlanImporter {
                 case "Reshape" -> define(node, out, reshape(node, layer));
                 case "Gemm" -> define(node, out, gemm(node, layer));
                 case "MatMul" -> matMul(node, layer);
-                case "Add" -> define(node, out, add(node, layer));
+                case "Add", "Sub", "Mul", "Div" -> define(node, out, arithmetic(node, layer));
+                case "Sum" -> define(node, out, sum(node, layer));
                 case "Concat" -> define(node, out, concat(node, layer));
                 case "Pad" -> define(node, out, pad(node, layer));
                 case "Softmax", "LogSoftmax" -> {
@@ -885,34 +887,70 @@ public final class OnnxPlanImporter {
             define(node, product, plan.dense(layer, x, weight, null));
         }
 
-        private int add(Onnx.NodeProto node, String layer) throws IOException {
+        /**
+         * Add, Sub, Mul or Div. Two computed tensors: only Add, of one shape (a residual connection). A computed
+         * tensor and a constant per channel (per feature) or one value: a per-channel affine, which is also how an
+         * exporter's in-graph {@code (x - mean) / std} arrives.
+         */
+        private int arithmetic(Onnx.NodeProto node, String layer) throws IOException {
+            String op = node.getOpType();
             String a = node.getInput(0);
             String b = node.getInput(1);
             if (!isConstant(a) && !isConstant(b)) {
                 int x = tensor(node, a);
                 int y = tensor(node, b);
+                if (!op.equals("Add")) {
+                    throw unsupported(node, "combines two computed tensors; Heed's engine supports that for Add only");
+                }
                 if (!Arrays.equals(plan.tensor(x).shape(), plan.tensor(y).shape())) {
                     throw unsupported(node, "adds " + onnxShape(plan.tensor(x)) + " and " + onnxShape(plan.tensor(y))
                             + "; Heed's engine adds tensors of one shape only (no broadcasting)");
                 }
                 return plan.add(layer, x, y);
             }
-            String constantName = isConstant(a) ? a : b;
-            int x = tensor(node, isConstant(a) ? b : a);
+            boolean constantFirst = isConstant(a);
+            int x = tensor(node, constantFirst ? b : a);
             TensorInfo t = plan.tensor(x);
-            Const c = floatConstant(node, constantName);
+            Const c = floatConstant(node, constantFirst ? a : b);
             int channels = t.channels();
             long[] d = c.dims;
+            boolean scalar = c.size() == 1 && d.length <= t.shape().length + 1;
             boolean perChannel = c.size() == channels && (t.isSpatial()
                     ? (d.length == 3 && d[1] == 1 && d[2] == 1) || (d.length == 4 && d[0] == 1 && d[2] == 1 && d[3] == 1)
                     : d.length == 1 || (d.length == 2 && d[0] == 1));
-            if (!perChannel) {
-                throw unsupported(node, "adds a constant of shape " + Arrays.toString(d) + " to " + onnxShape(t)
-                        + "; Heed's engine adds only a per-channel (or per-feature) constant");
+            if (!scalar && !perChannel) {
+                throw unsupported(node, "combines " + onnxShape(t) + " with a constant of shape " + Arrays.toString(d)
+                        + "; Heed's engine supports only a per-channel (or per-feature) constant or one value");
             }
-            float[] ones = new float[channels];
-            Arrays.fill(ones, 1f);
-            return plan.channelAffine(layer, x, new Weights(ones, channels), new Weights(c.floats, channels));
+            float[] scale = new float[channels];
+            float[] shift = new float[channels];
+            for (int ch = 0; ch < channels; ch++) {
+                float v = c.floats[scalar ? 0 : ch];
+                switch (op) {
+                    case "Add" -> { scale[ch] = 1; shift[ch] = v; }
+                    case "Sub" -> { scale[ch] = constantFirst ? -1 : 1; shift[ch] = constantFirst ? v : -v; }
+                    case "Mul" -> scale[ch] = v;
+                    default -> {   // Div
+                        if (constantFirst) {
+                            throw unsupported(node, "divides a constant by a computed tensor, which Heed's engine does not support");
+                        }
+                        scale[ch] = 1 / v;
+                    }
+                }
+            }
+            return plan.channelAffine(layer, x, new Weights(scale, channels), new Weights(shift, channels));
+        }
+
+        /** ONNX's n-ary Sum of computed tensors of one shape. */
+        private int sum(Onnx.NodeProto node, String layer) throws IOException {
+            int[] sources = new int[node.getInputCount()];
+            for (int i = 0; i < sources.length; i++) {
+                sources[i] = tensor(node, node.getInput(i));
+                if (!Arrays.equals(plan.tensor(sources[i]).shape(), plan.tensor(sources[0]).shape())) {
+                    throw unsupported(node, "sums tensors of different shapes; Heed's engine does not broadcast");
+                }
+            }
+            return sources.length == 1 ? sources[0] : plan.add(layer, sources);
         }
 
         private int concat(Onnx.NodeProto node, String layer) throws IOException {

@@ -162,6 +162,53 @@ class OnnxPlanImporterTest {
         }
     }
 
+    /** An in-graph (x - mean) / std, a scale and a flip by constants, and a Sum, against ONNX Runtime. */
+    @Test
+    void arithmeticWithConstantsFollowsOnnxRuntime() throws Exception {
+        Random random = new Random(9);
+        float[] w = new float[4 * 3 * 3 * 3];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = random.nextFloat() * 2 - 1;
+        }
+        byte[] model = new OnnxTestModels.Graph(13, "x", -1, 3, 6, 6)
+                .initializer("mean", new float[] {0.485f, 0.456f, 0.406f}, 1, 3, 1, 1)
+                .initializer("std", new float[] {0.229f, 0.224f, 0.225f}, 1, 3, 1, 1)
+                .initializer("two", new float[] {2f})
+                .initializer("one", new float[] {1f})
+                .initializer("w", w, 4, 3, 3, 3)
+                .node("centre", "Sub", new String[] {"x", "mean"}, "a")
+                .node("scale", "Div", new String[] {"a", "std"}, "b")
+                .node("double", "Mul", new String[] {"b", "two"}, "c")
+                .node("flip", "Sub", new String[] {"one", "c"}, "d")
+                .node("conv", "Conv", new String[] {"d", "w"}, "e", "pads", new long[] {1, 1, 1, 1})
+                .node("relu", "Relu", new String[] {"e"}, "f")
+                .node("sum", "Sum", new String[] {"e", "f", "e"}, "g")
+                .node("flat", "Flatten", new String[] {"g"}, "z").output("z", -1, 4 * 36);
+        Plan plan = OnnxPlanImporter.read(model, "arithmetic");
+        HostTensor input = Parity.random(2, 2, 3, 6, 6);
+        try (CompiledPlan compiled = new CpuReferenceExecutor().compile(plan);
+             PlanPass pass = compiled.forward(input, null)) {
+            assertClose("Sub, Div, Mul, constant - x, Sum", OnnxTestModels.onnxRuntime(model, input), pass.logits());
+        }
+    }
+
+    @Test
+    void twoInputsAndDynamicSpatialSizesAreRefused() {
+        byte[] twoInputs = new OnnxTestModels.Graph(13, "x", -1, 4).input("y", -1, 4)
+                .node("add", "Add", new String[] {"x", "y"}, "z").output("z", -1, 4);
+        assertTrue(refusalOf(twoInputs).contains("has 2 inputs and 1 outputs; Heed's engine takes ONNX classifiers with one of each"));
+        byte[] dynamic = new OnnxTestModels.Graph(13, "x", -1, 3, -1, -1)
+                .node("pool", "GlobalAveragePool", new String[] {"x"}, "y")
+                .node("flat", "Flatten", new String[] {"y"}, "z").output("z", -1, 3);
+        assertTrue(refusalOf(dynamic).contains("has a dynamic or invalid size on axis 2 (d2)"));
+    }
+
+    private static String refusalOf(byte[] model) {
+        String message = refusal(model);
+        System.out.println("onnx refusal: " + message);
+        return message;
+    }
+
     @Test
     void samePaddingPutsTheOddPixelWhereOnnxSays() {
         assertArrayEquals(new int[] {0, 1}, OnnxPlanImporter.samePadding(5, 2, 1, 1, true));

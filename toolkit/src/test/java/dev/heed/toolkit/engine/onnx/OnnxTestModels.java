@@ -133,12 +133,18 @@ final class OnnxTestModels {
                     .setGraph(graph).build().toByteArray();
         }
 
-        /** A value with a symbolic batch ("N") and fixed other sizes. */
+        /** Another graph input. */
+        Graph input(String name, long... shape) {
+            graph.addInput(value(name, shape));
+            return this;
+        }
+
+        /** A value whose sizes of -1 are symbolic ("N" for the batch, "d1", "d2"... after it). */
         private static Onnx.ValueInfoProto value(String name, long... shape) {
             Onnx.TensorShapeProto.Builder s = Onnx.TensorShapeProto.newBuilder();
-            s.addDim(Onnx.TensorShapeProto.Dimension.newBuilder().setDimParam("N"));
-            for (int i = 1; i < shape.length; i++) {
-                s.addDim(Onnx.TensorShapeProto.Dimension.newBuilder().setDimValue(shape[i]));
+            for (int i = 0; i < shape.length; i++) {
+                s.addDim(shape[i] < 0 ? Onnx.TensorShapeProto.Dimension.newBuilder().setDimParam(i == 0 ? "N" : "d" + i)
+                        : Onnx.TensorShapeProto.Dimension.newBuilder().setDimValue(shape[i]));
             }
             return Onnx.ValueInfoProto.newBuilder().setName(name)
                     .setType(Onnx.TypeProto.newBuilder().setTensorType(Onnx.TypeProto.Tensor.newBuilder().setElemType(1).setShape(s)))
