@@ -10,9 +10,23 @@ public final class UnsupportedLayerException extends RuntimeException {
     private final String type;
 
     public UnsupportedLayerException(String layer, String type, String detail) {
-        super("layer '" + layer + "' (" + type + ") " + (detail == null ? "is not supported by Heed's engine" : detail));
+        this(layer, type, new StringBuilder("layer '" + layer + "' (" + type + ") ")
+                .append(detail == null ? "is not supported by Heed's engine" : detail));
+    }
+
+    private UnsupportedLayerException(String layer, String type, StringBuilder message) {
+        super(message.toString());
         this.layer = layer;
         this.type = type;
+    }
+
+    /**
+     * For sources whose units are not called layers: an ONNX graph's nodes, whose message also names the opset, for
+     * example {@code node '/features/Conv' (Conv, opset 13) has 32 groups; ...}.
+     */
+    public static UnsupportedLayerException node(String node, String opType, long opset, String detail) {
+        return new UnsupportedLayerException(node, opType, new StringBuilder("node '" + node + "' (" + opType + ", opset "
+                + opset + ") ").append(detail == null ? "is not supported by Heed's engine" : detail));
     }
 
     /** The layer or vertex name as the source model spells it. */
