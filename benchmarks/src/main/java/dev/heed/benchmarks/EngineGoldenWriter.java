@@ -20,8 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * Writes the GPU bundle's golden outputs, at bundle build time (this class needs DL4J; the bundle does not): the
@@ -43,7 +41,7 @@ public final class EngineGoldenWriter {
         try (Dl4jModel model = Dl4jModels.load(zip, null)) {
             Model network = Dl4jModels.restore(zip);
             shape = model.inputShape();
-            plan = network instanceof MultiLayerNetwork m ? PlanCompiler.compile(m, shape) : PlanCompiler.compile((ComputationGraph) network, shape);
+            plan = PlanCompiler.compile(network, shape);
             List<Path> files;
             try (Stream<Path> s = Files.list(images)) {
                 files = s.filter(p -> p.toString().endsWith(".png")).sorted().limit(4).toList();

@@ -120,14 +120,19 @@ public final class EngineKernels {
         this(device, Precision.FP32);
     }
 
-    /** Refuses TF32 on a device older than sm_80, whose cores have no TF32 (the kernel would trap there). */
+    /** Refuses TF32 on a device older than sm_80 (see {@link #requireSupported}). */
     public EngineKernels(CudaDevice device, Precision precision) {
+        requireSupported(device, precision);
+        this.device = device;
+        this.precision = precision;
+    }
+
+    /** TF32 needs sm_80 or newer, whose cores have it; below, the kernels would trap. */
+    public static void requireSupported(CudaDevice device, Precision precision) {
         if (precision == Precision.TF32 && device.capability() < 80) {
             throw new IllegalArgumentException("TF32 needs compute capability 8.0 or newer; " + device.name() + " has "
                     + device.capability() / 10 + "." + device.capability() % 10);
         }
-        this.device = device;
-        this.precision = precision;
     }
 
     public Precision precision() {

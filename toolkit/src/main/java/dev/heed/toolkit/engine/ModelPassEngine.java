@@ -12,8 +12,6 @@ import dev.heed.toolkit.model.ModelAdapter;
 import dev.heed.toolkit.model.ModelCard;
 import java.util.function.Consumer;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * Where an explanation's model pass runs, chosen with the map backend by one switch: when the maps run on the CUDA
@@ -57,8 +55,7 @@ public final class ModelPassEngine implements AutoCloseable {
         }
         Plan plan;
         try {
-            plan = network instanceof MultiLayerNetwork m ? PlanCompiler.compile(m, twin.inputShape())
-                    : PlanCompiler.compile((ComputationGraph) network, twin.inputShape());
+            plan = PlanCompiler.compile(network, twin.inputShape());
         } catch (UnsupportedLayerException e) {
             if (requested.equals("cuda")) {
                 throw e;
@@ -95,8 +92,7 @@ public final class ModelPassEngine implements AutoCloseable {
         if (device == null) {
             return Dl4jModel.of(network, card, fingerprint);
         }
-        Plan plan = network instanceof MultiLayerNetwork m ? PlanCompiler.compile(m, card.shape())
-                : PlanCompiler.compile((ComputationGraph) network, card.shape());
+        Plan plan = PlanCompiler.compile(network, card.shape());
         return PlanModel.of(executor.compile(plan), card, fingerprint);
     }
 

@@ -121,7 +121,7 @@ public final class Dl4jModel implements ModelAdapter {
         Model copy = source instanceof MultiLayerNetwork mln ? mln.clone() : ((ComputationGraph) source).clone();
         Layer[] layers = copy instanceof MultiLayerNetwork mln ? mln.getLayers() : ((ComputationGraph) copy).getLayers();
         for (Layer layer : layers) {
-            org.deeplearning4j.nn.conf.layers.Layer conf = unwrap(layer).conf().getLayer();
+            org.deeplearning4j.nn.conf.layers.Layer conf = Dl4jModels.innerLayer(layer).conf().getLayer();
             conf.setIDropout(null);
             if (conf instanceof BaseLayer base) {
                 base.setWeightNoise(null);
@@ -148,7 +148,7 @@ public final class Dl4jModel implements ModelAdapter {
         Layer[] layers = network.getLayers();
         for (int i = 0; i < layers.length; i++) {
             String name = layers[i].conf().getLayer().getLayerName();
-            Layer layer = unwrap(layers[i]);
+            Layer layer = Dl4jModels.innerLayer(layers[i]);
             chain.add(new Node(name != null ? name : String.valueOf(i), new int[] {i - 1}, layer,
                     network.getLayerWiseConfigurations().getInputPreProcess(i), null, splitActivation(layer, i == layers.length - 1)));
         }
@@ -189,7 +189,7 @@ public final class Dl4jModel implements ModelAdapter {
             position.put(vertexIndex, result.size());
             if (vertex.hasLayer()) {
                 // A layer vertex runs like a layer of a MultiLayerNetwork: its preprocessor, then its layer.
-                Layer layer = unwrap(vertex.getLayer());
+                Layer layer = Dl4jModels.innerLayer(vertex.getLayer());
                 InputPreProcessor pre = vertex instanceof LayerVertex lv ? lv.getLayerPreProcessor() : null;
                 result.add(new Node(vertex.getVertexName(), inputs, layer, pre, null,
                         splitActivation(layer, vertex.getVertexName().equals(outputName))));
@@ -200,18 +200,6 @@ public final class Dl4jModel implements ModelAdapter {
         return result;
     }
 
-    /** Frozen layers (transfer learning) pass no gradient back in DL4J; for explaining, they are their inside layer. */
-    private static Layer unwrap(Layer layer) {
-        while (true) {
-            if (layer instanceof org.deeplearning4j.nn.layers.FrozenLayer frozen) {
-                layer = frozen.getInsideLayer();
-            } else if (layer instanceof org.deeplearning4j.nn.layers.FrozenLayerWithBackprop frozen) {
-                layer = frozen.getInsideLayer();
-            } else {
-                return layer;
-            }
-        }
-    }
 
     /**
      * For a dense or 2-D convolution layer of the twin: takes its activation out of the layer, which from then on

@@ -48,6 +48,22 @@ public final class Dl4jModels {
     }
 
     /** Restores the network, deciding from its configuration whether it is a graph. */
+    /**
+     * Frozen layers (transfer learning) pass no gradient back in DL4J; for explaining, they are the layer inside them.
+     * Shared by the DL4J twin and the plan compiler, so both see the same layers.
+     */
+    public static org.deeplearning4j.nn.api.Layer innerLayer(org.deeplearning4j.nn.api.Layer layer) {
+        while (true) {
+            if (layer instanceof org.deeplearning4j.nn.layers.FrozenLayer frozen) {
+                layer = frozen.getInsideLayer();
+            } else if (layer instanceof org.deeplearning4j.nn.layers.FrozenLayerWithBackprop frozen) {
+                layer = frozen.getInsideLayer();
+            } else {
+                return layer;
+            }
+        }
+    }
+
     public static Model restore(Path zip) throws IOException {
         String configuration;
         try (ZipFile file = new ZipFile(zip.toFile())) {

@@ -13,8 +13,6 @@ import dev.heed.toolkit.model.ModelPass;
 import java.util.Arrays;
 import java.util.List;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -56,15 +54,7 @@ public final class PlanModel implements ModelAdapter {
      * cannot express.
      */
     public static PlanModel of(Model network, ModelCard card, String fingerprint, PlanExecutor executor) {
-        Plan plan;
-        if (network instanceof MultiLayerNetwork mln) {
-            plan = PlanCompiler.compile(mln, card.shape());
-        } else if (network instanceof ComputationGraph graph) {
-            plan = PlanCompiler.compile(graph, card.shape());
-        } else {
-            throw new IllegalArgumentException("unsupported model type " + network.getClass().getSimpleName());
-        }
-        return of(executor.compile(plan), card, fingerprint);
+        return of(executor.compile(PlanCompiler.compile(network, card.shape())), card, fingerprint);
     }
 
     public ModelCard card() {

@@ -52,10 +52,7 @@ public final class CudaPlanExecutor implements PlanExecutor {
      * of sm_80 and newer (refused below), with operands rounded to a 10-bit mantissa.
      */
     public CudaPlanExecutor(CudaDevice device, EngineKernels.Precision precision) {
-        if (precision == EngineKernels.Precision.TF32 && device.capability() < 80) {
-            throw new IllegalArgumentException("TF32 needs compute capability 8.0 or newer; " + device.name() + " has "
-                    + device.capability() / 10 + "." + device.capability() % 10);
-        }
+        EngineKernels.requireSupported(device, precision);
         this.device = device;
         this.precision = precision;
     }

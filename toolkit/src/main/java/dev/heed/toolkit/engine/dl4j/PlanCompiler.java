@@ -1,5 +1,7 @@
 package dev.heed.toolkit.engine.dl4j;
 
+import dev.heed.toolkit.model.Dl4jModels;
+
 import dev.heed.toolkit.engine.plan.ActivationKind;
 import dev.heed.toolkit.engine.plan.Padding;
 import dev.heed.toolkit.engine.plan.Plan;
@@ -72,6 +74,17 @@ public final class PlanCompiler {
     private PlanCompiler() {
     }
 
+    /** Compiles either kind of DL4J network: {@link #compile(MultiLayerNetwork, int...)} or {@link #compile(ComputationGraph, int...)}. */
+    public static Plan compile(org.deeplearning4j.nn.api.Model network, int... inputShape) {
+        if (network instanceof MultiLayerNetwork mln) {
+            return compile(mln, inputShape);
+        }
+        if (network instanceof ComputationGraph graph) {
+            return compile(graph, inputShape);
+        }
+        throw new IllegalArgumentException("unsupported model type " + network.getClass().getSimpleName());
+    }
+
     /** Compiles a network whose input has per-sample shape {@code [c, h, w]} (DL4J does not record it for a list network). */
     public static Plan compile(MultiLayerNetwork network, int... inputShape) {
         PlanBuilder plan = new PlanBuilder(inputShape);
@@ -79,7 +92,7 @@ public final class PlanCompiler {
         int x = plan.input();
         for (int i = 0; i < layers.length; i++) {
             String name = layers[i].conf().getLayer().getLayerName();
-            x = layer(plan, name != null ? name : String.valueOf(i), unwrap(layers[i]),
+            x = layer(plan, name != null ? name : String.valueOf(i), Dl4jModels.innerLayer(layers[i]),
                     network.getLayerWiseConfigurations().getInputPreProcess(i), x, i == layers.length - 1);
         }
         return plan.build(x);
@@ -124,7 +137,7 @@ public final class PlanCompiler {
             int out;
             if (vertex.hasLayer()) {
                 InputPreProcessor pre = vertexConf instanceof org.deeplearning4j.nn.conf.graph.LayerVertex lv ? lv.getPreProcessor() : null;
-                out = layer(plan, name, unwrap(vertex.getLayer()), pre, inputs[0], isOutput);
+                out = layer(plan, name, Dl4jModels.innerLayer(vertex.getLayer()), pre, inputs[0], isOutput);
             } else if (isOutput) {
                 throw new UnsupportedLayerException(name, vertexConf.getClass().getSimpleName(),
                         "cannot be the output: Heed's engine takes logits from a dense output layer");
@@ -154,19 +167,6 @@ public final class PlanCompiler {
             }
         }
         return plan.build(logits);
-    }
-
-    /** Frozen layers (transfer learning) are, for explaining, the layer inside them. */
-    private static Layer unwrap(Layer layer) {
-        while (true) {
-            if (layer instanceof org.deeplearning4j.nn.layers.FrozenLayer frozen) {
-                layer = frozen.getInsideLayer();
-            } else if (layer instanceof org.deeplearning4j.nn.layers.FrozenLayerWithBackprop frozen) {
-                layer = frozen.getInsideLayer();
-            } else {
-                return layer;
-            }
-        }
     }
 
     /** Emits one layer's ops (its preprocessor first), names its output as a capture point, and returns that tensor. */
