@@ -5,10 +5,11 @@ import dev.heed.toolkit.api.Heatmap;
 import dev.heed.toolkit.api.SaliencyMethod;
 import dev.heed.toolkit.api.Target;
 import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.engine.ModelOptions;
 import dev.heed.toolkit.engine.ModelPassEngine;
+import dev.heed.toolkit.engine.ModelSource;
+import dev.heed.toolkit.engine.ModelSources;
 import dev.heed.toolkit.method.MethodCatalogue;
-import dev.heed.toolkit.model.Dl4jModel;
-import dev.heed.toolkit.model.Dl4jModels;
 import dev.heed.toolkit.model.ModelAdapter;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,12 +22,12 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Saliency maps of a DL4J classifier: every method of the toolkit's catalogue, through its Backend, with the model
+ * Saliency maps of an image classifier (a DL4J zip or an ONNX export): every method of the toolkit's catalogue, through its Backend, with the model
  * pass where the backend is (Heed's CUDA engine with the CUDA backend, the DL4J twin otherwise).
  */
 final class CnnSource implements MapSource {
     private static final int TOP = 5;
-    private final Dl4jModel twin;
+    private final ModelSource source;
     private final ModelPassEngine engine;
     private final ModelAdapter model;
     private final Backend backend;
@@ -37,18 +38,18 @@ final class CnnSource implements MapSource {
     private final String description;
 
     /** {@code requested} is the user's --backend ({@code cpu}, {@code cuda}, {@code auto}); {@code log} gets the engine's choice. */
-    CnnSource(Path zip, Path images, Backend backend, String requested, Consumer<String> log) throws IOException {
-        this.twin = Dl4jModels.load(zip, null);
+    CnnSource(Path file, ModelOptions options, Path images, Backend backend, String requested, Consumer<String> log) throws IOException {
+        this.source = ModelSources.open(file, options);
         try {
-            this.engine = ModelPassEngine.choose(requested, backend.id(), twin, backend.id().equals("cuda") ? Dl4jModels.restore(zip) : null, log);
+            this.engine = ModelPassEngine.open(source, requested, backend.id(), "fp32", log);
         } catch (RuntimeException e) {
-            twin.close();
-            throw new IllegalArgumentException(zip + ": " + e.getMessage(), e);
+            source.close();
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
         this.model = engine.model();
         this.backend = backend;
-        this.folder = new ImageFolder(images, twin.card());
-        this.description = zip.getFileName() + " (" + twin.fingerprint() + ") on " + backend.id() + ", model pass " + engine.engine();
+        this.folder = new ImageFolder(images, source.card());
+        this.description = file.getFileName() + " (" + source.fingerprint() + ") on " + backend.id() + ", model pass " + engine.engine();
     }
 
     @Override
@@ -80,7 +81,7 @@ final class CnnSource implements MapSource {
     public List<Prediction> predictions(int image) {
         return predictions.computeIfAbsent(image, i -> {
             INDArray p = Transforms.softmax(model.logits(input(i)), true);
-            return Prediction.top(p.getRow(0).toFloatVector(), twin.card()::className, TOP);
+            return Prediction.top(p.getRow(0).toFloatVector(), source.card()::className, TOP);
         });
     }
 
@@ -109,6 +110,6 @@ final class CnnSource implements MapSource {
     @Override
     public void close() {
         engine.close();
-        twin.close();
+        source.close();
     }
 }

@@ -9,6 +9,7 @@ import com.jogamp.opengl.GLProfile;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.Backends;
 import dev.heed.toolkit.cli.LibraryChatter;
+import dev.heed.toolkit.engine.ModelOptions;
 import dev.heed.toolkit.render.Images;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
@@ -45,8 +46,16 @@ public final class ViewerMain implements Callable<Integer> {
     static final int MAX_SIDE = 8192;
     static final int MAX_FPS_REPORT_SECONDS = 600;
 
-    @Option(names = "--model", description = "a DL4J classifier zip with a heed.json card, or a ViT zip (default: the bundled Fashion-MNIST CNN)")
+    @Option(names = "--model", description = "a DL4J classifier zip with a heed.json card, a ViT zip, or an ONNX image classifier "
+            + "(default: the bundled Fashion-MNIST CNN)")
     Path model;
+
+    @Option(names = "--preset", description = "ONNX: imagenet (torchvision's mean and std, pixels/255, ImageNet class names) or none "
+            + "(default: the card file NAME.heed.json beside the model, else none)")
+    String preset;
+
+    @Option(names = "--labels", description = "ONNX: text file with one class name per line")
+    Path labels;
 
     @Option(names = "--input", description = "an image file or a folder of images (default: the bundled Fashion-MNIST samples)")
     Path input;
@@ -171,7 +180,8 @@ public final class ViewerMain implements Callable<Integer> {
         MapSource source;
         try {
             source = card == Card.VIT ? new VitSource(modelFile, images, ops)
-                    : new CnnSource(modelFile, images, ops, backend, line -> backendLog.add("heed view: " + line));
+                    : new CnnSource(modelFile, new ModelOptions(null, null, labels, preset, null, null), images, ops, backend,
+                            line -> backendLog.add("heed view: " + line));
         } catch (java.io.IOException | RuntimeException e) {
             ops.close();
             err.println("heed view: " + (e.getMessage() != null ? e.getMessage() : modelFile + ": " + e));
@@ -405,10 +415,13 @@ public final class ViewerMain implements Callable<Integer> {
         return sorted[index];
     }
 
-    /** What a model zip's heed.json card says it is; a zip that cannot be read is left to the loader to name. */
+    /** What a model zip's heed.json card says it is; a file that is no zip (ONNX) or cannot be read is left to the loader. */
     enum Card { VIT, CLASSIFIER, MISSING, UNREADABLE }
 
     static Card card(Path zip) {
+        if (!isZip(zip)) {
+            return Card.UNREADABLE;
+        }
         try (java.util.zip.ZipFile file = new java.util.zip.ZipFile(zip.toFile())) {
             var card = file.getEntry("heed.json");
             if (card == null) {
@@ -417,6 +430,15 @@ public final class ViewerMain implements Callable<Integer> {
             return new String(file.getInputStream(card).readAllBytes(), StandardCharsets.UTF_8).contains("\"vit\"") ? Card.VIT : Card.CLASSIFIER;
         } catch (java.io.IOException e) {
             return Card.UNREADABLE; // the DL4J loader names the problem
+        }
+    }
+
+    private static boolean isZip(Path file) {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            byte[] magic = in.readNBytes(2);
+            return magic.length == 2 && magic[0] == 'P' && magic[1] == 'K';
+        } catch (java.io.IOException e) {
+            return true; // let the zip reader name the problem
         }
     }
 

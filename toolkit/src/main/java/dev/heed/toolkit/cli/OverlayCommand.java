@@ -3,7 +3,6 @@ package dev.heed.toolkit.cli;
 import dev.heed.toolkit.api.Target;
 import dev.heed.toolkit.io.ModelInput;
 import dev.heed.toolkit.method.MethodCatalogue;
-import dev.heed.toolkit.model.ModelCard;
 import dev.heed.toolkit.render.Colormap;
 import dev.heed.toolkit.render.Normalization;
 import java.nio.file.Files;
@@ -12,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code heed overlay}: saliency overlays, raw maps and provenance for a folder or list of images. */
 @Command(name = "overlay", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Explain a DL4J classifier's decisions on images: for each image and target class, write an overlay PNG "
+        description = {"Explain an image classifier's decisions (a DL4J zip or an ONNX export) on images: for each image and target class, write an overlay PNG "
                 + "(with a colour bar in raw units), the raw map (.npy, float32) and a JSON provenance sidecar; per batch a "
                 + "montage; at the end summary.<method>.json.",
                 "Exit code: 0 all done, 1 some inputs failed (each named on stderr and in the summary), 2 the job could not run."},
@@ -27,13 +27,14 @@ import picocli.CommandLine.Spec;
                 "  heed overlay --model toolkit/models/fashion-cnn.zip --method gradcam --input toolkit/samples/fashion-mnist --output out/",
                 "  heed overlay --model toolkit/models/fashion-cnn.zip --method smoothgrad --smooth gradxinput --target topk:3 \\",
                 "      --input toolkit/samples/fashion-mnist/0000-ankle-boot.png --output out/ --colormap inferno --alpha 0.6",
-                "  heed overlay --model my-graph.zip --input-shape 3,224,224 --labels labels.txt --method gradcam++ --input photos/ --output out/"})
+                "  heed overlay --model my-graph.zip --input-shape 3,224,224 --labels labels.txt --method gradcam++ --input photos/ --output out/",
+                "  heed overlay --model resnet18.onnx --preset imagenet --method gradcam --resize crop --input toolkit/samples/photos --output out/"})
 public final class OverlayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "DL4J model zip (MultiLayerNetwork or ComputationGraph, saved by ModelSerializer)")
-    Path model;
+    @Mixin
+    ModelMixin model;
 
     @Option(names = "--method", required = true, description = "one of: ${COMPLETION-CANDIDATES}", completionCandidates = MethodIds.class)
     String method;
@@ -101,15 +102,6 @@ public final class OverlayCommand implements Callable<Integer> {
 
     @Option(names = "--resize", description = "stretch | crop: how images of any size become the model's input size (default: ${DEFAULT-VALUE})")
     String resize = "stretch";
-
-    @Option(names = "--input-shape", description = "C,H,W for a model zip without a heed.json card")
-    String inputShape;
-
-    @Option(names = "--pixel-scale", description = "with --input-shape: multiplier from 0..255 pixels to model inputs (default: ${DEFAULT-VALUE})")
-    double pixelScale = 1.0 / 255;
-
-    @Option(names = "--labels", description = "with --input-shape: text file with one class name per line")
-    Path labels;
 
     @Option(names = "--trust", description = "measure each map's trust block (deletion and insertion AUC, average drop; IG's completeness gap) into its sidecar")
     boolean trust;
@@ -180,21 +172,10 @@ public final class OverlayCommand implements Callable<Integer> {
             case "auto" -> System.console() != null;
             default -> throw new IllegalArgumentException("unknown --progress '" + progress + "'; valid: bar, lines, auto");
         };
-        ModelCard card = null;
-        if (inputShape != null) {
-            int[] s = ModelCard.parseShape(inputShape);
-            List<String> names;
-            try {
-                names = labels == null ? List.of() : Files.readAllLines(labels).stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
-            } catch (java.io.IOException e) {
-                throw new IllegalArgumentException(labels + ": cannot read the labels file (" + e.getClass().getSimpleName() + ")");
-            }
-            card = new ModelCard(s[0], s[1], s[2], pixelScale, names);
-        }
         MethodCatalogue.Settings settings = new MethodCatalogue.Settings(layer, samples, noise, steps, baseline,
                 window == null ? 0 : window, stride == null ? 0 : stride,
                 MethodCatalogue.fromId(smooth));
-        return new OverlayJob.Options(model, card, MethodCatalogue.fromId(method), settings, Target.parse(target), inputs, output,
+        return new OverlayJob.Options(model.model, model.options(), MethodCatalogue.fromId(method), settings, Target.parse(target), inputs, output,
                 colormap.equals("auto") ? null : Colormap.fromId(colormap), alpha,
                 normalize.equals("auto") ? null : Normalization.parse(normalize), batchSize, threads, backend, seed, force,
                 ModelInput.Resize.fromId(resize), minDisplaySide, bar, trust,

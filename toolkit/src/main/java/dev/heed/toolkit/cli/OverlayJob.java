@@ -6,15 +6,16 @@ import dev.heed.toolkit.api.SaliencyMethod;
 import dev.heed.toolkit.api.Target;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.Backends;
+import dev.heed.toolkit.engine.ModelOptions;
 import dev.heed.toolkit.engine.ModelPassEngine;
+import dev.heed.toolkit.engine.ModelSource;
+import dev.heed.toolkit.engine.ModelSources;
 import dev.heed.toolkit.io.AtomicFiles;
 import dev.heed.toolkit.io.InputImage;
 import dev.heed.toolkit.io.ModelInput;
 import dev.heed.toolkit.io.Npy;
 import dev.heed.toolkit.io.OrderedMap;
 import dev.heed.toolkit.method.MethodCatalogue;
-import dev.heed.toolkit.model.Dl4jModel;
-import dev.heed.toolkit.model.Dl4jModels;
 import dev.heed.toolkit.model.ModelAdapter;
 import dev.heed.toolkit.model.ModelCard;
 import dev.heed.toolkit.render.ColorBar;
@@ -52,7 +53,7 @@ final class OverlayJob {
     private static final int TRUST_STEPS = 16;
 
     /** Everything the job needs, parsed and checked by the command. */
-    record Options(Path model, ModelCard cardOverride, MethodCatalogue method, MethodCatalogue.Settings settings,
+    record Options(Path model, ModelOptions modelOptions, MethodCatalogue method, MethodCatalogue.Settings settings,
                    Target target, List<Path> inputs, Path output, Colormap colormap, double alpha,
                    Normalization normalization, int batchSize, int threads, String backend, long seed, boolean force,
                    ModelInput.Resize resize, int minDisplaySide, boolean terminal, boolean trust,
@@ -79,6 +80,8 @@ final class OverlayJob {
     private int done;
     /** Where the model pass ran, for provenance: {@code heed-cuda}, {@code heed-cuda-tf32} or {@code dl4j-cpu}. */
     private String engine;
+    /** The model being explained, set once it is open. */
+    private ModelSource source;
     private int skipped;
     private int mapsWritten;
     private double explainSeconds;
@@ -105,14 +108,16 @@ final class OverlayJob {
         // Inputs first: a misspelt path is a bad option, found before any folder is made or model loaded.
         List<Path> files = expandInputs();
         prepareOutputFolder();
-        try (Dl4jModel model = loadModel(); Backend backend = openBackend(); ModelPassEngine modelPass = chooseModelPass(model, backend)) {
+        try (ModelSource source = openModel(); Backend backend = openBackend(); ModelPassEngine modelPass = chooseModelPass(source, backend)) {
+            ModelAdapter model = modelPass.model();
             if (o.target() instanceof Target.ClassIndex c && c.index() >= model.numClasses()) {
                 throw new JobFailure(o.model() + ": unknown class " + c.index() + "; the model has " + model.numClasses()
                         + " classes (0.." + (model.numClasses() - 1) + ")", null);
             }
-            SaliencyMethod method = createMethod(modelPass.model(), backend);
+            SaliencyMethod method = createMethod(model, backend);
             engine = modelPass.engine();
-            settings = settingsOf(model, method);
+            this.source = source;
+            settings = settingsOf(method);
             List<Path> todo = new ArrayList<>();
             int stale = 0;
             for (Path f : files) {
@@ -233,9 +238,9 @@ final class OverlayJob {
         return name.endsWith(".png") || name.endsWith(".jpg") || name.endsWith(".jpeg") || name.endsWith(".bmp") || name.endsWith(".gif");
     }
 
-    private Dl4jModel loadModel() throws JobFailure {
+    private ModelSource openModel() throws JobFailure {
         try {
-            return Dl4jModels.load(o.model(), o.cardOverride());
+            return ModelSources.open(o.model(), o.modelOptions());
         } catch (IOException e) {
             throw new JobFailure(e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -255,15 +260,9 @@ final class OverlayJob {
      * The model pass follows the map backend: on the CUDA backend it runs on Heed's engine, with one line naming the
      * layer when the engine cannot run the model (an error for {@code --backend cuda}, a fallback for {@code auto}).
      */
-    private ModelPassEngine chooseModelPass(Dl4jModel model, Backend backend) throws JobFailure {
-        if (!backend.id().equals("cuda")) {
-            return ModelPassEngine.choose(o.backend(), backend.id(), o.precision(), model, null, line -> err.println("heed overlay: " + line));
-        }
+    private ModelPassEngine chooseModelPass(ModelSource source, Backend backend) throws JobFailure {
         try {
-            return ModelPassEngine.choose(o.backend(), backend.id(), o.precision(), model, Dl4jModels.restore(o.model()),
-                    line -> err.println("heed overlay: " + line));
-        } catch (IOException e) {
-            throw new JobFailure(o.model() + ": " + e.getMessage(), e);
+            return ModelPassEngine.open(source, o.backend(), backend.id(), o.precision(), line -> err.println("heed overlay: " + line));
         } catch (RuntimeException e) {
             throw new JobFailure(o.model() + ": " + e.getMessage(), e);
         }
@@ -281,8 +280,8 @@ final class OverlayJob {
      * What a finished image's outputs depend on; a rerun with other settings redoes the image instead of skipping it.
      * All values are strings so that the copy read back from JSON compares equal.
      */
-    private Map<String, Object> settingsOf(Dl4jModel model, SaliencyMethod method) {
-        return OrderedMap.of("model", model.fingerprint(), "method", method.id(), "parameters", String.valueOf(method.parameters()),
+    private Map<String, Object> settingsOf(SaliencyMethod method) {
+        return OrderedMap.of("model", source.fingerprint(), "method", method.id(), "parameters", String.valueOf(method.parameters()),
                 "layer", method.layer(), "target", o.target().describe(), "resize", o.resize().id(),
                 "normalization", o.normalization() == null ? "auto" : o.normalization().describe(),
                 "colormap", o.colormap() == null ? "auto" : o.colormap().id(), "alpha", String.valueOf(o.alpha()),
@@ -317,8 +316,8 @@ final class OverlayJob {
         failures.add(f);
     }
 
-    private void processBatch(List<Path> chunk, int batchNumber, Dl4jModel model, SaliencyMethod method, Backend backend) {
-        ModelCard card = model.card();
+    private void processBatch(List<Path> chunk, int batchNumber, ModelAdapter model, SaliencyMethod method, Backend backend) {
+        ModelCard card = source.card();
         List<Loaded> loaded = new ArrayList<>();
         for (Path f : chunk) {
             try {
@@ -389,11 +388,11 @@ final class OverlayJob {
         return o.colormap() != null ? o.colormap() : normalization.signedScale() ? Colormap.BWR : Colormap.VIRIDIS;
     }
 
-    private void render(List<Loaded> loaded, List<Heatmap> maps, int batchNumber, Dl4jModel model, SaliencyMethod method, Backend backend) {
+    private void render(List<Loaded> loaded, List<Heatmap> maps, int batchNumber, ModelAdapter model, SaliencyMethod method, Backend backend) {
         if (maps.isEmpty()) {
             return;
         }
-        ModelCard card = model.card();
+        ModelCard card = source.card();
         java.util.Set<Integer> failedImages = new java.util.HashSet<>();
         List<Heatmap> finite = new ArrayList<>();
         for (Heatmap map : maps) {
@@ -564,13 +563,13 @@ final class OverlayJob {
 
     /** Writes the overlay PNG (with a colour bar), the raw .npy map and the provenance sidecar; returns the overlay tile. */
     private BufferedImage writeMap(Loaded l, Heatmap map, Range range, Normalization normalization, Colormap cmap, Display display,
-                                   int[] blended, Dl4jModel model, SaliencyMethod method, Backend backend, Map<String, Double> trust)
+                                   int[] blended, ModelAdapter model, SaliencyMethod method, Backend backend, Map<String, Double> trust)
             throws IOException {
         int dw = display.width();
         int dh = display.height();
         int scale = display.scale();
         BufferedImage overlay = Images.toImage(blended, dw, dh);
-        String base = baseName(l, map, model.card());
+        String base = baseName(l, map, source.card());
         Images.writePngAtomically(Images.withColorBar(overlay, ColorBar.vertical(cmap, range, dh)), o.output().resolve(base + ".png"));
         AtomicFiles.write(o.output().resolve(base + ".npy"), Npy.encode(map.values(), map.height(), map.width()));
         Map<String, Object> sidecar = provenance(l, map, range, normalization, cmap, model, method, backend, base, scale);
@@ -583,14 +582,21 @@ final class OverlayJob {
     }
 
     private Map<String, Object> provenance(Loaded l, Heatmap map, Range range, Normalization normalization, Colormap cmap,
-                                           Dl4jModel model, SaliencyMethod method, Backend backend, String base, int scale) {
-        ModelCard card = model.card();
+                                           ModelAdapter model, SaliencyMethod method, Backend backend, String base, int scale) {
+        ModelCard card = source.card();
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("heedVersion", Version.VERSION);
         p.put("input", OrderedMap.of("file", l.image().file().toString(), "width", l.image().width(), "height", l.image().height(),
                 "conversions", l.image().conversions()));
-        p.put("model", OrderedMap.of("file", o.model().toString(), "sha256Prefix", model.fingerprint(), "description", model.describe(),
-                "inputShape", List.of(card.channels(), card.height(), card.width()), "pixelScale", card.pixelScale()));
+        Map<String, Object> modelEntry = OrderedMap.of("file", o.model().toString(), "sha256Prefix", source.fingerprint(),
+                "description", model.describe(), "inputShape", List.of(card.channels(), card.height(), card.width()),
+                "pixelScale", card.pixelScale());
+        if (!source.format().equals("dl4j")) {
+            // DL4J sidecars keep their fields as before; other formats say what they are and how pixels became inputs.
+            modelEntry.put("format", source.format());
+            modelEntry.put("inputPreparation", source.inputPreparation());
+        }
+        p.put("model", modelEntry);
         p.put("resize", OrderedMap.of("policy", o.resize().id(), "region", List.of(l.region().x(), l.region().y(), l.region().width(), l.region().height()),
                 "displayScale", scale));
         p.put("method", OrderedMap.of("id", method.id(), "paper", o.method().paper(), "parameters", method.parameters()));

@@ -1,7 +1,10 @@
 package dev.heed.toolkit.cli;
 
 import dev.heed.toolkit.api.ExplainRequest;
+import dev.heed.toolkit.engine.ModelOptions;
 import dev.heed.toolkit.engine.ModelPassEngine;
+import dev.heed.toolkit.engine.ModelSource;
+import dev.heed.toolkit.engine.ModelSources;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.Backends;
 import dev.heed.toolkit.io.AtomicFiles;
@@ -9,8 +12,6 @@ import dev.heed.toolkit.io.InputImage;
 import dev.heed.toolkit.io.ModelInput;
 import dev.heed.toolkit.io.OrderedMap;
 import dev.heed.toolkit.method.MethodCatalogue;
-import dev.heed.toolkit.model.Dl4jModel;
-import dev.heed.toolkit.model.Dl4jModels;
 import dev.heed.toolkit.model.ModelCard;
 import dev.heed.toolkit.trust.TrustAudit;
 import dev.heed.toolkit.trust.TrustPage;
@@ -25,10 +26,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -57,8 +58,8 @@ public final class TrustCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "DL4J model zip with a heed.json card")
-    Path model;
+    @Mixin
+    ModelMixin modelOptions;
 
     @Option(names = "--method", required = true, description = "one of: ${COMPLETION-CANDIDATES}", completionCandidates = OverlayCommand.MethodIds.class)
     String method;
@@ -121,8 +122,15 @@ public final class TrustCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--images, --steps, --samples and --ig-steps must be >= 1");
         }
         // Every path first: the audit takes minutes and should not fail at the end for a typo.
+        Path model = modelOptions.model;
+        ModelOptions settingsOfModel;
+        try {
+            settingsOfModel = modelOptions.options();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         if (Files.isDirectory(model)) {
-            throw new CannotRun(model + ": is a folder, not a model zip");
+            throw new CannotRun(model + ": is a folder, not a model file");
         }
         if (!Files.isRegularFile(model)) {
             throw new CannotRun(model + ": no such model file");
@@ -144,20 +152,12 @@ public final class TrustCommand implements Callable<Integer> {
             throw new CannotRun(inputs.stream().map(Path::toString).collect(Collectors.joining(",")) + ": no image files");
         }
 
-        Model network;
-        try {
-            network = Dl4jModels.restore(model);
-        } catch (IOException e) {
-            throw new CannotRun(e.getMessage());
-        } catch (RuntimeException e) {
-            throw new CannotRun(model + ": " + e.getMessage());
-        }
         List<String> choices = new ArrayList<>();
-        try (Dl4jModel adapter = load(); Backend backend = openBackend(choices);
-             ModelPassEngine engine = chooseModelPass(adapter, network, backend, choices)) {
+        try (ModelSource source = open(model, settingsOfModel); Backend backend = openBackend(choices);
+             ModelPassEngine engine = chooseModelPass(source, backend, choices)) {
             // Notes only once the job can run: a bad model must be the one line the user sees.
             notes.forEach(note -> err.println("heed trust: warning: " + note));
-            ModelCard card = adapter.card();
+            ModelCard card = source.card();
             List<float[]> prepared = new ArrayList<>();
             List<String> used = new ArrayList<>();
             int unreadable = 0;
@@ -186,11 +186,11 @@ public final class TrustCommand implements Callable<Integer> {
                     dev.heed.toolkit.api.Target.top1(), seed);
             MethodCatalogue.Settings settings = new MethodCatalogue.Settings(null, samples, 0.15, igSteps, baseline, 0, 0, MethodCatalogue.GRADIENT);
             long start = System.nanoTime();
-            TrustAudit.Report report = TrustAudit.run(network, engine.model(), card, (copy, name) -> engine.adapterFor(copy, card, name),
+            TrustAudit.Report report = TrustAudit.run(engine.model(), engine.redrawable(), card,
                     m -> catalogue.create(m, backend, settings), request, steps, baseline, seed);
             // "seconds" is the only field that may differ between two runs with the same seed.
             Map<String, Object> document = OrderedMap.of("heedVersion", Version.VERSION, "model", model.toString(),
-                    "modelSha256Prefix", adapter.fingerprint(), "inputs", used, "seed", seed, "backend", backend.id(), "modelPass", engine.engine(),
+                    "modelSha256Prefix", source.fingerprint(), "inputs", used, "seed", seed, "backend", backend.id(), "modelPass", engine.engine(),
                     "seconds", (System.nanoTime() - start) / 1e9, "audit", report.summary());
             try {
                 Json.write(json, document);
@@ -223,19 +223,19 @@ public final class TrustCommand implements Callable<Integer> {
     }
 
     /** The model passes follow the map backend, as in heed overlay (an unsupported layer: error with cuda, fallback with auto). */
-    private ModelPassEngine chooseModelPass(Dl4jModel twin, Model network, Backend backend, List<String> choices) throws CannotRun {
+    private ModelPassEngine chooseModelPass(ModelSource source, Backend backend, List<String> choices) throws CannotRun {
         try {
-            ModelPassEngine engine = ModelPassEngine.choose(backendChoice, backend.id(), twin, network, choices::add);
+            ModelPassEngine engine = ModelPassEngine.open(source, backendChoice, backend.id(), "fp32", choices::add);
             choices.forEach(line -> spec.commandLine().getErr().println("heed trust: " + line));
             return engine;
         } catch (RuntimeException e) {
-            throw new CannotRun(model + ": " + e.getMessage());
+            throw new CannotRun(source.file() + ": " + e.getMessage());
         }
     }
 
-    private Dl4jModel load() throws CannotRun {
+    private static ModelSource open(Path model, ModelOptions options) throws CannotRun {
         try {
-            return Dl4jModels.load(model, null);
+            return ModelSources.open(model, options);
         } catch (IOException e) {
             throw new CannotRun(e.getMessage());
         } catch (RuntimeException e) {

@@ -26,6 +26,16 @@ public record ModelCard(int channels, int height, int width, double pixelScale, 
         return index < classNames.size() ? classNames.get(index) : "class " + index;
     }
 
+    /** Class names from a text file, one per line; blank lines are skipped. One-line error naming the file. */
+    public static List<String> readLabels(java.nio.file.Path labels) throws java.io.IOException {
+        try {
+            return java.nio.file.Files.readAllLines(labels, java.nio.charset.StandardCharsets.UTF_8).stream().map(String::trim)
+                    .filter(l -> !l.isEmpty()).toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.IOException(labels + ": cannot read the labels file (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
     /** Parses {@code C,H,W} (or {@code CxHxW}). */
     public static int[] parseShape(String text) {
         String[] parts = text.trim().split("[,x]");

@@ -38,6 +38,25 @@ public final class Reinitialise {
         return true;
     }
 
+    /**
+     * He-normal weights for one layer, drawn from a generator seeded with {@code seed} and owned by this call (not ND4J's
+     * global one, so that nothing else running can change them); a layer without {@code W} is left as it is.
+     */
+    public static void heNormal(Layer layer, long seed) {
+        INDArray w = layer.paramTable().get("W");
+        if (w == null) {
+            return;
+        }
+        long fanIn = w.rank() == 4 ? w.size(1) * w.size(2) * w.size(3) : w.size(0);
+        double sigma = Math.sqrt(2.0 / fanIn);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        double[] values = new double[Math.toIntExact(w.length())];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = sigma * random.nextGaussian();
+        }
+        layer.setParam("W", Nd4j.create(values, w.shape(), 'c').castTo(w.dataType()));
+    }
+
     /** The layers of either kind of network, in the order DL4J keeps them (forward order for both). */
     public static Layer[] layersOf(Model network) {
         return network instanceof MultiLayerNetwork mln ? mln.getLayers() : ((ComputationGraph) network).getLayers();

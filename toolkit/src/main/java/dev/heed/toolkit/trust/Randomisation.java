@@ -6,8 +6,10 @@ import dev.heed.toolkit.api.SaliencyMethod;
 import dev.heed.toolkit.api.Target;
 import dev.heed.toolkit.method.TargetPlan;
 import dev.heed.toolkit.model.Dl4jModel;
+import dev.heed.toolkit.model.Dl4jRedraw;
 import dev.heed.toolkit.model.ModelAdapter;
 import dev.heed.toolkit.model.ModelCard;
+import dev.heed.toolkit.model.RedrawableModel;
 import dev.heed.toolkit.model.Reinitialise;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -78,21 +80,40 @@ public final class Randomisation {
     /** As above, with the re-drawn copies explained through {@code adapters}. */
     public static List<Step> run(Model network, ModelCard card, Adapters adapters, Function<ModelAdapter, SaliencyMethod> methodFactory,
                                  ExplainRequest request, List<Heatmap> trained, boolean cascading, long seed) {
-        Layer[] layers = Reinitialise.layersOf(network);
-        long[] layerSeeds = new SplittableRandom(seed).longs(layers.length).toArray();
+        return run(dl4j(network, adapters), card, methodFactory, request, trained, cascading, seed);
+    }
+
+    /** A DL4J network's layers, each re-drawn copy explained through {@code adapters}. */
+    public static RedrawableModel dl4j(Model network, Adapters adapters) {
+        return Dl4jRedraw.of(network, adapters::adapt);
+    }
+
+    /**
+     * The check on any model that can re-draw its layers: from the output down, each weighted layer (with every layer
+     * above it when {@code cascading}) gets fresh weights, and the method's maps of the copy are compared with
+     * {@code trained}, class for class.
+     */
+    public static List<Step> run(RedrawableModel model, ModelCard card, Function<ModelAdapter, SaliencyMethod> methodFactory,
+                                 ExplainRequest request, List<Heatmap> trained, boolean cascading, long seed) {
+        int layers = model.layerCount();
+        long[] layerSeeds = new SplittableRandom(seed).longs(layers).toArray();
         List<Step> steps = new ArrayList<>();
-        for (int k = layers.length - 1; k >= 0; k--) {
-            if (layers[k].paramTable().get("W") == null) {
+        for (int k = layers - 1; k >= 0; k--) {
+            String name = model.weightedLayer(k);
+            if (name == null) {
                 continue;
             }
-            Model copy = network instanceof MultiLayerNetwork mln ? mln.clone() : ((ComputationGraph) network).clone();
-            Layer[] copied = Reinitialise.layersOf(copy);
-            for (int j = cascading ? layers.length - 1 : k; j >= k; j--) {
-                heNormal(copied[j], layerSeeds[j]);
+            List<Integer> chosen = new ArrayList<>();
+            for (int j = cascading ? layers - 1 : k; j >= k; j--) {
+                if (model.weightedLayer(j) != null) {
+                    chosen.add(j);
+                }
             }
+            int[] chosenLayers = chosen.stream().mapToInt(Integer::intValue).toArray();
+            long[] seeds = chosen.stream().mapToLong(j -> layerSeeds[j]).toArray();
             List<Heatmap> randomised = new ArrayList<>();
-            try (ModelAdapter model = adapters.adapt(copy, "randomised-" + k)) {
-                SaliencyMethod method = methodFactory.apply(model);
+            try (ModelAdapter copy = model.redrawn(chosenLayers, seeds, "randomised-" + k)) {
+                SaliencyMethod method = methodFactory.apply(copy);
                 // The same class as the trained map, whatever the randomised model now prefers.
                 for (Heatmap map : trained) {
                     int row = map.imageIndex();
@@ -101,33 +122,14 @@ public final class Randomisation {
                     randomised.add(method.explain(one).get(0));
                 }
             }
-            steps.add(compare(nameOf(layers[k], k), trained, randomised, card));
+            steps.add(compare(name, trained, randomised, card));
         }
         return steps;
     }
 
-    /**
-     * He-normal weights, {@code N(0, 2 / fanIn)}, drawn from a generator seeded with {@code seed} and owned by this
-     * call; a layer without {@code W} is left as it is.
-     */
+    /** He-normal weights from a generator of the call's own: {@link Reinitialise#heNormal(Layer, long)}. */
     static void heNormal(Layer layer, long seed) {
-        INDArray w = layer.paramTable().get("W");
-        if (w == null) {
-            return;
-        }
-        long fanIn = w.rank() == 4 ? w.size(1) * w.size(2) * w.size(3) : w.size(0);
-        double sigma = Math.sqrt(2.0 / fanIn);
-        SplittableRandom random = new SplittableRandom(seed);
-        double[] values = new double[Math.toIntExact(w.length())];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = sigma * random.nextGaussian();
-        }
-        layer.setParam("W", Nd4j.create(values, w.shape(), 'c').castTo(w.dataType()));
-    }
-
-    private static String nameOf(Layer layer, int index) {
-        String name = layer.conf().getLayer().getLayerName();
-        return name != null ? name : String.valueOf(index);
+        Reinitialise.heNormal(layer, seed);
     }
 
     private static Step compare(String layer, List<Heatmap> trained, List<Heatmap> randomised, ModelCard card) {

@@ -9,6 +9,7 @@ import dev.heed.toolkit.method.TargetPlan;
 import dev.heed.toolkit.model.Dl4jModel;
 import dev.heed.toolkit.model.ModelAdapter;
 import dev.heed.toolkit.model.ModelCard;
+import dev.heed.toolkit.model.RedrawableModel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,6 +58,16 @@ public final class TrustAudit {
     public static Report run(Model network, ModelAdapter model, ModelCard card, Randomisation.Adapters adapters,
                              Function<ModelAdapter, SaliencyMethod> methodFactory, ExplainRequest request, int steps, double baseline,
                              long seed) {
+        return run(model, Randomisation.dl4j(network, adapters), card, methodFactory, request, steps, baseline, seed);
+    }
+
+    /**
+     * The audit of any model: {@code model} runs the trained model's passes, {@code layers} makes the re-drawn copies
+     * of the randomisation checks (a DL4J network's layers, or a plan's weighted ops).
+     */
+    public static Report run(ModelAdapter model, RedrawableModel layers, ModelCard card,
+                             Function<ModelAdapter, SaliencyMethod> methodFactory, ExplainRequest request, int steps, double baseline,
+                             long seed) {
         SaliencyMethod method = methodFactory.apply(model);
         List<Heatmap> maps = method.explain(new ExplainRequest(request.inputs(), Target.top1(), request.imageSeeds()));
         Faithfulness faithfulness = new Faithfulness(model);
@@ -101,8 +112,8 @@ public final class TrustAudit {
         }
         // The top-1 maps above serve as the reference of every sanity check; they are computed once.
         ExplainRequest top1 = new ExplainRequest(request.inputs(), Target.top1(), request.imageSeeds());
-        List<Randomisation.Step> cascading = Randomisation.run(network, card, adapters, methodFactory, top1, maps, true, seed);
-        List<Randomisation.Step> independent = Randomisation.run(network, card, adapters, methodFactory, top1, maps, false, seed);
+        List<Randomisation.Step> cascading = Randomisation.run(layers, card, methodFactory, top1, maps, true, seed);
+        List<Randomisation.Step> independent = Randomisation.run(layers, card, methodFactory, top1, maps, false, seed);
         RandomLogit.Result randomLogit = RandomLogit.run(method, request, maps, model.numClasses(), seed);
 
         Map<String, Object> summary = new LinkedHashMap<>();

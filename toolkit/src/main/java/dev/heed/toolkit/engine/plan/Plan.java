@@ -96,6 +96,14 @@ public final class Plan {
         return n;
     }
 
+    /**
+     * The same graph with other ops of the same kinds, inputs, outputs and weight shapes in their places (re-drawn
+     * weights, for the sanity checks); the caller guarantees that, {@link WeightRedraw} checks it.
+     */
+    Plan withOps(List<Op> replaced) {
+        return new Plan(tensors, replaced, input, output, captures);
+    }
+
     /** One line per op, for logs and tests. */
     public String describe() {
         StringBuilder s = new StringBuilder("input " + input() + "\n");

@@ -1,0 +1,20 @@
+package dev.heed.toolkit.engine.onnx;
+
+import dev.heed.toolkit.backend.cpu.CpuBackend;
+import dev.heed.toolkit.engine.ModelOptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Grad-CAM and Integrated Gradients of imported torch exports on the CPU reference executor, against torch. */
+class OnnxMethodReferenceTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny_resnet"})
+    void gradCamIsPytorchGradCamsAndIntegratedGradientsTorchs(String name) throws Exception {
+        try (OnnxSource source = OnnxSource.open(OnnxTestModels.resource(name + ".onnx"), ModelOptions.NONE);
+             CpuBackend backend = new CpuBackend(1)) {
+            OnnxMethodReferences.checkGradCam(name, source.cpuModel(), backend, "cpu-reference");
+            OnnxMethodReferences.checkIntegratedGradients(name, source.cpuModel(), backend, "cpu-reference");
+        }
+    }
+}
