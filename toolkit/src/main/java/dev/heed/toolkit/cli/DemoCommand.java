@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
         description = "Run a scenario on the bundled models and images (nothing downloads). saliency: every method on the "
                 + "Fashion-MNIST test images, overlays, raw maps, sidecars and montages under --output; wrong-cue and "
                 + "localisation: the trust demos; attention: MiniLM and the ViT.",
-        footer = {"%nExamples:", "  heed demo", "  heed demo attention --output /tmp/heed-demo", "  heed demo wrong-cue --force"})
+        footer = {"%nExamples:", "  heed demo", "  heed demo attention --output /tmp/heed-demo", "  heed demo photos",
+                "  heed demo wrong-cue --force"})
 public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -35,7 +36,9 @@ public final class DemoCommand implements Callable<Integer> {
     @picocli.CommandLine.Parameters(arity = "0..1", paramLabel = "SCENARIO", defaultValue = "saliency",
             description = "saliency (every method on the bundled images), wrong-cue (a model that learned a planted shortcut, "
                     + "and whether each method finds it), localisation (pointing game and energy in the box on cluttered canvases) "
-                    + "or attention (MiniLM on the bundled sentences, the bundled ViT on the bundled images) "
+                    + "attention (MiniLM on the bundled sentences, the bundled ViT on the bundled images) "
+                    + "or photos (every method on the bundled photographs with an ONNX export of torchvision's MobileNetV3-Small, "
+                    + "random weights) "
                     + "(default: ${DEFAULT-VALUE})")
     String scenario;
 
@@ -55,9 +58,12 @@ public final class DemoCommand implements Callable<Integer> {
         if (scenario.equals("attention")) {
             return attention();
         }
+        if (scenario.equals("photos")) {
+            return photos();
+        }
         if (!scenario.equals("saliency")) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown scenario '" + scenario
-                    + "'; valid: saliency, wrong-cue, localisation, attention");
+                    + "'; valid: saliency, wrong-cue, localisation, attention, photos");
         }
         Path model = home.resolve("toolkit/models/fashion-cnn.zip");
         Path images = home.resolve("toolkit/samples/fashion-mnist");
@@ -79,6 +85,41 @@ public final class DemoCommand implements Callable<Integer> {
             worst = Math.max(worst, cli.execute(args.toArray(String[]::new)));
         }
         report(worst, output);
+        return worst;
+    }
+
+    /**
+     * Every method over the bundled photographs with an ONNX export of torchvision's MobileNetV3-Small, read with
+     * {@code --preset imagenet} as a user's pretrained export would be. Its weights are random (nothing downloads here),
+     * so the maps show that the path works, not what a trained model looks at.
+     */
+    private int photos() {
+        Path model = home.resolve("toolkit/models/mobilenet_v3_small-random.onnx");
+        Path images = home.resolve("toolkit/samples/photos");
+        if (!Files.isRegularFile(model) || !Files.isDirectory(images)) {
+            spec.commandLine().getErr().println("heed demo: bundled ONNX model or photographs not found under " + home.toAbsolutePath()
+                    + " (run from the Heed checkout or set HEED_HOME)");
+            return OverlayJob.EXIT_JOB_FAILED;
+        }
+        spec.commandLine().getOut().println("demo photos: " + model.getFileName() + " has random weights (no pretrained weights can be "
+                + "downloaded here): the maps show that the ONNX path works, not what a trained model looks at");
+        // The photographs by name: the folder also holds their licence, which a folder input would warn about per method.
+        String photos = OverlayJob.imageFiles(List.of(images), note -> { }, (path, problem) -> { }).stream()
+                .map(Path::toString).collect(java.util.stream.Collectors.joining(","));
+        int worst = 0;
+        for (MethodCatalogue m : MethodCatalogue.all()) {
+            List<String> args = new ArrayList<>(List.of("overlay", "--model", model.toString(), "--preset", "imagenet", "--resize", "crop",
+                    "--method", m.id(), "--input", photos, "--output", output.resolve("photos").resolve(m.id()).toString(),
+                    "--target", "top1"));
+            if (force) {
+                args.add("--force");
+            }
+            CommandLine cli = HeedMain.commandLine();
+            cli.setOut(spec.commandLine().getOut());
+            cli.setErr(spec.commandLine().getErr());
+            worst = Math.max(worst, cli.execute(args.toArray(String[]::new)));
+        }
+        report(worst, output.resolve("photos"));
         return worst;
     }
 
