@@ -566,6 +566,43 @@ static void test_tf32() {
     });
     check("engine_conv2d_backward_data_tf32 vs TF32-rounded", gr, g.data());
     check("engine_conv2d_backward_data_tf32 vs exact FP32", gx, g.data(), 2e-3);
+    // grouped (depthwise with multiplier 2): the TF32 twins take groups as the FP32 kernels do
+    {
+        Conv d = conv(2, 4, 7, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1);
+        int groups = 4, cg = 1, og = 2;
+        auto xd = randoms((size_t) d.n * d.ci * d.h * d.w), wd = randoms((size_t) d.co * cg * d.kh * d.kw);
+        std::vector<float> yd((size_t) d.n * d.co * d.ho * d.wo);
+        auto dyd = randoms(yd.size());
+        std::vector<float> gd(xd.size());
+        dim3 fg = tiles((long long) d.n * d.ho * d.wo, og), bg = tiles((long long) d.n * d.h * d.w, cg);
+        fg.z = groups;
+        bg.z = groups;
+        emulate(fg, B256, 0, [&] {
+            engine_conv2d_forward_tf32(xd.data(), wd.data(), yd.data(), d.n, d.ci, d.h, d.w, d.co, d.ho, d.wo, d.kh, d.kw, d.sy, d.sx, d.py,
+                                       d.px, d.dy, d.dx, groups, nullptr, nullptr, 0, 0.0f, 0.0f);
+        });
+        emulate(bg, B256, 0, [&] {
+            engine_conv2d_backward_data_tf32(dyd.data(), wd.data(), gd.data(), d.n, d.ci, d.h, d.w, d.co, d.ho, d.wo, d.kh, d.kw, d.sy, d.sx,
+                                             d.py, d.px, d.dy, d.dx, groups, 0);
+        });
+        std::vector<double> ey(yd.size(), 0.0), eg(xd.size(), 0.0);
+        for (int n = 0; n < d.n; n++)
+            for (int o = 0; o < d.co; o++)
+                for (int oy = 0; oy < d.ho; oy++)
+                    for (int ox = 0; ox < d.wo; ox++)
+                        for (int ky = 0; ky < d.kh; ky++)
+                            for (int kx = 0; kx < d.kw; kx++) {
+                                int iy = oy - d.py + ky, ix = ox - d.px + kx;
+                                if (iy < 0 || iy >= d.h || ix < 0 || ix >= d.w) continue;
+                                size_t in = ((size_t) (n * d.ci + o / og) * d.h + iy) * d.w + ix;
+                                size_t out = ((size_t) (n * d.co + o) * d.ho + oy) * d.wo + ox;
+                                double wv = tf32(wd[(o * d.kh + ky) * d.kw + kx]);
+                                ey[out] += wv * tf32(xd[in]);
+                                eg[in] += wv * tf32(dyd[out]);
+                            }
+        check("engine_conv2d_forward_tf32 depthwise x2 vs TF32-rounded", ey, yd.data());
+        check("engine_conv2d_backward_data_tf32 depthwise x2 vs TF32-rounded", eg, gd.data());
+    }
     // the rounding itself: ties away from zero at the 13th bit, infinities untouched
     bool ok = tf32(1.0f + 0x1p-11f) == 1.0f + 0x1p-10f && tf32(-(1.0f + 0x1p-11f)) == -(1.0f + 0x1p-10f)
               && tf32(1.0f + 0x1p-12f) == 1.0f && tf32(INFINITY) == INFINITY;

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * torchvision's own ResNet-18 and MobileNetV2 exports (random weights, 45 MB and 14 MB, so not committed), where
+ * torchvision's own ResNet-18 and full-width MobileNetV2 exports (random weights, 45 MB and 14 MB, so not committed), where
  * make_models.py has written them: {@code /usr/bin/python3 make_models.py --torchvision DIR}, then
  * {@code mvn -pl toolkit test -Dtest=OnnxTorchvisionTest -Dheed.onnx.torchvision=DIR}. Skipped without that property
  * (CI has no torch).
