@@ -32,9 +32,10 @@ import java.util.Map;
  * uploaded once per compiled plan, every activation and gradient of a pass lives in device buffers owned by the pass,
  * and only the input goes up and only what is asked for (logits, the captured layer, the gradient) comes down.
  *
- * <p>It runs one kernel per op, in plan order, in exact FP32, except that a convolution takes the BatchNorm and the
- * activation after it into its epilogue wherever the pass needs neither tensor in between. The TF32 tensor-core path
- * comes next. It is checked against {@code CpuReferenceExecutor} on the emulated driver in every build.
+ * <p>It runs one kernel per op, in plan order, in exact FP32 (or TF32 for the GEMM-shaped kernels), except that a
+ * convolution (grouped and depthwise ones too) takes the BatchNorm and the activation after it into its epilogue
+ * wherever the pass needs neither tensor in between; hard swish, whose derivative needs its input, is never taken in.
+ * It is checked against {@code CpuReferenceExecutor} on the emulated driver in every build.
  */
 public final class CudaPlanExecutor implements PlanExecutor {
     public static final String NAME = "cuda";
