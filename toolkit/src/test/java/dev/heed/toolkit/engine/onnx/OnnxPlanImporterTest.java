@@ -288,6 +288,18 @@ class OnnxPlanImporterTest {
     }
 
     @Test
+    void aProductWhoseShapesDoNotBroadcastPerChannelIsRefused() {
+        byte[] model = new OnnxTestModels.Graph(13, "x", -1, 4, 6, 6)
+                .initializer("w", new float[2 * 4], 2, 4, 1, 1)
+                .node("squeeze", "Conv", new String[] {"x", "w"}, "c")
+                .node("pool", "GlobalAveragePool", new String[] {"c"}, "g")
+                .node("gate", "Mul", new String[] {"x", "g"}, "y")
+                .node("flat", "Flatten", new String[] {"y"}, "z").output("z", -1, 144);
+        assertEquals("node 'gate' (Mul, opset 13) multiplies [N, 4, 6, 6] by [N, 2, 1, 1]; Heed's engine multiplies tensors of one "
+                + "shape, or [N, C, H, W] by [N, C, 1, 1]", refusal(model));
+    }
+
+    @Test
     void aClipWithAMaximumOnlyIsRefused() {
         byte[] model = new OnnxTestModels.Graph(13, "x", -1, 4)
                 .initializer("hi", new float[] {6})
