@@ -34,9 +34,9 @@ import org.nd4j.shade.protobuf.InvalidProtocolBufferException;
  *
  * <p>Ops, as the ONNX operator specification defines them (opsets 7 to 17 read alike for these):
  * <ul>
- *   <li>{@code Conv}, grouped and depthwise included ({@code group} dividing both channel counts); {@code auto_pad} NOTSET with explicit {@code pads = [top, left, bottom, right]} (ONNX's
- *       {@code [x1_begin, x2_begin, x1_end, x2_end]}), VALID, SAME_UPPER (the odd pixel at the end) and SAME_LOWER (at
- *       the start).</li>
+ *   <li>{@code Conv}, grouped and depthwise included ({@code group} dividing both channel counts); {@code auto_pad}
+ *       NOTSET with explicit {@code pads = [top, left, bottom, right]} (ONNX's {@code [x1_begin, x2_begin, x1_end,
+ *       x2_end]}), VALID, SAME_UPPER (the odd pixel at the end) and SAME_LOWER (at the start).</li>
  *   <li>{@code MaxPool}, {@code AveragePool} ({@code count_include_pad} is the plan's {@code countPadding}); {@code
  *       ceil_mode = 1} is taken where it gives the floor size, and for MaxPool otherwise as extra bottom/right padding
  *       (padding never wins a max); an AveragePool whose ceil size differs is refused.</li>
@@ -961,10 +961,7 @@ public final class OnnxPlanImporter {
         private int product(Onnx.NodeProto node, String layer, int x, int y) {
             TensorInfo tx = plan.tensor(x);
             TensorInfo ty = plan.tensor(y);
-            if (Arrays.equals(tx.shape(), ty.shape())) {
-                return plan.multiply(layer, x, y);
-            }
-            if (isChannelGate(ty, tx)) {
+            if (Arrays.equals(tx.shape(), ty.shape()) || isChannelGate(ty, tx)) {
                 return plan.multiply(layer, x, y);
             }
             if (isChannelGate(tx, ty)) {
