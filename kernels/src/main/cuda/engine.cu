@@ -6,9 +6,12 @@
 // Transformer layers (ViT, MiniLM) use the batched GEMM, row-wise layer norm and softmax, exact GELU and the
 // embedding gather below; rows are the last dimension, contiguous.
 //
-// Activation codes, shared with the Java side: 0 identity, 1 ReLU, 2 leaky ReLU (slope), 3 sigmoid, 4 tanh.
-// Backward kernels take the forward *output* y, from which every one of these derivatives follows, so a pass keeps
-// one array per layer rather than both the pre- and post-activation.
+// Activation codes, shared with the Java side: 0 identity, 1 ReLU, 2 leaky ReLU (slope), 3 sigmoid, 4 tanh, 5 clip to
+// [slope, beta] (ReLU6), 6 hard sigmoid max(0, min(1, slope x + beta)), 7 hard swish x relu6(x + 3) / 6.
+// Backward kernels take the forward *output* y, from which every one of these derivatives follows but hard swish's,
+// so a pass keeps one array per layer rather than both the pre- and post-activation; hard swish (not monotonic) takes
+// its input through engine_activation_backward_input, and the Java side never fuses it into a convolution.
+// Kinks follow torch: clip and hard sigmoid pass no gradient at their bounds, hard swish is x/3 + 1/2 on [-3, 3].
 
 #if defined(__CUDACC__)
 #include <mma.h>
@@ -21,23 +24,52 @@
 
 extern "C" {
 
-__device__ float engine_activate(float v, int activation, float slope) {
+__device__ float engine_activate(float v, int activation, float slope, float beta) {
     switch (activation) {
         case 1: return v > 0.0f ? v : 0.0f;
         case 2: return v > 0.0f ? v : slope * v;
         case 3: return 1.0f / (1.0f + expf(-v));
         case 4: return tanhf(v);
+        case 5: return fminf(fmaxf(v, slope), beta);
+        case 6: return fmaxf(0.0f, fminf(1.0f, slope * v + beta));
+        case 7: return v * fminf(fmaxf(v + 3.0f, 0.0f), 6.0f) / 6.0f;
         default: return v;
     }
 }
 
 // dL/dv from dL/dy and y = f(v). Guided backprop (Springenberg et al.) also drops negative gradients at ReLUs.
-__device__ float engine_activation_gradient(float y, float dy, int activation, float slope, int guided) {
+// Not for hard swish (7), whose derivative needs v: see engine_activation_input_gradient.
+__device__ float engine_activation_gradient(float y, float dy, int activation, float slope, float beta, int guided) {
     switch (activation) {
         case 1: return (y > 0.0f && (!guided || dy > 0.0f)) ? dy : 0.0f;
         case 2: return y > 0.0f ? dy : slope * dy;
         case 3: return dy * y * (1.0f - y);
         case 4: return dy * (1.0f - y * y);
+        case 5: return (y > slope && y < beta) ? dy : 0.0f;
+        case 6: return (y > 0.0f && y < 1.0f) ? slope * dy : 0.0f;
+        default: return dy;
+    }
+}
+
+// dL/dv from dL/dy and the activation's input v, for every code
+__device__ float engine_activation_input_gradient(float v, float dy, int activation, float slope, float beta, int guided) {
+    switch (activation) {
+        case 1: return (v > 0.0f && (!guided || dy > 0.0f)) ? dy : 0.0f;
+        case 2: return v > 0.0f ? dy : slope * dy;
+        case 3: {
+            float s = 1.0f / (1.0f + expf(-v));
+            return dy * s * (1.0f - s);
+        }
+        case 4: {
+            float t = tanhf(v);
+            return dy * (1.0f - t * t);
+        }
+        case 5: return (v > slope && v < beta) ? dy : 0.0f;
+        case 6: {
+            float u = slope * v + beta;
+            return (u > 0.0f && u < 1.0f) ? slope * dy : 0.0f;
+        }
+        case 7: return v < -3.0f ? 0.0f : v <= 3.0f ? dy * (v / 3.0f + 0.5f) : dy;
         default: return dy;
     }
 }
@@ -55,12 +87,13 @@ struct EngineMatrix {
     __device__ float operator()(int r, int c) const { return data[r * rowStride + c * colStride]; }
 };
 
-// B(k, col) of a convolution's forward pass: k = (ci, ky, kx), col = (n, oy, ox), zero where the window leaves the input
+// B(k, col) of a convolution's forward pass: k = (ci, ky, kx), col = (n, oy, ox), zero where the window leaves the input;
+// ci counts from channelOffset (a group's first input channel) among the input's channels
 struct EngineIm2col {
     const float* x;
-    int channels, height, width, kh, kw, strideY, strideX, padY, padX, dilationY, dilationX, outHeight, outWidth;
+    int channels, height, width, kh, kw, strideY, strideX, padY, padX, dilationY, dilationX, outHeight, outWidth, channelOffset;
     __device__ float operator()(int k, int col) const {
-        int kx = k % kw, t = k / kw, ky = t % kh, ci = t / kh;
+        int kx = k % kw, t = k / kw, ky = t % kh, ci = t / kh + channelOffset;
         int ox = col % outWidth, u = col / outWidth, oy = u % outHeight, n = u / outHeight;
         int iy = oy * strideY - padY + ky * dilationY, ix = ox * strideX - padX + kx * dilationX;
         if (iy < 0 || iy >= height || ix < 0 || ix >= width) return 0.0f;
@@ -79,12 +112,12 @@ struct EngineTransposedFilters {
 };
 
 // B(k, col) of the backward-data pass: k = (co, ky, kx), col = (n, iy, ix); the output position whose window put tap
-// (ky, kx) on input pixel (iy, ix), or zero where none did (stride gaps, borders)
+// (ky, kx) on input pixel (iy, ix), or zero where none did (stride gaps, borders); co counts from channelOffset
 struct EngineGradientGather {
     const float* dy;
-    int outChannels, outHeight, outWidth, kh, kw, strideY, strideX, padY, padX, dilationY, dilationX, height, width;
+    int outChannels, outHeight, outWidth, kh, kw, strideY, strideX, padY, padX, dilationY, dilationX, height, width, channelOffset;
     __device__ float operator()(int k, int col) const {
-        int kx = k % kw, t = k / kw, ky = t % kh, co = t / kh;
+        int kx = k % kw, t = k / kw, ky = t % kh, co = t / kh + channelOffset;
         int ix = col % width, u = col / width, iy = u % height, n = u / height;
         int ty = iy + padY - ky * dilationY, tx = ix + padX - kx * dilationX;
         if (ty < 0 || tx < 0 || ty % strideY != 0 || tx % strideX != 0) return 0.0f;
@@ -103,24 +136,27 @@ struct EngineDenseStore {
     float slope;
     __device__ void operator()(int m, int n, float v) const {
         if (bias != nullptr) v += bias[biasPerRow ? m : n];
-        v = engine_activate(v, activation, slope);
+        v = engine_activate(v, activation, slope, 0.0f);
         float* at = c + m * ldc + n;
         *at = accumulate ? *at + v : v;
     }
 };
 
-// C(channel, (n, pixel)) stored as [n][channel][pixel], with y = activation(v * scale[c] + shift[c]) (bias or BN folded)
+// C(channel, (n, pixel)) stored as [n][channel][pixel], with y = activation(v * scale[c] + shift[c]) (bias or BN folded);
+// row m is channel channelOffset + m (a group's rows)
 struct EngineFeatureStore {
     float* out;
     int channels, plane;
     const float* scale;
     const float* shift;
     int activation, accumulate;
-    float slope;
-    __device__ void operator()(int m, int col, float v) const {
+    float slope, beta;
+    int channelOffset;
+    __device__ void operator()(int row, int col, float v) const {
+        int m = row + channelOffset;
         if (scale != nullptr) v *= scale[m];
         if (shift != nullptr) v += shift[m];
-        v = engine_activate(v, activation, slope);
+        v = engine_activate(v, activation, slope, beta);
         float* at = out + ((long long) (col / plane) * channels + m) * plane + col % plane;
         *at = accumulate ? *at + v : v;
     }
@@ -240,31 +276,40 @@ __global__ void engine_gemm(const float* a, long long aRow, long long aCol, cons
     engine_gemm_tile(M, N, K, loadA, loadB, store);
 }
 
-// y[n][co][oy][ox] = act(scale[co] * sum_{ci,ky,kx} w[co][ci][ky][kx] x[n][ci][oy*s - p + ky*d][...] + shift[co]):
+// y[n][co][oy][ox] = act(scale[co] * sum_{ci,ky,kx} w[co][ci][ky][kx] x[n][g*inG + ci][oy*s - p + ky*d][...] + shift[co]):
 // a convolution with its bias, or its bias and a folded inference BatchNorm, and its activation, in one pass.
 // padY/padX are the top/left padding (Same padding's extra row or column falls at the bottom/right, as outHeight and
-// outWidth imply). grid (ceil(n*outHeight*outWidth/64), ceil(outChannels/64)), 256 threads.
+// outWidth imply). groups splits the channels into equal groups, one implicit GEMM per group (blockIdx.z), with w
+// [co][ci / groups][kh][kw]: groups = ci is a depthwise convolution. That GEMM has one row per output channel of the
+// group, so a depthwise one fills 1 of the tile's 64 rows; a dedicated depthwise kernel would be faster, but this keeps
+// one convolution path (FP32 and TF32, fused epilogue, backward) that is checked against one reference.
+// grid (ceil(n*outHeight*outWidth/64), ceil(outChannels/groups/64), groups), 256 threads.
 __global__ void engine_conv2d_forward(const float* x, const float* w, float* y, int n, int inChannels, int height, int width,
                                       int outChannels, int outHeight, int outWidth, int kh, int kw, int strideY, int strideX,
-                                      int padY, int padX, int dilationY, int dilationX, const float* scale, const float* shift,
-                                      int activation, float slope) {
-    EngineMatrix filters{w, (long long) inChannels * kh * kw, 1};
-    EngineIm2col columns{x, inChannels, height, width, kh, kw, strideY, strideX, padY, padX, dilationY, dilationX, outHeight, outWidth};
-    EngineFeatureStore store{y, outChannels, outHeight * outWidth, scale, shift, activation, 0, slope};
-    engine_gemm_tile(outChannels, n * outHeight * outWidth, inChannels * kh * kw, filters, columns, store);
+                                      int padY, int padX, int dilationY, int dilationX, int groups, const float* scale,
+                                      const float* shift, int activation, float slope, float beta) {
+    int inGroup = inChannels / groups, outGroup = outChannels / groups, g = blockIdx.z;
+    EngineMatrix filters{w + (long long) g * outGroup * inGroup * kh * kw, (long long) inGroup * kh * kw, 1};
+    EngineIm2col columns{x, inChannels, height, width, kh, kw, strideY, strideX, padY, padX, dilationY, dilationX, outHeight, outWidth,
+                         g * inGroup};
+    EngineFeatureStore store{y, outChannels, outHeight * outWidth, scale, shift, activation, 0, slope, beta, g * outGroup};
+    engine_gemm_tile(outGroup, n * outHeight * outWidth, inGroup * kh * kw, filters, columns, store);
 }
 
 // dx[n][ci][iy][ix] (+)= sum over the taps that read (iy, ix) of w[co][ci][ky][kx] dy[n][co][oy][ox]: the gradient
 // of a convolution's input, as an implicit GEMM over the transposed filters. accumulate adds into dx (a tensor read
-// by several layers, e.g. a residual block's input). grid (ceil(n*height*width/64), ceil(inChannels/64)), 256 threads.
+// by several layers, e.g. a residual block's input). Grouped as the forward pass: one implicit GEMM per group over its
+// input channels and the output channels that read them. grid (ceil(n*height*width/64), ceil(inChannels/groups/64),
+// groups), 256 threads.
 __global__ void engine_conv2d_backward_data(const float* dy, const float* w, float* dx, int n, int inChannels, int height, int width,
                                             int outChannels, int outHeight, int outWidth, int kh, int kw, int strideY, int strideX,
-                                            int padY, int padX, int dilationY, int dilationX, int accumulate) {
-    EngineTransposedFilters filters{w, inChannels, kh * kw};
+                                            int padY, int padX, int dilationY, int dilationX, int groups, int accumulate) {
+    int inGroup = inChannels / groups, outGroup = outChannels / groups, g = blockIdx.z;
+    EngineTransposedFilters filters{w + (long long) g * outGroup * inGroup * kh * kw, inGroup, kh * kw};
     EngineGradientGather columns{dy, outChannels, outHeight, outWidth, kh, kw, strideY, strideX, padY, padX, dilationY, dilationX,
-                                 height, width};
-    EngineFeatureStore store{dx, inChannels, height * width, nullptr, nullptr, 0, accumulate, 0.0f};
-    engine_gemm_tile(inChannels, n * height * width, outChannels * kh * kw, filters, columns, store);
+                                 height, width, g * outGroup};
+    EngineFeatureStore store{dx, inChannels, height * width, nullptr, nullptr, 0, accumulate, 0.0f, 0.0f, g * inGroup};
+    engine_gemm_tile(inGroup, n * height * width, outGroup * kh * kw, filters, columns, store);
 }
 
 // The TF32 tensor-core variants of the three GEMM-shaped kernels above: the same arguments, the same launch shapes.
@@ -279,46 +324,69 @@ __global__ void engine_gemm_tf32(const float* a, long long aRow, long long aCol,
 
 __global__ void engine_conv2d_forward_tf32(const float* x, const float* w, float* y, int n, int inChannels, int height, int width,
                                            int outChannels, int outHeight, int outWidth, int kh, int kw, int strideY, int strideX,
-                                           int padY, int padX, int dilationY, int dilationX, const float* scale, const float* shift,
-                                           int activation, float slope) {
-    EngineMatrix filters{w, (long long) inChannels * kh * kw, 1};
-    EngineIm2col columns{x, inChannels, height, width, kh, kw, strideY, strideX, padY, padX, dilationY, dilationX, outHeight, outWidth};
-    EngineFeatureStore store{y, outChannels, outHeight * outWidth, scale, shift, activation, 0, slope};
-    engine_gemm_tile_tf32(outChannels, n * outHeight * outWidth, inChannels * kh * kw, filters, columns, store);
+                                           int padY, int padX, int dilationY, int dilationX, int groups, const float* scale,
+                                           const float* shift, int activation, float slope, float beta) {
+    int inGroup = inChannels / groups, outGroup = outChannels / groups, g = blockIdx.z;
+    EngineMatrix filters{w + (long long) g * outGroup * inGroup * kh * kw, (long long) inGroup * kh * kw, 1};
+    EngineIm2col columns{x, inChannels, height, width, kh, kw, strideY, strideX, padY, padX, dilationY, dilationX, outHeight, outWidth,
+                         g * inGroup};
+    EngineFeatureStore store{y, outChannels, outHeight * outWidth, scale, shift, activation, 0, slope, beta, g * outGroup};
+    engine_gemm_tile_tf32(outGroup, n * outHeight * outWidth, inGroup * kh * kw, filters, columns, store);
 }
 
 __global__ void engine_conv2d_backward_data_tf32(const float* dy, const float* w, float* dx, int n, int inChannels, int height, int width,
                                                  int outChannels, int outHeight, int outWidth, int kh, int kw, int strideY, int strideX,
-                                                 int padY, int padX, int dilationY, int dilationX, int accumulate) {
-    EngineTransposedFilters filters{w, inChannels, kh * kw};
+                                                 int padY, int padX, int dilationY, int dilationX, int groups, int accumulate) {
+    int inGroup = inChannels / groups, outGroup = outChannels / groups, g = blockIdx.z;
+    EngineTransposedFilters filters{w + (long long) g * outGroup * inGroup * kh * kw, inGroup, kh * kw};
     EngineGradientGather columns{dy, outChannels, outHeight, outWidth, kh, kw, strideY, strideX, padY, padX, dilationY, dilationX,
-                                 height, width};
-    EngineFeatureStore store{dx, inChannels, height * width, nullptr, nullptr, 0, accumulate, 0.0f};
-    engine_gemm_tile_tf32(inChannels, n * height * width, outChannels * kh * kw, filters, columns, store);
+                                 height, width, g * outGroup};
+    EngineFeatureStore store{dx, inChannels, height * width, nullptr, nullptr, 0, accumulate, 0.0f, 0.0f, g * inGroup};
+    engine_gemm_tile_tf32(inGroup, n * height * width, outGroup * kh * kw, filters, columns, store);
 }
 
 // y = act(x * scale[c] + shift[c]) over [n][c][plane]: an inference BatchNorm (and activation) that was not folded
 // into a convolution, or an activation alone (scale and shift null). y may be x.
 __global__ void engine_channel_affine(const float* x, float* y, long long total, int channels, int plane, const float* scale,
-                                      const float* shift, int activation, float slope) {
+                                      const float* shift, int activation, float slope, float beta) {
     long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= total) return;
     int c = (int) ((i / plane) % channels);
     float v = x[i];
     if (scale != nullptr) v *= scale[c];
     if (shift != nullptr) v += shift[c];
-    y[i] = engine_activate(v, activation, slope);
+    y[i] = engine_activate(v, activation, slope, beta);
 }
 
 // dx = scale[c] * act'(y) dy over [n][c][plane] (scale null: 1), the backward of engine_channel_affine; dx may be dy.
 // accumulate adds into dx. With channels = 1 and plane = total it is the backward of any element-wise activation.
 __global__ void engine_channel_affine_backward(const float* y, const float* dy, float* dx, long long total, int channels, int plane,
-                                               const float* scale, int activation, float slope, int guided, int accumulate) {
+                                               const float* scale, int activation, float slope, float beta, int guided,
+                                               int accumulate) {
     long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= total) return;
-    float g = engine_activation_gradient(y[i], dy[i], activation, slope, guided);
+    float g = engine_activation_gradient(y[i], dy[i], activation, slope, beta, guided);
     if (scale != nullptr) g *= scale[(i / plane) % channels];
     dx[i] = accumulate ? dx[i] + g : g;
+}
+
+// dx (+)= act'(x) dy from the activation's input x: for hard swish, whose derivative its output does not determine
+__global__ void engine_activation_backward_input(const float* x, const float* dy, float* dx, long long total, int activation, float slope,
+                                                 float beta, int guided, int accumulate) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= total) return;
+    float g = engine_activation_input_gradient(x[i], dy[i], activation, slope, beta, guided);
+    dx[i] = accumulate ? dx[i] + g : g;
+}
+
+// out (+)= a * b[i / repeat], element-wise with b repeated over runs of repeat values: repeat 1 multiplies tensors of
+// one shape (SiLU's x sigmoid(x)), repeat = h*w scales each channel plane by one value (squeeze-and-excitation). The
+// forward pass, and the gradient of a (dy * b); with repeat 1 also the gradient of b (dy * a).
+__global__ void engine_multiply(const float* a, const float* b, float* out, long long total, int repeat, int accumulate) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= total) return;
+    float v = a[i] * b[i / repeat];
+    out[i] = accumulate ? out[i] + v : v;
 }
 
 // out = a + b, element-wise (a residual add); out may alias a or b
@@ -505,6 +573,17 @@ __device__ float engine_block_max(float v, float* scratch) {
 }
 
 extern "C" {
+
+// db[p] (+)= sum_k a[p][k] dy[p][k] over [planes][plane]: the gradient of a per-plane factor b in out = a * b[p]
+// (squeeze-and-excitation's gate). One block per plane, blockDim.x (a power of two) floats of shared memory.
+__global__ void engine_multiply_reduce(const float* a, const float* dy, float* db, int plane, int accumulate) {
+    extern __shared__ float scratch[];
+    long long base = (long long) blockIdx.x * plane;
+    float s = 0.0f;
+    for (int i = threadIdx.x; i < plane; i += blockDim.x) s += a[base + i] * dy[base + i];
+    float total = engine_block_sum(s, scratch);
+    if (threadIdx.x == 0) db[blockIdx.x] = accumulate ? db[blockIdx.x] + total : total;
+}
 
 // y = (x - mean) / sqrt(var + eps) * gamma + beta per row of [rows][cols] (biased variance, as BERT and torch);
 // mean and 1/sqrt(var + eps) per row go to stats[row][2] for the backward pass. One block per row, blockDim.x floats

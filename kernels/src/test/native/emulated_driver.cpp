@@ -130,6 +130,9 @@ std::map<std::string, Kernel> kernels = {
     HEED_KERNEL(engine_gemm_tf32, true),
     HEED_KERNEL(engine_conv2d_forward_tf32, true),
     HEED_KERNEL(engine_conv2d_backward_data_tf32, true),
+    HEED_KERNEL(engine_activation_backward_input, false),
+    HEED_KERNEL(engine_multiply, false),
+    HEED_KERNEL(engine_multiply_reduce, true),
 };
 
 std::mutex launch_mutex;

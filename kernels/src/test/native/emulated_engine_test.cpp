@@ -38,12 +38,15 @@ static void check_ints(const std::string& what, const std::vector<int>& expected
     std::printf("%-52s %s (%zu of %zu differ)\n", what.c_str(), wrong == 0 ? "ok" : "MISMATCH", wrong, expected.size());
 }
 
-static double activate(double v, int activation, double slope) {
+static double activate(double v, int activation, double slope, double beta = 0) {
     switch (activation) {
         case 1: return v > 0 ? v : 0;
         case 2: return v > 0 ? v : slope * v;
         case 3: return 1 / (1 + std::exp(-v));
         case 4: return std::tanh(v);
+        case 5: return std::min(std::max(v, slope), beta);
+        case 6: return std::max(0.0, std::min(1.0, slope * v + beta));
+        case 7: return v * std::min(std::max(v + 3, 0.0), 6.0) / 6;
         default: return v;
     }
 }
@@ -97,14 +100,18 @@ static void test_gemm() {
     }
 }
 
-static void test_conv(const char* name, Conv s, int activation, bool affine) {
+// groups splits the channels (w is [co][ci / groups][kh][kw]); activation 5 (clip) runs with bounds [0.2, 0.9]
+static void test_conv(const char* name, Conv s, int activation, bool affine, int groups = 1) {
+    int cg = s.ci / groups, og = s.co / groups;
     auto x = randoms((size_t) s.n * s.ci * s.h * s.w);
-    auto w = randoms((size_t) s.co * s.ci * s.kh * s.kw);
+    auto w = randoms((size_t) s.co * cg * s.kh * s.kw);
     auto scale = randoms(s.co), shift = randoms(s.co);
     std::vector<float> y((size_t) s.n * s.co * s.ho * s.wo);
-    emulate(tiles((long long) s.n * s.ho * s.wo, s.co), B256, 0, [&] {
+    dim3 forwardGrid = tiles((long long) s.n * s.ho * s.wo, og);
+    forwardGrid.z = groups;
+    emulate(forwardGrid, B256, 0, [&] {
         engine_conv2d_forward(x.data(), w.data(), y.data(), s.n, s.ci, s.h, s.w, s.co, s.ho, s.wo, s.kh, s.kw, s.sy, s.sx, s.py, s.px,
-                              s.dy, s.dx, affine ? scale.data() : nullptr, affine ? shift.data() : nullptr, activation, 0.2f);
+                              s.dy, s.dx, groups, affine ? scale.data() : nullptr, affine ? shift.data() : nullptr, activation, 0.2f, 0.9f);
     });
     std::vector<double> e(y.size());
     for (int n = 0; n < s.n; n++)
@@ -112,15 +119,16 @@ static void test_conv(const char* name, Conv s, int activation, bool affine) {
             for (int oy = 0; oy < s.ho; oy++)
                 for (int ox = 0; ox < s.wo; ox++) {
                     double acc = 0;
-                    for (int c = 0; c < s.ci; c++)
+                    for (int c = 0; c < cg; c++)
                         for (int ky = 0; ky < s.kh; ky++)
                             for (int kx = 0; kx < s.kw; kx++) {
                                 int iy = oy * s.sy - s.py + ky * s.dy, ix = ox * s.sx - s.px + kx * s.dx;
                                 if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) continue;
-                                acc += (double) w[((o * s.ci + c) * s.kh + ky) * s.kw + kx] * x[((n * s.ci + c) * s.h + iy) * s.w + ix];
+                                int ci = o / og * cg + c;
+                                acc += (double) w[((o * cg + c) * s.kh + ky) * s.kw + kx] * x[((n * s.ci + ci) * s.h + iy) * s.w + ix];
                             }
                     if (affine) acc = acc * scale[o] + shift[o];
-                    e[((n * s.co + o) * s.ho + oy) * s.wo + ox] = activate(acc, activation, 0.2);
+                    e[((n * s.co + o) * s.ho + oy) * s.wo + ox] = activate(acc, activation, 0.2, 0.9);
                 }
     check(std::string("engine_conv2d_forward ") + name, e, y.data());
 
@@ -128,9 +136,11 @@ static void test_conv(const char* name, Conv s, int activation, bool affine) {
     auto dyv = randoms(y.size());
     auto dx0 = randoms(x.size());
     std::vector<float> dx = dx0;
-    emulate(tiles((long long) s.n * s.h * s.w, s.ci), B256, 0, [&] {
+    dim3 backwardGrid = tiles((long long) s.n * s.h * s.w, cg);
+    backwardGrid.z = groups;
+    emulate(backwardGrid, B256, 0, [&] {
         engine_conv2d_backward_data(dyv.data(), w.data(), dx.data(), s.n, s.ci, s.h, s.w, s.co, s.ho, s.wo, s.kh, s.kw, s.sy, s.sx,
-                                    s.py, s.px, s.dy, s.dx, 1);
+                                    s.py, s.px, s.dy, s.dx, groups, 1);
     });
     std::vector<double> g(x.begin(), x.end());
     for (size_t i = 0; i < g.size(); i++) g[i] = dx0[i];
@@ -138,13 +148,14 @@ static void test_conv(const char* name, Conv s, int activation, bool affine) {
         for (int o = 0; o < s.co; o++)
             for (int oy = 0; oy < s.ho; oy++)
                 for (int ox = 0; ox < s.wo; ox++)
-                    for (int c = 0; c < s.ci; c++)
+                    for (int c = 0; c < cg; c++)
                         for (int ky = 0; ky < s.kh; ky++)
                             for (int kx = 0; kx < s.kw; kx++) {
                                 int iy = oy * s.sy - s.py + ky * s.dy, ix = ox * s.sx - s.px + kx * s.dx;
                                 if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) continue;
-                                g[((n * s.ci + c) * s.h + iy) * s.w + ix] +=
-                                        (double) w[((o * s.ci + c) * s.kh + ky) * s.kw + kx] * dyv[((n * s.co + o) * s.ho + oy) * s.wo + ox];
+                                int ci = o / og * cg + c;
+                                g[((n * s.ci + ci) * s.h + iy) * s.w + ix] +=
+                                        (double) w[((o * cg + c) * s.kh + ky) * s.kw + kx] * dyv[((n * s.co + o) * s.ho + oy) * s.wo + ox];
                             }
     check(std::string("engine_conv2d_backward_data ") + name, g, dx.data());
 }
@@ -262,36 +273,62 @@ static void test_affine_and_activations() {
     int n = 2, c = 3, plane = 50;
     long long total = (long long) n * c * plane;
     auto x = randoms(total), scale = randoms(c), shift = randoms(c), dy = randoms(total);
-    const char* names[] = {"identity", "ReLU", "leaky ReLU", "sigmoid", "tanh"};
-    for (int activation = 0; activation < 5; activation++) {
-        std::vector<float> y(total);
+    const char* names[] = {"identity", "ReLU", "leaky ReLU", "sigmoid", "tanh", "clip [-0.5, 0.7]", "hard sigmoid", "hard swish"};
+    // the second parameter: clip's maximum, hard sigmoid's offset (its slope is 0.3 as leaky ReLU's, clip's minimum -0.5)
+    float slopes[] = {0.3f, 0.3f, 0.3f, 0.3f, 0.3f, -0.5f, 0.3f, 0.0f};
+    float betas[] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.7f, 0.5f, 0.0f};
+    for (int activation = 0; activation < 8; activation++) {
+        float slope = slopes[activation], beta = betas[activation];
+        std::vector<float> y(total), v(total);
         emulate(grid1(total), B256, 0, [&] {
-            engine_channel_affine(x.data(), y.data(), total, c, plane, scale.data(), shift.data(), activation, 0.3f);
+            engine_channel_affine(x.data(), y.data(), total, c, plane, scale.data(), shift.data(), activation, slope, beta);
         });
-        std::vector<double> e(total), g(total);
+        emulate(grid1(total), B256, 0, [&] { engine_channel_affine(x.data(), v.data(), total, c, plane, scale.data(), shift.data(), 0, 0.0f, 0.0f); });
+        std::vector<double> e(total), g(total), gv(total);
         for (long long i = 0; i < total; i++) {
             int ch = (int) ((i / plane) % c);
-            double v = (double) x[i] * scale[ch] + shift[ch];
-            double out = activate(v, activation, 0.3);
-            e[i] = out;
+            double u = (double) x[i] * scale[ch] + shift[ch];
+            e[i] = activate(u, activation, slope, beta);
             // derivative from the definition, by a central difference of the double-precision activation
             double hstep = 1e-6;
-            double d = (activate(v + hstep, activation, 0.3) - activate(v - hstep, activation, 0.3)) / (2 * hstep);
-            if (activation == 1 || activation == 2) d = v > 0 ? 1 : (activation == 1 ? 0 : 0.3);
+            double d = (activate(u + hstep, activation, slope, beta) - activate(u - hstep, activation, slope, beta)) / (2 * hstep);
+            if (activation == 1 || activation == 2) d = u > 0 ? 1 : (activation == 1 ? 0 : 0.3);
             g[i] = dy[i] * d * scale[ch];
+            gv[i] = dy[i] * d;
         }
         check(std::string("engine_channel_affine ") + names[activation], e, y.data());
-        std::vector<float> dx(total);
+        if (activation != 7) {   // hard swish's derivative needs its input: engine_activation_backward_input below
+            std::vector<float> dx(total);
+            emulate(grid1(total), B256, 0, [&] {
+                engine_channel_affine_backward(y.data(), dy.data(), dx.data(), total, c, plane, scale.data(), activation, slope, beta, 0, 0);
+            });
+            check(std::string("engine_channel_affine_backward ") + names[activation], g, dx.data(), 1e-4);
+        }
+        std::vector<float> dxv(total);
         emulate(grid1(total), B256, 0, [&] {
-            engine_channel_affine_backward(y.data(), dy.data(), dx.data(), total, c, plane, scale.data(), activation, 0.3f, 0, 0);
+            engine_activation_backward_input(v.data(), dy.data(), dxv.data(), total, activation, slope, beta, 0, 0);
         });
-        check(std::string("engine_channel_affine_backward ") + names[activation], g, dx.data(), 1e-4);
+        check(std::string("engine_activation_backward_input ") + names[activation], gv, dxv.data(), 1e-4);
+    }
+    // torch's kinks: clip and hard sigmoid pass nothing at their bounds, hard swish is x/3 + 1/2 at -3 and at 3
+    {
+        float at[] = {0.0f, 6.0f, -3.0f, 3.0f}, one[] = {1.0f, 1.0f, 1.0f, 1.0f};
+        float clip[4], hs[4], hw[4];
+        emulate(grid1(4), B256, 0, [&] {
+            engine_activation_backward_input(at, one, clip, 4, 5, 0.0f, 6.0f, 0, 0);
+            engine_activation_backward_input(at, one, hs, 4, 6, 1.0f / 6.0f, 0.5f, 0, 0);
+            engine_activation_backward_input(at, one, hw, 4, 7, 0.0f, 0.0f, 0, 0);
+        });
+        bool ok = clip[0] == 0 && clip[1] == 0 && hs[2] == 0 && hs[3] == 0 && std::fabs(hs[0] - 1.0f / 6.0f) < 1e-7
+                  && std::fabs(hw[2] + 0.5f) < 1e-6 && std::fabs(hw[3] - 1.5f) < 1e-6;
+        failures += ok ? 0 : 1;
+        std::printf("%-52s %s\n", "activation gradients at torch's kinks", ok ? "ok" : "MISMATCH");
     }
     // guided backprop: only positive gradients pass a ReLU, and only where its output is positive
     std::vector<float> y(total), dx(total);
-    emulate(grid1(total), B256, 0, [&] { engine_channel_affine(x.data(), y.data(), total, 1, (int) total, nullptr, nullptr, 1, 0.0f); });
+    emulate(grid1(total), B256, 0, [&] { engine_channel_affine(x.data(), y.data(), total, 1, (int) total, nullptr, nullptr, 1, 0.0f, 0.0f); });
     emulate(grid1(total), B256, 0, [&] {
-        engine_channel_affine_backward(y.data(), dy.data(), dx.data(), total, 1, (int) total, nullptr, 1, 0.0f, 1, 0);
+        engine_channel_affine_backward(y.data(), dy.data(), dx.data(), total, 1, (int) total, nullptr, 1, 0.0f, 0.0f, 1, 0);
     });
     std::vector<double> e(total);
     for (long long i = 0; i < total; i++) e[i] = (x[i] > 0 && dy[i] > 0) ? dy[i] : 0.0;
@@ -494,7 +531,7 @@ static void test_tf32() {
     std::vector<float> y((size_t) s.n * s.co * s.ho * s.wo);
     emulate(tiles((long long) s.n * s.ho * s.wo, s.co), B256, 0, [&] {
         engine_conv2d_forward_tf32(x.data(), w.data(), y.data(), s.n, s.ci, s.h, s.w, s.co, s.ho, s.wo, s.kh, s.kw, s.sy, s.sx, s.py, s.px,
-                                   s.dy, s.dx, scale.data(), shift.data(), 0, 0.0f);
+                                   s.dy, s.dx, 1, scale.data(), shift.data(), 0, 0.0f, 0.0f);
     });
     std::vector<double> er(y.size()), ex(y.size());
     auto dy = randoms(y.size());
@@ -525,15 +562,80 @@ static void test_tf32() {
     std::vector<float> g(x.size());
     emulate(tiles((long long) s.n * s.h * s.w, s.ci), B256, 0, [&] {
         engine_conv2d_backward_data_tf32(dy.data(), w.data(), g.data(), s.n, s.ci, s.h, s.w, s.co, s.ho, s.wo, s.kh, s.kw, s.sy, s.sx,
-                                         s.py, s.px, s.dy, s.dx, 0);
+                                         s.py, s.px, s.dy, s.dx, 1, 0);
     });
     check("engine_conv2d_backward_data_tf32 vs TF32-rounded", gr, g.data());
     check("engine_conv2d_backward_data_tf32 vs exact FP32", gx, g.data(), 2e-3);
+    // grouped (depthwise with multiplier 2): the TF32 twins take groups as the FP32 kernels do
+    {
+        Conv d = conv(2, 4, 7, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1);
+        int groups = 4, cg = 1, og = 2;
+        auto xd = randoms((size_t) d.n * d.ci * d.h * d.w), wd = randoms((size_t) d.co * cg * d.kh * d.kw);
+        std::vector<float> yd((size_t) d.n * d.co * d.ho * d.wo);
+        auto dyd = randoms(yd.size());
+        std::vector<float> gd(xd.size());
+        dim3 fg = tiles((long long) d.n * d.ho * d.wo, og), bg = tiles((long long) d.n * d.h * d.w, cg);
+        fg.z = groups;
+        bg.z = groups;
+        emulate(fg, B256, 0, [&] {
+            engine_conv2d_forward_tf32(xd.data(), wd.data(), yd.data(), d.n, d.ci, d.h, d.w, d.co, d.ho, d.wo, d.kh, d.kw, d.sy, d.sx, d.py,
+                                       d.px, d.dy, d.dx, groups, nullptr, nullptr, 0, 0.0f, 0.0f);
+        });
+        emulate(bg, B256, 0, [&] {
+            engine_conv2d_backward_data_tf32(dyd.data(), wd.data(), gd.data(), d.n, d.ci, d.h, d.w, d.co, d.ho, d.wo, d.kh, d.kw, d.sy, d.sx,
+                                             d.py, d.px, d.dy, d.dx, groups, 0);
+        });
+        std::vector<double> ey(yd.size(), 0.0), eg(xd.size(), 0.0);
+        for (int n = 0; n < d.n; n++)
+            for (int o = 0; o < d.co; o++)
+                for (int oy = 0; oy < d.ho; oy++)
+                    for (int ox = 0; ox < d.wo; ox++)
+                        for (int ky = 0; ky < d.kh; ky++)
+                            for (int kx = 0; kx < d.kw; kx++) {
+                                int iy = oy - d.py + ky, ix = ox - d.px + kx;
+                                if (iy < 0 || iy >= d.h || ix < 0 || ix >= d.w) continue;
+                                size_t in = ((size_t) (n * d.ci + o / og) * d.h + iy) * d.w + ix;
+                                size_t out = ((size_t) (n * d.co + o) * d.ho + oy) * d.wo + ox;
+                                double wv = tf32(wd[(o * d.kh + ky) * d.kw + kx]);
+                                ey[out] += wv * tf32(xd[in]);
+                                eg[in] += wv * tf32(dyd[out]);
+                            }
+        check("engine_conv2d_forward_tf32 depthwise x2 vs TF32-rounded", ey, yd.data());
+        check("engine_conv2d_backward_data_tf32 depthwise x2 vs TF32-rounded", eg, gd.data());
+    }
     // the rounding itself: ties away from zero at the 13th bit, infinities untouched
     bool ok = tf32(1.0f + 0x1p-11f) == 1.0f + 0x1p-10f && tf32(-(1.0f + 0x1p-11f)) == -(1.0f + 0x1p-10f)
               && tf32(1.0f + 0x1p-12f) == 1.0f && tf32(INFINITY) == INFINITY;
     failures += ok ? 0 : 1;
     std::printf("%-52s %s\n", "TF32 rounding (nearest, ties away)", ok ? "ok" : "MISMATCH");
+}
+
+// out = a * b broadcast per plane and per element, the gradient of a (accumulated), and of b by a per-plane reduction
+static void test_multiply() {
+    int planes = 6, plane = 300;   // more values per plane than threads per block
+    long long total = (long long) planes * plane;
+    auto a = randoms(total), gate = randoms(planes), same = randoms(total), dy = randoms(total), acc0 = randoms(total);
+    std::vector<float> y(total), ys(total), da = acc0, db(planes), dbs(total);
+    emulate(grid1(total), B256, 0, [&] {
+        engine_multiply(a.data(), gate.data(), y.data(), total, plane, 0);
+        engine_multiply(a.data(), same.data(), ys.data(), total, 1, 0);
+        engine_multiply(dy.data(), gate.data(), da.data(), total, plane, 1);
+        engine_multiply(dy.data(), a.data(), dbs.data(), total, 1, 0);
+    });
+    emulate(dim3{(unsigned) planes, 1, 1}, B256, 256 * sizeof(float), [&] { engine_multiply_reduce(a.data(), dy.data(), db.data(), plane, 0); });
+    std::vector<double> e(total), es(total), ea(total), eb(planes, 0.0), ebs(total);
+    for (long long i = 0; i < total; i++) {
+        e[i] = (double) a[i] * gate[i / plane];
+        es[i] = (double) a[i] * same[i];
+        ea[i] = acc0[i] + (double) dy[i] * gate[i / plane];
+        eb[i / plane] += (double) dy[i] * a[i];
+        ebs[i] = (double) dy[i] * a[i];
+    }
+    check("engine_multiply per plane (squeeze-and-excitation)", e, y.data());
+    check("engine_multiply same shape (SiLU)", es, ys.data());
+    check("engine_multiply gradient of a, accumulated", ea, da.data());
+    check("engine_multiply_reduce gradient of the gate", eb, db.data(), 1e-5);
+    check("engine_multiply gradient of b, same shape", ebs, dbs.data());
 }
 
 int main() {
@@ -544,12 +646,16 @@ int main() {
     test_conv("3x3 s1 dilation 2 pad 2", conv(2, 4, 8, 6, 3, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2), 2, true);
     test_conv("5x3 s(2,1) Truncate 11x6", conv(1, 2, 11, 6, 70, 5, 3, 2, 1, 0, 0, 0, 0, 1, 1), 0, false);
     test_conv("1x1 s2 projection, 68 channels", conv(2, 68, 5, 5, 9, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1), 4, true);
+    test_conv("3x3 depthwise s2 pad 1 + ReLU6-like clip", conv(2, 6, 9, 7, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1), 5, true, 6);
+    test_conv("3x3 depthwise x2 multiplier dilation 2", conv(2, 4, 8, 6, 8, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2), 6, true, 4);
+    test_conv("3x3 2 groups of 35, 70 outputs", conv(1, 70, 6, 5, 70, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1), 0, false, 2);
     for (int mode = 0; mode < 3; mode++) {
         test_pool("3x3 s2 pad 1, 9x7", 4, 9, 7, 3, 2, 1, 1, mode);
         test_pool("2x2 s2, 8x8", 3, 8, 8, 2, 2, 0, 0, mode);
     }
     test_global_pool();
     test_affine_and_activations();
+    test_multiply();
     test_transformer();
     test_layout_ops();
     test_tf32();

@@ -11,6 +11,13 @@ For each model NAME it writes NAME.onnx (opset 13, eval mode, constant folding, 
     NAME.logits.npy  torch's logits [2, 10]
     NAME.grad.npy    torch's gradient of sum_b logits[b, CLASSES[b]] with respect to the input [2, 3, 32, 32]
 
+With model names as arguments it writes only those (the default is tiny_resnet and tiny_mixed, whose committed
+bytes it reproduces): tiny_grouped, and torchvision's own mobilenet_v2 and mobilenet_v3_small at width 0.25 with
+10 classes (mobilenet_v2_w025, mobilenet_v3_small_w025), each seeded on its own and referenced on a [2, 3, 64, 64]
+input:
+
+    /usr/bin/python3 make_models.py tiny_grouped mobilenet_v2_w025 mobilenet_v3_small_w025
+
 With --torchvision DIR it also writes torchvision's resnet18 and mobilenet_v2 (weights=None, seeded; 45 MB and 14 MB,
 too big to commit) with the same references on a [2, 3, 112, 112] input into DIR, for OnnxTorchvisionTest:
 
@@ -85,6 +92,32 @@ class TinyMixed(nn.Module):
         return self.fc(torch.cat([f, g], dim=1))
 
 
+class TinyGrouped(nn.Module):
+    """Grouped convolution (2 groups), SiLU (Sigmoid and Mul of two computed tensors), a depthwise convolution with
+    channel multiplier 2, Hardswish (HardSigmoid and Mul at opset 13), ReLU6 (Clip 0..6), a squeeze-and-excitation
+    Mul by a [C, 1, 1] gate from HardSigmoid, BatchNorm after a grouped conv, and a Gemm."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.grouped = nn.Sequential(nn.Conv2d(8, 8, 3, stride=2, padding=1, groups=2, bias=False), nn.BatchNorm2d(8))
+        self.depthwise = nn.Conv2d(8, 16, 3, padding=1, groups=8)
+        self.pointwise = nn.Sequential(nn.Conv2d(16, 12, 1, bias=False), nn.BatchNorm2d(12), nn.ReLU6())
+        self.se_reduce = nn.Conv2d(12, 4, 1)
+        self.se_expand = nn.Conv2d(4, 12, 1)
+        self.fc = nn.Linear(12, 10)
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = nn.functional.silu(self.grouped(x))                    # [8, 16, 16]
+        x = nn.functional.hardswish(self.depthwise(x))             # [16, 16, 16]
+        x = self.pointwise(x)                                      # [12, 16, 16]
+        s = nn.functional.adaptive_avg_pool2d(x, 1)
+        s = nn.functional.hardsigmoid(self.se_expand(torch.relu(self.se_reduce(s))))
+        x = x * s
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
 def randomise_batchnorm(model):
     for m in model.modules():
         if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -95,11 +128,11 @@ def randomise_batchnorm(model):
                 m.bias.uniform_(-0.5, 0.5)
 
 
-def export(name, model, size=32):
+def export(name, model, size=32, opset=13):
     randomise_batchnorm(model)
     model.eval()
     x = torch.rand(2, 3, size, size, generator=torch.Generator().manual_seed(7)) * 2 - 1
-    torch.onnx.export(model, x, name + ".onnx", opset_version=13, do_constant_folding=True,
+    torch.onnx.export(model, x, name + ".onnx", opset_version=opset, do_constant_folding=True,
                       input_names=["input"], output_names=["logits"],
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
     x = x.clone().requires_grad_(True)
@@ -121,6 +154,20 @@ if __name__ == "__main__":
         os.chdir(sys.argv[2])
         export("resnet18", torchvision.models.resnet18(weights=None), 112)
         export("mobilenet_v2", torchvision.models.mobilenet_v2(weights=None), 112)
+    elif len(sys.argv) > 1:
+        import torchvision
+        # each seeded on its own, so that adding a model never changes another's bytes
+        makers = {
+            "tiny_grouped": lambda: export("tiny_grouped", TinyGrouped()),
+            # opset 14: torchvision's Hardswish exports as the HardSwish op (opset 13 would decompose it)
+            "mobilenet_v2_w025": lambda: export("mobilenet_v2_w025", torchvision.models.mobilenet_v2(
+                weights=None, width_mult=0.25, num_classes=10), 64, 14),
+            "mobilenet_v3_small_w025": lambda: export("mobilenet_v3_small_w025", torchvision.models.mobilenet_v3_small(
+                weights=None, width_mult=0.25, num_classes=10), 64, 14),
+        }
+        for name in sys.argv[1:]:
+            torch.manual_seed(sum(map(ord, name)))
+            makers[name]()
     else:
         export("tiny_resnet", TinyResNet())
         export("tiny_mixed", TinyMixed())

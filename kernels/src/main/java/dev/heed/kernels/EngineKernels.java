@@ -11,14 +11,23 @@ public final class EngineKernels {
     private static final int THREADS = 256;
     private static final int TILE = 64;
 
-    /** The element-wise activations the kernels fuse; codes as in {@code engine.cu}. */
+    /**
+     * The element-wise activations the kernels fuse; codes as in {@code engine.cu}. Parameters: {@code slope} is leaky
+     * ReLU's negative slope, CLIP's minimum and HARD_SIGMOID's slope; {@code beta} CLIP's maximum and HARD_SIGMOID's
+     * offset. HARD_SWISH's derivative needs its input, not its output ({@link #activationBackwardFromInput}).
+     */
     public enum Activation {
-        IDENTITY(0), RELU(1), LEAKY_RELU(2), SIGMOID(3), TANH(4);
+        IDENTITY(0), RELU(1), LEAKY_RELU(2), SIGMOID(3), TANH(4), CLIP(5), HARD_SIGMOID(6), HARD_SWISH(7);
 
         final int code;
 
         Activation(int code) {
             this.code = code;
+        }
+
+        /** Whether the derivative follows from the forward output, as {@link #channelAffineBackward} needs. */
+        public boolean gradientFromOutput() {
+            return this != HARD_SWISH;
         }
     }
 
@@ -52,19 +61,29 @@ public final class EngineKernels {
     /**
      * A 2-D convolution's geometry. {@code padTop}/{@code padLeft} are the padding before the first row and column;
      * padding after the last follows from the output size (Same padding's odd extra row goes at the bottom).
+     * {@code groups} splits both channel counts into equal groups (weights {@code [co][ci / groups][kh][kw]});
+     * {@code groups = inChannels} is a depthwise convolution.
      */
     public record Conv2d(int batch, int inChannels, int height, int width, int outChannels, int outHeight, int outWidth, int kernelHeight,
-                         int kernelWidth, int strideY, int strideX, int padTop, int padLeft, int dilationY, int dilationX) {
+                         int kernelWidth, int strideY, int strideX, int padTop, int padLeft, int dilationY, int dilationX, int groups) {
         public Conv2d {
             if (batch < 1 || inChannels < 1 || height < 1 || width < 1 || outChannels < 1 || outHeight < 1 || outWidth < 1
                     || kernelHeight < 1 || kernelWidth < 1 || strideY < 1 || strideX < 1 || padTop < 0 || padLeft < 0
-                    || dilationY < 1 || dilationX < 1) {
+                    || dilationY < 1 || dilationX < 1 || groups < 1 || inChannels % groups != 0 || outChannels % groups != 0
+                    || groups > 65535) {
                 throw new IllegalArgumentException("invalid convolution " + this);
             }
             // the last window must start inside the padded input
             if ((long) (outHeight - 1) * strideY - padTop >= height || (long) (outWidth - 1) * strideX - padLeft >= width) {
                 throw new IllegalArgumentException("output " + outHeight + "x" + outWidth + " reads past the input in " + this);
             }
+        }
+
+        /** An ungrouped convolution. */
+        public Conv2d(int batch, int inChannels, int height, int width, int outChannels, int outHeight, int outWidth, int kernelHeight,
+                      int kernelWidth, int strideY, int strideX, int padTop, int padLeft, int dilationY, int dilationX) {
+            this(batch, inChannels, height, width, outChannels, outHeight, outWidth, kernelHeight, kernelWidth, strideY, strideX, padTop,
+                    padLeft, dilationY, dilationX, 1);
         }
 
         long inputElements() {
@@ -76,7 +95,7 @@ public final class EngineKernels {
         }
 
         long weightElements() {
-            return (long) outChannels * inChannels * kernelHeight * kernelWidth;
+            return (long) outChannels * (inChannels / groups) * kernelHeight * kernelWidth;
         }
     }
 
@@ -163,6 +182,12 @@ public final class EngineKernels {
     /** {@code y = activation(scale * conv(x, w) + shift)} per output channel; {@code scale} and {@code shift} nullable. */
     public void conv2dForward(Conv2d s, DeviceBuffer x, DeviceBuffer w, DeviceBuffer y, DeviceBuffer scale, DeviceBuffer shift,
                               Activation activation, float slope) {
+        conv2dForward(s, x, w, y, scale, shift, activation, slope, 0);
+    }
+
+    /** As above, with the activation's second parameter {@code beta} (see {@link Activation}). */
+    public void conv2dForward(Conv2d s, DeviceBuffer x, DeviceBuffer w, DeviceBuffer y, DeviceBuffer scale, DeviceBuffer shift,
+                              Activation activation, float slope, float beta) {
         String shapes = s.toString();
         requireFloats(x, s.inputElements(), "input", shapes);
         requireFloats(w, s.weightElements(), "weights", shapes);
@@ -173,9 +198,10 @@ public final class EngineKernels {
         if (shift != null) {
             requireFloats(shift, s.outChannels(), "shift", shapes);
         }
-        device.launch("engine_conv2d_forward" + precision.suffix, tiles((long) s.batch() * s.outHeight() * s.outWidth(), s.outChannels()), block(), 0,
-                geometry(new KernelArguments().pointer(x).pointer(w).pointer(y), s).pointer(scale).pointer(shift)
-                        .int32(activation.code).float32(slope), shapes);
+        device.launch("engine_conv2d_forward" + precision.suffix, groupTiles((long) s.batch() * s.outHeight() * s.outWidth(),
+                        s.outChannels() / s.groups(), s.groups()), block(), 0,
+                geometry(new KernelArguments().pointer(x).pointer(w).pointer(y), s).int32(s.groups()).pointer(scale).pointer(shift)
+                        .int32(activation.code).float32(slope).float32(beta), shapes);
     }
 
     /** {@code dx (+)= conv^T(dy, w)}: the convolution's input gradient. */
@@ -184,13 +210,20 @@ public final class EngineKernels {
         requireFloats(dy, s.outputElements(), "output gradient", shapes);
         requireFloats(w, s.weightElements(), "weights", shapes);
         requireFloats(dx, s.inputElements(), "input gradient", shapes);
-        device.launch("engine_conv2d_backward_data" + precision.suffix, tiles((long) s.batch() * s.height() * s.width(), s.inChannels()), block(), 0,
-                geometry(new KernelArguments().pointer(dy).pointer(w).pointer(dx), s).int32(accumulate ? 1 : 0), shapes);
+        device.launch("engine_conv2d_backward_data" + precision.suffix, groupTiles((long) s.batch() * s.height() * s.width(),
+                        s.inChannels() / s.groups(), s.groups()), block(), 0,
+                geometry(new KernelArguments().pointer(dy).pointer(w).pointer(dx), s).int32(s.groups()).int32(accumulate ? 1 : 0), shapes);
     }
 
     /** {@code y = activation(x * scale[c] + shift[c])} over {@code [n][channels][plane]}; scale and shift nullable; y may be x. */
     public void channelAffine(DeviceBuffer x, DeviceBuffer y, long total, int channels, int plane, DeviceBuffer scale, DeviceBuffer shift,
                               Activation activation, float slope) {
+        channelAffine(x, y, total, channels, plane, scale, shift, activation, slope, 0);
+    }
+
+    /** As above, with the activation's second parameter {@code beta} (see {@link Activation}). */
+    public void channelAffine(DeviceBuffer x, DeviceBuffer y, long total, int channels, int plane, DeviceBuffer scale, DeviceBuffer shift,
+                              Activation activation, float slope, float beta) {
         String shapes = "affine " + total + " over " + channels + "x" + plane;
         checkChannels(total, channels, plane, shapes);
         requireFloats(x, total, "input", shapes);
@@ -202,7 +235,7 @@ public final class EngineKernels {
             requireFloats(shift, channels, "shift", shapes);
         }
         device.launch("engine_channel_affine", grid(total), block(), 0, new KernelArguments().pointer(x).pointer(y).int64(total).int32(channels)
-                .int32(plane).pointer(scale).pointer(shift).int32(activation.code).float32(slope), shapes);
+                .int32(plane).pointer(scale).pointer(shift).int32(activation.code).float32(slope).float32(beta), shapes);
     }
 
     /**
@@ -211,7 +244,16 @@ public final class EngineKernels {
      */
     public void channelAffineBackward(DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx, long total, int channels, int plane, DeviceBuffer scale,
                                       Activation activation, float slope, boolean guided, boolean accumulate) {
+        channelAffineBackward(y, dy, dx, total, channels, plane, scale, activation, slope, 0, guided, accumulate);
+    }
+
+    /** As above, with the activation's second parameter {@code beta}; refuses HARD_SWISH, whose derivative needs its input. */
+    public void channelAffineBackward(DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx, long total, int channels, int plane, DeviceBuffer scale,
+                                      Activation activation, float slope, float beta, boolean guided, boolean accumulate) {
         String shapes = "affine backward " + total + " over " + channels + "x" + plane;
+        if (!activation.gradientFromOutput()) {
+            throw new IllegalArgumentException(activation + "'s derivative does not follow from its output; use activationBackwardFromInput");
+        }
         checkChannels(total, channels, plane, shapes);
         requireFloats(y, total, "forward output", shapes);
         requireFloats(dy, total, "output gradient", shapes);
@@ -220,8 +262,52 @@ public final class EngineKernels {
             requireFloats(scale, channels, "scale", shapes);
         }
         device.launch("engine_channel_affine_backward", grid(total), block(), 0, new KernelArguments().pointer(y).pointer(dy).pointer(dx)
-                .int64(total).int32(channels).int32(plane).pointer(scale).int32(activation.code).float32(slope).int32(guided ? 1 : 0)
-                .int32(accumulate ? 1 : 0), shapes);
+                .int64(total).int32(channels).int32(plane).pointer(scale).int32(activation.code).float32(slope).float32(beta)
+                .int32(guided ? 1 : 0).int32(accumulate ? 1 : 0), shapes);
+    }
+
+    /** {@code dx (+)= activation'(x) * dy} from the activation's input {@code x}: any activation, and the only way for HARD_SWISH. */
+    public void activationBackwardFromInput(DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dx, long total, Activation activation, float slope,
+                                            float beta, boolean guided, boolean accumulate) {
+        String shapes = activation + " backward " + total;
+        if (total < 1) {
+            throw new IllegalArgumentException("invalid " + shapes);
+        }
+        requireFloats(x, total, "forward input", shapes);
+        requireFloats(dy, total, "output gradient", shapes);
+        requireFloats(dx, total, "input gradient", shapes);
+        device.launch("engine_activation_backward_input", grid(total), block(), 0, new KernelArguments().pointer(x).pointer(dy).pointer(dx)
+                .int64(total).int32(activation.code).float32(slope).float32(beta).int32(guided ? 1 : 0).int32(accumulate ? 1 : 0), shapes);
+    }
+
+    /**
+     * {@code out (+)= a * b[i / repeat]}: {@code b} holds {@code total / repeat} values, each repeated over a run of
+     * {@code repeat} of a's (1: tensors of one shape; a plane: one factor per channel plane). Also the gradient of either
+     * factor where the other is repeated, or both when {@code repeat = 1}.
+     */
+    public void multiply(DeviceBuffer a, DeviceBuffer b, DeviceBuffer out, long total, int repeat, boolean accumulate) {
+        String shapes = "multiply " + total + " by runs of " + repeat;
+        if (total < 1 || repeat < 1 || total % repeat != 0) {
+            throw new IllegalArgumentException("invalid " + shapes);
+        }
+        requireFloats(a, total, "a", shapes);
+        requireFloats(b, total / repeat, "b", shapes);
+        requireFloats(out, total, "out", shapes);
+        device.launch("engine_multiply", grid(total), block(), 0, new KernelArguments().pointer(a).pointer(b).pointer(out).int64(total)
+                .int32(repeat).int32(accumulate ? 1 : 0), shapes);
+    }
+
+    /** {@code db[p] (+)= sum_k a[p][k] dy[p][k]} over {@code [planes][plane]}: the gradient of a per-plane factor. */
+    public void multiplyReduce(DeviceBuffer a, DeviceBuffer dy, DeviceBuffer db, int planes, int plane, boolean accumulate) {
+        String shapes = "multiply reduce " + planes + "x" + plane;
+        if (planes < 1 || plane < 1) {
+            throw new IllegalArgumentException("invalid " + shapes);
+        }
+        requireFloats(a, (long) planes * plane, "a", shapes);
+        requireFloats(dy, (long) planes * plane, "output gradient", shapes);
+        requireFloats(db, planes, "factor gradient", shapes);
+        device.launch("engine_multiply_reduce", new int[] {planes, 1, 1}, block(), THREADS * Float.BYTES, new KernelArguments().pointer(a)
+                .pointer(dy).pointer(db).int32(plane).int32(accumulate ? 1 : 0), shapes);
     }
 
     /** {@code out = a + b}, element-wise; out may be a or b. */
@@ -495,6 +581,13 @@ public final class EngineKernels {
             throw new IllegalArgumentException(rows + "x" + columns + " exceeds one launch's grid");
         }
         return new int[] {(int) x, (int) y, 1};
+    }
+
+    /** Tiles of one group's GEMM, one grid layer (z) per group. */
+    private static int[] groupTiles(long columns, long rows, int groups) {
+        int[] grid = tiles(columns, rows);
+        grid[2] = groups;
+        return grid;
     }
 
     private static int[] block() {

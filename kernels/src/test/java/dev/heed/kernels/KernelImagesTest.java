@@ -51,7 +51,8 @@ class KernelImagesTest {
                 "engine_add", "engine_copy", "engine_pool2d_forward", "engine_pool2d_backward", "engine_global_pool_forward",
                 "engine_global_pool_backward", "engine_gemm_batched", "engine_layer_norm", "engine_layer_norm_backward", "engine_softmax_rows",
                 "engine_softmax_rows_backward", "engine_gelu", "engine_gelu_backward", "engine_embedding_gather", "engine_pad2d", "engine_crop2d", "engine_copy_channels",
-                "engine_gemm_tf32", "engine_conv2d_forward_tf32", "engine_conv2d_backward_data_tf32")) {
+                "engine_gemm_tf32", "engine_conv2d_forward_tf32", "engine_conv2d_backward_data_tf32", "engine_activation_backward_input",
+                "engine_multiply", "engine_multiply_reduce")) {
             assertTrue(ptx.contains(".entry " + kernel + "("), kernel + " is in the PTX");
         }
         assertTrue(ptx.contains(".target sm_75"), "the stand-alone PTX targets compute_75, the oldest architecture nvcc 13 knows");

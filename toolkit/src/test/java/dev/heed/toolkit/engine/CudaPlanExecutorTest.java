@@ -91,6 +91,16 @@ class CudaPlanExecutorTest {
         assertTrue(worst / scale <= Parity.TOLERANCE, what + ": max relative error " + worst / scale);
     }
 
+    /**
+     * Grouped and depthwise convolutions with their BatchNorm and ReLU6 fused (or not, where a capture needs the tensors
+     * between), hard swish after a fused BatchNorm, SiLU and squeeze-and-excitation products: at every capture point.
+     */
+    @Test
+    void mobileBlocksGiveTheReferencesLogitsCapturesAndGradients() {
+        requireDevice();
+        compare("mobile blocks", MobileBlockPlan.build(3), Parity.random(6, 3, 4, 9, 7));
+    }
+
     @Test
     void theBundledCnnGivesTheReferencesLogitsCapturesAndGradients() throws Exception {
         requireDevice();

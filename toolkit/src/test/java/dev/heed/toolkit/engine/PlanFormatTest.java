@@ -43,6 +43,28 @@ class PlanFormatTest {
         }
     }
 
+    /** Groups, a second activation parameter and Multiply need version 2; a plan without them stays version 1. */
+    @Test
+    void aMobilePlanSurvivesARoundTripAsVersion2AndOlderPlansStayVersion1() throws IOException {
+        Plan plan = MobileBlockPlan.build(4);
+        byte[] written = bytes(plan);
+        assertEquals(2, java.nio.ByteBuffer.wrap(written).getInt(4), "version");
+        assertEquals(1, java.nio.ByteBuffer.wrap(bytes(PlanCompiler.compile(ResidualGraphParityTest.residualGraph(3), 3, 11, 11))).getInt(4),
+                "a plan version 1 can say is written as version 1");
+        Plan read = PlanFormat.read(new ByteArrayInputStream(written));
+        assertEquals(plan.describe(), read.describe());
+        assertEquals(plan.ops().toString(), read.ops().toString(), "groups and both activation parameters come back");
+        assertArrayEquals(written, bytes(read), "writing the read plan gives the same bytes");
+        HostTensor x = Parity.random(2, 2, 4, 9, 7);
+        HostTensor weights = Parity.random(3, 2, 5);
+        CpuReferenceExecutor executor = new CpuReferenceExecutor();
+        try (CompiledPlan a = executor.compile(plan); CompiledPlan b = executor.compile(read);
+             PlanPass pa = a.forward(x, "relu6"); PlanPass pb = b.forward(x, "relu6")) {
+            assertEquals(pa.logits(), pb.logits());
+            assertEquals(pa.backward(weights), pb.backward(weights));
+        }
+    }
+
     @Test
     void truncatedAndForeignFilesAreIoErrors() throws IOException {
         byte[] written = bytes(PlanCompiler.compile(ResidualGraphParityTest.residualGraph(3), 3, 11, 11));

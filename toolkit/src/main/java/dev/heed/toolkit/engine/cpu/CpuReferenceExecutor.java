@@ -109,12 +109,13 @@ public final class CpuReferenceExecutor implements PlanExecutor {
             if (op instanceof Op.Dense d) {
                 return ReferenceKernels.denseForward(values[d.input()], batch, w[0], w[1], d.inFeatures(), d.outFeatures());
             } else if (op instanceof Op.Conv2d c) {
-                return ReferenceKernels.convForward(values[c.input()], batch, geometry(c.input(), c.window()), w[0], w[1], c.outChannels());
+                return ReferenceKernels.convForward(values[c.input()], batch, geometry(c.input(), c.window()), w[0], w[1], c.outChannels(),
+                        c.groups());
             } else if (op instanceof Op.ChannelAffine a) {
                 TensorInfo x = plan.tensor(a.input());
                 return ReferenceKernels.affineForward(values[a.input()], batch, x.channels(), x.height() * x.width(), w[0], w[1]);
             } else if (op instanceof Op.Activation a) {
-                return ReferenceKernels.activationForward(values[a.input()], a.kind(), a.alpha());
+                return ReferenceKernels.activationForward(values[a.input()], a.kind(), a.alpha(), a.beta());
             } else if (op instanceof Op.Pool2d p) {
                 return ReferenceKernels.poolForward(values[p.input()], batch, geometry(p.input(), p.window()), p.kind(), p.countPadding());
             } else if (op instanceof Op.GlobalPool g) {
@@ -134,6 +135,8 @@ public final class CpuReferenceExecutor implements PlanExecutor {
                     }
                 }
                 return sum;
+            } else if (op instanceof Op.Multiply m) {
+                return ReferenceKernels.multiplyForward(values[m.a()], values[m.b()], repeat(m));
             } else if (op instanceof Op.Concat c) {
                 int[] sources = c.sources();
                 float[][] parts = new float[sources.length][];
@@ -143,6 +146,11 @@ public final class CpuReferenceExecutor implements PlanExecutor {
                 return ReferenceKernels.concatForward(parts, sizes(sources), batch);
             }
             throw new IllegalStateException("no reference kernel for " + op);
+        }
+
+        /** How many of a's values each of b's multiplies: 1 for equal shapes, a plane for a per-channel b. */
+        private int repeat(Op.Multiply m) {
+            return plan.tensor(m.a()).size() / plan.tensor(m.b()).size();
         }
 
         private int[] sizes(int[] tensors) {
@@ -208,12 +216,12 @@ public final class CpuReferenceExecutor implements PlanExecutor {
             if (op instanceof Op.Dense d) {
                 return ReferenceKernels.denseBackward(g, batch, w[0], d.inFeatures(), d.outFeatures());
             } else if (op instanceof Op.Conv2d c) {
-                return ReferenceKernels.convBackward(g, batch, geometry(c.input(), c.window()), w[0], c.outChannels());
+                return ReferenceKernels.convBackward(g, batch, geometry(c.input(), c.window()), w[0], c.outChannels(), c.groups());
             } else if (op instanceof Op.ChannelAffine a) {
                 TensorInfo x = plan.tensor(a.input());
                 return ReferenceKernels.affineBackward(g, batch, x.channels(), x.height() * x.width(), w[0]);
             } else if (op instanceof Op.Activation a) {
-                return ReferenceKernels.activationBackward(g, values[a.input()], values[a.output()], a.kind(), a.alpha(), guided);
+                return ReferenceKernels.activationBackward(g, values[a.input()], values[a.output()], a.kind(), a.alpha(), a.beta(), guided);
             } else if (op instanceof Op.Pool2d p) {
                 return ReferenceKernels.poolBackward(g, values[p.input()], batch, geometry(p.input(), p.window()), p.kind(), p.countPadding());
             } else if (op instanceof Op.GlobalPool gp) {
@@ -224,6 +232,10 @@ public final class CpuReferenceExecutor implements PlanExecutor {
                 return ReferenceKernels.zeroPadBackward(g, batch, x.channels(), x.height(), x.width(), z.padding());
             } else if (op instanceof Op.Reshape || op instanceof Op.Add) {
                 return g.clone();
+            } else if (op instanceof Op.Multiply m) {
+                // d(a b)/da = b (broadcast back over a's pixels); d(a b)/db = a, summed over the pixels b was broadcast to
+                return source == 0 ? ReferenceKernels.multiplyForward(g, values[m.b()], repeat(m))
+                        : ReferenceKernels.multiplyBackwardBroadcast(g, values[m.a()], repeat(m));
             } else if (op instanceof Op.Concat c) {
                 return ReferenceKernels.concatBackward(g, sizes(c.sources()), source, batch);
             }

@@ -70,13 +70,13 @@ final class ReferenceKernels {
     }
 
     /**
-     * One sample's columns: {@code col[(c*kh + u)*kw + v][i*outW + j]} is the input under kernel tap (u, v) of channel c
-     * for output pixel (i, j), zero in the padding.
+     * One sample's columns over input channels {@code [c0, c0 + count)} (one group's): {@code col[(c*kh + u)*kw + v][i*outW + j]}
+     * is the input under kernel tap (u, v) of channel {@code c0 + c} for output pixel (i, j), zero in the padding.
      */
-    private static void im2col(float[] x, int offset, Geometry g, float[] col) {
+    private static void im2col(float[] x, int offset, Geometry g, float[] col, int c0, int count) {
         Window w = g.window();
         int pixels = g.outH() * g.outW();
-        for (int c = 0; c < g.channels(); c++) {
+        for (int c = 0; c < count; c++) {
             for (int u = 0; u < w.kernelH(); u++) {
                 for (int v = 0; v < w.kernelW(); v++) {
                     int row = ((c * w.kernelH() + u) * w.kernelW() + v) * pixels;
@@ -85,7 +85,7 @@ final class ReferenceKernels {
                         for (int j = 0; j < g.outW(); j++) {
                             int xx = g.columnAt(j, v);
                             col[row + i * g.outW() + j] = y >= 0 && y < g.inH() && xx >= 0 && xx < g.inW()
-                                    ? x[offset + (c * g.inH() + y) * g.inW() + xx] : 0f;
+                                    ? x[offset + ((c0 + c) * g.inH() + y) * g.inW() + xx] : 0f;
                         }
                     }
                 }
@@ -94,10 +94,10 @@ final class ReferenceKernels {
     }
 
     /** The transpose of {@link #im2col}: adds each column value back onto the input pixel it came from. */
-    private static void col2im(double[] col, Geometry g, float[] gx, int offset) {
+    private static void col2im(double[] col, Geometry g, float[] gx, int offset, int c0, int count) {
         Window w = g.window();
         int pixels = g.outH() * g.outW();
-        for (int c = 0; c < g.channels(); c++) {
+        for (int c = 0; c < count; c++) {
             for (int u = 0; u < w.kernelH(); u++) {
                 for (int v = 0; v < w.kernelW(); v++) {
                     int row = ((c * w.kernelH() + u) * w.kernelW() + v) * pixels;
@@ -109,7 +109,7 @@ final class ReferenceKernels {
                         for (int j = 0; j < g.outW(); j++) {
                             int xx = g.columnAt(j, v);
                             if (xx >= 0 && xx < g.inW()) {
-                                gx[offset + (c * g.inH() + y) * g.inW() + xx] += (float) col[row + i * g.outW() + j];
+                                gx[offset + ((c0 + c) * g.inH() + y) * g.inW() + xx] += (float) col[row + i * g.outW() + j];
                             }
                         }
                     }
@@ -118,60 +118,71 @@ final class ReferenceKernels {
         }
     }
 
-    /** Convolution by im2col and a GEMM {@code y[o][p] = b[o] + sum_r w[o][r] col[r][p]}, w {@code [out][in*kh*kw]}. */
-    static float[] convForward(float[] x, int batch, Geometry g, float[] w, float[] bias, int outChannels) {
-        int taps = g.channels() * g.window().kernelH() * g.window().kernelW();
+    /**
+     * Convolution by im2col and a GEMM per group, {@code y[o][p] = b[o] + sum_r w[o][r] col[r][p]}, w {@code [out][in/groups*kh*kw]}:
+     * output channel o reads the columns of its group's input channels only.
+     */
+    static float[] convForward(float[] x, int batch, Geometry g, float[] w, float[] bias, int outChannels, int groups) {
+        int inPerGroup = g.channels() / groups;
+        int outPerGroup = outChannels / groups;
+        int taps = inPerGroup * g.window().kernelH() * g.window().kernelW();
         int pixels = g.outH() * g.outW();
         float[] col = new float[taps * pixels];
         float[] y = new float[batch * outChannels * pixels];
         double[] acc = new double[pixels];
         int inSize = g.channels() * g.inH() * g.inW();
         for (int n = 0; n < batch; n++) {
-            im2col(x, n * inSize, g, col);
-            for (int o = 0; o < outChannels; o++) {
-                java.util.Arrays.fill(acc, bias == null ? 0 : bias[o]);
-                for (int r = 0; r < taps; r++) {
-                    double wr = w[o * taps + r];
-                    if (wr == 0) {
-                        continue;
+            for (int group = 0; group < groups; group++) {
+                im2col(x, n * inSize, g, col, group * inPerGroup, inPerGroup);
+                for (int o = group * outPerGroup; o < (group + 1) * outPerGroup; o++) {
+                    java.util.Arrays.fill(acc, bias == null ? 0 : bias[o]);
+                    for (int r = 0; r < taps; r++) {
+                        double wr = w[o * taps + r];
+                        if (wr == 0) {
+                            continue;
+                        }
+                        int row = r * pixels;
+                        for (int p = 0; p < pixels; p++) {
+                            acc[p] += wr * col[row + p];
+                        }
                     }
-                    int row = r * pixels;
+                    int out = (n * outChannels + o) * pixels;
                     for (int p = 0; p < pixels; p++) {
-                        acc[p] += wr * col[row + p];
+                        y[out + p] = (float) acc[p];
                     }
-                }
-                int out = (n * outChannels + o) * pixels;
-                for (int p = 0; p < pixels; p++) {
-                    y[out + p] = (float) acc[p];
                 }
             }
         }
         return y;
     }
 
-    /** Backward-data of a convolution: {@code gcol[r][p] = sum_o w[o][r] g[o][p]}, then col2im. */
-    static float[] convBackward(float[] gy, int batch, Geometry g, float[] w, int outChannels) {
-        int taps = g.channels() * g.window().kernelH() * g.window().kernelW();
+    /** Backward-data of a (grouped) convolution: per group {@code gcol[r][p] = sum_o w[o][r] g[o][p]}, then col2im. */
+    static float[] convBackward(float[] gy, int batch, Geometry g, float[] w, int outChannels, int groups) {
+        int inPerGroup = g.channels() / groups;
+        int outPerGroup = outChannels / groups;
+        int taps = inPerGroup * g.window().kernelH() * g.window().kernelW();
         int pixels = g.outH() * g.outW();
         double[] col = new double[taps * pixels];
         int inSize = g.channels() * g.inH() * g.inW();
         float[] gx = new float[batch * inSize];
         for (int n = 0; n < batch; n++) {
-            java.util.Arrays.fill(col, 0);
-            for (int o = 0; o < outChannels; o++) {
-                int gOffset = (n * outChannels + o) * pixels;
-                for (int r = 0; r < taps; r++) {
-                    double wr = w[o * taps + r];
-                    if (wr == 0) {
-                        continue;
-                    }
-                    int row = r * pixels;
-                    for (int p = 0; p < pixels; p++) {
-                        col[row + p] += wr * gy[gOffset + p];
+            for (int group = 0; group < groups; group++) {
+                java.util.Arrays.fill(col, 0);
+                for (int o = group * outPerGroup; o < (group + 1) * outPerGroup; o++) {
+                    int gOffset = (n * outChannels + o) * pixels;
+                    for (int r = 0; r < taps; r++) {
+                        double wr = w[o * taps + r];
+                        if (wr == 0) {
+                            continue;
+                        }
+                        int row = r * pixels;
+                        for (int p = 0; p < pixels; p++) {
+                            col[row + p] += wr * gy[gOffset + p];
+                        }
                     }
                 }
+                col2im(col, g, gx, n * inSize, group * inPerGroup, inPerGroup);
             }
-            col2im(col, g, gx, n * inSize);
         }
         return gx;
     }
@@ -203,7 +214,8 @@ final class ReferenceKernels {
         return gx;
     }
 
-    static float[] activationForward(float[] x, ActivationKind kind, double alpha) {
+    /** {@code alpha} and {@code beta} as {@code Op.Activation} defines them per kind. */
+    static float[] activationForward(float[] x, ActivationKind kind, double alpha, double beta) {
         float[] y = new float[x.length];
         for (int i = 0; i < x.length; i++) {
             double v = x[i];
@@ -212,24 +224,56 @@ final class ReferenceKernels {
                 case LEAKY_RELU -> v > 0 ? v : alpha * v;
                 case SIGMOID -> 1 / (1 + Math.exp(-v));
                 case TANH -> Math.tanh(v);
+                case CLIP -> Math.min(Math.max(v, alpha), beta);
+                case HARD_SIGMOID -> Math.max(0, Math.min(1, alpha * v + beta));
+                case HARD_SWISH -> v * Math.min(Math.max(v + 3, 0), 6) / 6;
             };
         }
         return y;
     }
 
-    /** From the op's input {@code x} and output {@code y}; {@code guided} applies to RELU only. */
-    static float[] activationBackward(float[] g, float[] x, float[] y, ActivationKind kind, double alpha, boolean guided) {
+    /**
+     * From the op's input {@code x} and output {@code y}; {@code guided} applies to RELU only. Kinks as {@link
+     * ActivationKind} documents them (torch's choices).
+     */
+    static float[] activationBackward(float[] g, float[] x, float[] y, ActivationKind kind, double alpha, double beta, boolean guided) {
         float[] gx = new float[g.length];
         for (int i = 0; i < g.length; i++) {
             double gi = g[i];
+            double v = x[i];
             gx[i] = (float) switch (kind) {
-                case RELU -> x[i] > 0 && (!guided || gi > 0) ? gi : 0;
-                case LEAKY_RELU -> x[i] > 0 ? gi : alpha * gi;
+                case RELU -> v > 0 && (!guided || gi > 0) ? gi : 0;
+                case LEAKY_RELU -> v > 0 ? gi : alpha * gi;
                 case SIGMOID -> gi * y[i] * (1 - (double) y[i]);
                 case TANH -> gi * (1 - (double) y[i] * y[i]);
+                case CLIP -> v > alpha && v < beta ? gi : 0;
+                case HARD_SIGMOID -> alpha * v + beta > 0 && alpha * v + beta < 1 ? alpha * gi : 0;
+                case HARD_SWISH -> v < -3 ? 0 : v <= 3 ? gi * (v / 3 + 0.5) : gi;
             };
         }
         return gx;
+    }
+
+    /** {@code y = a * b}, b repeated over runs of {@code repeat} values of a (1: same shape; a plane: per channel). */
+    static float[] multiplyForward(float[] a, float[] b, int repeat) {
+        float[] y = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            y[i] = a[i] * b[i / repeat];
+        }
+        return y;
+    }
+
+    /** The product's gradient with respect to b: {@code g * a}, summed over each run of {@code repeat} values. */
+    static float[] multiplyBackwardBroadcast(float[] g, float[] a, int repeat) {
+        float[] gb = new float[a.length / repeat];
+        for (int k = 0; k < gb.length; k++) {
+            double acc = 0;
+            for (int i = k * repeat; i < (k + 1) * repeat; i++) {
+                acc += (double) g[i] * a[i];
+            }
+            gb[k] = (float) acc;
+        }
+        return gb;
     }
 
     /** Max or average pooling; max ties go to the first position in window order. */

@@ -32,9 +32,10 @@ import java.util.Map;
  * uploaded once per compiled plan, every activation and gradient of a pass lives in device buffers owned by the pass,
  * and only the input goes up and only what is asked for (logits, the captured layer, the gradient) comes down.
  *
- * <p>It runs one kernel per op, in plan order, in exact FP32, except that a convolution takes the BatchNorm and the
- * activation after it into its epilogue wherever the pass needs neither tensor in between. The TF32 tensor-core path
- * comes next. It is checked against {@code CpuReferenceExecutor} on the emulated driver in every build.
+ * <p>It runs one kernel per op, in plan order, in exact FP32 (or TF32 for the GEMM-shaped kernels), except that a
+ * convolution (grouped and depthwise ones too) takes the BatchNorm and the activation after it into its epilogue
+ * wherever the pass needs neither tensor in between; hard swish, whose derivative needs its input, is never taken in.
+ * It is checked against {@code CpuReferenceExecutor} on the emulated driver in every build.
  */
 public final class CudaPlanExecutor implements PlanExecutor {
     public static final String NAME = "cuda";
@@ -284,7 +285,8 @@ public final class CudaPlanExecutor implements PlanExecutor {
          * A convolution, with the BatchNorm and the activation that follow it in its epilogue where nothing else needs
          * the tensors in between: each must be the one reader of the tensor before it, and neither in-between tensor
          * the pass's target. The in-between tensors then never exist; their ops' backward passes need none of them
-         * (a BatchNorm's needs its scale, an activation's its output, which is the fused kernel's output).
+         * (a BatchNorm's needs its scale, an activation's its output, which is the fused kernel's output). Hard swish,
+         * whose derivative needs its input, is never fused, so that its input exists for the backward pass.
          */
         private void convolve(Op.Conv2d c, java.util.Set<Op> fusedAway) {
             DeviceBuffer[] w = compiled.weights.get(c);
@@ -293,6 +295,7 @@ public final class CudaPlanExecutor implements PlanExecutor {
             DeviceBuffer shift = w[1];
             Activation activation = Activation.IDENTITY;
             float slope = 0;
+            float beta = 0;
             if (out != target && compiled.fusedShifts.containsKey(c)) {
                 Op.ChannelAffine bn = (Op.ChannelAffine) compiled.soleReader(out);
                 scale = compiled.weights.get(bn)[0];
@@ -300,14 +303,15 @@ public final class CudaPlanExecutor implements PlanExecutor {
                 fusedAway.add(bn);
                 out = bn.output();
             }
-            if (out != target && compiled.soleReader(out) instanceof Op.Activation a) {
+            if (out != target && compiled.soleReader(out) instanceof Op.Activation a && a.kind().gradientFromOutput()) {
                 activation = activation(a.kind());
                 slope = (float) a.alpha();
+                beta = (float) a.beta();
                 fusedAway.add(a);
                 out = a.output();
             }
             values[out] = allocate(elements(out), c.layer());
-            kernels.conv2dForward(conv(c), values[c.input()], w[0], values[out], scale, shift, activation, slope);
+            kernels.conv2dForward(conv(c), values[c.input()], w[0], values[out], scale, shift, activation, slope, beta);
         }
 
         private void forward(Op op) {
@@ -323,7 +327,7 @@ public final class CudaPlanExecutor implements PlanExecutor {
                         Activation.IDENTITY, 0);
             } else if (op instanceof Op.Activation a) {
                 kernels.channelAffine(values[a.input()], y, elements(a.input()), 1, plan.tensor(a.input()).size(), null, null, activation(a.kind()),
-                        (float) a.alpha());
+                        (float) a.alpha(), (float) a.beta());
             } else if (op instanceof Op.Pool2d p) {
                 DeviceBuffer choice = null;
                 if (p.kind() == PoolKind.MAX) {
@@ -350,6 +354,8 @@ public final class CudaPlanExecutor implements PlanExecutor {
                 for (int k = 2; k < sources.length; k++) {
                     kernels.add(y, values[sources[k]], y, elements(a.output()));
                 }
+            } else if (op instanceof Op.Multiply m) {
+                kernels.multiply(values[m.a()], values[m.b()], y, elements(m.a()), repeat(m), false);
             } else if (op instanceof Op.Concat c) {
                 TensorInfo out = plan.tensor(c.output());
                 int plane = out.height() * out.width();
@@ -431,9 +437,21 @@ public final class CudaPlanExecutor implements PlanExecutor {
                 // an affine's derivative is its scale: the forward output (which a fused pass never made) is not read
                 kernels.channelAffineBackward(g, g, dx, elements(a.input()), x.channels(), x.height() * x.width(), w[0],
                         Activation.IDENTITY, 0, false, accumulate);
-            } else if (op instanceof Op.Activation a) {
+            } else if (op instanceof Op.Activation a && a.kind().gradientFromOutput()) {
                 kernels.channelAffineBackward(values[a.output()], g, dx, elements(a.input()), 1, plan.tensor(a.input()).size(), null,
-                        activation(a.kind()), (float) a.alpha(), guided, accumulate);
+                        activation(a.kind()), (float) a.alpha(), (float) a.beta(), guided, accumulate);
+            } else if (op instanceof Op.Activation a) {
+                kernels.activationBackwardFromInput(values[a.input()], g, dx, elements(a.input()), activation(a.kind()), (float) a.alpha(),
+                        (float) a.beta(), guided, accumulate);
+            } else if (op instanceof Op.Multiply m) {
+                if (source == 0) {
+                    kernels.multiply(g, values[m.b()], dx, elements(m.a()), repeat(m), accumulate);
+                } else if (repeat(m) == 1) {
+                    kernels.multiply(g, values[m.a()], dx, elements(m.a()), 1, accumulate);
+                } else {
+                    // a per-channel factor: its gradient sums g * a over the plane it scaled
+                    kernels.multiplyReduce(values[m.a()], g, dx, Math.toIntExact(elements(m.b())), repeat(m), accumulate);
+                }
             } else if (op instanceof Op.Pool2d p) {
                 kernels.pool2dBackward(pool(p), pooling(p), g, argmax.get(op), dx, accumulate);
             } else if (op instanceof Op.GlobalPool gp) {
@@ -465,7 +483,12 @@ public final class CudaPlanExecutor implements PlanExecutor {
             TensorInfo y = plan.tensor(c.output());
             Window w = c.window();
             return new EngineKernels.Conv2d(batch, x.channels(), x.height(), x.width(), y.channels(), y.height(), y.width(), w.kernelH(),
-                    w.kernelW(), w.strideH(), w.strideW(), w.padding().top(), w.padding().left(), w.dilationH(), w.dilationW());
+                    w.kernelW(), w.strideH(), w.strideW(), w.padding().top(), w.padding().left(), w.dilationH(), w.dilationW(), c.groups());
+        }
+
+        /** How many of a's values each of b's multiplies: 1 for equal shapes, a plane for a per-channel b. */
+        private int repeat(Op.Multiply m) {
+            return plan.tensor(m.a()).size() / plan.tensor(m.b()).size();
         }
 
         private EngineKernels.Pool2d pool(Op.Pool2d p) {
@@ -515,6 +538,9 @@ public final class CudaPlanExecutor implements PlanExecutor {
             case LEAKY_RELU -> Activation.LEAKY_RELU;
             case SIGMOID -> Activation.SIGMOID;
             case TANH -> Activation.TANH;
+            case CLIP -> Activation.CLIP;
+            case HARD_SIGMOID -> Activation.HARD_SIGMOID;
+            case HARD_SWISH -> Activation.HARD_SWISH;
         };
     }
 }

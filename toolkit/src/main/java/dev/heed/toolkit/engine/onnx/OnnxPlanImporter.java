@@ -34,20 +34,22 @@ import org.nd4j.shade.protobuf.InvalidProtocolBufferException;
  *
  * <p>Ops, as the ONNX operator specification defines them (opsets 7 to 17 read alike for these):
  * <ul>
- *   <li>{@code Conv} with {@code group = 1} (grouped and depthwise convolution are refused: the plan has no grouped
- *       convolution yet); {@code auto_pad} NOTSET with explicit {@code pads = [top, left, bottom, right]} (ONNX's
- *       {@code [x1_begin, x2_begin, x1_end, x2_end]}), VALID, SAME_UPPER (the odd pixel at the end) and SAME_LOWER (at
- *       the start).</li>
+ *   <li>{@code Conv}, grouped and depthwise included ({@code group} dividing both channel counts); {@code auto_pad}
+ *       NOTSET with explicit {@code pads = [top, left, bottom, right]} (ONNX's {@code [x1_begin, x2_begin, x1_end,
+ *       x2_end]}), VALID, SAME_UPPER (the odd pixel at the end) and SAME_LOWER (at the start).</li>
  *   <li>{@code MaxPool}, {@code AveragePool} ({@code count_include_pad} is the plan's {@code countPadding}); {@code
  *       ceil_mode = 1} is taken where it gives the floor size, and for MaxPool otherwise as extra bottom/right padding
  *       (padding never wins a max); an AveragePool whose ceil size differs is refused.</li>
  *   <li>{@code GlobalAveragePool}, {@code GlobalMaxPool} ({@code [N, C, 1, 1]}); {@code BatchNormalization} folded
  *       into a per-channel affine, {@code scale = gamma / sqrt(var + eps)}, {@code shift = beta - mean * scale};
- *       {@code Relu}, {@code LeakyRelu}, {@code Sigmoid}, {@code Tanh}, and {@code Clip} with minimum 0 and no
- *       maximum (a ReLU; ReLU6 is refused).</li>
+ *       {@code Relu}, {@code LeakyRelu}, {@code Sigmoid}, {@code Tanh}, {@code HardSigmoid} ({@code alpha},
+ *       {@code beta}), {@code HardSwish}, and {@code Clip} with constant bounds (minimum 0 and no maximum is a ReLU; with
+ *       both, ReLU6 for one, a clip; a maximum alone is refused).</li>
  *   <li>{@code Gemm} ({@code transA = 0}; alpha and beta folded into the weight and bias), {@code MatMul} by a
  *       constant {@code [in][out]} weight (with a following {@code Add} of a constant bias fused into one dense op),
- *       {@code Add} (and {@code Sum}) of tensors of one shape; {@code Add}, {@code Sub}, {@code Mul} and {@code Div}
+ *       {@code Add} (and {@code Sum}) of tensors of one shape; {@code Mul} of two computed tensors of one shape (SiLU's
+ *       {@code x * Sigmoid(x)}, HardSwish decomposed at opset 13) or of {@code [N, C, H, W]} by {@code [N, C, 1, 1]}
+ *       (squeeze-and-excitation); {@code Add}, {@code Sub}, {@code Mul} and {@code Div}
  *       with a constant per channel (per feature) or a single value, as a per-channel affine;
  *       {@code Concat} along axis 1, {@code Flatten} at axis 1, {@code Reshape} that keeps the batch axis first,
  *       {@code Pad} with zeros on the spatial axes, {@code Dropout} and {@code Identity} (aliases), and a {@code
@@ -415,6 +417,9 @@ public final class OnnxPlanImporter {
                 case "Tanh" -> define(node, out, plan.activation(layer, tensor(node, node.getInput(0)), ActivationKind.TANH, 0));
                 case "LeakyRelu" -> define(node, out, plan.activation(layer, tensor(node, node.getInput(0)),
                         ActivationKind.LEAKY_RELU, floatAttr(node, "alpha", 0.01f)));
+                case "HardSigmoid" -> define(node, out, plan.activation(layer, tensor(node, node.getInput(0)), ActivationKind.HARD_SIGMOID,
+                        floatAttr(node, "alpha", 0.2f), floatAttr(node, "beta", 0.5f)));
+                case "HardSwish" -> define(node, out, plan.activation(layer, tensor(node, node.getInput(0)), ActivationKind.HARD_SWISH, 0));
                 case "Clip" -> define(node, out, clip(node, layer));
                 case "MaxPool", "AveragePool" -> define(node, out, pool(node, layer));
                 case "GlobalAveragePool" -> define(node, out, plan.globalPool(layer, spatialTensor(node, node.getInput(0)), PoolKind.AVG, true));
@@ -615,9 +620,10 @@ public final class OnnxPlanImporter {
                 throw unsupported(node, "has a " + w.dims.length + "-D weight; Heed's engine supports 2-D convolution only");
             }
             long groups = intAttr(node, "group", 1);
-            if (groups != 1) {
-                throw unsupported(node, "has " + groups + " groups (grouped or depthwise convolution), which Heed's engine "
-                        + "does not support yet");
+            int channels = plan.tensor(x).channels();
+            if (groups < 1 || channels % groups != 0 || w.dims[0] % groups != 0 || w.dims[1] * groups != channels) {
+                throw new IOException(source + ": node '" + name(node) + "' (Conv): " + groups + " groups and a weight of shape "
+                        + Arrays.toString(w.dims) + " do not fit an input of " + channels + " channels");
             }
             Weights bias = null;
             if (node.getInputCount() > 2 && !node.getInput(2).isEmpty()) {
@@ -625,7 +631,7 @@ public final class OnnxPlanImporter {
                 bias = new Weights(b.floats, b.size());
             }
             Window window = window(node, plan.tensor(x), (int) w.dims[2], (int) w.dims[3], true, false);
-            return plan.conv2d(layer, x, window, new Weights(w.floats, ints(w.dims)), bias);
+            return plan.conv2d(layer, x, window, new Weights(w.floats, ints(w.dims)), bias, (int) groups);
         }
 
         private int pool(Onnx.NodeProto node, String layer) throws IOException {
@@ -735,11 +741,15 @@ public final class OnnxPlanImporter {
                 max = node.getInputCount() > 2 && !node.getInput(2).isEmpty() ? constant(node, node.getInput(2)).value(0) : null;
             }
             boolean noMax = max == null || max >= Float.MAX_VALUE;
-            if (min == null || min != 0 || !noMax) {
-                throw unsupported(node, "clips to [" + (min == null ? "-inf" : min) + ", " + (noMax ? "inf" : max)
-                        + "]; Heed's engine supports only Clip with minimum 0 and no maximum (a ReLU), not yet ReLU6");
+            boolean noMin = min == null || min <= -Float.MAX_VALUE;
+            if (!noMin && min == 0 && noMax) {
+                return plan.activation(layer, x, ActivationKind.RELU, 0);
             }
-            return plan.activation(layer, x, ActivationKind.RELU, 0);
+            if (noMin || noMax || !(min < max)) {
+                throw unsupported(node, "clips to [" + (noMin ? "-inf" : min) + ", " + (noMax ? "inf" : max)
+                        + "]; Heed's engine supports Clip with a minimum and a maximum (ReLU6 is [0, 6]) or minimum 0 alone (a ReLU)");
+            }
+            return plan.activation(layer, x, ActivationKind.CLIP, min, max);
         }
 
         private int flatten(Onnx.NodeProto node, String layer) throws IOException {
@@ -899,8 +909,11 @@ public final class OnnxPlanImporter {
             if (!isConstant(a) && !isConstant(b)) {
                 int x = tensor(node, a);
                 int y = tensor(node, b);
+                if (op.equals("Mul")) {
+                    return product(node, layer, x, y);
+                }
                 if (!op.equals("Add")) {
-                    throw unsupported(node, "combines two computed tensors; Heed's engine supports that for Add only");
+                    throw unsupported(node, "combines two computed tensors; Heed's engine supports that for Add and Mul only");
                 }
                 if (!Arrays.equals(plan.tensor(x).shape(), plan.tensor(y).shape())) {
                     throw unsupported(node, "adds " + onnxShape(plan.tensor(x)) + " and " + onnxShape(plan.tensor(y))
@@ -939,6 +952,27 @@ public final class OnnxPlanImporter {
                 }
             }
             return plan.channelAffine(layer, x, new Weights(scale, channels), new Weights(shift, channels));
+        }
+
+        /**
+         * Mul of two computed tensors: of one shape (SiLU's {@code x * sigmoid(x)}, a decomposed HardSwish), or a
+         * {@code [N, C, H, W]} tensor by a {@code [N, C, 1, 1]} one in either order (squeeze-and-excitation's gate).
+         */
+        private int product(Onnx.NodeProto node, String layer, int x, int y) {
+            TensorInfo tx = plan.tensor(x);
+            TensorInfo ty = plan.tensor(y);
+            if (Arrays.equals(tx.shape(), ty.shape()) || isChannelGate(ty, tx)) {
+                return plan.multiply(layer, x, y);
+            }
+            if (isChannelGate(tx, ty)) {
+                return plan.multiply(layer, y, x);
+            }
+            throw unsupported(node, "multiplies " + onnxShape(tx) + " by " + onnxShape(ty) + "; Heed's engine multiplies tensors of "
+                    + "one shape, or [N, C, H, W] by [N, C, 1, 1]");
+        }
+
+        private static boolean isChannelGate(TensorInfo gate, TensorInfo x) {
+            return x.isSpatial() && gate.isSpatial() && gate.channels() == x.channels() && gate.height() == 1 && gate.width() == 1;
         }
 
         /** ONNX's n-ary Sum of computed tensors of one shape. */

@@ -39,11 +39,24 @@ public sealed interface Op {
 
     /**
      * Cross-correlation, as DL4J, PyTorch and ONNX define "convolution":
-     * {@code y[o][i][j] = bias[o] + sum_{c,u,v} weight[o][c][u][v] x[c][i*sh - padTop + u*dh][j*sw - padLeft + v*dw]},
-     * with zeros outside the input. {@code weight} is {@code [out][in][kh][kw]} (OIHW), {@code bias} {@code [out]} or null.
+     * {@code y[o][i][j] = bias[o] + sum_{c,u,v} weight[o][c][u][v] x[g*inG + c][i*sh - padTop + u*dh][j*sw - padLeft + v*dw]},
+     * with zeros outside the input, where output channel {@code o} is in group {@code g = o / outG}: the channels split
+     * into {@code groups} equal groups ({@code inG = in / groups}, {@code outG = out / groups}) and each output channel
+     * sees only its group's inputs. {@code groups = 1} is the ordinary convolution, {@code groups = in} a depthwise one.
+     * {@code weight} is {@code [out][in / groups][kh][kw]} (OIHW, as ONNX and torch), {@code bias} {@code [out]} or null.
      */
-    record Conv2d(String layer, int input, int output, Window window, Weights weight, Weights bias) implements Op {
+    record Conv2d(String layer, int input, int output, Window window, Weights weight, Weights bias, int groups) implements Op {
+        /** An ungrouped convolution. */
+        public Conv2d(String layer, int input, int output, Window window, Weights weight, Weights bias) {
+            this(layer, input, output, window, weight, bias, 1);
+        }
+
         public int inChannels() {
+            return weight.shape()[1] * groups;
+        }
+
+        /** The input channels each output channel sees: {@code in / groups}. */
+        public int inChannelsPerGroup() {
             return weight.shape()[1];
         }
 
@@ -68,8 +81,17 @@ public sealed interface Op {
         }
     }
 
-    /** An element-wise function; {@code alpha} is the negative slope of {@link ActivationKind#LEAKY_RELU}, 0 otherwise. */
-    record Activation(String layer, int input, int output, ActivationKind kind, double alpha) implements Op {
+    /**
+     * An element-wise function with up to two parameters: {@code alpha} is the negative slope of {@link
+     * ActivationKind#LEAKY_RELU}, the minimum of {@link ActivationKind#CLIP} and the slope of {@link
+     * ActivationKind#HARD_SIGMOID}; {@code beta} is CLIP's maximum and HARD_SIGMOID's offset. Unused ones are 0.
+     */
+    record Activation(String layer, int input, int output, ActivationKind kind, double alpha, double beta) implements Op {
+        /** A kind with at most one parameter. */
+        public Activation(String layer, int input, int output, ActivationKind kind, double alpha) {
+            this(layer, input, output, kind, alpha, 0);
+        }
+
         @Override
         public int[] inputs() {
             return new int[] {input};
@@ -135,6 +157,18 @@ public sealed interface Op {
         @Override
         public String toString() {
             return "Add[" + layer + ", " + Arrays.toString(sources) + " -> " + output + "]";
+        }
+    }
+
+    /**
+     * Element-wise product {@code y = a * b}, where {@code b} has {@code a}'s shape or is one value per channel
+     * ({@code [c, 1, 1]} against {@code [c, h, w]}), broadcast over the pixels: squeeze-and-excitation's gating and SiLU's
+     * {@code x * sigmoid(x)}. Both operands are tensors, so the backward pass gives a gradient to each.
+     */
+    record Multiply(String layer, int a, int b, int output) implements Op {
+        @Override
+        public int[] inputs() {
+            return new int[] {a, b};
         }
     }
 

@@ -79,14 +79,25 @@ public final class PlanBuilder {
 
     /** Weight {@code [out][in][kh][kw]}, bias {@code [out]} or null; the window's kernel must match the weight's. */
     public int conv2d(String layer, int in, Window window, Weights weight, Weights bias) {
+        return conv2d(layer, in, window, weight, bias, 1);
+    }
+
+    /**
+     * A grouped convolution: weight {@code [out][in / groups][kh][kw]}, {@code groups} dividing both channel counts;
+     * bias {@code [out]} or null.
+     */
+    public int conv2d(String layer, int in, Window window, Weights weight, Weights bias, int groups) {
         TensorInfo x = spatial(in, layer);
         int[] w = weight.shape();
-        if (w.length != 4 || w[1] != x.channels() || w[2] != window.kernelH() || w[3] != window.kernelW()) {
+        if (groups < 1 || x.channels() % groups != 0) {
+            throw new IllegalArgumentException("layer '" + layer + "': " + groups + " groups do not divide the " + x.channels() + " input channels");
+        }
+        if (w.length != 4 || w[0] % groups != 0 || w[1] != x.channels() / groups || w[2] != window.kernelH() || w[3] != window.kernelW()) {
             throw new IllegalArgumentException("layer '" + layer + "': weight " + Arrays.toString(w) + " does not fit input " + x
-                    + " and kernel " + window.kernelH() + "x" + window.kernelW());
+                    + (groups == 1 ? "" : " in " + groups + " groups") + " and kernel " + window.kernelH() + "x" + window.kernelW());
         }
         checkVector(layer, "bias", bias, w[0], true);
-        return add(new Op.Conv2d(layer, in, next(), window, weight, bias),
+        return add(new Op.Conv2d(layer, in, next(), window, weight, bias, groups),
                 new int[] {w[0], window.outputHeight(x.height()), window.outputWidth(x.width())});
     }
 
@@ -98,7 +109,29 @@ public final class PlanBuilder {
     }
 
     public int activation(String layer, int in, ActivationKind kind, double alpha) {
-        return add(new Op.Activation(layer, in, next(), kind, kind == ActivationKind.LEAKY_RELU ? alpha : 0), tensors.get(in).shape());
+        return activation(layer, in, kind, alpha, 0);
+    }
+
+    /** {@code alpha} and {@code beta} as {@link Op.Activation} reads them; those the kind does not use become 0. */
+    public int activation(String layer, int in, ActivationKind kind, double alpha, double beta) {
+        boolean hasAlpha = kind == ActivationKind.LEAKY_RELU || kind == ActivationKind.CLIP || kind == ActivationKind.HARD_SIGMOID;
+        boolean hasBeta = kind == ActivationKind.CLIP || kind == ActivationKind.HARD_SIGMOID;
+        if (kind == ActivationKind.CLIP && !(alpha < beta)) {
+            throw new IllegalArgumentException("layer '" + layer + "': clip to [" + alpha + ", " + beta + "] is empty");
+        }
+        return add(new Op.Activation(layer, in, next(), kind, hasAlpha ? alpha : 0, hasBeta ? beta : 0), tensors.get(in).shape());
+    }
+
+    /** {@code a * b}, {@code b} of {@code a}'s shape or {@code [c, 1, 1]} against a spatial {@code a} (per channel). */
+    public int multiply(String layer, int a, int b) {
+        TensorInfo x = tensors.get(a);
+        TensorInfo y = tensors.get(b);
+        boolean perChannel = x.isSpatial() && y.isSpatial() && y.channels() == x.channels() && y.height() == 1 && y.width() == 1;
+        if (!Arrays.equals(x.shape(), y.shape()) && !perChannel) {
+            throw new IllegalArgumentException("layer '" + layer + "': cannot multiply " + x + " by " + y
+                    + " (the second must have the first's shape or be [c, 1, 1])");
+        }
+        return add(new Op.Multiply(layer, a, b, next()), x.shape());
     }
 
     public int pool2d(String layer, int in, PoolKind kind, Window window, boolean countPadding) {

@@ -15,7 +15,11 @@ import java.util.Map;
  */
 public final class PlanFormat {
     private static final int MAGIC = 0x48504c4e; // "HPLN"
-    private static final int VERSION = 1;
+    /**
+     * Version 2 adds a convolution's groups, an activation's second parameter and the element-wise product. A plan
+     * that needs none of them is still written as version 1, byte for byte as before, and both versions are read.
+     */
+    private static final int VERSION = 2;
 
     private PlanFormat() {
     }
@@ -23,8 +27,9 @@ public final class PlanFormat {
     /** Writes {@code plan} to {@code out}, which is not closed. */
     public static void write(Plan plan, OutputStream out) throws IOException {
         DataOutputStream d = new DataOutputStream(out);
+        int version = needsVersion2(plan) ? 2 : 1;
         d.writeInt(MAGIC);
-        d.writeInt(VERSION);
+        d.writeInt(version);
         ints(d, plan.input().shape());
         d.writeInt(plan.ops().size());
         for (Op op : plan.ops()) {
@@ -38,12 +43,18 @@ public final class PlanFormat {
                 window(d, o.window());
                 weights(d, o.weight());
                 weights(d, o.bias());
+                if (version >= 2) {
+                    d.writeInt(o.groups());
+                }
             } else if (op instanceof Op.ChannelAffine o) {
                 weights(d, o.scale());
                 weights(d, o.shift());
             } else if (op instanceof Op.Activation o) {
                 d.writeUTF(o.kind().name());
                 d.writeDouble(o.alpha());
+                if (version >= 2) {
+                    d.writeDouble(o.beta());
+                }
             } else if (op instanceof Op.Pool2d o) {
                 d.writeUTF(o.kind().name());
                 window(d, o.window());
@@ -56,7 +67,7 @@ public final class PlanFormat {
             } else if (op instanceof Op.Reshape o) {
                 ints(d, plan.tensor(o.output()).shape());
             }
-            // Add and Concat carry nothing beyond their inputs.
+            // Add, Multiply and Concat carry nothing beyond their inputs.
         }
         d.writeInt(plan.output().id());
         d.writeInt(plan.captures().size());
@@ -74,8 +85,8 @@ public final class PlanFormat {
             throw new IOException("not a Heed plan (bad magic number)");
         }
         int version = d.readInt();
-        if (version != VERSION) {
-            throw new IOException("plan format version " + version + " is not supported (this Heed reads version " + VERSION + ")");
+        if (version < 1 || version > VERSION) {
+            throw new IOException("plan format version " + version + " is not supported (this Heed reads versions 1 to " + VERSION + ")");
         }
         try {
             PlanBuilder b = new PlanBuilder(ints(d));
@@ -86,9 +97,11 @@ public final class PlanFormat {
                 int[] sources = ints(d);
                 switch (type) {
                     case "Dense" -> b.dense(layer, sources[0], weights(d), weights(d));
-                    case "Conv2d" -> b.conv2d(layer, sources[0], window(d), weights(d), weights(d));
+                    case "Conv2d" -> b.conv2d(layer, sources[0], window(d), weights(d), weights(d), version >= 2 ? d.readInt() : 1);
                     case "ChannelAffine" -> b.channelAffine(layer, sources[0], weights(d), weights(d));
-                    case "Activation" -> b.activation(layer, sources[0], ActivationKind.valueOf(d.readUTF()), d.readDouble());
+                    case "Activation" -> b.activation(layer, sources[0], ActivationKind.valueOf(d.readUTF()), d.readDouble(),
+                            version >= 2 ? d.readDouble() : 0);
+                    case "Multiply" -> b.multiply(layer, sources[0], sources[1]);
                     case "Pool2d" -> b.pool2d(layer, sources[0], PoolKind.valueOf(d.readUTF()), window(d), d.readBoolean());
                     case "GlobalPool" -> b.globalPool(layer, sources[0], PoolKind.valueOf(d.readUTF()), d.readBoolean());
                     case "ZeroPad" -> b.zeroPad(layer, sources[0], padding(d));
@@ -107,6 +120,16 @@ public final class PlanFormat {
         } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
             throw new IOException("inconsistent plan: " + e.getMessage(), e);
         }
+    }
+
+    /** Whether {@code plan} uses anything version 1 cannot say. */
+    private static boolean needsVersion2(Plan plan) {
+        for (Op op : plan.ops()) {
+            if (op instanceof Op.Multiply || (op instanceof Op.Conv2d c && c.groups() != 1) || (op instanceof Op.Activation a && a.beta() != 0)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void ints(DataOutputStream d, int[] values) throws IOException {

@@ -38,11 +38,12 @@ class CudaOnnxPlanTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny_resnet", "tiny_mixed"})
+    @ValueSource(strings = {"tiny_resnet", "tiny_mixed", "tiny_grouped", "mobilenet_v2_w025", "mobilenet_v3_small_w025"})
     void torchExportsGiveTorchsLogitsAndGradientsOnTheCudaExecutor(String name) throws Exception {
         Assumptions.assumeTrue(probe.available(), () -> "unverified, no CUDA device: " + probe.reason());
         Plan plan = OnnxPlanImporter.read(OnnxTestModels.resource(name + ".onnx"));
-        HostTensor input = OnnxTestModels.npy(name + ".input.npy", OnnxTestModels.INPUT_SHAPE);
+        int[] shape = OnnxTestModels.inputShape(plan);
+        HostTensor input = OnnxTestModels.npy(name + ".input.npy", shape);
         HostTensor weights = OnnxTestModels.classWeights(plan.numClasses());
         try (CompiledPlan cuda = new CudaPlanExecutor(probe.device()).compile(plan);
              CompiledPlan reference = new CpuReferenceExecutor().compile(plan)) {
@@ -50,7 +51,7 @@ class CudaOnnxPlanTest {
             try (PlanPass pass = cuda.forward(input, null)) {
                 OnnxPlanImporterTest.assertClose(name + " cuda logits vs torch", OnnxTestModels.npy(name + ".logits.npy", 2, 10), pass.logits());
                 OnnxPlanImporterTest.assertClose(name + " cuda input gradient vs torch",
-                        OnnxTestModels.npy(name + ".grad.npy", OnnxTestModels.INPUT_SHAPE), pass.backward(weights));
+                        OnnxTestModels.npy(name + ".grad.npy", shape), pass.backward(weights));
             }
             String layer = plan.spatialCaptures().get(plan.spatialCaptures().size() - 1);
             try (PlanPass expected = reference.forward(input, layer); PlanPass actual = cuda.forward(input, layer)) {

@@ -11,6 +11,7 @@ import dev.heed.toolkit.engine.HostTensor;
 import dev.heed.toolkit.engine.Parity;
 import dev.heed.toolkit.engine.PlanPass;
 import dev.heed.toolkit.engine.cpu.CpuReferenceExecutor;
+import dev.heed.toolkit.engine.plan.ActivationKind;
 import dev.heed.toolkit.engine.plan.Op;
 import dev.heed.toolkit.engine.plan.Plan;
 import dev.heed.toolkit.engine.plan.UnsupportedLayerException;
@@ -47,24 +48,27 @@ class OnnxPlanImporterTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny_resnet", "tiny_mixed"})
+    @ValueSource(strings = {"tiny_resnet", "tiny_mixed", "tiny_grouped", "mobilenet_v2_w025", "mobilenet_v3_small_w025"})
     void torchExportsGiveTorchsLogitsAndInputGradients(String name) throws Exception {
         Plan plan = OnnxPlanImporter.read(OnnxTestModels.resource(name + ".onnx"));
-        HostTensor input = OnnxTestModels.npy(name + ".input.npy", OnnxTestModels.INPUT_SHAPE);
+        int[] shape = OnnxTestModels.inputShape(plan);
+        HostTensor input = OnnxTestModels.npy(name + ".input.npy", shape);
         try (CompiledPlan compiled = new CpuReferenceExecutor().compile(plan);
              PlanPass pass = compiled.forward(input, null)) {
             assertClose(name + " logits vs torch", OnnxTestModels.npy(name + ".logits.npy", 2, 10), pass.logits());
-            assertClose(name + " input gradient vs torch", OnnxTestModels.npy(name + ".grad.npy", OnnxTestModels.INPUT_SHAPE),
+            assertClose(name + " input gradient vs torch", OnnxTestModels.npy(name + ".grad.npy", shape),
                     pass.backward(OnnxTestModels.classWeights(plan.numClasses())));
         }
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny_resnet", "tiny_mixed"})
+    @ValueSource(strings = {"tiny_resnet", "tiny_mixed", "tiny_grouped", "mobilenet_v2_w025", "mobilenet_v3_small_w025"})
     void torchExportsGiveOnnxRuntimesLogits(String name) throws Exception {
         Path file = OnnxTestModels.resource(name + ".onnx");
         Plan plan = OnnxPlanImporter.read(file);
-        HostTensor input = Parity.random(11, 3, 3, 32, 32);   // a batch size the export never saw
+        int[] shape = OnnxTestModels.inputShape(plan);
+        shape[0] = 3;
+        HostTensor input = Parity.random(11, shape);   // a batch size the export never saw
         try (CompiledPlan compiled = new CpuReferenceExecutor().compile(plan);
              PlanPass pass = compiled.forward(input, null)) {
             assertClose(name + " logits vs onnxruntime", OnnxTestModels.onnxRuntime(Files.readAllBytes(file), input), pass.logits());
@@ -222,14 +226,57 @@ class OnnxPlanImporterTest {
         return e.getMessage();
     }
 
+    /** MobileNets' ops arrive as what they are: depthwise convolutions, ReLU6 as a clip, hard swish, the SE gate. */
     @Test
-    void aGroupedConvolutionIsRefusedNamingNodeOpAndOpset() {
+    void theMobileNetsOpsArriveAsPlanOps() throws Exception {
+        Plan v2 = OnnxPlanImporter.read(OnnxTestModels.resource("mobilenet_v2_w025.onnx"));
+        assertEquals(17, v2.ops().stream().filter(op -> op instanceof Op.Conv2d c && c.groups() > 1 && c.groups() == c.inChannels()).count(),
+                v2.describe());
+        assertEquals(35, v2.ops().stream().filter(op -> op instanceof Op.Activation a && a.kind() == ActivationKind.CLIP
+                && a.alpha() == 0 && a.beta() == 6).count(), v2.describe());
+        Plan v3 = OnnxPlanImporter.read(OnnxTestModels.resource("mobilenet_v3_small_w025.onnx"));
+        assertTrue(v3.ops().stream().anyMatch(op -> op instanceof Op.Activation a && a.kind() == ActivationKind.HARD_SWISH), v3.describe());
+        long gates = v3.ops().stream().filter(op -> op instanceof Op.Multiply m && v3.tensor(m.b()).height() == 1
+                && v3.tensor(m.a()).height() > 1).count();
+        assertEquals(9, gates, "one squeeze-and-excitation gate per block that has one\n" + v3.describe());
+    }
+
+    @Test
+    void aConvolutionWhoseGroupsDoNotFitItsWeightIsAnIoError() {
         byte[] model = new OnnxTestModels.Graph(13, "x", -1, 4, 6, 6)
                 .initializer("w", new float[4 * 2 * 3 * 3], 4, 2, 3, 3)
-                .node("grouped", "Conv", new String[] {"x", "w"}, "y", "group", 2L)
+                .node("grouped", "Conv", new String[] {"x", "w"}, "y", "group", 4L)
                 .node("flat", "Flatten", new String[] {"y"}, "z").output("z", -1, 64);
-        assertEquals("node 'grouped' (Conv, opset 13) has 2 groups (grouped or depthwise convolution), which Heed's engine "
-                + "does not support yet", refusal(model));
+        IOException e = assertThrows(IOException.class, () -> OnnxPlanImporter.read(model, "m.onnx"));
+        assertEquals("m.onnx: node 'grouped' (Conv): 4 groups and a weight of shape [4, 2, 3, 3] do not fit an input of 4 channels",
+                e.getMessage());
+    }
+
+    @Test
+    void aGroupedConvolutionAndHardActivationsGiveOnnxRuntimesValues() throws Exception {
+        Random random = new Random(8);
+        float[] w = new float[6 * 2 * 3 * 3];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) random.nextGaussian();
+        }
+        byte[] model = new OnnxTestModels.Graph(14, "x", -1, 4, 6, 5)
+                .initializer("w", w, 6, 2, 3, 3)
+                .initializer("lo", new float[] {-0.5f})
+                .initializer("hi", new float[] {1.5f})
+                .node("grouped", "Conv", new String[] {"x", "w"}, "c", "group", 2L, "pads", new long[] {1, 0, 1, 2})
+                .node("clip", "Clip", new String[] {"c", "lo", "hi"}, "d")
+                .node("hs", "HardSigmoid", new String[] {"c"}, "e", "alpha", 0.3f, "beta", 0.4f)
+                .node("swish", "HardSwish", new String[] {"c"}, "f")
+                .node("sig", "Sigmoid", new String[] {"f"}, "g")
+                .node("silu", "Mul", new String[] {"f", "g"}, "h")
+                .node("sum", "Sum", new String[] {"d", "e", "h"}, "i")
+                .node("flat", "Flatten", new String[] {"i"}, "z").output("z", -1, 6 * 6 * 6);
+        Plan plan = OnnxPlanImporter.read(model, "m.onnx");
+        HostTensor input = Parity.random(12, 2, 4, 6, 5);
+        try (CompiledPlan compiled = new CpuReferenceExecutor().compile(plan); PlanPass pass = compiled.forward(input, null)) {
+            assertClose("grouped conv, clip, hard sigmoid, hard swish, SiLU vs onnxruntime", OnnxTestModels.onnxRuntime(model, input),
+                    pass.logits());
+        }
     }
 
     @Test
@@ -241,13 +288,24 @@ class OnnxPlanImporterTest {
     }
 
     @Test
-    void relu6IsRefused() {
+    void aProductWhoseShapesDoNotBroadcastPerChannelIsRefused() {
+        byte[] model = new OnnxTestModels.Graph(13, "x", -1, 4, 6, 6)
+                .initializer("w", new float[2 * 4], 2, 4, 1, 1)
+                .node("squeeze", "Conv", new String[] {"x", "w"}, "c")
+                .node("pool", "GlobalAveragePool", new String[] {"c"}, "g")
+                .node("gate", "Mul", new String[] {"x", "g"}, "y")
+                .node("flat", "Flatten", new String[] {"y"}, "z").output("z", -1, 144);
+        assertEquals("node 'gate' (Mul, opset 13) multiplies [N, 4, 6, 6] by [N, 2, 1, 1]; Heed's engine multiplies tensors of one "
+                + "shape, or [N, C, H, W] by [N, C, 1, 1]", refusal(model));
+    }
+
+    @Test
+    void aClipWithAMaximumOnlyIsRefused() {
         byte[] model = new OnnxTestModels.Graph(13, "x", -1, 4)
-                .initializer("lo", new float[] {0})
                 .initializer("hi", new float[] {6})
-                .node("relu6", "Clip", new String[] {"x", "lo", "hi"}, "y").output("y", -1, 4);
+                .node("cap", "Clip", new String[] {"x", "", "hi"}, "y").output("y", -1, 4);
         String message = refusal(model);
-        assertTrue(message.startsWith("node 'relu6' (Clip, opset 13) clips to [0.0, 6.0]"), message);
+        assertTrue(message.startsWith("node 'cap' (Clip, opset 13) clips to [-inf, 6.0]"), message);
     }
 
     @Test

@@ -18,12 +18,21 @@ import onnx.Onnx;
  */
 final class OnnxTestModels {
     /** The models make_models.py writes; each has NAME.onnx, NAME.input.npy, NAME.logits.npy and NAME.grad.npy. */
-    static final String[] TORCH_MODELS = {"tiny_resnet", "tiny_mixed"};
+    static final String[] TORCH_MODELS = {"tiny_resnet", "tiny_mixed", "tiny_grouped", "mobilenet_v2_w025", "mobilenet_v3_small_w025"};
     /** The class whose logit make_models.py differentiates, per image. */
     static final int[] CLASSES = {3, 7};
     static final int[] INPUT_SHAPE = {2, 3, 32, 32};
 
     private OnnxTestModels() {
+    }
+
+    /** The input shape of the references make_models.py wrote for {@code plan}: a batch of 2 of the plan's input. */
+    static int[] inputShape(dev.heed.toolkit.engine.plan.Plan plan) {
+        int[] sample = plan.input().shape();
+        int[] shape = new int[sample.length + 1];
+        shape[0] = 2;
+        System.arraycopy(sample, 0, shape, 1, sample.length);
+        return shape;
     }
 
     static Path resource(String file) {

@@ -1,14 +1,12 @@
 package dev.heed.toolkit.engine.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.heed.toolkit.engine.CompiledPlan;
 import dev.heed.toolkit.engine.HostTensor;
 import dev.heed.toolkit.engine.PlanPass;
 import dev.heed.toolkit.engine.cpu.CpuReferenceExecutor;
 import dev.heed.toolkit.engine.plan.Plan;
-import dev.heed.toolkit.engine.plan.UnsupportedLayerException;
 import dev.heed.toolkit.io.Npy;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +14,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * torchvision's own ResNet-18 and MobileNetV2 exports (random weights, 45 MB and 14 MB, so not committed), where
+ * torchvision's own ResNet-18 and full-width MobileNetV2 exports (random weights, 45 MB and 14 MB, so not committed), where
  * make_models.py has written them: {@code /usr/bin/python3 make_models.py --torchvision DIR}, then
  * {@code mvn -pl toolkit test -Dtest=OnnxTorchvisionTest -Dheed.onnx.torchvision=DIR}. Skipped without that property
  * (CI has no torch).
@@ -50,10 +48,17 @@ class OnnxTorchvisionTest {
     }
 
     @Test
-    void mobilenetV2IsRefusedInOneLine() {
+    void mobilenetV2GivesTorchsLogitsAndInputGradient() throws Exception {
         Path dir = dir();
-        UnsupportedLayerException e = assertThrows(UnsupportedLayerException.class,
-                () -> OnnxPlanImporter.read(dir.resolve("mobilenet_v2.onnx")));
-        System.out.println("onnx mobilenet_v2: " + e.getMessage());
+        Plan plan = OnnxPlanImporter.read(dir.resolve("mobilenet_v2.onnx"));
+        int[] shape = {2, 3, 112, 112};
+        HostTensor input = new HostTensor(shape, Npy.read(dir.resolve("mobilenet_v2.input.npy")));
+        try (CompiledPlan compiled = new CpuReferenceExecutor().compile(plan);
+             PlanPass pass = compiled.forward(input, null)) {
+            OnnxPlanImporterTest.assertClose("mobilenet_v2 logits vs torch",
+                    new HostTensor(new int[] {2, 1000}, Npy.read(dir.resolve("mobilenet_v2.logits.npy"))), pass.logits());
+            OnnxPlanImporterTest.assertClose("mobilenet_v2 input gradient vs torch",
+                    new HostTensor(shape, Npy.read(dir.resolve("mobilenet_v2.grad.npy"))), pass.backward(OnnxTestModels.classWeights(1000)));
+        }
     }
 }
