@@ -11,7 +11,7 @@ Run with Debian's python3 (python3-torch, python3-torchvision, python3-opencv) a
 The torch models are rebuilt from make_models.py's seeds and checked against the committed NAME.logits.npy before any
 reference is written, so the references belong to the committed .onnx files. For each model NAME and image b of
 NAME.input.npy, with class CLASSES[b]:
-    NAME.gradcam.npy  pytorch-grad-cam's GradCAM map [2, H, W] at the model's last spatial layer (CAM_LAYERS), as that
+    NAME.gradcam.npy  pytorch-grad-cam's GradCAM map [2, H, W] at the model's last spatial layer, as that
                       library returns it (min-max scaled to [0, 1], then resized with cv2 to the input size)
     NAME.ig.npy       Integrated Gradients [2, 3, H, W]: baseline 0, IG_STEPS midpoint steps,
                       (x - 0) * mean_k dS/dx at (k + 0.5) / IG_STEPS * x
@@ -33,9 +33,24 @@ def tiny_resnet():
     return model, model.avg
 
 
+def torchvision_model(name):
+    """make_models.py's torchvision models at width 0.25, rebuilt from the same per-name seed. The CAM layer is the last
+    feature block, as pytorch-grad-cam's README suggests for MobileNets, except for MobileNetV2, whose last block's
+    ReLU6 leaves an all-zero Grad-CAM for both test classes with these random weights (nothing to compare); there it is
+    the block before (features[-2], ONNX node /features/features.17/conv/conv.2/Conv)."""
+    import torchvision
+    torch.manual_seed(sum(map(ord, name)))
+    make = torchvision.models.mobilenet_v2 if name.startswith("mobilenet_v2") else torchvision.models.mobilenet_v3_small
+    model = make(weights=None, width_mult=0.25, num_classes=10)
+    make_models.randomise_batchnorm(model)
+    return model, model.features[-2] if name.startswith("mobilenet_v2") else model.features[-1]
+
+
 def build(name):
     if name == "tiny_resnet":
         return tiny_resnet()
+    if name in ("mobilenet_v2_w025", "mobilenet_v3_small_w025"):
+        return torchvision_model(name)
     raise SystemExit("unknown model " + name)
 
 
@@ -72,4 +87,4 @@ def main(names):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["tiny_resnet"])
+    main(sys.argv[1:] or ["tiny_resnet", "mobilenet_v2_w025", "mobilenet_v3_small_w025"])

@@ -40,7 +40,8 @@ public final class WeightRedraw {
             if (op instanceof Op.Dense d) {
                 ops.set(opIndices[i], new Op.Dense(d.layer(), d.input(), d.output(), redrawn(d.weight(), seeds[i]), d.bias()));
             } else if (op instanceof Op.Conv2d c) {
-                ops.set(opIndices[i], new Op.Conv2d(c.layer(), c.input(), c.output(), c.window(), redrawn(c.weight(), seeds[i]), c.bias()));
+                ops.set(opIndices[i], new Op.Conv2d(c.layer(), c.input(), c.output(), c.window(), redrawn(c.weight(), seeds[i]), c.bias(),
+                        c.groups()));
             } else {
                 throw new IllegalArgumentException("op " + opIndices[i] + " ('" + op.layer() + "', " + op.getClass().getSimpleName()
                         + ") has no weights to re-draw");
@@ -49,7 +50,7 @@ public final class WeightRedraw {
         return plan.withOps(ops);
     }
 
-    /** Same shape; fan-in is everything one output sums over: {@code in} for a dense weight, {@code in x kh x kw} for a kernel. */
+    /** Same shape; fan-in is everything one output sums over: {@code in} for a dense weight, {@code (in / groups) x kh x kw} for a kernel. */
     private static Weights redrawn(Weights weight, long seed) {
         int[] shape = weight.shape();
         long fanIn = Arrays.stream(shape).skip(1).asLongStream().reduce(1, (a, b) -> a * b);

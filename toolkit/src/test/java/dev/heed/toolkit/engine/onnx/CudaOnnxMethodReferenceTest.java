@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CudaOnnxMethodReferenceTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny_resnet"})
+    @ValueSource(strings = {"tiny_resnet", "mobilenet_v2_w025", "mobilenet_v3_small_w025"})
     void gradCamAndIntegratedGradientsOnTheCudaEngineMatchTorch(String name) throws Exception {
         CudaDevice.Probe probe = CudaDevice.open(0);
         Assumptions.assumeTrue(probe.available(), () -> "unverified, no CUDA device: " + probe.reason());

@@ -9,7 +9,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class OnnxMethodReferenceTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"tiny_resnet"})
+    @ValueSource(strings = {"tiny_resnet", "mobilenet_v2_w025", "mobilenet_v3_small_w025"})
     void gradCamIsPytorchGradCamsAndIntegratedGradientsTorchs(String name) throws Exception {
         try (OnnxSource source = OnnxSource.open(OnnxTestModels.resource(name + ".onnx"), ModelOptions.NONE);
              CpuBackend backend = new CpuBackend(1)) {
