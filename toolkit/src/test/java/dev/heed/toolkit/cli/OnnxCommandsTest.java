@@ -151,4 +151,26 @@ class OnnxCommandsTest {
             assertEquals(9 + 1, layers.count(), cascading);
         }
     }
+
+    @Test
+    void theDemoExplainsTheBundledPhotographsWithTheBundledOnnxExportByEveryMethod() throws Exception {
+        Path out = tmp.resolve("demo");
+        Run run = heed("demo", "photos", "--home", "..", "--output", out.toString());
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("random weights"), "the demo says its maps only show the path works: " + run.out());
+        List<String> imagenet = OnnxSource.imagenetClasses();
+        for (dev.heed.toolkit.method.MethodCatalogue method : dev.heed.toolkit.method.MethodCatalogue.all()) {
+            Path folder = out.resolve("photos").resolve(method.id());
+            Map<String, Object> summary = Json.read(folder.resolve("summary." + method.id() + ".json"));
+            assertEquals(4, ((Number) ((Map<?, ?>) summary.get("counts")).get("maps")).intValue(), method.id());
+            Map<String, Object> index = Json.read(folder.resolve("chelsea." + method.id() + ".json"));
+            Map<?, ?> first = (Map<?, ?>) ((List<?>) index.get("maps")).get(0);
+            int cls = ((Number) first.get("class")).intValue();
+            assertEquals(imagenet.get(cls), first.get("className"), method.id());
+            Map<String, Object> sidecar = Json.read(folder.resolve((String) first.get("sidecar")));
+            Map<?, ?> preparation = (Map<?, ?>) ((Map<?, ?>) sidecar.get("model")).get("inputPreparation");
+            assertEquals("imagenet", preparation.get("preset"), method.id());
+            assertEquals(List.of(3, 224, 224), ((Map<?, ?>) sidecar.get("model")).get("inputShape"));
+        }
+    }
 }
