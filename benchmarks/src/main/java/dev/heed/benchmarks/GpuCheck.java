@@ -2,11 +2,11 @@ package dev.heed.benchmarks;
 
 import dev.heed.kernels.CudaDevice;
 import dev.heed.toolkit.backend.Backend;
-import dev.heed.toolkit.backend.BackendParity;
 import dev.heed.toolkit.backend.BackendProvider;
 import dev.heed.toolkit.backend.cpu.CpuBackend;
 import dev.heed.toolkit.backend.cuda.CudaBackend;
 import dev.heed.toolkit.backend.cuda.CudaBackendProvider;
+import dev.heed.toolkit.parity.BackendParity;
 import java.util.List;
 
 /**

@@ -1,8 +1,8 @@
 package dev.heed.viewer;
 
 import dev.heed.toolkit.io.InputImage;
-import dev.heed.toolkit.io.ModelInput;
 import dev.heed.toolkit.model.ModelCard;
+import dev.heed.toolkit.model.ModelInput;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

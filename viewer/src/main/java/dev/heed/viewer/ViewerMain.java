@@ -9,7 +9,7 @@ import com.jogamp.opengl.GLProfile;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.Backends;
 import dev.heed.toolkit.cli.LibraryChatter;
-import dev.heed.toolkit.engine.ModelOptions;
+import dev.heed.toolkit.engine.source.ModelOptions;
 import dev.heed.toolkit.render.Images;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
@@ -21,11 +21,11 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code heed view}: the interactive viewer. Without arguments it opens the bundled model and images. */
 @Command(name = "heed view", mixinStandardHelpOptions = true, sortOptions = false,

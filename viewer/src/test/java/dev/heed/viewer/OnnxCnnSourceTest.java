@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.heed.toolkit.backend.cpu.CpuBackend;
-import dev.heed.toolkit.engine.ModelOptions;
+import dev.heed.toolkit.engine.source.ModelOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.heed.toolkit.cli;
 
+import dev.heed.toolkit.api.Version;
 import dev.heed.toolkit.attention.VisionTransformer;
 import dev.heed.toolkit.attention.VitAttention;
 import dev.heed.toolkit.attention.text.MiniLm;
@@ -11,10 +12,10 @@ import dev.heed.toolkit.backend.Backends;
 import dev.heed.toolkit.backend.HeadFusion;
 import dev.heed.toolkit.io.AtomicFiles;
 import dev.heed.toolkit.io.InputImage;
-import dev.heed.toolkit.io.ModelInput;
 import dev.heed.toolkit.io.Npy;
 import dev.heed.toolkit.io.OrderedMap;
 import dev.heed.toolkit.model.Dl4jModels;
+import dev.heed.toolkit.model.ModelInput;
 import dev.heed.toolkit.render.Colormap;
 import dev.heed.toolkit.render.Images;
 import dev.heed.toolkit.render.Montage;

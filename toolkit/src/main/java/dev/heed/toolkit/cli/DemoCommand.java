@@ -1,17 +1,17 @@
 package dev.heed.toolkit.cli;
 
-import dev.heed.toolkit.method.MethodCatalogue;
+import dev.heed.toolkit.method.catalogue.MethodCatalogue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code heed demo}: every method over the bundled Fashion-MNIST test images with the bundled model. */
 @Command(name = "demo", mixinStandardHelpOptions = true,

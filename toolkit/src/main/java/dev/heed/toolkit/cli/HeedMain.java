@@ -1,14 +1,15 @@
 package dev.heed.toolkit.cli;
 
+import dev.heed.toolkit.api.Version;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Unmatched;
+import picocli.CommandLine;
 
 /** The {@code heed} command: one subcommand per job. */
 @Command(name = "heed", mixinStandardHelpOptions = true, versionProvider = Version.class,

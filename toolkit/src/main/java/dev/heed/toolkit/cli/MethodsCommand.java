@@ -1,6 +1,6 @@
 package dev.heed.toolkit.cli;
 
-import dev.heed.toolkit.method.MethodCatalogue;
+import dev.heed.toolkit.method.catalogue.MethodCatalogue;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

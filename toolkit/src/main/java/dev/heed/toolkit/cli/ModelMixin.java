@@ -1,6 +1,6 @@
 package dev.heed.toolkit.cli;
 
-import dev.heed.toolkit.engine.ModelOptions;
+import dev.heed.toolkit.engine.source.ModelOptions;
 import dev.heed.toolkit.model.ModelCard;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;

@@ -1,8 +1,8 @@
 package dev.heed.toolkit.cli;
 
 import dev.heed.toolkit.api.Target;
-import dev.heed.toolkit.io.ModelInput;
-import dev.heed.toolkit.method.MethodCatalogue;
+import dev.heed.toolkit.method.catalogue.MethodCatalogue;
+import dev.heed.toolkit.model.ModelInput;
 import dev.heed.toolkit.render.Colormap;
 import dev.heed.toolkit.render.Normalization;
 import java.nio.file.Files;

@@ -59,7 +59,7 @@ public final class TrainingRecorder extends BaseTrainingListener implements Auto
         this.alarms = new Alarms(alarmSettings);
         this.validation = validation;
         this.statsEvery = Math.max(1, statsEvery);
-        write(Map.of("type", "run", "heed", dev.heed.toolkit.cli.Version.VERSION, "started", System.currentTimeMillis() / 1000.0));
+        write(Map.of("type", "run", "heed", dev.heed.toolkit.api.Version.VERSION, "started", System.currentTimeMillis() / 1000.0));
     }
 
     public TrainingHistory history() {

@@ -128,8 +128,8 @@ class VisionTransformerTest {
         }
         float[] pixels = new float[samples.size() * 28 * 28];
         for (int i = 0; i < samples.size(); i++) {
-            float[] one = dev.heed.toolkit.io.ModelInput.prepare(dev.heed.toolkit.io.InputImage.read(samples.get(i)), bundled.card(),
-                    dev.heed.toolkit.io.ModelInput.Resize.STRETCH);
+            float[] one = dev.heed.toolkit.model.ModelInput.prepare(dev.heed.toolkit.io.InputImage.read(samples.get(i)), bundled.card(),
+                    dev.heed.toolkit.model.ModelInput.Resize.STRETCH);
             System.arraycopy(one, 0, pixels, i * one.length, one.length);
         }
         INDArray predicted = bundled.logits(Nd4j.create(pixels, new long[] {samples.size(), 1, 28, 28}, 'c')).argMax(1);

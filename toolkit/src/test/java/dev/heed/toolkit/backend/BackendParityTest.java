@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.heed.toolkit.backend.cpu.CpuBackend;
+import dev.heed.toolkit.parity.BackendParity;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -7,22 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.heed.toolkit.TestModels;
-import dev.heed.toolkit.cli.OverlayCommandTest.Run;
-import dev.heed.toolkit.engine.ModelOptions;
-import dev.heed.toolkit.engine.onnx.OnnxSource;
 import dev.heed.toolkit.api.ExplainRequest;
 import dev.heed.toolkit.api.Target;
 import dev.heed.toolkit.backend.cpu.CpuBackend;
+import dev.heed.toolkit.cli.OverlayCommandTest.Run;
+import dev.heed.toolkit.engine.source.ModelOptions;
+import dev.heed.toolkit.engine.source.OnnxSource;
 import dev.heed.toolkit.io.InputImage;
-import dev.heed.toolkit.io.ModelInput;
 import dev.heed.toolkit.io.Npy;
 import dev.heed.toolkit.method.gradient.VanillaGradient;
-import java.util.Arrays;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import dev.heed.toolkit.model.ModelInput;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -30,6 +28,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * {@code heed overlay} and {@code heed trust} on an ONNX export (the committed torch test model), end to end: the
@@ -159,7 +159,7 @@ class OnnxCommandsTest {
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("random weights"), "the demo says its maps only show the path works: " + run.out());
         List<String> imagenet = OnnxSource.imagenetClasses();
-        for (dev.heed.toolkit.method.MethodCatalogue method : dev.heed.toolkit.method.MethodCatalogue.all()) {
+        for (dev.heed.toolkit.method.catalogue.MethodCatalogue method : dev.heed.toolkit.method.catalogue.MethodCatalogue.all()) {
             Path folder = out.resolve("photos").resolve(method.id());
             Map<String, Object> summary = Json.read(folder.resolve("summary." + method.id() + ".json"));
             assertEquals(4, ((Number) ((Map<?, ?>) summary.get("counts")).get("maps")).intValue(), method.id());

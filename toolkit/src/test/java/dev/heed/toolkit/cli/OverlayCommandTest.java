@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.heed.toolkit.TestModels;
+import dev.heed.toolkit.api.Version;
 import dev.heed.toolkit.io.Npy;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;

@@ -11,6 +11,7 @@ import dev.heed.toolkit.api.Heatmap;
 import dev.heed.toolkit.api.SaliencyMethod;
 import dev.heed.toolkit.api.Target;
 import dev.heed.toolkit.backend.cpu.CpuBackend;
+import dev.heed.toolkit.method.catalogue.MethodCatalogue;
 import dev.heed.toolkit.model.Dl4jModel;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;

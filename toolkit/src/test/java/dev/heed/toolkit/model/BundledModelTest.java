@@ -10,7 +10,6 @@ import dev.heed.toolkit.api.Target;
 import dev.heed.toolkit.backend.cpu.CpuBackend;
 import dev.heed.toolkit.data.FashionMnist;
 import dev.heed.toolkit.io.InputImage;
-import dev.heed.toolkit.io.ModelInput;
 import dev.heed.toolkit.method.gradient.IntegratedGradients;
 import java.nio.file.Files;
 import java.nio.file.Path;

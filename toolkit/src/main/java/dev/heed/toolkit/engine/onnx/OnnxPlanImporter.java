@@ -1148,7 +1148,7 @@ public final class OnnxPlanImporter {
     }
 
     /** A plan tensor as ONNX writes its shape, batch first. */
-    static String onnxShape(TensorInfo t) {
+    public static String onnxShape(TensorInfo t) {
         StringBuilder b = new StringBuilder("[N");
         for (int d : t.shape()) {
             b.append(", ").append(d);

@@ -2,11 +2,12 @@ package dev.heed.toolkit.engine.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.heed.kernels.CudaDevice;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.Backends;
-import dev.heed.toolkit.engine.ModelOptions;
-import dev.heed.toolkit.engine.ModelPassEngine;
-import dev.heed.kernels.CudaDevice;
+import dev.heed.toolkit.engine.source.ModelOptions;
+import dev.heed.toolkit.engine.source.ModelPassEngine;
+import dev.heed.toolkit.engine.source.OnnxSource;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -1,7 +1,8 @@
 package dev.heed.toolkit.engine.onnx;
 
 import dev.heed.toolkit.backend.cpu.CpuBackend;
-import dev.heed.toolkit.engine.ModelOptions;
+import dev.heed.toolkit.engine.source.ModelOptions;
+import dev.heed.toolkit.engine.source.OnnxSource;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 

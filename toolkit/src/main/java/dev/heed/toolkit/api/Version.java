@@ -1,4 +1,4 @@
-package dev.heed.toolkit.cli;
+package dev.heed.toolkit.api;
 
 import picocli.CommandLine.IVersionProvider;
 

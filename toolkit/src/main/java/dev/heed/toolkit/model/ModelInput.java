@@ -1,6 +1,7 @@
-package dev.heed.toolkit.io;
+package dev.heed.toolkit.model;
 
-import dev.heed.toolkit.model.ModelCard;
+import dev.heed.toolkit.io.InputImage;
+
 
 /**
  * Turns an image into one model input (channels-first floats) under an explicit resize policy, and tells which part of

@@ -1,5 +1,8 @@
-package dev.heed.toolkit.backend;
+package dev.heed.toolkit.parity;
 
+import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.backend.ChannelReduction;
+import dev.heed.toolkit.backend.HeadFusion;
 import dev.heed.toolkit.render.Colormap;
 import java.util.ArrayList;
 import java.util.Arrays;

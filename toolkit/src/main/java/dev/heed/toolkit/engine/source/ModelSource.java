@@ -1,5 +1,6 @@
-package dev.heed.toolkit.engine;
+package dev.heed.toolkit.engine.source;
 
+import dev.heed.toolkit.engine.PlanExecutor;
 import dev.heed.toolkit.engine.plan.Plan;
 import dev.heed.toolkit.model.ModelAdapter;
 import dev.heed.toolkit.model.ModelCard;

@@ -1,5 +1,6 @@
-package dev.heed.toolkit.engine;
+package dev.heed.toolkit.engine.source;
 
+import dev.heed.toolkit.engine.PlanExecutor;
 import dev.heed.toolkit.engine.adapter.PlanModel;
 import dev.heed.toolkit.engine.dl4j.PlanCompiler;
 import dev.heed.toolkit.engine.plan.Plan;

@@ -1,6 +1,5 @@
-package dev.heed.toolkit.engine;
+package dev.heed.toolkit.engine.source;
 
-import dev.heed.toolkit.engine.onnx.OnnxSource;
 import dev.heed.toolkit.model.ModelCard;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,13 +1,10 @@
-package dev.heed.toolkit.engine.onnx;
+package dev.heed.toolkit.engine.source;
 
-import org.nd4j.shade.jackson.core.type.TypeReference;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
-import dev.heed.toolkit.engine.ModelOptions;
-import dev.heed.toolkit.engine.ModelSource;
 import dev.heed.toolkit.engine.PlanExecutor;
 import dev.heed.toolkit.engine.adapter.PlanModel;
 import dev.heed.toolkit.engine.adapter.PlanRedraw;
 import dev.heed.toolkit.engine.cpu.CpuReferenceExecutor;
+import dev.heed.toolkit.engine.onnx.OnnxPlanImporter;
 import dev.heed.toolkit.engine.plan.Plan;
 import dev.heed.toolkit.engine.plan.TensorInfo;
 import dev.heed.toolkit.io.OrderedMap;
@@ -25,6 +22,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.nd4j.shade.jackson.core.type.TypeReference;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /**
  * An ONNX image classifier: imported once into a plan (with its input normalisation folded in as the first op, so maps

@@ -1,4 +1,4 @@
-package dev.heed.toolkit.engine;
+package dev.heed.toolkit.engine.source;
 
 import java.nio.file.Path;
 

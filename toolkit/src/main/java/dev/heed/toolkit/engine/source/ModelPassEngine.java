@@ -1,7 +1,8 @@
-package dev.heed.toolkit.engine;
+package dev.heed.toolkit.engine.source;
 
 import dev.heed.kernels.CudaDevice;
 import dev.heed.kernels.EngineKernels;
+import dev.heed.toolkit.engine.CompiledPlan;
 import dev.heed.toolkit.engine.adapter.PlanModel;
 import dev.heed.toolkit.engine.cuda.CudaPlanExecutor;
 import dev.heed.toolkit.engine.plan.Plan;

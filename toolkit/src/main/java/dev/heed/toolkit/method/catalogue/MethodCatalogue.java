@@ -1,4 +1,4 @@
-package dev.heed.toolkit.method;
+package dev.heed.toolkit.method.catalogue;
 
 import dev.heed.toolkit.api.SaliencyMethod;
 import dev.heed.toolkit.backend.Backend;
