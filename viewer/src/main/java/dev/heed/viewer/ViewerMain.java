@@ -147,7 +147,7 @@ public final class ViewerMain implements Callable<Integer> {
         if (pictureMode) {
             PictureSource picture;
             try {
-                picture = diagram != null ? new DiagramPicture(dev.heed.toolkit.cli.ArchCommand.draw(diagram, style, depth, expand, null).scene())
+                picture = diagram != null ? new DiagramPicture(dev.heed.toolkit.diagram.Drawings.draw(diagram, style, depth, expand, null).scene())
                         : curves != null ? new CurvesPicture(curves)
                         : new PlaygroundPicture(dev.heed.toolkit.playground.PlaygroundSettings.defaults()
                                 .withDataset(dev.heed.toolkit.playground.PlaygroundDataset.fromId(dataset)));

@@ -18,10 +18,6 @@ import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The model-parameter randomisation test (Adebayo et al. 2018, "Sanity Checks for Saliency Maps"): re-draw the

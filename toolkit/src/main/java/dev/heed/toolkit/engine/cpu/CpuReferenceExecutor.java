@@ -12,7 +12,6 @@ import dev.heed.toolkit.engine.plan.TensorInfo;
 import dev.heed.toolkit.engine.plan.Weights;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**

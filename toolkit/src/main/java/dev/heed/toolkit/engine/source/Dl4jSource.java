@@ -87,6 +87,11 @@ public final class Dl4jSource implements ModelSource {
     }
 
     @Override
+    public String cpuEngineTitle() {
+        return "DL4J on the CPU";
+    }
+
+    @Override
     public Plan plan() {
         return PlanCompiler.compile(network, twin.inputShape());
     }

@@ -56,7 +56,7 @@ public final class ModelPassEngine implements AutoCloseable {
             if (requested.equals("cuda")) {
                 throw e;
             }
-            log.accept("model pass: " + source.cpuEngine() + ", since " + e.getMessage());
+            log.accept("model pass: " + source.cpuEngineTitle() + ", since " + e.getMessage());
             return onCpu;
         }
         CudaDevice.Probe probe = CudaDevice.open(0);
@@ -64,7 +64,7 @@ public final class ModelPassEngine implements AutoCloseable {
             if (requested.equals("cuda")) {
                 throw new IllegalStateException("no CUDA device for the model pass: " + probe.reason());
             }
-            log.accept("model pass: " + source.cpuEngine() + ", since " + probe.reason());
+            log.accept("model pass: " + source.cpuEngineTitle() + ", since " + probe.reason());
             return onCpu;
         }
         try {

@@ -38,6 +38,9 @@ public interface ModelSource extends AutoCloseable {
     /** Where {@link #cpuModel()} runs, for provenance: {@code dl4j-cpu} or {@code heed-cpu-reference}. */
     String cpuEngine();
 
+    /** The same in words, for messages: {@code DL4J on the CPU}. */
+    String cpuEngineTitle();
+
     /**
      * The executor-independent plan of the model, for Heed's engines. Throws
      * {@link dev.heed.toolkit.engine.plan.UnsupportedLayerException} naming the first layer the plan cannot express.

@@ -231,6 +231,11 @@ public final class OnnxSource implements ModelSource {
     }
 
     @Override
+    public String cpuEngineTitle() {
+        return "Heed's plain-Java reference executor on the CPU";
+    }
+
+    @Override
     public Plan plan() {
         return plan;
     }

@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.BackendProvider;
-import dev.heed.toolkit.backend.ChannelReduction;
-import dev.heed.toolkit.backend.HeadFusion;
 import dev.heed.toolkit.backend.cpu.CpuBackend;
 import dev.heed.toolkit.parity.BackendParity;
-import dev.heed.toolkit.render.Colormap;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
