@@ -14,20 +14,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code heed trust --backend cuda}: the whole audit (the trained model's maps, every re-drawn copy's, the
  * faithfulness curves) with its model passes on Heed's CUDA engine and its maps on the CUDA backend, against the
- * same audit on the CPU. Runs on a GPU or on the emulated driver; skipped without either.
+ * same audit on the CPU, for the bundled DL4J model and an ONNX export. Runs on a GPU or on the emulated driver;
+ * skipped without either.
  */
 class CudaTrustCommandTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void theAuditOnTheEngineGivesTheCpuAuditsFigures() throws Exception {
+    @ParameterizedTest
+    @CsvSource({"models/fashion-cnn.zip, dl4j-cpu", "src/test/resources/onnx/tiny_resnet.onnx, heed-cpu-reference"})
+    void theAuditOnTheEngineGivesTheCpuAuditsFigures(String model, String cpuEngine) throws Exception {
         BackendProvider.Probe probe = new CudaBackendProvider().probe();
         Assumptions.assumeTrue(probe.available(), () -> "unverified, CUDA backend unavailable: " + probe.reason());
         Path input = Files.createDirectories(tmp.resolve("in"));
@@ -37,13 +40,13 @@ class CudaTrustCommandTest {
             }
         }
         for (String backend : List.of("cpu", "cuda")) {
-            Run run = heed("trust", "--model", TestModels.BUNDLED_MODEL.toString(), "--method", "gradcam", "--input", input.toString(),
+            Run run = heed("trust", "--model", model, "--method", "gradcam", "--input", input.toString(),
                     "--output", tmp.resolve(backend).toString(), "--steps", "4", "--backend", backend);
             assertEquals(0, run.exit(), run.err());
         }
         Map<String, Object> cpu = Json.read(tmp.resolve("cpu/trust.gradcam.json"));
         Map<String, Object> cuda = Json.read(tmp.resolve("cuda/trust.gradcam.json"));
-        assertEquals("dl4j-cpu", cpu.get("modelPass"));
+        assertEquals(cpuEngine, cpu.get("modelPass"));
         assertEquals("heed-cuda", cuda.get("modelPass"));
         Map<?, ?> a = (Map<?, ?>) cpu.get("audit");
         Map<?, ?> b = (Map<?, ?>) cuda.get("audit");
