@@ -95,7 +95,7 @@ final class CnnSource implements MapSource {
         long start = System.nanoTime();
         MethodCatalogue m = catalogue.get(key.method());
         SaliencyMethod method = methods.computeIfAbsent(m, id -> id.create(model, backend,
-                new MethodCatalogue.Settings(null, 25, 0.15, 32, 0, 0, 0, MethodCatalogue.GRADIENT)));
+                MethodCatalogue.Settings.DEFAULTS));
         Prediction target = predictions(key.image()).get(Math.min(key.target(), TOP - 1));
         Heatmap map = method.explain(ExplainRequest.of(input(key.image()), new Target.ClassIndex(target.classIndex()), 0)).get(0);
         return new ComputedMap(key, map.values(), map.width(), map.height(), map.signed(),

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The viewer's classifier source on an ONNX export (the toolkit's committed torch test model): the labels reach the
- * predictions, and every method of the catalogue gives a finite, non-constant map of the model's input size.
+ * predictions, and every method of the catalogue (a user's own, from this module's test code, included) gives a finite,
+ * non-constant map of the model's input size.
  */
 class OnnxCnnSourceTest {
     private static final Path TINY_RESNET = Path.of("../toolkit/src/test/resources/onnx/tiny_resnet.onnx");
@@ -36,6 +37,7 @@ class OnnxCnnSourceTest {
             assertEquals(4, source.images().size(), "the four bundled photographs");
             assertTrue(source.predictions(0).get(0).name().startsWith("thing "), source.predictions(0).toString());
             assertTrue(source.describe().contains("heed-cpu-reference"), source.describe());
+            assertTrue(source.methods().contains(RenamedGradientProvider.ID), "a method from another jar is offered: " + source.methods());
             for (int m = 0; m < source.methods().size(); m++) {
                 MapSource.ComputedMap map = source.compute(new ViewState.MapKey(1, m, 0, 0, 0));
                 assertEquals(32, map.width());

@@ -58,7 +58,8 @@ final class LocalisationDemo {
             }
             out.printf(Locale.ROOT, "%d canvases, model accuracy %.0f%%; maps for the true class%n", n, 100.0 * correct / n);
             out.printf("  %-22s %14s %16s%n", "method", "pointing game", "energy in box");
-            MethodCatalogue.Settings settings = new MethodCatalogue.Settings(null, 8, 0.15, 16, 0.0, 0, 0, MethodCatalogue.GRADIENT);
+            MethodCatalogue.Settings settings = // Fewer samples and steps than the defaults: the demo runs every method on every image in seconds.
+            MethodCatalogue.Settings.DEFAULTS.withSamples(8).withSteps(16);
             List<Map<String, Object>> rows = new ArrayList<>();
             for (MethodCatalogue m : MethodCatalogue.all()) {
                 int hits = 0;

@@ -17,7 +17,7 @@ public final class MethodsCommand implements Runnable {
     public void run() {
         PrintWriter out = spec.commandLine().getOut();
         for (MethodCatalogue m : MethodCatalogue.all()) {
-            out.printf("%-22s %s%n", m.id(), m.paper());
+            out.printf("%-22s %s%s%n", m.id(), m.paper(), m.settings().isEmpty() ? "" : " [settings: " + String.join(", ", m.settings()) + "]");
         }
         out.flush();
     }

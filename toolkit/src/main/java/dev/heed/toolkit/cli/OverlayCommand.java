@@ -78,19 +78,19 @@ public final class OverlayCommand implements Callable<Integer> {
     String layer;
 
     @Option(names = "--samples", description = "SmoothGrad: noisy samples (default: ${DEFAULT-VALUE})")
-    int samples = 25;
+    int samples = MethodCatalogue.Settings.DEFAULTS.samples();
 
-    @Option(names = "--smooth", description = "SmoothGrad: the method it averages: gradient, gradxinput, integrated-gradients, guided-backprop (default: ${DEFAULT-VALUE})")
-    String smooth = "gradient";
+    @Option(names = "--smooth", description = "SmoothGrad: the method it averages, any but smoothgrad (input-attribution methods are averaged before their channel reduction, CAMs and occlusion map by map) (default: ${DEFAULT-VALUE})")
+    String smooth = MethodCatalogue.Settings.DEFAULTS.smoothed();
 
     @Option(names = "--noise", description = "SmoothGrad: noise sigma as a fraction of the input range (default: ${DEFAULT-VALUE})")
-    double noise = 0.15;
+    double noise = MethodCatalogue.Settings.DEFAULTS.noiseLevel();
 
     @Option(names = "--steps", description = "Integrated Gradients: integration steps (default: ${DEFAULT-VALUE})")
-    int steps = 32;
+    int steps = MethodCatalogue.Settings.DEFAULTS.steps();
 
     @Option(names = "--baseline", description = "Integrated Gradients and occlusion: baseline input value, after pixel scaling (default: ${DEFAULT-VALUE})")
-    double baseline = 0;
+    double baseline = MethodCatalogue.Settings.DEFAULTS.baseline();
 
     @Option(names = "--window", description = "occlusion: window side in model-input pixels, >= 1 (default: side/7)")
     Integer window;
@@ -170,9 +170,9 @@ public final class OverlayCommand implements Callable<Integer> {
             case "auto" -> System.console() != null;
             default -> throw new IllegalArgumentException("unknown --progress '" + progress + "'; valid: bar, lines, auto");
         };
-        MethodCatalogue.Settings settings = new MethodCatalogue.Settings(layer, samples, noise, steps, baseline,
-                window == null ? 0 : window, stride == null ? 0 : stride,
-                MethodCatalogue.fromId(smooth));
+        MethodCatalogue.Settings settings = MethodCatalogue.Settings.DEFAULTS.withLayer(layer).withSamples(samples).withNoiseLevel(noise)
+                .withSteps(steps).withBaseline(baseline).withWindow(window == null ? 0 : window).withStride(stride == null ? 0 : stride)
+                .withSmoothed(MethodCatalogue.fromId(smooth).id());
         return new OverlayJob.Options(model.model, model.options(), MethodCatalogue.fromId(method), settings, Target.parse(target), inputs, output,
                 colormap.equals("auto") ? null : Colormap.fromId(colormap), alpha,
                 normalize.equals("auto") ? null : Normalization.parse(normalize), batchSize, threads, backend, seed, force,

@@ -185,7 +185,8 @@ public final class TrustCommand implements Callable<Integer> {
             ExplainRequest request = ExplainRequest.of(
                     Nd4j.create(batch, new long[] {prepared.size(), card.channels(), card.height(), card.width()}, 'c'),
                     dev.heed.toolkit.api.Target.top1(), seed);
-            MethodCatalogue.Settings settings = new MethodCatalogue.Settings(null, samples, 0.15, igSteps, baseline, 0, 0, MethodCatalogue.GRADIENT);
+            MethodCatalogue.Settings settings = MethodCatalogue.Settings.DEFAULTS.withSamples(samples).withSteps(igSteps)
+                    .withBaseline(baseline);
             long start = System.nanoTime();
             TrustAudit.Report report = TrustAudit.run(engine.model(), engine.redrawable(), card,
                     m -> catalogue.create(m, backend, settings), request, steps, baseline, seed);

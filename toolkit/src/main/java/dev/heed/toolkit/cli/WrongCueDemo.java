@@ -77,7 +77,8 @@ final class WrongCueDemo {
             }
             INDArray stamped = Nd4j.create(flat, new long[] {images.size(), 1, 28, 28}, 'c');
             Localisation.Box box = new Localisation.Box(CUE.col(), CUE.row(), CUE.size(), CUE.size());
-            MethodCatalogue.Settings settings = new MethodCatalogue.Settings(null, 8, 0.15, 16, 0.0, 0, 0, MethodCatalogue.GRADIENT);
+            MethodCatalogue.Settings settings = // Fewer samples and steps than the defaults: the demo runs every method on every image in seconds.
+            MethodCatalogue.Settings.DEFAULTS.withSamples(8).withSteps(16);
             List<ShortcutAudit.Result> results = new ArrayList<>();
             for (MethodCatalogue m : MethodCatalogue.all()) {
                 results.add(ShortcutAudit.run(m.id(), a -> m.create(a, backend, settings), clean, shortcut, stamped, CUE_CLASS, box, 0));

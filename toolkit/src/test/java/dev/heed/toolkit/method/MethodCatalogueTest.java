@@ -16,7 +16,7 @@ import dev.heed.toolkit.model.Dl4jModel;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -25,7 +25,8 @@ import org.nd4j.linalg.factory.Nd4j;
 class MethodCatalogueTest {
     private static final CpuBackend BACKEND = new CpuBackend(2);
     private static final Dl4jModel MODEL = Dl4jModel.of(TestModels.cnnWithBatchNormAndDropout(11), TestModels.card(2, 6, 6, 3), "t");
-    private static final MethodCatalogue.Settings SETTINGS = new MethodCatalogue.Settings(null, 4, 0.2, 8, 0.0, 2, 2, MethodCatalogue.GRADIENT);
+    private static final MethodCatalogue.Settings SETTINGS = MethodCatalogue.Settings.DEFAULTS.withSamples(4).withNoiseLevel(0.2).withSteps(8)
+            .withWindow(2).withStride(2);
 
     @AfterAll
     static void close() {
@@ -42,7 +43,7 @@ class MethodCatalogueTest {
     }
 
     @ParameterizedTest
-    @EnumSource(MethodCatalogue.class)
+    @MethodSource("dev.heed.toolkit.method.catalogue.MethodCatalogue#all")
     void allTargetsGiveOneMapPerClassImageMajor(MethodCatalogue m) {
         List<Heatmap> maps = method(m).explain(ExplainRequest.of(images(2), new Target.AllClasses(), 5));
         assertEquals(6, maps.size());
@@ -58,7 +59,7 @@ class MethodCatalogueTest {
     }
 
     @ParameterizedTest
-    @EnumSource(MethodCatalogue.class)
+    @MethodSource("dev.heed.toolkit.method.catalogue.MethodCatalogue#all")
     void topKFollowsTheLogits(MethodCatalogue m) {
         INDArray x = images(3);
         INDArray logits = MODEL.logits(x);
@@ -73,7 +74,7 @@ class MethodCatalogueTest {
     }
 
     @ParameterizedTest
-    @EnumSource(MethodCatalogue.class)
+    @MethodSource("dev.heed.toolkit.method.catalogue.MethodCatalogue#all")
     void batchGivesTheSameMapsAsOneByOne(MethodCatalogue m) {
         INDArray x = images(3);
         long[] seeds = {101, 202, 303};
@@ -87,7 +88,7 @@ class MethodCatalogueTest {
     }
 
     @ParameterizedTest
-    @EnumSource(MethodCatalogue.class)
+    @MethodSource("dev.heed.toolkit.method.catalogue.MethodCatalogue#all")
     void inputsAreNotModified(MethodCatalogue m) {
         INDArray x = images(2);
         INDArray before = x.dup();
@@ -96,7 +97,7 @@ class MethodCatalogueTest {
     }
 
     @ParameterizedTest
-    @EnumSource(MethodCatalogue.class)
+    @MethodSource("dev.heed.toolkit.method.catalogue.MethodCatalogue#all")
     void everyMethodHasAPaperAndARoundTrippingId(MethodCatalogue m) {
         assertEquals(m, MethodCatalogue.fromId(m.id()));
         assertTrue(m.paper().matches(".*(19|20)\\d\\d.*"), m.paper());
@@ -109,16 +110,39 @@ class MethodCatalogueTest {
     }
 
     @org.junit.jupiter.api.Test
-    void smoothGradWrapsAnyAttributionMethodAndRefusesTheOthers() {
-        for (MethodCatalogue inner : List.of(MethodCatalogue.GRADIENT_TIMES_INPUT, MethodCatalogue.INTEGRATED_GRADIENTS, MethodCatalogue.GUIDED_BACKPROP)) {
-            MethodCatalogue.Settings s = new MethodCatalogue.Settings(null, 2, 0.1, 4, 0.0, 2, 2, inner);
+    void smoothGradWrapsAnyMethodButItself() {
+        for (MethodCatalogue inner : List.of(MethodCatalogue.GRADIENT_TIMES_INPUT, MethodCatalogue.INTEGRATED_GRADIENTS,
+                MethodCatalogue.GUIDED_BACKPROP, MethodCatalogue.GRADCAM, MethodCatalogue.OCCLUSION)) {
+            MethodCatalogue.Settings s = SETTINGS.withSamples(2).withNoiseLevel(0.1).withSteps(4).withSmoothed(inner.id());
             SaliencyMethod smooth = MethodCatalogue.SMOOTHGRAD.create(MODEL, BACKEND, s);
             assertEquals(inner.id(), smooth.parameters().get("inner"));
             assertEquals(2, smooth.explain(ExplainRequest.of(images(2), Target.top1(), 3)).size());
         }
-        MethodCatalogue.Settings cam = new MethodCatalogue.Settings(null, 2, 0.1, 4, 0.0, 2, 2, MethodCatalogue.GRADCAM);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MethodCatalogue.SMOOTHGRAD.create(MODEL, BACKEND, cam));
-        assertTrue(e.getMessage().contains("not gradcam"), e.getMessage());
+        MethodCatalogue.Settings itself = SETTINGS.withSmoothed("smoothgrad");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MethodCatalogue.SMOOTHGRAD.create(MODEL, BACKEND, itself));
+        assertTrue(e.getMessage().contains("cannot average itself"), e.getMessage());
+    }
+
+    @org.junit.jupiter.api.Test
+    void smoothedGradCamIsTheMeanOfGradCamOverTheSameNoisyCopies() {
+        // Zero noise: every copy is the image, so the smoothed map must be Grad-CAM's map exactly (up to the 1/n sums).
+        MethodCatalogue.Settings s = SETTINGS.withSamples(3).withNoiseLevel(0).withSmoothed("gradcam");
+        List<Heatmap> smooth = MethodCatalogue.SMOOTHGRAD.create(MODEL, BACKEND, s).explain(ExplainRequest.of(images(2), new Target.TopK(2), 5));
+        List<Heatmap> plain = MethodCatalogue.GRADCAM.create(MODEL, BACKEND, s).explain(ExplainRequest.of(images(2), new Target.TopK(2), 5));
+        assertEquals(plain.size(), smooth.size());
+        for (int k = 0; k < plain.size(); k++) {
+            assertEquals(plain.get(k).imageIndex(), smooth.get(k).imageIndex());
+            assertEquals(plain.get(k).classIndex(), smooth.get(k).classIndex());
+            assertEquals(plain.get(k).score(), smooth.get(k).score(), 1e-6f);
+            for (int p = 0; p < plain.get(k).values().length; p++) {
+                assertEquals(plain.get(k).values()[p], smooth.get(k).values()[p], 1e-5f * (1 + Math.abs(plain.get(k).values()[p])));
+            }
+        }
+        // With noise the map changes, and the same seed gives the same map.
+        MethodCatalogue.Settings noisy = s.withNoiseLevel(0.3);
+        float[] a = MethodCatalogue.SMOOTHGRAD.create(MODEL, BACKEND, noisy).explain(ExplainRequest.of(images(1), Target.top1(), 9)).get(0).values();
+        float[] b = MethodCatalogue.SMOOTHGRAD.create(MODEL, BACKEND, noisy).explain(ExplainRequest.of(images(1), Target.top1(), 9)).get(0).values();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(a, b);
     }
 
     @org.junit.jupiter.api.Test

@@ -8,6 +8,9 @@ import dev.heed.toolkit.model.ModelAdapter;
  * Visual Explanations from Deep Networks via Gradient-based Localization").
  */
 public final class GradCam extends CamMethod {
+    /** The id on the command line and in provenance. */
+    public static final String ID = "gradcam";
+
     public GradCam(ModelAdapter model, Backend backend, String layer) {
         super(model, backend, layer);
     }
@@ -19,6 +22,6 @@ public final class GradCam extends CamMethod {
 
     @Override
     public String id() {
-        return "gradcam";
+        return ID;
     }
 }

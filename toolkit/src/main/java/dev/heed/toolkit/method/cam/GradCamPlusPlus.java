@@ -9,6 +9,9 @@ import dev.heed.toolkit.model.ModelAdapter;
  * an exponential of the score, as in the paper).
  */
 public final class GradCamPlusPlus extends CamMethod {
+    /** The id on the command line and in provenance. */
+    public static final String ID = "gradcam++";
+
     public GradCamPlusPlus(ModelAdapter model, Backend backend, String layer) {
         super(model, backend, layer);
     }
@@ -20,6 +23,6 @@ public final class GradCamPlusPlus extends CamMethod {
 
     @Override
     public String id() {
-        return "gradcam++";
+        return ID;
     }
 }

@@ -2,98 +2,152 @@ package dev.heed.toolkit.method.catalogue;
 
 import dev.heed.toolkit.api.SaliencyMethod;
 import dev.heed.toolkit.backend.Backend;
-import dev.heed.toolkit.method.cam.GradCam;
-import dev.heed.toolkit.method.cam.GradCamPlusPlus;
-import dev.heed.toolkit.method.gradient.AttributionMethod;
-import dev.heed.toolkit.method.gradient.GradientTimesInput;
-import dev.heed.toolkit.method.gradient.GuidedBackprop;
-import dev.heed.toolkit.method.gradient.IntegratedGradients;
-import dev.heed.toolkit.method.gradient.VanillaGradient;
-import dev.heed.toolkit.method.perturbation.Occlusion;
-import dev.heed.toolkit.method.smoothing.SmoothGrad;
 import dev.heed.toolkit.model.ModelAdapter;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.stream.Collectors;
 
 /**
- * Every method Heed ships, with its paper. The command line maps a method id to a type here, once; tests walk the
- * same list so that every method is enrolled in the shared tests.
+ * Every method the front ends offer: what the {@link MethodProvider}s on the class path say, Heed's own first (in
+ * their services file's order), then the others by id. The command line maps a method id to a provider here, once;
+ * tests walk the same list so that every method is enrolled in the shared tests.
  */
-public enum MethodCatalogue {
-    GRADIENT("gradient", "Simonyan, Vedaldi, Zisserman 2014, Deep Inside Convolutional Networks (arXiv:1312.6034)"),
-    GRADIENT_TIMES_INPUT("gradxinput", "Shrikumar et al. 2016, Not Just a Black Box (arXiv:1605.01713)"),
-    SMOOTHGRAD("smoothgrad", "Smilkov et al. 2017, SmoothGrad: removing noise by adding noise (arXiv:1706.03825)"),
-    INTEGRATED_GRADIENTS("integrated-gradients", "Sundararajan, Taly, Yan 2017, Axiomatic Attribution for Deep Networks (arXiv:1703.01365)"),
-    GUIDED_BACKPROP("guided-backprop", "Springenberg et al. 2015, Striving for Simplicity: The All Convolutional Net (arXiv:1412.6806)"),
-    GRADCAM("gradcam", "Selvaraju et al. 2017, Grad-CAM (arXiv:1610.02391)"),
-    GRADCAM_PLUS_PLUS("gradcam++", "Chattopadhay et al. 2018, Grad-CAM++ (arXiv:1710.11063)"),
-    OCCLUSION("occlusion", "Zeiler & Fergus 2014, Visualizing and Understanding Convolutional Networks (arXiv:1311.2901)");
+public final class MethodCatalogue {
+    private static final List<MethodCatalogue> ALL = load();
+
+    public static final MethodCatalogue GRADIENT = fromId("gradient");
+    public static final MethodCatalogue GRADIENT_TIMES_INPUT = fromId("gradxinput");
+    public static final MethodCatalogue SMOOTHGRAD = fromId("smoothgrad");
+    public static final MethodCatalogue INTEGRATED_GRADIENTS = fromId("integrated-gradients");
+    public static final MethodCatalogue GUIDED_BACKPROP = fromId("guided-backprop");
+    public static final MethodCatalogue GRADCAM = fromId("gradcam");
+    public static final MethodCatalogue GRADCAM_PLUS_PLUS = fromId("gradcam++");
+    public static final MethodCatalogue OCCLUSION = fromId("occlusion");
 
     /**
-     * The knobs a method may read; each method takes only the ones it needs. {@code smoothed} is the method SmoothGrad
-     * averages (any input-attribution method).
+     * The knobs a method may read; each method takes only the ones it names in {@link MethodProvider#settings()}.
+     * {@code smoothed} is the id of the method SmoothGrad averages. {@link #DEFAULTS} is the one place for defaults;
+     * a front end changes only what its user set.
+     *
+     * @param layer CAM layer, or null for the model's last spatial layer
+     * @param window occlusion window side in input pixels, 0 for a seventh of the input side
+     * @param stride occlusion stride, 0 for half the window
      */
     public record Settings(String layer, int samples, double noiseLevel, int steps, double baseline, int window, int stride,
-                           MethodCatalogue smoothed) {
+                           String smoothed) {
+        public static final Settings DEFAULTS = new Settings(null, 25, 0.15, 32, 0.0, 0, 0, "gradient");
+
+        public Settings withLayer(String value) {
+            return new Settings(value, samples, noiseLevel, steps, baseline, window, stride, smoothed);
+        }
+
+        public Settings withSamples(int value) {
+            return new Settings(layer, value, noiseLevel, steps, baseline, window, stride, smoothed);
+        }
+
+        public Settings withNoiseLevel(double value) {
+            return new Settings(layer, samples, value, steps, baseline, window, stride, smoothed);
+        }
+
+        public Settings withSteps(int value) {
+            return new Settings(layer, samples, noiseLevel, value, baseline, window, stride, smoothed);
+        }
+
+        public Settings withBaseline(double value) {
+            return new Settings(layer, samples, noiseLevel, steps, value, window, stride, smoothed);
+        }
+
+        public Settings withWindow(int value) {
+            return new Settings(layer, samples, noiseLevel, steps, baseline, value, stride, smoothed);
+        }
+
+        public Settings withStride(int value) {
+            return new Settings(layer, samples, noiseLevel, steps, baseline, window, value, smoothed);
+        }
+
+        public Settings withSmoothed(String value) {
+            return new Settings(layer, samples, noiseLevel, steps, baseline, window, stride, value);
+        }
     }
 
-    private final String id;
-    private final String paper;
+    private final MethodProvider provider;
 
-    MethodCatalogue(String id, String paper) {
-        this.id = id;
-        this.paper = paper;
+    private MethodCatalogue(MethodProvider provider) {
+        this.provider = provider;
+    }
+
+    private static List<MethodCatalogue> load() {
+        List<MethodProvider> builtIn = new ArrayList<>();
+        List<MethodProvider> others = new ArrayList<>();
+        for (MethodProvider p : ServiceLoader.load(MethodProvider.class, MethodCatalogue.class.getClassLoader())) {
+            (p.getClass().getEnclosingClass() == BuiltInMethods.class ? builtIn : others).add(p);
+        }
+        // Heed's in its services file's order, whatever jar the class path lists first (Maven puts test classes first).
+        List<String> order = List.of("gradient", "gradxinput", "smoothgrad", "integrated-gradients", "guided-backprop", "gradcam",
+                "gradcam++", "occlusion");
+        builtIn.sort(Comparator.comparingInt(p -> order.indexOf(p.id())));
+        others.sort(Comparator.comparing(MethodProvider::id));
+        Map<String, MethodProvider> seen = new HashMap<>();
+        List<MethodCatalogue> all = new ArrayList<>();
+        for (MethodProvider p : concat(builtIn, others)) {
+            MethodProvider earlier = seen.putIfAbsent(p.id(), p);
+            if (earlier != null) {
+                throw new IllegalStateException("two methods claim the id '" + p.id() + "': " + earlier.getClass().getName() + " and "
+                        + p.getClass().getName());
+            }
+            all.add(new MethodCatalogue(p));
+        }
+        return List.copyOf(all);
+    }
+
+    private static List<MethodProvider> concat(List<MethodProvider> a, List<MethodProvider> b) {
+        List<MethodProvider> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
     }
 
     public String id() {
-        return id;
+        return provider.id();
     }
 
     public String paper() {
-        return paper;
+        return provider.paper();
     }
 
-    /**
-     * Creates the method. Occlusion's window defaults to a seventh of the input side and its stride to half the
-     * window (at least 1 each) when the settings leave them 0: 13x13 positions whatever the input size.
-     */
-    public SaliencyMethod create(ModelAdapter model, Backend backend, Settings s) {
-        return switch (this) {
-            case GRADIENT -> new VanillaGradient(model, backend);
-            case GRADIENT_TIMES_INPUT -> new GradientTimesInput(model, backend);
-            case SMOOTHGRAD -> new SmoothGrad(attributionMethod(s.smoothed(), model, backend, s), s.samples(), s.noiseLevel());
-            case INTEGRATED_GRADIENTS -> new IntegratedGradients(model, backend, s.steps(), s.baseline());
-            case GUIDED_BACKPROP -> new GuidedBackprop(model, backend);
-            case GRADCAM -> new GradCam(model, backend, s.layer());
-            case GRADCAM_PLUS_PLUS -> new GradCamPlusPlus(model, backend, s.layer());
-            case OCCLUSION -> {
-                int side = Math.min(model.inputShape()[1], model.inputShape()[2]);
-                int window = s.window() > 0 ? s.window() : Math.max(1, side / 7);
-                int stride = s.stride() > 0 ? s.stride() : Math.max(1, window / 2);
-                yield new Occlusion(model, window, stride, s.baseline());
-            }
-        };
+    /** The settings the method reads. */
+    public List<String> settings() {
+        return provider.settings();
     }
 
-    /** The input-attribution method SmoothGrad can wrap; the others are refused with the list of those it can. */
-    private static AttributionMethod attributionMethod(MethodCatalogue m, ModelAdapter model, Backend backend, Settings s) {
-        if (m != SMOOTHGRAD && m.create(model, backend, s) instanceof AttributionMethod attribution) {
-            return attribution;
+    /** Creates the method; a provider whose method reports another id is a bug in that provider, named here. */
+    public SaliencyMethod create(ModelAdapter model, Backend backend, Settings settings) {
+        SaliencyMethod method = provider.create(model, backend, settings);
+        if (!method.id().equals(provider.id())) {
+            throw new IllegalStateException(provider.getClass().getName() + " offers '" + provider.id() + "' but made a method with id '"
+                    + method.id() + "'");
         }
-        throw new IllegalArgumentException("SmoothGrad can average gradient, gradxinput, integrated-gradients or guided-backprop, not " + m.id());
+        return method;
     }
 
     public static MethodCatalogue fromId(String id) {
-        return Arrays.stream(values()).filter(m -> m.id.equals(id)).findFirst().orElseThrow(() ->
+        return ALL.stream().filter(m -> m.id().equals(id)).findFirst().orElseThrow(() ->
                 new IllegalArgumentException("unknown method '" + id + "'; valid: " + ids()));
     }
 
     public static String ids() {
-        return Arrays.stream(values()).map(MethodCatalogue::id).collect(Collectors.joining(", "));
+        return ALL.stream().map(MethodCatalogue::id).collect(Collectors.joining(", "));
     }
 
     public static List<MethodCatalogue> all() {
-        return List.of(values());
+        return ALL;
+    }
+
+    @Override
+    public String toString() {
+        return id();
     }
 }

@@ -11,6 +11,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Black Box: Learning Important Features Through Propagating Activation Differences").
  */
 public final class GradientTimesInput extends AttributionMethod {
+    /** The id on the command line and in provenance. */
+    public static final String ID = "gradxinput";
+
     public GradientTimesInput(ModelAdapter model, Backend backend) {
         super(model, backend);
     }
@@ -28,7 +31,7 @@ public final class GradientTimesInput extends AttributionMethod {
 
     @Override
     public String id() {
-        return "gradxinput";
+        return ID;
     }
 
     @Override

@@ -11,6 +11,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code max_c |g|} (Springenberg et al., 2015, "Striving for Simplicity: The All Convolutional Net").
  */
 public final class GuidedBackprop extends AttributionMethod {
+    /** The id on the command line and in provenance. */
+    public static final String ID = "guided-backprop";
+
     private final ModelAdapter guided;
 
     public GuidedBackprop(ModelAdapter model, Backend backend) {
@@ -30,7 +33,7 @@ public final class GuidedBackprop extends AttributionMethod {
 
     @Override
     public String id() {
-        return "guided-backprop";
+        return ID;
     }
 
     @Override

@@ -14,6 +14,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * absolute, and {@code relativeCompletenessGap}, divided by {@code |S(x) - S(x')|}).
  */
 public final class IntegratedGradients extends AttributionMethod {
+    /** The id on the command line and in provenance. */
+    public static final String ID = "integrated-gradients";
+
     private final int steps;
     private final double baseline;
 
@@ -61,7 +64,7 @@ public final class IntegratedGradients extends AttributionMethod {
 
     @Override
     public String id() {
-        return "integrated-gradients";
+        return ID;
     }
 
     @Override

@@ -11,6 +11,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Zisserman, 2014, "Deep Inside Convolutional Networks").
  */
 public final class VanillaGradient extends AttributionMethod {
+    /** The id on the command line and in provenance. */
+    public static final String ID = "gradient";
+
     public VanillaGradient(ModelAdapter model, Backend backend) {
         super(model, backend);
     }
@@ -27,7 +30,7 @@ public final class VanillaGradient extends AttributionMethod {
 
     @Override
     public String id() {
-        return "gradient";
+        return ID;
     }
 
     @Override

@@ -19,6 +19,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * are batched. Windows are placed so the last one touches the right and bottom edges.
  */
 public final class Occlusion implements SaliencyMethod {
+    /** The id on the command line and in provenance. */
+    public static final String ID = "occlusion";
+
     private static final int VARIANTS_PER_PASS = 64;
     private final ModelAdapter model;
     private final int window;
@@ -121,7 +124,7 @@ public final class Occlusion implements SaliencyMethod {
 
     @Override
     public String id() {
-        return "occlusion";
+        return ID;
     }
 
     @Override

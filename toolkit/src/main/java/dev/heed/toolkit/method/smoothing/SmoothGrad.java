@@ -16,6 +16,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * drawn from the image's own seed, so an image gets the same map whatever batch it is in.
  */
 public final class SmoothGrad extends AttributionMethod {
+    /** The id on the command line and in provenance. */
+    public static final String ID = "smoothgrad";
+
     private final AttributionMethod inner;
     private final int samples;
     private final double noiseLevel;
@@ -75,7 +78,7 @@ public final class SmoothGrad extends AttributionMethod {
     }
 
     /** Box-Muller from the image's own stream; java.util.Random's Gaussian would tie us to a shared generator. */
-    private static double gaussian(SplittableRandom random) {
+    static double gaussian(SplittableRandom random) {
         double u1 = 1.0 - random.nextDouble();
         double u2 = random.nextDouble();
         return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
@@ -88,7 +91,7 @@ public final class SmoothGrad extends AttributionMethod {
 
     @Override
     public String id() {
-        return "smoothgrad";
+        return ID;
     }
 
     @Override
