@@ -282,7 +282,7 @@ final class OverlayJob {
      * All values are strings so that the copy read back from JSON compares equal.
      */
     private Map<String, Object> settingsOf(SaliencyMethod method) {
-        return OrderedMap.of("model", source.fingerprint(), "method", method.id(), "parameters", String.valueOf(method.parameters()),
+        return OrderedMap.of("model", source.fingerprint(), "method", method.id(), "parameters", String.valueOf(OrderedMap.sorted(method.parameters())),
                 "layer", method.layer(), "target", o.target().describe(), "resize", o.resize().id(),
                 "normalization", o.normalization() == null ? "auto" : o.normalization().describe(),
                 "colormap", o.colormap() == null ? "auto" : o.colormap().id(), "alpha", String.valueOf(o.alpha()),
@@ -600,7 +600,7 @@ final class OverlayJob {
         p.put("model", modelEntry);
         p.put("resize", OrderedMap.of("policy", o.resize().id(), "region", List.of(l.region().x(), l.region().y(), l.region().width(), l.region().height()),
                 "displayScale", scale));
-        p.put("method", OrderedMap.of("id", method.id(), "paper", o.method().paper(), "parameters", method.parameters()));
+        p.put("method", OrderedMap.of("id", method.id(), "paper", o.method().paper(), "parameters", OrderedMap.sorted(method.parameters())));
         p.put("layer", method.layer());
         Map<String, Object> target = new LinkedHashMap<>();
         target.put("requested", o.target().describe());
@@ -624,7 +624,7 @@ final class OverlayJob {
         p.put("backend", backend.id());
         p.put("modelPass", engine);
         p.put("seed", OrderedMap.of("base", o.seed(), "image", imageSeed(l.stem())));
-        p.put("diagnostics", map.diagnostics());
+        p.put("diagnostics", OrderedMap.sorted(map.diagnostics()));
         return p;
     }
 

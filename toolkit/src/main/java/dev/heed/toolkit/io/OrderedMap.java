@@ -19,4 +19,18 @@ public final class OrderedMap {
         }
         return m;
     }
+
+    /**
+     * A copy of {@code value} with every map in it (nested ones too) sorted by key. Methods report parameters and
+     * diagnostics in maps such as {@code Map.of}, whose order changes from one JVM to the next; provenance and resume
+     * settings must not.
+     */
+    public static Object sorted(Object value) {
+        if (value instanceof Map<?, ?> map) {
+            java.util.TreeMap<String, Object> sorted = new java.util.TreeMap<>();
+            map.forEach((k, v) -> sorted.put(String.valueOf(k), sorted(v)));
+            return sorted;
+        }
+        return value;
+    }
 }

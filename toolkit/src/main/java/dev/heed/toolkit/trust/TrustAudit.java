@@ -118,7 +118,7 @@ public final class TrustAudit {
 
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("method", method.id());
-        summary.put("parameters", String.valueOf(sortedByKey(method.parameters())));
+        summary.put("parameters", String.valueOf(OrderedMap.sorted(method.parameters())));
         summary.put("images", maps.size());
         summary.put("target", "top1");
         summary.put("deletion", OrderedMap.of("auc", deletionAuc, "steps", steps, "baseline", baseline,
@@ -147,14 +147,7 @@ public final class TrustAudit {
      * The parameters with every map's keys in sorted order: methods report them in {@code Map.of}, whose iteration
      * order changes from one JVM to the next, and the report must not.
      */
-    static Object sortedByKey(Object value) {
-        if (value instanceof Map<?, ?> map) {
-            java.util.TreeMap<String, Object> sorted = new java.util.TreeMap<>();
-            map.forEach((k, v) -> sorted.put(String.valueOf(k), sortedByKey(v)));
-            return sorted;
-        }
-        return value;
-    }
+
 
     private static List<Map<String, Object>> steps(List<Randomisation.Step> steps) {
         List<Map<String, Object>> out = new ArrayList<>();

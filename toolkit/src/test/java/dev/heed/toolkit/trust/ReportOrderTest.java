@@ -12,6 +12,6 @@ class ReportOrderTest {
         Map<String, Object> parameters = Map.of("steps", 16, "baseline", 0.0, "rule", "midpoint",
                 "inner", Map.of("samples", 8, "noiseLevel", 0.15, "inner", "gradient"));
         assertEquals("{baseline=0.0, inner={inner=gradient, noiseLevel=0.15, samples=8}, rule=midpoint, steps=16}",
-                String.valueOf(TrustAudit.sortedByKey(parameters)));
+                String.valueOf(dev.heed.toolkit.io.OrderedMap.sorted(parameters)));
     }
 }
