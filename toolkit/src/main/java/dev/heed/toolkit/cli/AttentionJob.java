@@ -12,10 +12,12 @@ import dev.heed.toolkit.backend.Backends;
 import dev.heed.toolkit.backend.HeadFusion;
 import dev.heed.toolkit.io.AtomicFiles;
 import dev.heed.toolkit.io.InputImage;
+import dev.heed.toolkit.io.Json;
 import dev.heed.toolkit.io.Npy;
 import dev.heed.toolkit.io.OrderedMap;
 import dev.heed.toolkit.model.Dl4jModels;
 import dev.heed.toolkit.model.ModelInput;
+import dev.heed.toolkit.pipeline.BatchJob;
 import dev.heed.toolkit.render.Colormap;
 import dev.heed.toolkit.render.Images;
 import dev.heed.toolkit.render.Montage;
@@ -374,7 +376,7 @@ final class AttentionJob {
         for (Path in : o.images()) {
             if (Files.isDirectory(in)) {
                 try (var listing = Files.list(in)) {
-                    listing.filter(Files::isRegularFile).filter(OverlayJob::hasImageExtension).sorted().forEach(files::add);
+                    listing.filter(Files::isRegularFile).filter(BatchJob::hasImageExtension).sorted().forEach(files::add);
                 } catch (IOException e) {
                     fail(new Item(in.toString(), in.toString(), null, in, List.of()), in + ": cannot list folder (" + e.getMessage() + ")");
                 }

@@ -1,6 +1,7 @@
 package dev.heed.toolkit.cli;
 
 import dev.heed.toolkit.method.catalogue.MethodCatalogue;
+import dev.heed.toolkit.pipeline.BatchJob;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,7 +48,7 @@ public final class DemoCommand implements Callable<Integer> {
         Optional<String> badOutput = OutputFolder.problemWith(output);
         if (badOutput.isPresent()) {
             spec.commandLine().getErr().println("heed demo: " + badOutput.get() + " (--output)");
-            return OverlayJob.EXIT_JOB_FAILED;
+            return BatchJob.EXIT_JOB_FAILED;
         }
         if (scenario.equals("wrong-cue")) {
             return WrongCueDemo.run(home, output.resolve("wrong-cue"), spec.commandLine().getOut(), spec.commandLine().getErr());
@@ -70,7 +71,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (!Files.isRegularFile(model) || !Files.isDirectory(images)) {
             spec.commandLine().getErr().println("heed demo: bundled model or images not found under " + home.toAbsolutePath()
                     + " (run from the Heed checkout or set HEED_HOME)");
-            return OverlayJob.EXIT_JOB_FAILED;
+            return BatchJob.EXIT_JOB_FAILED;
         }
         int worst = 0;
         for (MethodCatalogue m : MethodCatalogue.all()) {
@@ -99,12 +100,12 @@ public final class DemoCommand implements Callable<Integer> {
         if (!Files.isRegularFile(model) || !Files.isDirectory(images)) {
             spec.commandLine().getErr().println("heed demo: bundled ONNX model or photographs not found under " + home.toAbsolutePath()
                     + " (run from the Heed checkout or set HEED_HOME)");
-            return OverlayJob.EXIT_JOB_FAILED;
+            return BatchJob.EXIT_JOB_FAILED;
         }
         spec.commandLine().getOut().println("demo photos: " + model.getFileName() + " has random weights (no pretrained weights can be "
                 + "downloaded here): the maps show that the ONNX path works, not what a trained model looks at");
         // The photographs by name: the folder also holds their licence, which a folder input would warn about per method.
-        String photos = OverlayJob.imageFiles(List.of(images), note -> { }, (path, problem) -> { }).stream()
+        String photos = BatchJob.imageFiles(List.of(images), note -> { }, (path, problem) -> { }).stream()
                 .map(Path::toString).collect(java.util.stream.Collectors.joining(","));
         int worst = 0;
         for (MethodCatalogue m : MethodCatalogue.all()) {
@@ -125,11 +126,11 @@ public final class DemoCommand implements Callable<Integer> {
 
     /** Where the outputs are, or, when a run could not start, that the demo stopped (its runs named the problem). */
     private void report(int worst, Path where) {
-        if (worst >= OverlayJob.EXIT_JOB_FAILED) {
+        if (worst >= BatchJob.EXIT_JOB_FAILED) {
             spec.commandLine().getErr().println("heed demo: stopped; see the messages above");
         } else {
             spec.commandLine().getOut().println("demo: outputs under " + where.toAbsolutePath()
-                    + (worst == OverlayJob.EXIT_SOME_FAILED ? " (some inputs failed; see above)" : ""));
+                    + (worst == BatchJob.EXIT_SOME_FAILED ? " (some inputs failed; see above)" : ""));
         }
     }
 
@@ -141,7 +142,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (!Files.isRegularFile(sentences) || !Files.isRegularFile(vit) || !Files.isDirectory(images)) {
             spec.commandLine().getErr().println("heed demo: bundled sentences, ViT or images not found under " + home.toAbsolutePath()
                     + " (run from the Heed checkout or set HEED_HOME)");
-            return OverlayJob.EXIT_JOB_FAILED;
+            return BatchJob.EXIT_JOB_FAILED;
         }
         List<List<String>> runs = List.of(
                 List.of("attention", "--model", "minilm", "--input-file", sentences.toString(), "--token", "it",

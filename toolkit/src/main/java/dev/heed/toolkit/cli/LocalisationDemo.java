@@ -7,6 +7,7 @@ import dev.heed.toolkit.api.Version;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.cpu.CpuBackend;
 import dev.heed.toolkit.io.InputImage;
+import dev.heed.toolkit.io.Json;
 import dev.heed.toolkit.io.OrderedMap;
 import dev.heed.toolkit.method.catalogue.MethodCatalogue;
 import dev.heed.toolkit.model.Dl4jModel;

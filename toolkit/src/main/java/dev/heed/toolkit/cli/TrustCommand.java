@@ -10,10 +10,12 @@ import dev.heed.toolkit.engine.source.ModelSource;
 import dev.heed.toolkit.engine.source.ModelSources;
 import dev.heed.toolkit.io.AtomicFiles;
 import dev.heed.toolkit.io.InputImage;
+import dev.heed.toolkit.io.Json;
 import dev.heed.toolkit.io.OrderedMap;
 import dev.heed.toolkit.method.catalogue.MethodCatalogue;
 import dev.heed.toolkit.model.ModelCard;
 import dev.heed.toolkit.model.ModelInput;
+import dev.heed.toolkit.pipeline.BatchJob;
 import dev.heed.toolkit.trust.TrustAudit;
 import dev.heed.toolkit.trust.TrustPage;
 import java.io.IOException;
@@ -108,7 +110,7 @@ public final class TrustCommand implements Callable<Integer> {
         } catch (CannotRun e) {
             err.println("heed trust: " + e.getMessage());
             err.flush();
-            return OverlayJob.EXIT_JOB_FAILED;
+            return BatchJob.EXIT_JOB_FAILED;
         }
     }
 
@@ -141,7 +143,7 @@ public final class TrustCommand implements Callable<Integer> {
         prepareOutput(json, html);
         List<String> unusable = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        List<Path> files = OverlayJob.imageFiles(inputs, notes::add, (path, problem) -> unusable.add(problem));
+        List<Path> files = BatchJob.imageFiles(inputs, notes::add, (path, problem) -> unusable.add(problem));
         if (!unusable.isEmpty()) {
             // Only the mistakes: a note about skipped files would bury them.
             throw new CannotRun(String.join(System.lineSeparator() + "heed trust: ", unusable));
@@ -209,7 +211,7 @@ public final class TrustCommand implements Callable<Integer> {
                     ((Map<?, ?>) report.summary().get("randomLogit")).get("spearmanOfMagnitudes"), html);
             out.println("verdicts: " + report.verdicts().stream().map(v -> v.check() + " " + v.outcome().id()).collect(Collectors.joining(", ")));
             out.flush();
-            return unreadable == 0 ? 0 : OverlayJob.EXIT_SOME_FAILED;
+            return unreadable == 0 ? 0 : BatchJob.EXIT_SOME_FAILED;
         }
     }
 

@@ -10,6 +10,7 @@ import dev.heed.toolkit.data.FashionMnist;
 import dev.heed.toolkit.data.Watermark;
 import dev.heed.toolkit.io.AtomicFiles;
 import dev.heed.toolkit.io.InputImage;
+import dev.heed.toolkit.io.Json;
 import dev.heed.toolkit.io.OrderedMap;
 import dev.heed.toolkit.method.catalogue.MethodCatalogue;
 import dev.heed.toolkit.model.Dl4jModel;

@@ -9,6 +9,7 @@ import dev.heed.toolkit.TestModels;
 import dev.heed.toolkit.attention.TransformerSpec;
 import dev.heed.toolkit.attention.VisionTransformer;
 import dev.heed.toolkit.data.FashionMnist;
+import dev.heed.toolkit.io.Json;
 import dev.heed.toolkit.io.Npy;
 import dev.heed.toolkit.model.ModelCard;
 import java.nio.charset.StandardCharsets;

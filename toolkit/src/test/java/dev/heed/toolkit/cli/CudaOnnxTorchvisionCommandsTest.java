@@ -8,6 +8,7 @@ import dev.heed.toolkit.TestModels;
 import dev.heed.toolkit.backend.BackendProvider;
 import dev.heed.toolkit.backend.cuda.CudaBackendProvider;
 import dev.heed.toolkit.cli.OverlayCommandTest.Run;
+import dev.heed.toolkit.io.Json;
 import dev.heed.toolkit.io.Npy;
 import dev.heed.toolkit.method.catalogue.MethodCatalogue;
 import java.nio.file.Files;

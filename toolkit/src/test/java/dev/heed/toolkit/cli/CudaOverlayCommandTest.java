@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.heed.toolkit.TestModels;
 import dev.heed.toolkit.backend.BackendProvider;
 import dev.heed.toolkit.backend.cuda.CudaBackendProvider;
+import dev.heed.toolkit.io.Json;
 import dev.heed.toolkit.io.Npy;
 import dev.heed.toolkit.model.Dl4jModels;
 import dev.heed.toolkit.model.ModelCard;

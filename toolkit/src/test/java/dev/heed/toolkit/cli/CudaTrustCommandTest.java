@@ -8,15 +8,16 @@ import dev.heed.toolkit.TestModels;
 import dev.heed.toolkit.backend.BackendProvider;
 import dev.heed.toolkit.backend.cuda.CudaBackendProvider;
 import dev.heed.toolkit.cli.OverlayCommandTest.Run;
+import dev.heed.toolkit.io.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code heed trust --backend cuda}: the whole audit (the trained model's maps, every re-drawn copy's, the

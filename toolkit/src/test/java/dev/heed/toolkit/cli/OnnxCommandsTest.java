@@ -14,6 +14,7 @@ import dev.heed.toolkit.cli.OverlayCommandTest.Run;
 import dev.heed.toolkit.engine.source.ModelOptions;
 import dev.heed.toolkit.engine.source.OnnxSource;
 import dev.heed.toolkit.io.InputImage;
+import dev.heed.toolkit.io.Json;
 import dev.heed.toolkit.io.Npy;
 import dev.heed.toolkit.method.gradient.VanillaGradient;
 import dev.heed.toolkit.model.ModelInput;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.heed.toolkit.TestModels;
 import dev.heed.toolkit.cli.OverlayCommandTest.Run;
+import dev.heed.toolkit.io.Json;
 import dev.heed.toolkit.method.catalogue.MethodCatalogue;
 import java.nio.file.Files;
 import java.nio.file.Path;

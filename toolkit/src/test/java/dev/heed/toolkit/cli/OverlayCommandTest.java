@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.heed.toolkit.TestModels;
 import dev.heed.toolkit.api.Version;
+import dev.heed.toolkit.io.Json;
 import dev.heed.toolkit.io.Npy;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;

@@ -1,6 +1,5 @@
-package dev.heed.toolkit.cli;
+package dev.heed.toolkit.io;
 
-import dev.heed.toolkit.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -10,13 +9,13 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
 
 /** JSON sidecars: pretty, key order kept, non-finite numbers written as null (JSON has no NaN). */
-final class Json {
+public final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private Json() {
     }
 
-    static void write(Path file, Map<String, Object> content) throws IOException {
+    public static void write(Path file, Map<String, Object> content) throws IOException {
         AtomicFiles.write(file, MAPPER.writeValueAsBytes(finite(content)));
     }
 
@@ -37,11 +36,11 @@ final class Json {
     }
 
     /** The same pretty-printed JSON {@link #write} stores, as text (for embedding in a page). */
-    static String text(Map<String, Object> content) throws IOException {
+    public static String text(Map<String, Object> content) throws IOException {
         return MAPPER.writeValueAsString(finite(content));
     }
 
-    static Map<String, Object> read(Path file) throws IOException {
+    public static Map<String, Object> read(Path file) throws IOException {
         return MAPPER.readValue(file.toFile(), Map.class);
     }
 }
