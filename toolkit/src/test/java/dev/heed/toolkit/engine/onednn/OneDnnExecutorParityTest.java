@@ -30,7 +30,27 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -100,8 +120,8 @@ class OneDnnExecutorParityTest {
 
     @Test
     void theResidualGraphGivesTheReferencesLogitsCapturesAndGradients() {
-        int[] shape = {2, 5, 5};
-        Plan plan = PlanCompiler.compile(TestModels.residualGraph(21), shape);
+        int[] shape = {3, 11, 11};
+        Plan plan = PlanCompiler.compile(residualGraph(21, shape), shape);
         compareEverywhere("residual", plan, Parity.random(5, 3, shape[0], shape[1], shape[2]));
     }
 
@@ -179,6 +199,40 @@ class OneDnnExecutorParityTest {
     }
 
     /**
+     * A residual graph with BatchNorm after convolutions (folded), an add, max and average pooling merged by
+     * concatenation, asymmetric zero padding, a strided tanh convolution and a dense sigmoid head.
+     */
+    static ComputationGraph residualGraph(long seed, int[] shape) {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(seed).dataType(DataType.DOUBLE).weightInit(WeightInit.XAVIER).convolutionMode(ConvolutionMode.Same)
+                .graphBuilder()
+                .addInputs("in")
+                .addLayer("stem", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(6).activation(Activation.IDENTITY).build(), "in")
+                .addLayer("stem_bn", new BatchNormalization.Builder().build(), "stem")
+                .addLayer("stem_relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), "stem_bn")
+                .addLayer("branch", new ConvolutionLayer.Builder(3, 3).nOut(6).activation(Activation.IDENTITY).build(), "stem_relu")
+                .addLayer("branch_bn", new BatchNormalization.Builder().build(), "branch")
+                .addLayer("branch_act", new ActivationLayer.Builder().activation(Activation.LEAKYRELU).build(), "branch_bn")
+                .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "stem_relu", "branch_act")
+                .addLayer("maxpool", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(3, 3).stride(1, 1).build(), "add")
+                .addLayer("avgpool", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.AVG).kernelSize(2, 2).stride(1, 1).build(), "add")
+                .addVertex("merge", new MergeVertex(), "add", "maxpool", "avgpool")
+                .addLayer("pad", new ZeroPaddingLayer.Builder(1, 0, 0, 1).build(), "merge")
+                .addLayer("head", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(8).activation(Activation.TANH).build(), "pad")
+                .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "head")
+                .addLayer("fc", new DenseLayer.Builder().nOut(5).activation(Activation.SIGMOID).build(), "gap")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(4).activation(Activation.SOFTMAX).build(), "fc")
+                .setOutputs("out")
+                .setInputTypes(InputType.convolutional(shape[1], shape[2], shape[0]))
+                .build();
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        TestModels.randomizeBatchNormStatistics(g.getLayer("stem_bn"), seed);
+        TestModels.randomizeBatchNormStatistics(g.getLayer("branch_bn"), seed + 1);
+        return g;
+    }
+
+    /**
      * Asymmetric and dilated convolution windows, a grouped convolution, both average-pooling divisors, max pooling
      * with padding, zero padding, concatenation, a three-way add, both kinds of product, leaky ReLU, tanh, hard
      * sigmoid, global max and sum, a standalone affine, and an inner product with a BatchNorm folded into it.
@@ -206,9 +260,9 @@ class OneDnnExecutorParityTest {
         int summed = b.globalPool("gsum", excited, PoolKind.SUM, false);
         int flat = b.reshape("flat", b.globalPool("gavg", excited, PoolKind.AVG, true), 12);
         int both = b.concat("features", summed, flat);
-        int hidden = b.dense("fc1", both, weights(r, 8, 24), weights(r, 8));
+        int hidden = b.dense("fc1", both, scaled(weights(r, 8, 24), 0.05f), weights(r, 8));
         int bn1d = b.channelAffine("bn1d", hidden, positive(r, 8), weights(r, 8));
-        int logits = b.dense("fc2", b.activation("clip", bn1d, ActivationKind.CLIP, -1, 1.5), weights(r, 5, 8), null);
+        int logits = b.dense("fc2", b.activation("clip", bn1d, ActivationKind.CLIP, -2, 2.5), weights(r, 5, 8), null);
         b.capture("conv", conv).capture("leaky", leaky).capture("relu", relu).capture("pad", padded).capture("cat", cat).capture("excite", excited);
         return b.build(logits);
     }
@@ -221,6 +275,14 @@ class OneDnnExecutorParityTest {
             v[i] = (float) (r.nextGaussian() / Math.sqrt(fanIn));
         }
         return new Weights(v, shape);
+    }
+
+    private static Weights scaled(Weights w, float by) {
+        float[] v = w.toArray();
+        for (int i = 0; i < v.length; i++) {
+            v[i] *= by;
+        }
+        return new Weights(v, w.shape());
     }
 
     private static Weights positive(Random r, int n) {
