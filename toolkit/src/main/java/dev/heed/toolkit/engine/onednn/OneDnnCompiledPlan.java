@@ -33,6 +33,9 @@ final class OneDnnCompiledPlan implements CompiledPlan {
     /** A convolution or inner product whose output only a ChannelAffine reads, mapped to that affine (folded in). */
     final Map<Op, Op.ChannelAffine> foldedInto = new IdentityHashMap<>();
     final Set<Op> foldedAffines = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    /** A convolution (with or without a folded affine) whose output only a ReLU reads, mapped to that ReLU (a post-op). */
+    final Map<Op, Op.Activation> fusedRelu = new IdentityHashMap<>();
+    final Set<Op> fusedRelus = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     /** Plain (row-major) weight memories per op: {weight, bias} for convolutions and inner products, {scale, shift} for affines. */
     final Map<Op, memory[]> plainWeights = new IdentityHashMap<>();
     /** Weights already reordered into a primitive's layout, per op. */
@@ -74,6 +77,27 @@ final class OneDnnCompiledPlan implements CompiledPlan {
                 }
             }
         }
+        for (Op op : plan.ops()) {
+            if (op instanceof Op.Activation r && r.kind() == dev.heed.toolkit.engine.plan.ActivationKind.RELU
+                    && readers[r.input()] == 1 && !pinned.contains(r.input())) {
+                Op before = producer.get(r.input());
+                Op conv = before instanceof Op.ChannelAffine a && foldedAffines.contains(a) ? producer.get(a.input()) : before;
+                if (conv instanceof Op.Conv2d && !fusedRelu.containsKey(conv)) {
+                    fusedRelu.put(conv, r);
+                    fusedRelus.add(r);
+                }
+            }
+        }
+    }
+
+    /** The tensor a convolution or inner product writes: its fused ReLU's output, its folded affine's, or its own. */
+    int writtenBy(Op op) {
+        Op.Activation relu = fusedRelu.get(op);
+        if (relu != null) {
+            return relu.output();
+        }
+        Op.ChannelAffine affine = foldedInto.get(op);
+        return affine != null ? affine.output() : op.output();
     }
 
     private void uploadWeights() {

@@ -34,6 +34,8 @@ import org.bytedeco.dnnl.inner_product_forward;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.pooling_v2_backward;
 import org.bytedeco.dnnl.pooling_v2_forward;
+import org.bytedeco.dnnl.post_ops;
+import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.reduction;
 import org.bytedeco.dnnl.reorder;
@@ -164,7 +166,12 @@ abstract class OpKernel {
                 compiled.context.engine, to)))));
     }
 
-    /** Convolution forward and backward-data; a folded affine's output is written directly. */
+    /**
+     * Convolution forward and backward-data in the layouts oneDNN chooses for it (blocked, such as {@code nChw16c}),
+     * with reorders from and to the plain tensors around it. A folded affine's output, or a fused ReLU's, is written
+     * directly: the ReLU as a post-op, whose backward then reads its output, which is exact (the output is positive
+     * exactly where the input is).
+     */
     static final class Convolution extends OpKernel {
         private final Op.Conv2d op;
         private final int outputTensor;
@@ -179,14 +186,17 @@ abstract class OpKernel {
         private final primitive forward;
         private final memory weights;
         private final memory bias;
+        private final Layout input;
+        private final Layout output;
         private primitive backward;
         private memory backwardWeights;
+        private Layout gradientIn;
+        private Layout gradientOut;
 
         Convolution(OneDnnCompiledPlan compiled, Op.Conv2d op, int batch) {
             super(compiled, op, batch, "convolution");
             this.op = op;
-            Op.ChannelAffine folded = compiled.foldedInto.get(op);
-            outputTensor = folded == null ? op.output() : folded.output();
+            outputTensor = compiled.writtenBy(op);
             Window w = op.window();
             src = plain(op.input());
             dst = plain(op.output());
@@ -194,46 +204,102 @@ abstract class OpKernel {
                     ? new long[] {op.outChannels(), op.inChannelsPerGroup(), w.kernelH(), w.kernelW()}
                     : new long[] {op.groups(), op.outChannels() / op.groups(), op.inChannelsPerGroup(), w.kernelH(), w.kernelW()};
             weightsAny = OneDnnContext.any(owner, wDims);
+            memory.desc srcAny = OneDnnContext.any(owner, dims(op.input()));
+            memory.desc dstAny = OneDnnContext.any(owner, dims(op.output()));
             strides = new long[] {w.strideH(), w.strideW()};
             dilates = new long[] {w.dilationH() - 1, w.dilationW() - 1};
             padL = new long[] {w.padding().top(), w.padding().left()};
             padR = new long[] {w.padding().bottom(), w.padding().right()};
             memory[] plainWeights = compiled.plainWeights.get(op);
             bias = plainWeights[1];
+            boolean relu = compiled.fusedRelu.containsKey(op);
             forwardPd = call(name + " forward", () -> {
                 convolution_forward.desc d = bias == null
-                        ? new convolution_forward.desc(dnnl.prop_kind.forward_training, dnnl.algorithm.convolution_direct, src, weightsAny, dst,
-                                strides, dilates, padL, padR)
-                        : new convolution_forward.desc(dnnl.prop_kind.forward_training, dnnl.algorithm.convolution_direct, src, weightsAny,
-                                plain((long) op.outChannels()), dst, strides, dilates, padL, padR);
+                        ? new convolution_forward.desc(dnnl.prop_kind.forward_training, dnnl.algorithm.convolution_direct, srcAny, weightsAny,
+                                dstAny, strides, dilates, padL, padR)
+                        : new convolution_forward.desc(dnnl.prop_kind.forward_training, dnnl.algorithm.convolution_direct, srcAny, weightsAny,
+                                plain((long) op.outChannels()), dstAny, strides, dilates, padL, padR);
                 owner.own(d);
-                return owner.own(new convolution_forward.primitive_desc(d, compiled.context.engine));
+                if (!relu) {
+                    return owner.own(new convolution_forward.primitive_desc(d, compiled.context.engine));
+                }
+                post_ops ops = owner.own(new post_ops());
+                ops.append_eltwise(1f, dnnl.algorithm.eltwise_relu, 0f, 0f);
+                primitive_attr attr = owner.own(new primitive_attr());
+                attr.set_post_ops(ops);
+                return owner.own(new convolution_forward.primitive_desc(d, attr, compiled.context.engine));
             });
             forward = call(name + " forward", () -> owner.own(new convolution_forward(forwardPd)));
             weights = compiled.weightsIn(op, plainWeights[0], owner.own(forwardPd.weights_desc()));
+            input = layout(src, owner.own(forwardPd.src_desc()));
+            output = layout(owner.own(forwardPd.dst_desc()), dst);
         }
 
         @Override
         void forward(OneDnnPass pass) {
             memory y = pass.allocate(outputTensor);
             pass.setValue(op.output(), y);
-            execute(forward, args(DNNL_ARG_SRC, pass.value(op.input()), DNNL_ARG_WEIGHTS, weights, DNNL_ARG_BIAS, bias, DNNL_ARG_DST, y));
+            memory x = input.apply(pass, pass.value(op.input()));
+            memory out = output.reorder == null ? y : pass.temp(output.from);
+            execute(forward, args(DNNL_ARG_SRC, x, DNNL_ARG_WEIGHTS, weights, DNNL_ARG_BIAS, bias, DNNL_ARG_DST, out));
+            output.into(pass, out, y);
         }
 
         @Override
         memory backward(OneDnnPass pass, int source, memory gradient, boolean guided) {
             if (backward == null) {
+                memory.desc diffSrcAny = OneDnnContext.any(owner, dims(op.input()));
+                memory.desc diffDstAny = OneDnnContext.any(owner, dims(op.output()));
                 convolution_backward_data.primitive_desc pd = call(name + " backward-data", () -> {
-                    convolution_backward_data.desc d = owner.own(new convolution_backward_data.desc(dnnl.algorithm.convolution_direct, src,
-                            weightsAny, dst, strides, dilates, padL, padR));
+                    convolution_backward_data.desc d = owner.own(new convolution_backward_data.desc(dnnl.algorithm.convolution_direct,
+                            diffSrcAny, weightsAny, diffDstAny, strides, dilates, padL, padR));
                     return owner.own(new convolution_backward_data.primitive_desc(d, compiled.context.engine, forwardPd));
                 });
                 backwardWeights = compiled.weightsIn(op, compiled.plainWeights.get(op)[0], owner.own(pd.weights_desc()));
+                gradientIn = layout(dst, owner.own(pd.diff_dst_desc()));
+                gradientOut = layout(owner.own(pd.diff_src_desc()), src);
                 backward = call(name + " backward-data", () -> owner.own(new convolution_backward_data(pd)));
             }
+            memory g = gradientIn.apply(pass, gradient);
             memory gx = pass.temp(src);
-            execute(backward, args(DNNL_ARG_DIFF_DST, gradient, DNNL_ARG_WEIGHTS, backwardWeights, DNNL_ARG_DIFF_SRC, gx));
+            memory out = gradientOut.reorder == null ? gx : pass.temp(gradientOut.from);
+            execute(backward, args(DNNL_ARG_DIFF_DST, g, DNNL_ARG_WEIGHTS, backwardWeights, DNNL_ARG_DIFF_SRC, out));
+            gradientOut.into(pass, out, gx);
             return gx;
+        }
+    }
+
+    /** A reorder between a plain layout and the one a primitive chose, or none where they are the same. */
+    Layout layout(memory.desc from, memory.desc to) {
+        return new Layout(from, to, from.equals(to) ? null : reorder(from, to));
+    }
+
+    final class Layout {
+        final memory.desc from;
+        final memory.desc to;
+        final primitive reorder;
+
+        Layout(memory.desc from, memory.desc to, primitive reorder) {
+            this.from = from;
+            this.to = to;
+            this.reorder = reorder;
+        }
+
+        /** {@code m} (in {@link #from}) in {@link #to}: itself, or a reordered copy in the pass's current scope. */
+        memory apply(OneDnnPass pass, memory m) {
+            if (reorder == null) {
+                return m;
+            }
+            memory copy = pass.temp(to);
+            execute(reorder, args(DNNL_ARG_FROM, m, DNNL_ARG_TO, copy));
+            return copy;
+        }
+
+        /** Reorders {@code m} into {@code target}, unless they are one memory. */
+        void into(OneDnnPass pass, memory m, memory target) {
+            if (reorder != null) {
+                execute(reorder, args(DNNL_ARG_FROM, m, DNNL_ARG_TO, target));
+            }
         }
     }
 
@@ -254,8 +320,7 @@ abstract class OpKernel {
         InnerProduct(OneDnnCompiledPlan compiled, Op.Dense op, int batch) {
             super(compiled, op, batch, "inner product");
             this.op = op;
-            Op.ChannelAffine folded = compiled.foldedInto.get(op);
-            outputTensor = folded == null ? op.output() : folded.output();
+            outputTensor = compiled.writtenBy(op);
             src = plain(op.input());
             dst = plain(op.output());
             weightsAny = OneDnnContext.any(owner, op.outFeatures(), op.inFeatures());
@@ -357,6 +422,8 @@ abstract class OpKernel {
         private final double alpha;
         private final double beta;
         private final boolean fromOutput;
+        /** A ReLU the convolution before it applied as a post-op. */
+        private final boolean fused;
         private final eltwise_forward.primitive_desc forwardPd;
         private final primitive forward;
         /** Hard sigmoid's linear part {@code alpha x + beta} (also scaling its gradient, with beta 0); null otherwise. */
@@ -383,7 +450,10 @@ abstract class OpKernel {
             alpha = chosenAlpha;
             beta = chosenBeta;
             fromOutput = kind == ActivationKind.SIGMOID || kind == ActivationKind.TANH;
-            forwardPd = eltwise(algorithm, dims, alpha, beta);
+            fused = compiled.fusedRelus.contains(op);
+            // A fused ReLU's backward reads its output (the convolution wrote no input for it), so its forward
+            // descriptor, the backward's hint, is the use-dst variant.
+            forwardPd = eltwise(fused ? dnnl.algorithm.eltwise_relu_use_dst_for_bwd : algorithm, dims, alpha, beta);
             forward = call(name, () -> owner.own(new eltwise_forward(forwardPd)));
             if (kind == ActivationKind.HARD_SIGMOID) {
                 eltwise_forward.primitive_desc l = eltwise(dnnl.algorithm.eltwise_linear, dims, op.alpha(), op.beta());
@@ -426,6 +496,9 @@ abstract class OpKernel {
 
         @Override
         void forward(OneDnnPass pass) {
+            if (fused) {
+                return;
+            }
             memory x = pass.value(op.input());
             memory y = pass.allocate(op.output());
             if (linear != null) {
@@ -443,16 +516,17 @@ abstract class OpKernel {
                 return hardSwishBackward(pass, gradient);
             }
             if (backward == null) {
-                backward = eltwiseBackward(forwardPd, algorithm, dims, alpha, beta);
+                backward = fused ? eltwiseBackward(forwardPd, dnnl.algorithm.eltwise_relu_use_dst_for_bwd, dims, 0, 0)
+                        : eltwiseBackward(forwardPd, algorithm, dims, alpha, beta);
             }
             memory g = gradient;
             if (guided && op.kind() == ActivationKind.RELU) {
                 g = pass.tempLike(op.output());
                 execute(forward, args(DNNL_ARG_SRC, gradient, DNNL_ARG_DST, g));
             }
-            memory data = fromOutput ? pass.value(op.output()) : linear != null ? pass.saved.get(op) : pass.value(op.input());
+            memory data = fromOutput || fused ? pass.value(op.output()) : linear != null ? pass.saved.get(op) : pass.value(op.input());
             memory gx = pass.tempLike(op.input());
-            execute(backward, args(fromOutput ? DNNL_ARG_DST : DNNL_ARG_SRC, data, DNNL_ARG_DIFF_DST, g, DNNL_ARG_DIFF_SRC, gx));
+            execute(backward, args(fromOutput || fused ? DNNL_ARG_DST : DNNL_ARG_SRC, data, DNNL_ARG_DIFF_DST, g, DNNL_ARG_DIFF_SRC, gx));
             if (gradientScale != null) {
                 execute(gradientScale, args(DNNL_ARG_SRC, gx, DNNL_ARG_DST, gx));
             }
