@@ -130,6 +130,38 @@ class OneDnnExecutorParityTest {
         compareEverywhere("every op", everyOpPlan(11), Parity.random(7, 3, 3, 13, 10));
     }
 
+    /**
+     * Where nothing reads the tensors between them, a convolution takes its BatchNorm (folded into its weights) and
+     * its ReLU (a post-op, whose backward reads the ReLU's output): the results stay the reference's, at the input and
+     * at the capture points, which keep their tensors.
+     */
+    @Test
+    void fusedConvolutionsGiveTheReferencesResults() {
+        Plan plan = fusedPlan(4);
+        try (OneDnnCompiledPlan compiled = (OneDnnCompiledPlan) new OneDnnExecutor().compile(plan)) {
+            assertEquals(2, compiled.foldedAffines.size(), "both BatchNorms fold into their convolutions");
+            assertEquals(3, compiled.fusedRelus.size(), "the three ReLUs after uncaptured convolutions are post-ops");
+        }
+        compareEverywhere("fused", plan, Parity.random(8, 2, 3, 12, 12));
+    }
+
+    static Plan fusedPlan(long seed) {
+        Random r = new Random(seed);
+        PlanBuilder b = new PlanBuilder(3, 12, 12);
+        Window same3 = new Window(3, 3, 1, 1, 1, 1, new Padding(1, 1, 1, 1));
+        int stem = b.activation("stem.relu", b.channelAffine("stem.bn", b.conv2d("stem", b.input(), same3, weights(r, 16, 3, 3, 3), null),
+                positive(r, 16), weights(r, 16)), ActivationKind.RELU, 0);
+        int down = b.activation("down.relu", b.conv2d("down", stem, new Window(3, 3, 2, 2, 1, 1, new Padding(1, 1, 1, 1)),
+                weights(r, 16, 16, 3, 3), weights(r, 16)), ActivationKind.RELU, 0);
+        int branch = b.channelAffine("branch.bn", b.conv2d("branch", down, same3, weights(r, 16, 16, 3, 3), weights(r, 16)),
+                positive(r, 16), weights(r, 16));
+        int block = b.activation("block", b.add("residual", down, branch), ActivationKind.RELU, 0);
+        int head = b.activation("head.relu", b.conv2d("head", block, same3, weights(r, 8, 16, 3, 3), weights(r, 8)), ActivationKind.RELU, 0);
+        int logits = b.dense("fc", b.globalPool("gap", head, PoolKind.AVG, false), weights(r, 4, 8), weights(r, 4));
+        b.capture("block", block).capture("head.relu", head);
+        return b.build(logits);
+    }
+
     /** The batch is symbolic: one compiled plan runs batches of 1 and 3 with their own primitives. */
     @Test
     void oneCompiledPlanRunsSeveralBatchSizes() {
