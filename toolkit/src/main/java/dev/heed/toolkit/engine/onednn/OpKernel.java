@@ -436,19 +436,18 @@ abstract class OpKernel {
             this.op = op;
             this.dims = dims(op.input());
             ActivationKind kind = op.kind();
-            switch (kind) {
-                case RELU -> set(dnnl.algorithm.eltwise_relu, 0, 0);
-                case LEAKY_RELU -> set(dnnl.algorithm.eltwise_relu, op.alpha(), 0);
-                case SIGMOID -> set(dnnl.algorithm.eltwise_logistic_use_dst_for_bwd, 0, 0);
-                case TANH -> set(dnnl.algorithm.eltwise_tanh_use_dst_for_bwd, 0, 0);
-                case CLIP -> set(dnnl.algorithm.eltwise_clip_v2, op.alpha(), op.beta());
-                case HARD_SIGMOID -> set(dnnl.algorithm.eltwise_clip_v2, 0, 1);
-                case HARD_SWISH -> set(dnnl.algorithm.eltwise_hardswish, 0, 0);
-                default -> throw new UnsupportedLayerException(op.layer(), "Activation " + kind, "is not supported by the oneDNN executor");
-            }
-            algorithm = chosenAlgorithm;
-            alpha = chosenAlpha;
-            beta = chosenBeta;
+            Eltwise e = switch (kind) {
+                case RELU -> new Eltwise(dnnl.algorithm.eltwise_relu, 0, 0);
+                case LEAKY_RELU -> new Eltwise(dnnl.algorithm.eltwise_relu, op.alpha(), 0);
+                case SIGMOID -> new Eltwise(dnnl.algorithm.eltwise_logistic_use_dst_for_bwd, 0, 0);
+                case TANH -> new Eltwise(dnnl.algorithm.eltwise_tanh_use_dst_for_bwd, 0, 0);
+                case CLIP -> new Eltwise(dnnl.algorithm.eltwise_clip_v2, op.alpha(), op.beta());
+                case HARD_SIGMOID -> new Eltwise(dnnl.algorithm.eltwise_clip_v2, 0, 1);
+                case HARD_SWISH -> new Eltwise(dnnl.algorithm.eltwise_hardswish, 0, 0);
+            };
+            algorithm = e.algorithm();
+            alpha = e.alpha();
+            beta = e.beta();
             fromOutput = kind == ActivationKind.SIGMOID || kind == ActivationKind.TANH;
             fused = compiled.fusedRelus.contains(op);
             // A fused ReLU's backward reads its output (the convolution wrote no input for it), so its forward
@@ -484,14 +483,8 @@ abstract class OpKernel {
             return gx;
         }
 
-        private dnnl.algorithm chosenAlgorithm;
-        private double chosenAlpha;
-        private double chosenBeta;
-
-        private void set(dnnl.algorithm a, double al, double be) {
-            chosenAlgorithm = a;
-            chosenAlpha = al;
-            chosenBeta = be;
+        /** A oneDNN eltwise algorithm and its two parameters. */
+        private record Eltwise(dnnl.algorithm algorithm, double alpha, double beta) {
         }
 
         @Override
@@ -552,6 +545,8 @@ abstract class OpKernel {
         private final long[] padR;
         private final pooling_v2_forward.primitive_desc forwardPd;
         private final primitive forward;
+        /** Max pooling's workspace (where the maxima were), or null for average pooling. */
+        private final memory.desc workspaceDesc;
         /** Global sum's scaling by the pixel count, or null. */
         private final primitive scale;
         private primitive backward;
@@ -576,6 +571,7 @@ abstract class OpKernel {
             padR = new long[] {w.padding().bottom(), w.padding().right()};
             forwardPd = forwardPd();
             forward = call(name, () -> owner.own(new pooling_v2_forward(forwardPd)));
+            workspaceDesc = workspace();
             scale = null;
         }
 
@@ -595,6 +591,7 @@ abstract class OpKernel {
             padR = new long[] {0, 0};
             forwardPd = forwardPd();
             forward = call(name, () -> owner.own(new pooling_v2_forward(forwardPd)));
+            workspaceDesc = workspace();
             if (op.kind() == PoolKind.SUM) {
                 eltwise_forward.primitive_desc s = eltwise(dnnl.algorithm.eltwise_linear, new long[] {batch, x.channels(), 1, 1},
                         x.height() * x.width(), 0);
@@ -602,6 +599,10 @@ abstract class OpKernel {
             } else {
                 scale = null;
             }
+        }
+
+        private memory.desc workspace() {
+            return algorithm == dnnl.algorithm.pooling_max ? call(name, () -> owner.own(forwardPd.workspace_desc())) : null;
         }
 
         private pooling_v2_forward.primitive_desc forwardPd() {
@@ -616,8 +617,8 @@ abstract class OpKernel {
         void forward(OneDnnPass pass) {
             memory y = pass.view(pass.allocate(output), dst);
             memory workspace = null;
-            if (algorithm == dnnl.algorithm.pooling_max) {
-                workspace = pass.temp(owner.own(forwardPd.workspace_desc()));
+            if (workspaceDesc != null) {
+                workspace = pass.temp(workspaceDesc);
                 pass.saved.put(op, workspace);
             }
             execute(forward, args(DNNL_ARG_SRC, pass.value(input), DNNL_ARG_DST, y, DNNL_ARG_WORKSPACE, workspace));
