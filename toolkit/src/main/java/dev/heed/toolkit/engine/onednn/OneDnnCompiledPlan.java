@@ -30,101 +30,58 @@ final class OneDnnCompiledPlan implements CompiledPlan {
     final OneDnnContext context;
     /** Weights, primitives and descriptors: everything that lives as long as the plan. */
     final NativeOwner owner = new NativeOwner();
-    /** A convolution or inner product whose output only a ChannelAffine reads, mapped to that affine (folded in). */
-    final Map<Op, Op.ChannelAffine> foldedInto = new IdentityHashMap<>();
-    final Set<Op> foldedAffines = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-    /** A convolution (with or without a folded affine) whose output only a ReLU reads, mapped to that ReLU (a post-op). */
-    final Map<Op, Op.Activation> fusedRelu = new IdentityHashMap<>();
-    final Set<Op> fusedRelus = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     /** Plain (row-major) weight memories per op: {weight, bias} for convolutions and inner products, {scale, shift} for affines. */
-    final Map<Op, memory[]> plainWeights = new IdentityHashMap<>();
-    /** Weights already reordered into a primitive's layout, per op. */
-    private final Map<Op, List<memory>> reordered = new IdentityHashMap<>();
-    private final Map<Integer, List<OpKernel>> kernelsByBatch = new HashMap<>();
+    private final Map<Op, memory[]> plainWeights = new IdentityHashMap<>();
+    /** The same for convolutions and inner products with their affine folded in. */
+    private final Map<Op, memory[]> foldedWeights = new IdentityHashMap<>();
+    /** Weights already reordered into a primitive's layout, per plain weight memory. */
+    private final Map<memory, List<memory>> reordered = new IdentityHashMap<>();
+    private final Map<Integer, Fusion> fusionByTarget = new HashMap<>();
+    /** Kernels per batch size and target tensor ({@code "batch:target"}). */
+    private final Map<String, List<OpKernel>> kernelsByShape = new HashMap<>();
     private boolean open = true;
 
     OneDnnCompiledPlan(Plan plan) {
         this.plan = plan;
         this.context = new OneDnnContext();
         try {
-            findFolds();
-            uploadWeights();
-            kernels(1);
+            kernels(1, plan.input().id());
         } catch (RuntimeException e) {
             close();
             throw e;
         }
     }
 
-    private void findFolds() {
-        int[] readers = new int[plan.tensors().size()];
-        Map<Integer, Op> producer = new HashMap<>();
-        for (Op op : plan.ops()) {
-            for (int in : op.inputs()) {
-                readers[in]++;
-            }
-            producer.put(op.output(), op);
-        }
-        Set<Integer> pinned = new HashSet<>(plan.captures().values());
-        pinned.add(plan.output().id());
-        pinned.add(plan.input().id());
-        for (Op op : plan.ops()) {
-            if (op instanceof Op.ChannelAffine a && readers[a.input()] == 1 && !pinned.contains(a.input())) {
-                Op before = producer.get(a.input());
-                if ((before instanceof Op.Conv2d || before instanceof Op.Dense) && !foldedInto.containsKey(before)) {
-                    foldedInto.put(before, a);
-                    foldedAffines.add(a);
-                }
-            }
-        }
-        for (Op op : plan.ops()) {
-            if (op instanceof Op.Activation r && r.kind() == dev.heed.toolkit.engine.plan.ActivationKind.RELU
-                    && readers[r.input()] == 1 && !pinned.contains(r.input())) {
-                Op before = producer.get(r.input());
-                Op conv = before instanceof Op.ChannelAffine a && foldedAffines.contains(a) ? producer.get(a.input()) : before;
-                if (conv instanceof Op.Conv2d && !fusedRelu.containsKey(conv)) {
-                    fusedRelu.put(conv, r);
-                    fusedRelus.add(r);
-                }
-            }
-        }
-    }
-
-    /** The tensor a convolution or inner product writes: its fused ReLU's output, its folded affine's, or its own. */
-    int writtenBy(Op op) {
-        Op.Activation relu = fusedRelu.get(op);
-        if (relu != null) {
-            return relu.output();
-        }
-        Op.ChannelAffine affine = foldedInto.get(op);
-        return affine != null ? affine.output() : op.output();
-    }
-
-    private void uploadWeights() {
-        for (Op op : plan.ops()) {
+    /**
+     * A convolution's or inner product's plain weights and bias ({@code [weight, bias or null]}), with {@code affine}
+     * folded in when it is not null: {@code scale * (w x + b) + shift = (scale w) x + (scale b + shift)} per output
+     * channel. Uploaded once per op and fold.
+     */
+    synchronized memory[] weights(Op op, Op.ChannelAffine affine) {
+        return (affine == null ? plainWeights : foldedWeights).computeIfAbsent(op, k -> {
             if (op instanceof Op.Conv2d c) {
                 long[] dims = c.groups() == 1
                         ? new long[] {c.outChannels(), c.inChannelsPerGroup(), c.window().kernelH(), c.window().kernelW()}
                         : new long[] {c.groups(), c.outChannels() / c.groups(), c.inChannelsPerGroup(), c.window().kernelH(), c.window().kernelW()};
-                upload(op, c.weight(), c.bias(), c.outChannels(), dims);
-            } else if (op instanceof Op.Dense d) {
-                upload(op, d.weight(), d.bias(), d.outFeatures(), new long[] {d.outFeatures(), d.inFeatures()});
-            } else if (op instanceof Op.ChannelAffine a && !foldedAffines.contains(a)) {
-                TensorInfo x = plan.tensor(a.input());
-                long[] dims = x.isSpatial() ? new long[] {1, x.channels(), 1, 1} : new long[] {1, x.channels()};
-                plainWeights.put(op, new memory[] {constant(a.scale().toArray(), dims), constant(a.shift().toArray(), dims)});
+                return upload(c.weight(), c.bias(), c.outChannels(), dims, affine);
             }
-        }
+            Op.Dense d = (Op.Dense) op;
+            return upload(d.weight(), d.bias(), d.outFeatures(), new long[] {d.outFeatures(), d.inFeatures()}, affine);
+        });
     }
 
-    /**
-     * A convolution's or inner product's weights and bias, with a folded affine applied:
-     * {@code scale * (w x + b) + shift = (scale w) x + (scale b + shift)}, per output channel.
-     */
-    private void upload(Op op, Weights weight, Weights bias, int outputs, long[] dims) {
+    /** An unfolded affine's {@code [scale, shift]}, shaped to broadcast over its input. */
+    synchronized memory[] affineWeights(Op.ChannelAffine a) {
+        return plainWeights.computeIfAbsent(a, k -> {
+            TensorInfo x = plan.tensor(a.input());
+            long[] dims = x.isSpatial() ? new long[] {1, x.channels(), 1, 1} : new long[] {1, x.channels()};
+            return new memory[] {constant(a.scale().toArray(), dims), constant(a.shift().toArray(), dims)};
+        });
+    }
+
+    private memory[] upload(Weights weight, Weights bias, int outputs, long[] dims, Op.ChannelAffine affine) {
         float[] w = weight.toArray();
         float[] b = bias == null ? null : bias.toArray();
-        Op.ChannelAffine affine = foldedInto.get(op);
         if (affine != null) {
             float[] scale = affine.scale().toArray();
             float[] shift = affine.shift().toArray();
@@ -140,7 +97,7 @@ final class OneDnnCompiledPlan implements CompiledPlan {
             }
             b = folded;
         }
-        plainWeights.put(op, new memory[] {constant(w, dims), b == null ? null : constant(b, outputs)});
+        return new memory[] {constant(w, dims), b == null ? null : constant(b, outputs)};
     }
 
     private memory constant(float[] values, long... dims) {
@@ -150,12 +107,12 @@ final class OneDnnCompiledPlan implements CompiledPlan {
     }
 
     /** {@code plain} in the layout {@code wanted}: itself when it already is, otherwise a copy reordered once and kept. */
-    memory weightsIn(Op op, memory plain, memory.desc wanted) {
+    synchronized memory weightsIn(Op op, memory plain, memory.desc wanted) {
         memory.desc have = owner.own(plain.get_desc());
         if (have.equals(wanted)) {
             return plain;
         }
-        List<memory> copies = reordered.computeIfAbsent(op, k -> new ArrayList<>());
+        List<memory> copies = reordered.computeIfAbsent(plain, k -> new ArrayList<>());
         for (memory copy : copies) {
             memory.desc d = owner.own(copy.get_desc());
             if (d.equals(wanted)) {
@@ -185,20 +142,30 @@ final class OneDnnCompiledPlan implements CompiledPlan {
         return p;
     }
 
-    /** The forward kernels of every op for {@code batch}, built on first use; backward primitives are built lazily. */
-    synchronized List<OpKernel> kernels(int batch) {
-        List<OpKernel> kernels = kernelsByBatch.get(batch);
+    /** Which ops a pass to {@code target} fuses, decided once per target. */
+    synchronized Fusion fusion(int target) {
+        return fusionByTarget.computeIfAbsent(target, t -> new Fusion(plan, t));
+    }
+
+    /**
+     * The forward kernels of every op for a pass of {@code batch} images to {@code target}, built on first use; backward
+     * primitives are built lazily.
+     */
+    synchronized List<OpKernel> kernels(int batch, int target) {
+        String key = batch + ":" + target;
+        List<OpKernel> kernels = kernelsByShape.get(key);
         if (kernels == null) {
+            Fusion fusion = fusion(target);
             kernels = new ArrayList<>();
             for (Op op : plan.ops()) {
                 try {
-                    kernels.add(OpKernel.build(this, op, batch));
+                    kernels.add(OpKernel.build(this, fusion, op, batch));
                 } catch (OneDnnException e) {
                     throw new UnsupportedLayerException(op.layer(), op.getClass().getSimpleName(),
                             "cannot run on oneDNN (" + e.getMessage() + ")");
                 }
             }
-            kernelsByBatch.put(batch, kernels);
+            kernelsByShape.put(key, kernels);
         }
         return kernels;
     }
@@ -228,7 +195,8 @@ final class OneDnnCompiledPlan implements CompiledPlan {
             return;
         }
         open = false;
-        kernelsByBatch.clear();
+        kernelsByShape.clear();
+        foldedWeights.clear();
         shared.clear();
         reordered.clear();
         plainWeights.clear();

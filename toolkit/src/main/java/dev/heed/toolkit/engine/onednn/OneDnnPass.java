@@ -43,7 +43,7 @@ final class OneDnnPass implements PlanPass {
         this.captures = captures;
         this.values = new memory[plan.tensors().size()];
         try {
-            kernels = compiled.kernels(batch);
+            kernels = compiled.kernels(batch, target);
             memory x = allocate(plan.input().id());
             OneDnnContext.write(x, input.data());
             for (OpKernel kernel : kernels) {

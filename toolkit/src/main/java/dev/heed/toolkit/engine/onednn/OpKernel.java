@@ -71,15 +71,15 @@ abstract class OpKernel {
      */
     abstract memory backward(OneDnnPass pass, int source, memory gradient, boolean guided);
 
-    static OpKernel build(OneDnnCompiledPlan compiled, Op op, int batch) {
+    static OpKernel build(OneDnnCompiledPlan compiled, Fusion fusion, Op op, int batch) {
         if (op instanceof Op.Conv2d c) {
-            return new Convolution(compiled, c, batch);
+            return new Convolution(compiled, fusion, c, batch);
         } else if (op instanceof Op.Dense d) {
-            return new InnerProduct(compiled, d, batch);
+            return new InnerProduct(compiled, fusion, d, batch);
         } else if (op instanceof Op.ChannelAffine a) {
-            return compiled.foldedAffines.contains(a) ? new FoldedAffine(compiled, a, batch) : new Affine(compiled, a, batch);
+            return fusion.foldedAffines.contains(a) ? new FoldedAffine(compiled, a, batch) : new Affine(compiled, a, batch);
         } else if (op instanceof Op.Activation a) {
-            return new Activation(compiled, a, batch);
+            return new Activation(compiled, a, batch, fusion.fusedRelus.contains(a));
         } else if (op instanceof Op.Pool2d p) {
             return new Pooling(compiled, p, batch);
         } else if (op instanceof Op.GlobalPool g) {
@@ -184,6 +184,7 @@ abstract class OpKernel {
         private final long[] padR;
         private final convolution_forward.primitive_desc forwardPd;
         private final primitive forward;
+        private final memory[] plainWeights;
         private final memory weights;
         private final memory bias;
         private final Layout input;
@@ -193,10 +194,10 @@ abstract class OpKernel {
         private Layout gradientIn;
         private Layout gradientOut;
 
-        Convolution(OneDnnCompiledPlan compiled, Op.Conv2d op, int batch) {
+        Convolution(OneDnnCompiledPlan compiled, Fusion fusion, Op.Conv2d op, int batch) {
             super(compiled, op, batch, "convolution");
             this.op = op;
-            outputTensor = compiled.writtenBy(op);
+            outputTensor = fusion.writtenBy(op);
             Window w = op.window();
             src = plain(op.input());
             dst = plain(op.output());
@@ -210,9 +211,9 @@ abstract class OpKernel {
             dilates = new long[] {w.dilationH() - 1, w.dilationW() - 1};
             padL = new long[] {w.padding().top(), w.padding().left()};
             padR = new long[] {w.padding().bottom(), w.padding().right()};
-            memory[] plainWeights = compiled.plainWeights.get(op);
+            plainWeights = compiled.weights(op, fusion.foldedInto.get(op));
             bias = plainWeights[1];
-            boolean relu = compiled.fusedRelu.containsKey(op);
+            boolean relu = fusion.fusedRelu.containsKey(op);
             forwardPd = call(name + " forward", () -> {
                 convolution_forward.desc d = bias == null
                         ? new convolution_forward.desc(dnnl.prop_kind.forward_training, dnnl.algorithm.convolution_direct, srcAny, weightsAny,
@@ -255,7 +256,7 @@ abstract class OpKernel {
                             diffSrcAny, weightsAny, diffDstAny, strides, dilates, padL, padR));
                     return owner.own(new convolution_backward_data.primitive_desc(d, compiled.context.engine, forwardPd));
                 });
-                backwardWeights = compiled.weightsIn(op, compiled.plainWeights.get(op)[0], owner.own(pd.weights_desc()));
+                backwardWeights = compiled.weightsIn(op, plainWeights[0], owner.own(pd.weights_desc()));
                 gradientIn = layout(dst, owner.own(pd.diff_dst_desc()));
                 gradientOut = layout(owner.own(pd.diff_src_desc()), src);
                 backward = call(name + " backward-data", () -> owner.own(new convolution_backward_data(pd)));
@@ -312,19 +313,20 @@ abstract class OpKernel {
         private final memory.desc weightsAny;
         private final inner_product_forward.primitive_desc forwardPd;
         private final primitive forward;
+        private final memory[] plainWeights;
         private final memory weights;
         private final memory bias;
         private primitive backward;
         private memory backwardWeights;
 
-        InnerProduct(OneDnnCompiledPlan compiled, Op.Dense op, int batch) {
+        InnerProduct(OneDnnCompiledPlan compiled, Fusion fusion, Op.Dense op, int batch) {
             super(compiled, op, batch, "inner product");
             this.op = op;
-            outputTensor = compiled.writtenBy(op);
+            outputTensor = fusion.writtenBy(op);
             src = plain(op.input());
             dst = plain(op.output());
             weightsAny = OneDnnContext.any(owner, op.outFeatures(), op.inFeatures());
-            memory[] plainWeights = compiled.plainWeights.get(op);
+            plainWeights = compiled.weights(op, fusion.foldedInto.get(op));
             bias = plainWeights[1];
             forwardPd = call(name + " forward", () -> {
                 inner_product_forward.desc d = owner.own(bias == null
@@ -350,7 +352,7 @@ abstract class OpKernel {
                     inner_product_backward_data.desc d = owner.own(new inner_product_backward_data.desc(src, weightsAny, dst));
                     return owner.own(new inner_product_backward_data.primitive_desc(d, compiled.context.engine, forwardPd));
                 });
-                backwardWeights = compiled.weightsIn(op, compiled.plainWeights.get(op)[0], owner.own(pd.weights_desc()));
+                backwardWeights = compiled.weightsIn(op, plainWeights[0], owner.own(pd.weights_desc()));
                 backward = call(name + " backward-data", () -> owner.own(new inner_product_backward_data(pd)));
             }
             memory gx = pass.temp(src);
@@ -390,7 +392,7 @@ abstract class OpKernel {
             long[] perChannel = x.length == 4 ? new long[] {1, x[1], 1, 1} : new long[] {1, x[1]};
             multiply = binaryPrimitive(compiled, dnnl.algorithm.binary_mul, x, perChannel);
             add = binaryPrimitive(compiled, dnnl.algorithm.binary_add, x, perChannel);
-            memory[] w = compiled.plainWeights.get(op);
+            memory[] w = compiled.affineWeights(op);
             scale = w[0];
             shift = w[1];
         }
@@ -431,7 +433,7 @@ abstract class OpKernel {
         private final primitive gradientScale;
         private primitive backward;
 
-        Activation(OneDnnCompiledPlan compiled, Op.Activation op, int batch) {
+        Activation(OneDnnCompiledPlan compiled, Op.Activation op, int batch, boolean fused) {
             super(compiled, op, batch, "activation " + op.kind());
             this.op = op;
             this.dims = dims(op.input());
@@ -449,7 +451,7 @@ abstract class OpKernel {
             alpha = e.alpha();
             beta = e.beta();
             fromOutput = kind == ActivationKind.SIGMOID || kind == ActivationKind.TANH;
-            fused = compiled.fusedRelus.contains(op);
+            this.fused = fused;
             // A fused ReLU's backward reads its output (the convolution wrote no input for it), so its forward
             // descriptor, the backward's hint, is the use-dst variant.
             forwardPd = eltwise(fused ? dnnl.algorithm.eltwise_relu_use_dst_for_bwd : algorithm, dims, alpha, beta);

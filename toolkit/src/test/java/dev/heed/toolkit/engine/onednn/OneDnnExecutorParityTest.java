@@ -133,14 +133,18 @@ class OneDnnExecutorParityTest {
     /**
      * Where nothing reads the tensors between them, a convolution takes its BatchNorm (folded into its weights) and
      * its ReLU (a post-op, whose backward reads the ReLU's output): the results stay the reference's, at the input and
-     * at the capture points, which keep their tensors.
+     * at each capture point, whose own tensor a pass to it keeps.
      */
     @Test
     void fusedConvolutionsGiveTheReferencesResults() {
         Plan plan = fusedPlan(4);
         try (OneDnnCompiledPlan compiled = (OneDnnCompiledPlan) new OneDnnExecutor().compile(plan)) {
-            assertEquals(2, compiled.foldedAffines.size(), "both BatchNorms fold into their convolutions");
-            assertEquals(3, compiled.fusedRelus.size(), "the three ReLUs after uncaptured convolutions are post-ops");
+            Fusion toInput = compiled.fusion(plan.input().id());
+            assertEquals(2, toInput.foldedAffines.size(), "both BatchNorms fold into their convolutions");
+            assertEquals(3, toInput.fusedRelus.size(), "the three ReLUs after convolutions are post-ops");
+            Fusion toStem = compiled.fusion(plan.capture("stem.bn").id());
+            assertEquals(2, toStem.foldedAffines.size(), "stem.bn still folds: the convolution writes its output, the target");
+            assertEquals(2, toStem.fusedRelus.size(), "but stem.relu, which reads the target, runs on its own");
         }
         compareEverywhere("fused", plan, Parity.random(8, 2, 3, 12, 12));
     }
@@ -149,8 +153,9 @@ class OneDnnExecutorParityTest {
         Random r = new Random(seed);
         PlanBuilder b = new PlanBuilder(3, 12, 12);
         Window same3 = new Window(3, 3, 1, 1, 1, 1, new Padding(1, 1, 1, 1));
-        int stem = b.activation("stem.relu", b.channelAffine("stem.bn", b.conv2d("stem", b.input(), same3, weights(r, 16, 3, 3, 3), null),
-                positive(r, 16), weights(r, 16)), ActivationKind.RELU, 0);
+        int stemBn = b.channelAffine("stem.bn", b.conv2d("stem", b.input(), same3, weights(r, 16, 3, 3, 3), null), positive(r, 16),
+                weights(r, 16));
+        int stem = b.activation("stem.relu", stemBn, ActivationKind.RELU, 0);
         int down = b.activation("down.relu", b.conv2d("down", stem, new Window(3, 3, 2, 2, 1, 1, new Padding(1, 1, 1, 1)),
                 weights(r, 16, 16, 3, 3), weights(r, 16)), ActivationKind.RELU, 0);
         int branch = b.channelAffine("branch.bn", b.conv2d("branch", down, same3, weights(r, 16, 16, 3, 3), weights(r, 16)),
@@ -158,7 +163,7 @@ class OneDnnExecutorParityTest {
         int block = b.activation("block", b.add("residual", down, branch), ActivationKind.RELU, 0);
         int head = b.activation("head.relu", b.conv2d("head", block, same3, weights(r, 8, 16, 3, 3), weights(r, 8)), ActivationKind.RELU, 0);
         int logits = b.dense("fc", b.globalPool("gap", head, PoolKind.AVG, false), weights(r, 4, 8), weights(r, 4));
-        b.capture("block", block).capture("head.relu", head);
+        b.capture("stem.bn", stemBn).capture("block", block).capture("head.relu", head);
         return b.build(logits);
     }
 
