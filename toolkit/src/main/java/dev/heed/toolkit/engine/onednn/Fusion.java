@@ -22,6 +22,11 @@ final class Fusion {
     final Set<Op> foldedAffines = Collections.newSetFromMap(new IdentityHashMap<>());
     final Map<Op, Op.Activation> fusedRelu = new IdentityHashMap<>();
     final Set<Op> fusedRelus = Collections.newSetFromMap(new IdentityHashMap<>());
+    /**
+     * Tensors that may stay in a convolution's own (blocked) layout: read only by convolutions, and not the target, the
+     * input or the logits, so nothing else ever reads them as plain values.
+     */
+    final boolean[] convolutionsOnly;
 
     Fusion(Plan plan, int target) {
         int[] readers = new int[plan.tensors().size()];
@@ -36,6 +41,17 @@ final class Fusion {
         pinned[target] = true;
         pinned[plan.output().id()] = true;
         pinned[plan.input().id()] = true;
+        convolutionsOnly = new boolean[plan.tensors().size()];
+        for (int t = 0; t < readers.length; t++) {
+            convolutionsOnly[t] = readers[t] > 0 && !pinned[t];
+        }
+        for (Op op : plan.ops()) {
+            if (!(op instanceof Op.Conv2d)) {
+                for (int in : op.inputs()) {
+                    convolutionsOnly[in] = false;
+                }
+            }
+        }
         for (Op op : plan.ops()) {
             if (op instanceof Op.ChannelAffine a && readers[a.input()] == 1 && !pinned[a.input()]) {
                 Op before = producer.get(a.input());

@@ -156,10 +156,12 @@ final class OneDnnCompiledPlan implements CompiledPlan {
         List<OpKernel> kernels = kernelsByShape.get(key);
         if (kernels == null) {
             Fusion fusion = fusion(target);
+            // The layout each tensor is kept in, where a convolution chose it (null: plain), filled in op order.
+            memory.desc[] layouts = new memory.desc[plan.tensors().size()];
             kernels = new ArrayList<>();
             for (Op op : plan.ops()) {
                 try {
-                    kernels.add(OpKernel.build(this, fusion, op, batch));
+                    kernels.add(OpKernel.build(this, fusion, layouts, op, batch));
                 } catch (OneDnnException e) {
                     throw new UnsupportedLayerException(op.layer(), op.getClass().getSimpleName(),
                             "cannot run on oneDNN (" + e.getMessage() + ")");

@@ -84,7 +84,12 @@ final class OneDnnPass implements PlanPass {
 
     /** A fresh plain memory for {@code tensor}, set as its value. */
     memory allocate(int tensor) {
-        memory m = context().allocate(forwardOwner, OneDnnContext.plain(forwardOwner, dims(tensor)));
+        return allocate(tensor, OneDnnContext.plain(forwardOwner, dims(tensor)));
+    }
+
+    /** A fresh memory for {@code tensor} in {@code layout} (a convolution's own), set as its value. */
+    memory allocate(int tensor, memory.desc layout) {
+        memory m = context().allocate(forwardOwner, layout);
         values[tensor] = m;
         return m;
     }

@@ -71,15 +71,15 @@ abstract class OpKernel {
      */
     abstract memory backward(OneDnnPass pass, int source, memory gradient, boolean guided);
 
-    static OpKernel build(OneDnnCompiledPlan compiled, Fusion fusion, Op op, int batch) {
+    static OpKernel build(OneDnnCompiledPlan compiled, Fusion fusion, memory.desc[] layouts, Op op, int batch) {
         if (op instanceof Op.Conv2d c) {
-            return new Convolution(compiled, fusion, c, batch);
+            return new Convolution(compiled, fusion, layouts, c, batch);
         } else if (op instanceof Op.Dense d) {
             return new InnerProduct(compiled, fusion, d, batch);
         } else if (op instanceof Op.ChannelAffine a) {
             return fusion.foldedAffines.contains(a) ? new FoldedAffine(compiled, a, batch) : new Affine(compiled, a, batch);
         } else if (op instanceof Op.Activation a) {
-            return new Activation(compiled, a, batch, fusion.fusedRelus.contains(a));
+            return new Activation(compiled, a, batch, fusion.fusedRelus.contains(a), layouts[a.output()]);
         } else if (op instanceof Op.Pool2d p) {
             return new Pooling(compiled, p, batch);
         } else if (op instanceof Op.GlobalPool g) {
@@ -154,9 +154,10 @@ abstract class OpKernel {
         });
     }
 
-    primitive eltwiseBackward(eltwise_forward.primitive_desc forward, dnnl.algorithm algorithm, long[] dims, double alpha, double beta) {
+    primitive eltwiseBackward(eltwise_forward.primitive_desc forward, dnnl.algorithm algorithm, long[] dims, memory.desc data, double alpha,
+                              double beta) {
         return call(name + " eltwise backward " + algorithm, () -> {
-            eltwise_backward.desc d = owner.own(new eltwise_backward.desc(algorithm, plain(dims), plain(dims), (float) alpha, (float) beta));
+            eltwise_backward.desc d = owner.own(new eltwise_backward.desc(algorithm, plain(dims), data, (float) alpha, (float) beta));
             return owner.own(new eltwise_backward(owner.own(new eltwise_backward.primitive_desc(d, compiled.context.engine, forward))));
         });
     }
@@ -189,12 +190,14 @@ abstract class OpKernel {
         private final memory bias;
         private final Layout input;
         private final Layout output;
+        private final boolean keepsLayout;
+        private final memory.desc outputLayout;
         private primitive backward;
         private memory backwardWeights;
         private Layout gradientIn;
         private Layout gradientOut;
 
-        Convolution(OneDnnCompiledPlan compiled, Fusion fusion, Op.Conv2d op, int batch) {
+        Convolution(OneDnnCompiledPlan compiled, Fusion fusion, memory.desc[] layouts, Op.Conv2d op, int batch) {
             super(compiled, op, batch, "convolution");
             this.op = op;
             outputTensor = fusion.writtenBy(op);
@@ -232,13 +235,21 @@ abstract class OpKernel {
             });
             forward = call(name + " forward", () -> owner.own(new convolution_forward(forwardPd)));
             weights = compiled.weightsIn(op, plainWeights[0], owner.own(forwardPd.weights_desc()));
-            input = layout(src, owner.own(forwardPd.src_desc()));
-            output = layout(owner.own(forwardPd.dst_desc()), dst);
+            memory.desc inputLayout = layouts[op.input()];
+            input = layout(inputLayout != null ? inputLayout : src, owner.own(forwardPd.src_desc()));
+            memory.desc chosen = owner.own(forwardPd.dst_desc());
+            // An output only convolutions read stays in this convolution's layout; their input reorders convert it.
+            keepsLayout = fusion.convolutionsOnly[outputTensor] && !chosen.equals(dst);
+            if (keepsLayout) {
+                layouts[outputTensor] = chosen;
+            }
+            outputLayout = chosen;
+            output = keepsLayout ? layout(chosen, chosen) : layout(chosen, dst);
         }
 
         @Override
         void forward(OneDnnPass pass) {
-            memory y = pass.allocate(outputTensor);
+            memory y = keepsLayout ? pass.allocate(outputTensor, outputLayout) : pass.allocate(outputTensor);
             pass.setValue(op.output(), y);
             memory x = input.apply(pass, pass.value(op.input()));
             memory out = output.reorder == null ? y : pass.temp(output.from);
@@ -426,6 +437,8 @@ abstract class OpKernel {
         private final boolean fromOutput;
         /** A ReLU the convolution before it applied as a post-op. */
         private final boolean fused;
+        /** The layout that convolution left the ReLU's output in, when not plain; the backward reads it there. */
+        private final memory.desc fusedOutputLayout;
         private final eltwise_forward.primitive_desc forwardPd;
         private final primitive forward;
         /** Hard sigmoid's linear part {@code alpha x + beta} (also scaling its gradient, with beta 0); null otherwise. */
@@ -433,7 +446,7 @@ abstract class OpKernel {
         private final primitive gradientScale;
         private primitive backward;
 
-        Activation(OneDnnCompiledPlan compiled, Op.Activation op, int batch, boolean fused) {
+        Activation(OneDnnCompiledPlan compiled, Op.Activation op, int batch, boolean fused, memory.desc fusedOutputLayout) {
             super(compiled, op, batch, "activation " + op.kind());
             this.op = op;
             this.dims = dims(op.input());
@@ -452,6 +465,7 @@ abstract class OpKernel {
             beta = e.beta();
             fromOutput = kind == ActivationKind.SIGMOID || kind == ActivationKind.TANH;
             this.fused = fused;
+            this.fusedOutputLayout = fusedOutputLayout;
             // A fused ReLU's backward reads its output (the convolution wrote no input for it), so its forward
             // descriptor, the backward's hint, is the use-dst variant.
             forwardPd = eltwise(fused ? dnnl.algorithm.eltwise_relu_use_dst_for_bwd : algorithm, dims, alpha, beta);
@@ -511,8 +525,9 @@ abstract class OpKernel {
                 return hardSwishBackward(pass, gradient);
             }
             if (backward == null) {
-                backward = fused ? eltwiseBackward(forwardPd, dnnl.algorithm.eltwise_relu_use_dst_for_bwd, dims, 0, 0)
-                        : eltwiseBackward(forwardPd, algorithm, dims, alpha, beta);
+                backward = fused ? eltwiseBackward(forwardPd, dnnl.algorithm.eltwise_relu_use_dst_for_bwd, dims,
+                        fusedOutputLayout != null ? fusedOutputLayout : plain(dims), 0, 0)
+                        : eltwiseBackward(forwardPd, algorithm, dims, plain(dims), alpha, beta);
             }
             memory g = gradient;
             if (guided && op.kind() == ActivationKind.RELU) {
