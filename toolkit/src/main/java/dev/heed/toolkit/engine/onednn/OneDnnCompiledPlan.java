@@ -11,19 +11,17 @@ import dev.heed.toolkit.engine.plan.UnsupportedLayerException;
 import dev.heed.toolkit.engine.plan.Weights;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.reorder;
 
 /**
- * A plan made ready for oneDNN: its weights in native memory (BatchNorm folded into the convolution or inner product
- * before it, where nothing else reads that op's output), each reordered once into every layout a primitive asks for,
- * and the primitives of each batch size built once and cached. Passes run one at a time (one stream), so forward and
- * backward calls are serialised on this object.
+ * A plan made ready for oneDNN: its weights in native memory (as given, and with a BatchNorm folded in where a
+ * {@link Fusion} asks), each reordered once into every layout a primitive asks for, and the primitives of each batch
+ * size and pass target built once and cached. Passes run one at a time (one stream), so forward and backward calls are
+ * serialised on this object.
  */
 final class OneDnnCompiledPlan implements CompiledPlan {
     final Plan plan;
