@@ -36,7 +36,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * DL4J twin (DL4J's own inference and backward). {@code network=zoo} is DL4J's zoo ResNet-50 (random He-initialised
  * weights), which all three run; {@code network=torchvision} is torchvision's layout ({@link TorchvisionResNet50Plan},
  * 4.09 GMAC), which only the plan executors run, for comparison with torch. Measured: the inference forward alone, and
- * Grad-CAM's pass (forward capturing the last spatial layer, backward from the class scores to it).
+ * Grad-CAM's pass (forward capturing the last spatial layer, backward from the class scores to it). Run it with
+ * {@code OMP_WAIT_POLICY=passive} on a shared machine: ND4J's and oneDNN's spinning OpenMP threads otherwise starve
+ * each other, and the oneDNN figures measure the contention.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
