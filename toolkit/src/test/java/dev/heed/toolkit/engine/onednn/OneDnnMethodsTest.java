@@ -13,7 +13,7 @@ import dev.heed.toolkit.engine.Parity;
 import dev.heed.toolkit.engine.adapter.PlanModel;
 import dev.heed.toolkit.engine.cpu.CpuReferenceExecutor;
 import dev.heed.toolkit.engine.onnx.OnnxModels;
-import dev.heed.toolkit.method.MethodCatalogue;
+import dev.heed.toolkit.method.catalogue.MethodCatalogue;
 import dev.heed.toolkit.model.Dl4jModel;
 import dev.heed.toolkit.model.Dl4jModels;
 import dev.heed.toolkit.model.ModelAdapter;
@@ -49,7 +49,7 @@ class OneDnnMethodsTest {
     }
 
     private static MethodCatalogue.Settings settings(ModelAdapter model) {
-        return new MethodCatalogue.Settings(model.defaultCamLayer(), 2, 0.15, 4, 0.0, 0, 0, MethodCatalogue.GRADIENT);
+        return MethodCatalogue.Settings.DEFAULTS.withLayer(model.defaultCamLayer()).withSamples(2).withSteps(4);
     }
 
     private static List<Heatmap> explain(MethodCatalogue method, ModelAdapter model, INDArray images) {
