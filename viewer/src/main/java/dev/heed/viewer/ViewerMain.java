@@ -10,6 +10,7 @@ import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.Backends;
 import dev.heed.toolkit.cli.LibraryChatter;
 import dev.heed.toolkit.engine.source.ModelOptions;
+import dev.heed.toolkit.engine.source.ModelSources;
 import dev.heed.toolkit.render.Images;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
@@ -419,8 +420,12 @@ public final class ViewerMain implements Callable<Integer> {
     enum Card { VIT, CLASSIFIER, MISSING, UNREADABLE }
 
     static Card card(Path zip) {
-        if (!isZip(zip)) {
-            return Card.UNREADABLE;
+        try {
+            if (!ModelSources.isZip(zip)) {
+                return Card.UNREADABLE;
+            }
+        } catch (java.io.IOException e) {
+            return Card.UNREADABLE; // the loader names the problem
         }
         try (java.util.zip.ZipFile file = new java.util.zip.ZipFile(zip.toFile())) {
             var card = file.getEntry("heed.json");
@@ -430,15 +435,6 @@ public final class ViewerMain implements Callable<Integer> {
             return new String(file.getInputStream(card).readAllBytes(), StandardCharsets.UTF_8).contains("\"vit\"") ? Card.VIT : Card.CLASSIFIER;
         } catch (java.io.IOException e) {
             return Card.UNREADABLE; // the DL4J loader names the problem
-        }
-    }
-
-    private static boolean isZip(Path file) {
-        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
-            byte[] magic = in.readNBytes(2);
-            return magic.length == 2 && magic[0] == 'P' && magic[1] == 'K';
-        } catch (java.io.IOException e) {
-            return true; // let the zip reader name the problem
         }
     }
 

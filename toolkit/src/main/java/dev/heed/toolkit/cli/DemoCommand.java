@@ -73,18 +73,12 @@ public final class DemoCommand implements Callable<Integer> {
                     + " (run from the Heed checkout or set HEED_HOME)");
             return BatchJob.EXIT_JOB_FAILED;
         }
-        int worst = 0;
+        List<List<String>> runs = new ArrayList<>();
         for (MethodCatalogue m : MethodCatalogue.all()) {
-            List<String> args = new ArrayList<>(List.of("overlay", "--model", model.toString(), "--method", m.id(),
+            runs.add(List.of("overlay", "--model", model.toString(), "--method", m.id(),
                     "--input", images.toString(), "--output", output.resolve(m.id()).toString(), "--target", "top1"));
-            if (force) {
-                args.add("--force");
-            }
-            CommandLine cli = HeedMain.commandLine();
-            cli.setOut(spec.commandLine().getOut());
-            cli.setErr(spec.commandLine().getErr());
-            worst = Math.max(worst, cli.execute(args.toArray(String[]::new)));
         }
+        int worst = runAll(runs);
         report(worst, output);
         return worst;
     }
@@ -107,11 +101,22 @@ public final class DemoCommand implements Callable<Integer> {
         // The photographs by name: the folder also holds their licence, which a folder input would warn about per method.
         String photos = BatchJob.imageFiles(List.of(images), note -> { }, (path, problem) -> { }).stream()
                 .map(Path::toString).collect(java.util.stream.Collectors.joining(","));
-        int worst = 0;
+        List<List<String>> runs = new ArrayList<>();
         for (MethodCatalogue m : MethodCatalogue.all()) {
-            List<String> args = new ArrayList<>(List.of("overlay", "--model", model.toString(), "--preset", "imagenet", "--resize", "crop",
+            runs.add(List.of("overlay", "--model", model.toString(), "--preset", "imagenet", "--resize", "crop",
                     "--method", m.id(), "--input", photos, "--output", output.resolve("photos").resolve(m.id()).toString(),
                     "--target", "top1"));
+        }
+        int worst = runAll(runs);
+        report(worst, output.resolve("photos"));
+        return worst;
+    }
+
+    /** Runs each command line (with --force when the demo has it) and returns the worst exit code. */
+    private int runAll(List<List<String>> runs) {
+        int worst = 0;
+        for (List<String> run : runs) {
+            List<String> args = new ArrayList<>(run);
             if (force) {
                 args.add("--force");
             }
@@ -120,7 +125,6 @@ public final class DemoCommand implements Callable<Integer> {
             cli.setErr(spec.commandLine().getErr());
             worst = Math.max(worst, cli.execute(args.toArray(String[]::new)));
         }
-        report(worst, output.resolve("photos"));
         return worst;
     }
 
@@ -149,17 +153,7 @@ public final class DemoCommand implements Callable<Integer> {
                         "--compare", "An animal was exhausted.", "--output", output.resolve("attention/minilm").toString()),
                 List.of("attention", "--model", vit.toString(), "--input", images.toString(),
                         "--output", output.resolve("attention/vit").toString()));
-        int worst = 0;
-        for (List<String> run : runs) {
-            List<String> args = new ArrayList<>(run);
-            if (force) {
-                args.add("--force");
-            }
-            CommandLine cli = HeedMain.commandLine();
-            cli.setOut(spec.commandLine().getOut());
-            cli.setErr(spec.commandLine().getErr());
-            worst = Math.max(worst, cli.execute(args.toArray(String[]::new)));
-        }
+        int worst = runAll(runs);
         report(worst, output.resolve("attention"));
         return worst;
     }

@@ -10,13 +10,11 @@ import dev.heed.toolkit.model.Dl4jRedraw;
 import dev.heed.toolkit.model.ModelAdapter;
 import dev.heed.toolkit.model.ModelCard;
 import dev.heed.toolkit.model.RedrawableModel;
-import dev.heed.toolkit.model.Reinitialise;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 
 /**
@@ -121,11 +119,6 @@ public final class Randomisation {
             steps.add(compare(name, trained, randomised, card));
         }
         return steps;
-    }
-
-    /** He-normal weights from a generator of the call's own: {@link Reinitialise#heNormal(Layer, long)}. */
-    static void heNormal(Layer layer, long seed) {
-        Reinitialise.heNormal(layer, seed);
     }
 
     private static Step compare(String layer, List<Heatmap> trained, List<Heatmap> randomised, ModelCard card) {

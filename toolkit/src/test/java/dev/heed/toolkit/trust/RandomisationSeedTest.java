@@ -27,7 +27,7 @@ class RandomisationSeedTest {
         // Whatever state the global generator is in must not matter.
         Nd4j.getRandom().setSeed(System.nanoTime());
         Nd4j.rand(7, 7);
-        Randomisation.heNormal(conv2, seed);
+        dev.heed.toolkit.model.Reinitialise.heNormal(conv2, seed);
         return conv2.getParam("W").dup();
     }
 

@@ -44,7 +44,8 @@ public final class ModelSources {
         return new ModelCard(s[0], s[1], s[2], scale, options.labels() == null ? java.util.List.of() : ModelCard.readLabels(options.labels()));
     }
 
-    private static boolean isZip(Path file) throws IOException {
+    /** Whether {@code file} starts with a zip's local-file header (DL4J's ModelSerializer writes zips). */
+    public static boolean isZip(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             byte[] magic = in.readNBytes(4);
             return magic.length == 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;

@@ -25,12 +25,7 @@ public final class SmoothGrad extends AttributionMethod {
 
     public SmoothGrad(AttributionMethod inner, int samples, double noiseLevel) {
         super(inner.model(), inner.backend());
-        if (samples < 1) {
-            throw new IllegalArgumentException("samples must be >= 1, got " + samples);
-        }
-        if (!(noiseLevel >= 0)) {
-            throw new IllegalArgumentException("noise level must be >= 0, got " + noiseLevel);
-        }
+        Noise.checkArguments(samples, noiseLevel);
         this.inner = inner;
         this.samples = samples;
         this.noiseLevel = noiseLevel;
@@ -45,13 +40,7 @@ public final class SmoothGrad extends AttributionMethod {
         double[] sigma = new double[n];
         SplittableRandom[] noise = new SplittableRandom[n];
         for (int i = 0; i < n; i++) {
-            float lo = Float.POSITIVE_INFINITY;
-            float hi = Float.NEGATIVE_INFINITY;
-            for (int p = 0; p < perImage; p++) {
-                lo = Math.min(lo, clean[i * perImage + p]);
-                hi = Math.max(hi, clean[i * perImage + p]);
-            }
-            sigma[i] = noiseLevel * (hi - lo);
+            sigma[i] = Noise.sigma(clean, i * perImage, perImage, noiseLevel);
             noise[i] = new SplittableRandom(seeds[i]);
         }
         INDArray sum = null;
@@ -61,7 +50,7 @@ public final class SmoothGrad extends AttributionMethod {
             long[] innerSeeds = new long[n];
             for (int i = 0; i < n; i++) {
                 for (int p = 0; p < perImage; p++) {
-                    noisy[i * perImage + p] = (float) (clean[i * perImage + p] + sigma[i] * gaussian(noise[i]));
+                    noisy[i * perImage + p] = (float) (clean[i * perImage + p] + sigma[i] * Noise.gaussian(noise[i]));
                 }
                 innerSeeds[i] = noise[i].nextLong();
             }
@@ -75,13 +64,6 @@ public final class SmoothGrad extends AttributionMethod {
             }
         }
         return new Attribution(sum.divi(samples), diagnostics);
-    }
-
-    /** Box-Muller from the image's own stream; java.util.Random's Gaussian would tie us to a shared generator. */
-    static double gaussian(SplittableRandom random) {
-        double u1 = 1.0 - random.nextDouble();
-        double u2 = random.nextDouble();
-        return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
     }
 
     @Override

@@ -29,16 +29,15 @@ public final class SmoothedMaps implements SaliencyMethod {
     private final double noiseLevel;
 
     public SmoothedMaps(SaliencyMethod inner, ModelAdapter model, int samples, double noiseLevel) {
-        if (samples < 1) {
-            throw new IllegalArgumentException("samples must be >= 1, got " + samples);
-        }
-        if (!(noiseLevel >= 0)) {
-            throw new IllegalArgumentException("noise level must be >= 0, got " + noiseLevel);
-        }
+        Noise.checkArguments(samples, noiseLevel);
         this.inner = inner;
         this.model = model;
         this.samples = samples;
         this.noiseLevel = noiseLevel;
+    }
+
+    /** A class the clean image's logits asked for, with its clean logit (the smoothed map's score). */
+    private record Wanted(int classIndex, float score) {
     }
 
     @Override
@@ -48,39 +47,33 @@ public final class SmoothedMaps implements SaliencyMethod {
         long[] shape = inputs.shape();
         float[] clean = TargetPlan.flat(inputs);
         int perImage = clean.length / n;
-        List<List<int[]>> classesOf = new ArrayList<>();
+        List<List<Wanted>> classesOf = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             classesOf.add(new ArrayList<>());
         }
         for (TargetPlan.Round round : TargetPlan.of(model.logits(inputs), request.target()).rounds()) {
             for (int k = 0; k < round.rows().length; k++) {
-                classesOf.get(round.rows()[k]).add(new int[] {round.classes()[k], Float.floatToIntBits(round.scores()[k])});
+                classesOf.get(round.rows()[k]).add(new Wanted(round.classes()[k], round.scores()[k]));
             }
         }
         List<Heatmap> maps = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            float lo = Float.POSITIVE_INFINITY;
-            float hi = Float.NEGATIVE_INFINITY;
-            for (int p = 0; p < perImage; p++) {
-                lo = Math.min(lo, clean[i * perImage + p]);
-                hi = Math.max(hi, clean[i * perImage + p]);
-            }
-            double sigma = noiseLevel * (hi - lo);
-            for (int[] target : classesOf.get(i)) {
+            double sigma = Noise.sigma(clean, i * perImage, perImage, noiseLevel);
+            for (Wanted target : classesOf.get(i)) {
                 SplittableRandom noise = new SplittableRandom(request.imageSeed(i));
                 float[] noisy = new float[samples * perImage];
                 long[] seeds = new long[samples];
                 for (int s = 0; s < samples; s++) {
                     for (int p = 0; p < perImage; p++) {
-                        noisy[s * perImage + p] = (float) (clean[i * perImage + p] + sigma * SmoothGrad.gaussian(noise));
+                        noisy[s * perImage + p] = (float) (clean[i * perImage + p] + sigma * Noise.gaussian(noise));
                     }
                     seeds[s] = noise.nextLong();
                 }
                 long[] batchShape = shape.clone();
                 batchShape[0] = samples;
                 List<Heatmap> copies = inner.explain(new ExplainRequest(Nd4j.create(noisy, batchShape, 'c'),
-                        new Target.ClassIndex(target[0]), seeds));
-                maps.add(average(copies, i, target[0], Float.intBitsToFloat(target[1])));
+                        new Target.ClassIndex(target.classIndex()), seeds));
+                maps.add(average(copies, i, target.classIndex(), target.score()));
             }
         }
         return maps;
