@@ -36,7 +36,7 @@ class OnnxCnnSourceTest {
                      "cpu", log::add)) {
             assertEquals(4, source.images().size(), "the four bundled photographs");
             assertTrue(source.predictions(0).get(0).name().startsWith("thing "), source.predictions(0).toString());
-            assertTrue(source.describe().contains("heed-cpu-reference"), source.describe());
+            assertTrue(source.describe().contains("heed-onednn"), source.describe());
             assertTrue(source.methods().contains(RenamedGradientProvider.ID), "a method from another jar is offered: " + source.methods());
             for (int m = 0; m < source.methods().size(); m++) {
                 MapSource.ComputedMap map = source.compute(new ViewState.MapKey(1, m, 0, 0, 0));

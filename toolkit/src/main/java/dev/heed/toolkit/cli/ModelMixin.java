@@ -33,8 +33,14 @@ public final class ModelMixin {
     @Option(names = "--std", split = ",", description = "ONNX: per-channel std divided by after subtracting the mean, e.g. 0.229,0.224,0.225")
     float[] std;
 
+    @Option(names = "--cpu-engine", description = "where the model pass runs on the CPU: onednn (Heed's plan on oneDNN; a layer "
+            + "it cannot run falls back to the reference with one line) or reference (DL4J's inference twin for a zip, Heed's "
+            + "plain-Java executor for ONNX) (default: ${DEFAULT-VALUE})")
+    String cpuEngine = ModelOptions.ONEDNN;
+
     /** The options as the loader takes them; a bad value is an IllegalArgumentException naming the option. */
     public ModelOptions options() {
-        return new ModelOptions(inputShape == null ? null : ModelCard.parseShape(inputShape), pixelScale, labels, preset, mean, std);
+        return new ModelOptions(inputShape == null ? null : ModelCard.parseShape(inputShape), pixelScale, labels, preset, mean, std,
+                cpuEngine);
     }
 }

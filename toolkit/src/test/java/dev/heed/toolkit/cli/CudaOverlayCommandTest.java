@@ -78,6 +78,9 @@ class CudaOverlayCommandTest {
             List<String> args = new ArrayList<>(List.of("overlay", "--model", TestModels.BUNDLED_MODEL.toString(), "--method", method,
                     "--input", input.toString(), "--output", tmp.resolve(backend).toString(), "--backend", backend,
                     "--samples", "3", "--steps", "4", "--window", "7", "--stride", "7"));
+            if (backend.equals("cpu")) {
+                args.addAll(List.of("--cpu-engine", "reference"));
+            }
             if (method.equals("gradcam++")) {
                 args.addAll(List.of("--normalize", "percentile:1:99"));
             }

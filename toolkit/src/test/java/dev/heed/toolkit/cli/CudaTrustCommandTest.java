@@ -41,8 +41,9 @@ class CudaTrustCommandTest {
             }
         }
         for (String backend : List.of("cpu", "cuda")) {
+            // the CPU audit on the format's reference, the oracle the engine is checked against
             Run run = heed("trust", "--model", model, "--method", "gradcam", "--input", input.toString(),
-                    "--output", tmp.resolve(backend).toString(), "--steps", "4", "--backend", backend);
+                    "--output", tmp.resolve(backend).toString(), "--steps", "4", "--backend", backend, "--cpu-engine", "reference");
             assertEquals(0, run.exit(), run.err());
         }
         Map<String, Object> cpu = Json.read(tmp.resolve("cpu/trust.gradcam.json"));

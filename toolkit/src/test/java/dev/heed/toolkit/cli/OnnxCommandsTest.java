@@ -12,6 +12,7 @@ import dev.heed.toolkit.api.Target;
 import dev.heed.toolkit.backend.cpu.CpuBackend;
 import dev.heed.toolkit.cli.OverlayCommandTest.Run;
 import dev.heed.toolkit.engine.source.ModelOptions;
+import dev.heed.toolkit.engine.source.ModelPassEngine;
 import dev.heed.toolkit.engine.source.OnnxSource;
 import dev.heed.toolkit.io.InputImage;
 import dev.heed.toolkit.io.Json;
@@ -74,7 +75,7 @@ class OnnxCommandsTest {
                 out.toString(), "--backend", "cpu", "--target", "class:4");
         assertEquals(0, run.exit(), run.err());
         Map<String, Object> sidecar = Json.read(out.resolve("chelsea.gradient.c4-kind-4.json"));
-        assertEquals("heed-cpu-reference", sidecar.get("modelPass"));
+        assertEquals("heed-onednn", sidecar.get("modelPass"), "the CPU's default engine");
         Map<?, ?> modelEntry = (Map<?, ?>) sidecar.get("model");
         assertEquals("onnx", modelEntry.get("format"));
         Map<?, ?> preparation = (Map<?, ?>) modelEntry.get("inputPreparation");
@@ -85,10 +86,11 @@ class OnnxCommandsTest {
         // The same map through the API, and the card file's normalisation really reached the model.
         try (OnnxSource source = OnnxSource.open(model, ModelOptions.NONE);
              OnnxSource plain = OnnxSource.open(TINY_RESNET, ModelOptions.NONE);
-             CpuBackend backend = new CpuBackend(1)) {
+             CpuBackend backend = new CpuBackend(1);
+             ModelPassEngine engine = ModelPassEngine.open(source, "cpu", backend.id(), "fp32", line -> { })) {
             float[] prepared = ModelInput.prepare(InputImage.read(input.resolve("chelsea.png")), source.card(), ModelInput.Resize.STRETCH);
             INDArray batch = Nd4j.create(prepared, new long[] {1, 3, 32, 32}, 'c');
-            float[] expected = new VanillaGradient(source.cpuModel(), backend).explain(ExplainRequest.of(batch, new Target.ClassIndex(4), 0))
+            float[] expected = new VanillaGradient(engine.model(), backend).explain(ExplainRequest.of(batch, new Target.ClassIndex(4), 0))
                     .get(0).values();
             float[] written = Npy.read(out.resolve("chelsea.gradient.c4-kind-4.npy"));
             assertArrayEquals(expected, written, 0f);
@@ -143,7 +145,7 @@ class OnnxCommandsTest {
                 "--output", out.toString(), "--steps", "4", "--backend", "cpu");
         assertEquals(0, run.exit(), run.err());
         Map<String, Object> report = Json.read(out.resolve("trust.gradient.json"));
-        assertEquals("heed-cpu-reference", report.get("modelPass"));
+        assertEquals("heed-onednn", report.get("modelPass"), "the CPU's default engine");
         Map<?, ?> randomisation = (Map<?, ?>) ((Map<?, ?>) report.get("audit")).get("randomisation");
         String cascading = String.valueOf(randomisation.get("cascading"));
         // tiny_resnet has 8 Conv and 1 Gemm nodes; the check walks them from the output down, the Gemm first.

@@ -21,11 +21,13 @@ public final class Dl4jSource implements ModelSource {
     private final Path file;
     private final Model network;
     private final Dl4jModel twin;
+    private final ModelOptions options;
 
-    private Dl4jSource(Path file, Model network, Dl4jModel twin) {
+    private Dl4jSource(Path file, Model network, Dl4jModel twin, ModelOptions options) {
         this.file = file;
         this.network = network;
         this.twin = twin;
+        this.options = options;
     }
 
     /**
@@ -35,6 +37,11 @@ public final class Dl4jSource implements ModelSource {
      * @throws IOException a missing, unreadable or corrupt file, or a missing card (one line naming the file)
      */
     public static Dl4jSource open(Path zip, ModelCard cardOverride) throws IOException {
+        return open(zip, cardOverride, ModelOptions.NONE);
+    }
+
+    /** As {@link #open(Path, ModelCard)}, keeping {@code options} (the CPU engine among them) for the engine choice. */
+    public static Dl4jSource open(Path zip, ModelCard cardOverride, ModelOptions options) throws IOException {
         if (!Files.isRegularFile(zip)) {
             throw new IOException(zip + ": no such model file");
         }
@@ -43,7 +50,7 @@ public final class Dl4jSource implements ModelSource {
             throw new IOException(zip + ": the model has no heed.json card; pass --input-shape C,H,W (and --pixel-scale, --labels)");
         }
         Model network = Dl4jModels.restore(zip);
-        return new Dl4jSource(zip, network, Dl4jModel.of(network, card, Dl4jModels.fingerprint(zip)));
+        return new Dl4jSource(zip, network, Dl4jModel.of(network, card, Dl4jModels.fingerprint(zip)), options);
     }
 
     /** The restored network (not modified by anything Heed runs on it). */
@@ -54,6 +61,11 @@ public final class Dl4jSource implements ModelSource {
     @Override
     public Path file() {
         return file;
+    }
+
+    @Override
+    public ModelOptions options() {
+        return options;
     }
 
     @Override

@@ -3,8 +3,10 @@ package dev.heed.toolkit.engine.source;
 import dev.heed.kernels.CudaDevice;
 import dev.heed.kernels.EngineKernels;
 import dev.heed.toolkit.engine.CompiledPlan;
+import dev.heed.toolkit.engine.PlanExecutor;
 import dev.heed.toolkit.engine.adapter.PlanModel;
 import dev.heed.toolkit.engine.cuda.CudaPlanExecutor;
+import dev.heed.toolkit.engine.onednn.OneDnnExecutor;
 import dev.heed.toolkit.engine.plan.Plan;
 import dev.heed.toolkit.engine.plan.UnsupportedLayerException;
 import dev.heed.toolkit.model.ModelAdapter;
@@ -14,21 +16,26 @@ import java.util.function.Consumer;
 
 /**
  * Where an explanation's model pass runs, chosen with the map backend by one switch: when the maps run on the CUDA
- * backend, the model pass runs on Heed's CUDA engine too; otherwise on the source's CPU model (DL4J's inference twin
- * for a DL4J zip, the plan on the reference executor for an ONNX file). An engine owns what it opened (the compiled
- * plan, the device) and releases it on close; the CPU model stays with the source.
+ * backend, the model pass runs on Heed's CUDA engine too; otherwise on the CPU, where the source's options choose
+ * between Heed's plan on oneDNN (the default) and the format's reference (DL4J's inference twin for a DL4J zip, the
+ * plain-Java plan executor for an ONNX file). A model that oneDNN cannot run falls back to the reference with one line
+ * naming the layer. An engine owns what it opened (the compiled plan, the device) and releases it on close; the
+ * reference model stays with the source.
  */
 public final class ModelPassEngine implements AutoCloseable {
     private final ModelSource source;
     private final ModelAdapter model;
     private final String engine;
+    private final String title;
     private final CudaDevice device;
-    private final CudaPlanExecutor executor;
+    private final PlanExecutor executor;
 
-    private ModelPassEngine(ModelSource source, ModelAdapter model, String engine, CudaDevice device, CudaPlanExecutor executor) {
+    private ModelPassEngine(ModelSource source, ModelAdapter model, String engine, String title, CudaDevice device,
+                            PlanExecutor executor) {
         this.source = source;
         this.model = model;
         this.engine = engine;
+        this.title = title;
         this.device = device;
         this.executor = executor;
     }
@@ -38,16 +45,15 @@ public final class ModelPassEngine implements AutoCloseable {
      * {@code requested} ({@code cpu}, {@code cuda}, {@code auto}), with the engine's multiplications in
      * {@code precision}: {@code fp32} (exact), {@code tf32} (tensor cores, sm_80 and newer; an error below) or
      * {@code auto} (TF32 where the device has it). With {@code cuda} requested, a model the engine cannot run is an
-     * {@link UnsupportedLayerException} naming the layer; with {@code auto}, the CPU model takes over and {@code log}
-     * gets one line saying why.
+     * {@link UnsupportedLayerException} naming the layer; with {@code auto}, the CPU takes over and {@code log} gets one
+     * line saying why. On the CPU, {@code log} hears only of a fallback from oneDNN to the reference.
      */
     public static ModelPassEngine open(ModelSource source, String requested, String mapBackend, String precision, Consumer<String> log) {
         if (!List.of("fp32", "tf32", "auto").contains(precision)) {
             throw new IllegalArgumentException("unknown precision '" + precision + "'; valid: fp32, tf32, auto");
         }
-        ModelPassEngine onCpu = new ModelPassEngine(source, source.cpuModel(), source.cpuEngine(), null, null);
         if (!mapBackend.equals("cuda")) {
-            return onCpu;
+            return onCpu(source, log);
         }
         Plan plan;
         try {
@@ -57,14 +63,15 @@ public final class ModelPassEngine implements AutoCloseable {
                 throw e;
             }
             log.accept("model pass: " + source.cpuEngineTitle() + ", since " + e.getMessage());
-            return onCpu;
+            return onReference(source);
         }
         CudaDevice.Probe probe = CudaDevice.open(0);
         if (!probe.available()) {
             if (requested.equals("cuda")) {
                 throw new IllegalStateException("no CUDA device for the model pass: " + probe.reason());
             }
-            log.accept("model pass: " + source.cpuEngineTitle() + ", since " + probe.reason());
+            ModelPassEngine onCpu = onCpu(source, log);
+            log.accept("model pass: " + onCpu.title + ", since " + probe.reason());
             return onCpu;
         }
         try {
@@ -72,13 +79,44 @@ public final class ModelPassEngine implements AutoCloseable {
                     ? EngineKernels.Precision.TF32 : EngineKernels.Precision.FP32;
             CudaPlanExecutor executor = new CudaPlanExecutor(probe.device(), chosen);
             CompiledPlan compiled = executor.compile(plan);
-            log.accept("model pass: Heed's CUDA engine on " + probe.device().name() + " (" + plan.ops().size() + " ops, " + chosen + ")");
+            String title = "Heed's CUDA engine on " + probe.device().name() + " (" + plan.ops().size() + " ops, " + chosen + ")";
+            log.accept("model pass: " + title);
             return new ModelPassEngine(source, PlanModel.of(compiled, source.card(), source.fingerprint()), "heed-" + executor.name(),
-                    probe.device(), executor);
+                    title, probe.device(), executor);
         } catch (RuntimeException e) {
             probe.device().close();
             throw e;
         }
+    }
+
+    /** The pass on the format's reference, owned by the source. */
+    private static ModelPassEngine onReference(ModelSource source) {
+        return new ModelPassEngine(source, source.cpuModel(), source.cpuEngine(), source.cpuEngineTitle(), null, null);
+    }
+
+    /**
+     * The pass on the CPU engine the source's options chose: oneDNN unless the user asked for the reference, or the
+     * plan or oneDNN cannot take the model (one line on {@code log} names why).
+     */
+    private static ModelPassEngine onCpu(ModelSource source, Consumer<String> log) {
+        if (!source.options().cpuEngine().equals(ModelOptions.ONEDNN)) {
+            return onReference(source);
+        }
+        String unavailable = OneDnnExecutor.unavailableReason();
+        if (unavailable != null) {
+            log.accept("model pass: " + source.cpuEngineTitle() + ", since " + unavailable);
+            return onReference(source);
+        }
+        OneDnnExecutor executor = new OneDnnExecutor();
+        CompiledPlan compiled;
+        try {
+            compiled = executor.compile(source.plan());
+        } catch (UnsupportedLayerException e) {
+            log.accept("model pass: " + source.cpuEngineTitle() + ", since " + e.getMessage());
+            return onReference(source);
+        }
+        return new ModelPassEngine(source, PlanModel.of(compiled, source.card(), source.fingerprint()), "heed-" + executor.name(),
+                "Heed's plan on oneDNN on the CPU", null, executor);
     }
 
     /** The adapter the methods use. */
@@ -94,16 +132,26 @@ public final class ModelPassEngine implements AutoCloseable {
         return source.redrawable(executor);
     }
 
-    /** For provenance: {@code heed-cuda}, {@code heed-cuda-tf32}, {@code dl4j-cpu} or {@code heed-cpu-reference}. */
+    /**
+     * For provenance: {@code heed-onednn}, {@code heed-cuda}, {@code heed-cuda-tf32}, {@code dl4j-cpu} or
+     * {@code heed-cpu-reference}.
+     */
     public String engine() {
         return engine;
     }
 
-    /** Closes the engine's plan and device; the CPU model stays with the source. */
+    /** The same in words, for messages: {@code Heed's plan on oneDNN on the CPU}. */
+    public String title() {
+        return title;
+    }
+
+    /** Closes the engine's compiled plan and device; the reference model stays with the source. */
     @Override
     public void close() {
-        if (device != null) {
+        if (executor != null) {
             model.close();
+        }
+        if (device != null) {
             device.close();
         }
     }

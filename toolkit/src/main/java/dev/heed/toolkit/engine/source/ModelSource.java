@@ -18,6 +18,9 @@ public interface ModelSource extends AutoCloseable {
 
     Path file();
 
+    /** What the command line said about the model: its input settings and where its pass runs on the CPU. */
+    ModelOptions options();
+
     /** {@code dl4j} or {@code onnx}, for provenance. */
     String format();
 

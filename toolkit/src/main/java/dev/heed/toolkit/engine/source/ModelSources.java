@@ -29,7 +29,7 @@ public final class ModelSources {
                 throw new IOException(file + ": --preset, --mean and --std apply to ONNX models; a DL4J model's input is "
                         + "set by its heed.json card (or --input-shape, --pixel-scale, --labels)");
             }
-            return Dl4jSource.open(file, dl4jCard(options));
+            return Dl4jSource.open(file, dl4jCard(options), options);
         }
         return OnnxSource.open(file, options);
     }

@@ -41,9 +41,12 @@ public final class OnnxSource implements ModelSource {
     private final String fingerprint;
     private final Map<String, Object> preparation;
     private final PlanModel cpuModel;
+    private final ModelOptions options;
 
-    private OnnxSource(Path file, Plan plan, ModelCard card, String fingerprint, Map<String, Object> preparation) {
+    private OnnxSource(Path file, Plan plan, ModelCard card, String fingerprint, Map<String, Object> preparation,
+                       ModelOptions options) {
         this.file = file;
+        this.options = options;
         this.plan = plan;
         this.card = card;
         this.fingerprint = fingerprint;
@@ -134,7 +137,7 @@ public final class OnnxSource implements ModelSource {
         preparation.put("normalisation", mean == null ? "none" : OrderedMap.of("mean", boxed(mean), "std", boxed(std),
                 "where", "folded into the plan as its first op; maps are with respect to pixels x pixelScale"));
         preparation.put("classNames", namesFrom);
-        return new OnnxSource(file, plan, card, Dl4jModels.fingerprint(file), preparation);
+        return new OnnxSource(file, plan, card, Dl4jModels.fingerprint(file), preparation, options);
     }
 
     private static List<Double> boxed(float[] values) {
@@ -198,6 +201,11 @@ public final class OnnxSource implements ModelSource {
     @Override
     public Path file() {
         return file;
+    }
+
+    @Override
+    public ModelOptions options() {
+        return options;
     }
 
     @Override
