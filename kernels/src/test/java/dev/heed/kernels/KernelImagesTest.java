@@ -45,7 +45,7 @@ class KernelImagesTest {
             ptx = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
         }
         for (String kernel : List.of("reduce_channels", "channel_means", "gradcampp_weights", "weighted_channel_sum", "upsample_bilinear",
-                "min_max", "normalize", "colorize_blend", "accumulate", "attention_probabilities", "fuse_heads", "residual_mix",
+                "min_max", "normalize", "colorize_blend", "attention_probabilities", "fuse_heads", "residual_mix",
                 "batched_matmul", "identity", "upsampled_min_max", "overlay_fused", "select_ranks", "discard_smallest",
                 "engine_gemm", "engine_conv2d_forward", "engine_conv2d_backward_data", "engine_channel_affine", "engine_channel_affine_backward",
                 "engine_add", "engine_copy", "engine_pool2d_forward", "engine_pool2d_backward", "engine_global_pool_forward",
