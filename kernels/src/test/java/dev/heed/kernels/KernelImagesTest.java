@@ -60,4 +60,30 @@ class KernelImagesTest {
             assertTrue(in.readAllBytes().length > 100_000, "the fatbin carries SASS for five architectures");
         }
     }
+
+    /**
+     * Every kernel in the images is launched from exactly one place, its typed facade ({@link MapKernels} or
+     * {@link EngineKernels}), so each kernel's name and argument list are stated once and no kernel is dead. The
+     * engine's TF32 variants are named as the FP32 name plus the precision's suffix.
+     */
+    @Test
+    void everyKernelIsLaunchedByExactlyOneTypedFacadeMethod() throws Exception {
+        String ptx;
+        try (InputStream in = CudaDevice.class.getResourceAsStream(CudaDevice.PTX)) {
+            ptx = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        }
+        String facades = Files.readString(Path.of("src/main/java/dev/heed/kernels/MapKernels.java"))
+                + Files.readString(Path.of("src/main/java/dev/heed/kernels/EngineKernels.java"));
+        java.util.regex.Matcher entries = java.util.regex.Pattern.compile("\\.entry (\\w+)\\(").matcher(ptx);
+        List<String> kernels = new java.util.ArrayList<>();
+        while (entries.find()) {
+            kernels.add(entries.group(1));
+        }
+        assertTrue(kernels.size() > 40, "the PTX lists its kernels: " + kernels);
+        for (String kernel : kernels) {
+            String launched = kernel.endsWith("_tf32") ? kernel.substring(0, kernel.length() - "_tf32".length()) : kernel;
+            int launches = facades.split("launch\\(\"" + launched + "\"", -1).length - 1;
+            assertEquals(1, launches, kernel + " is launched from exactly one facade method");
+        }
+    }
 }
