@@ -330,8 +330,7 @@ public final class CpuBackend implements Backend {
         if (n == 0 || pixels == 0) {
             return new RgbImages(new int[n * pixels], n, outHeight, outWidth);
         }
-        float[] lo = range instanceof MapRange.Given given ? given.lo() : null; // null: each map's own range
-        float[] hi = range instanceof MapRange.Given given ? given.hi() : null;
+        MapRange.Given given = range instanceof MapRange.Given g ? g : null; // null: each map's own range, after upsampling
         byte[] blend = blendTable(colouring.alpha());
         ColumnTable columns = new ColumnTable(width, outWidth);
         int[] out = new int[n * pixels];
@@ -340,9 +339,9 @@ public final class CpuBackend implements Backend {
             upsampleMap(maps, i * mapPixels, height, width, outHeight, columns, up, 0);
             float low;
             float high;
-            if (lo != null) {
-                low = lo[i];
-                high = hi[i];
+            if (given != null) {
+                low = given.lo()[i];
+                high = given.hi()[i];
             } else {
                 low = Float.POSITIVE_INFINITY;
                 high = Float.NEGATIVE_INFINITY;
