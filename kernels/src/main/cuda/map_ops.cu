@@ -177,12 +177,6 @@ __global__ void colorize_blend(const float* unit, const int* images, const int* 
     if (i < count) out[i] = overlay_pixel(unit[i], images[i], lut, alpha);
 }
 
-// SmoothGrad and Integrated Gradients accumulation: sum += scale * term
-__global__ void accumulate(float* sum, const float* term, float scale, long long count) {
-    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
-    if (i < count) sum[i] += scale * term[i];
-}
-
 // The fused overlay, in two passes that never write the upsampled map. Pass 1: one block per map computes the
 // min and max of its bilinear upsampling on the fly (the same values upsample_bilinear would write). Pass 2: each
 // output pixel recomputes its bilinear value, normalises it by that range, looks it up and blends it: the only memory

@@ -95,7 +95,6 @@ std::map<std::string, Kernel> kernels = {
     HEED_KERNEL(min_max, true),
     HEED_KERNEL(normalize, false),
     HEED_KERNEL(colorize_blend, false),
-    HEED_KERNEL(accumulate, false),
     HEED_KERNEL(upsampled_min_max, true),
     HEED_KERNEL(overlay_fused, false),
     HEED_KERNEL(attention_probabilities, true),

@@ -205,14 +205,6 @@ int main() {
         failures += worst <= 1 ? 0 : 1;
         std::printf("%-34s %s (largest difference %d levels)\n", "overlay_fused vs the separate ops", worst <= 1 ? "ok" : "MISMATCH", worst);
     }
-    {
-        auto sum = randoms(50);
-        auto term = randoms(50);
-        std::vector<double> e(50);
-        for (int i = 0; i < 50; i++) e[i] = sum[i] + 0.25 * term[i];
-        emulate(grid1(50), B256, 0, [&] { accumulate(sum.data(), term.data(), 0.25f, 50); });
-        check("accumulate", e, sum.data());
-    }
     int an = 3, heads = 1, tokens = 150, d = 4;       // more tokens than the 128 threads of a row
     auto q = randoms(an * heads * tokens * d);
     auto k = randoms(an * heads * tokens * d);

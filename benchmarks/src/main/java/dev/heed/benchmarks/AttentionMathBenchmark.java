@@ -3,6 +3,9 @@ package dev.heed.benchmarks;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.Backends;
 import dev.heed.toolkit.backend.HeadFusion;
+import dev.heed.toolkit.backend.HeadVectors;
+import dev.heed.toolkit.backend.KeyMask;
+import dev.heed.toolkit.backend.TokenMatrices;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -47,9 +50,9 @@ public class AttentionMathBenchmark {
     private int heads;
     private int tokens;
     private int headDim;
-    private float[][] queries;
-    private float[][] keys;
-    private float[] attention;
+    private HeadVectors[] queries;
+    private HeadVectors[] keys;
+    private TokenMatrices attention;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -62,15 +65,19 @@ public class AttentionMathBenchmark {
             default -> throw new IllegalArgumentException("unknown workload " + workload);
         }
         Random random = new Random(1);
-        queries = new float[layers][n * heads * tokens * headDim];
-        keys = new float[layers][n * heads * tokens * headDim];
+        queries = new HeadVectors[layers];
+        keys = new HeadVectors[layers];
         for (int l = 0; l < layers; l++) {
-            for (int i = 0; i < queries[l].length; i++) {
-                queries[l][i] = (float) random.nextGaussian();
-                keys[l][i] = (float) random.nextGaussian();
+            float[] q = new float[n * heads * tokens * headDim];
+            float[] k = new float[q.length];
+            for (int i = 0; i < q.length; i++) {
+                q[i] = (float) random.nextGaussian();
+                k[i] = (float) random.nextGaussian();
             }
+            queries[l] = new HeadVectors(q, n, heads, tokens, headDim);
+            keys[l] = new HeadVectors(k, n, heads, tokens, headDim);
         }
-        attention = extract();
+        attention = new TokenMatrices(extract(), n * layers, heads, tokens);
     }
 
     private void shape(int n, int layers, int heads, int tokens, int headDim) {
@@ -93,7 +100,7 @@ public class AttentionMathBenchmark {
         float[] out = new float[n * layers * per];
         float scale = (float) (1 / Math.sqrt(headDim));
         for (int l = 0; l < layers; l++) {
-            float[] p = ops.attentionProbabilities(queries[l], keys[l], null, n, heads, tokens, headDim, scale);
+            float[] p = ops.attentionProbabilities(queries[l], keys[l], KeyMask.everyKey(), scale).values();
             for (int i = 0; i < n; i++) {
                 System.arraycopy(p, i * per, out, (i * layers + l) * per, per);
             }
@@ -103,16 +110,16 @@ public class AttentionMathBenchmark {
 
     /** Mean head fusion and Abnar &amp; Zuidema rollout over all layers. */
     @Benchmark
-    public float[] rollout() {
+    public TokenMatrices rollout() {
         // the two Backend ops AttentionMaths.rollout chains, called directly so the GPU bundle needs no ND4J
-        float[] fused = ops.fuseHeads(attention, n * layers, heads, tokens, HeadFusion.MEAN);
-        return ops.rollout(fused, n, layers, tokens, 0f, true);
+        TokenMatrices fused = ops.fuseHeads(attention, HeadFusion.MEAN);
+        return ops.rollout(fused.regroup(n, layers), 0f, true);
     }
 
     /** Rollout as Abnar &amp; Zuidema's code runs it for a clearer map: the smallest 90% of each layer's entries discarded first. */
     @Benchmark
-    public float[] rolloutDiscard90() {
-        float[] fused = ops.fuseHeads(attention, n * layers, heads, tokens, HeadFusion.MEAN);
-        return ops.rollout(fused, n, layers, tokens, 0.9f, true);
+    public TokenMatrices rolloutDiscard90() {
+        TokenMatrices fused = ops.fuseHeads(attention, HeadFusion.MEAN);
+        return ops.rollout(fused.regroup(n, layers), 0.9f, true);
     }
 }

@@ -2,8 +2,11 @@ package dev.heed.benchmarks;
 
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.BackendProvider;
+import dev.heed.toolkit.backend.Blend;
+import dev.heed.toolkit.backend.MapRange;
+import dev.heed.toolkit.backend.Maps;
+import dev.heed.toolkit.backend.RgbImages;
 import dev.heed.toolkit.backend.cpu.CpuBackend;
-import dev.heed.toolkit.backend.cuda.CudaBackend;
 import dev.heed.toolkit.backend.cuda.CudaBackendProvider;
 import dev.heed.toolkit.render.Colormap;
 import java.util.Random;
@@ -44,10 +47,10 @@ public class CudaOverlayBenchmark {
 
     private Backend backend;
     private Backend cpu;
-    private CudaBackend.ResidentOverlay overlay;
-    private float[] cams;
-    private int[] images;
-    private int[] lut;
+    private ResidentOverlay overlay;
+    private Maps cams;
+    private RgbImages images;
+    private Blend blend;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -59,16 +62,18 @@ public class CudaOverlayBenchmark {
         backend = provider.create(1);
         cpu = new CpuBackend(Runtime.getRuntime().availableProcessors());
         Random random = new Random(3);
-        cams = new float[batch * 49];
-        for (int i = 0; i < cams.length; i++) {
-            cams[i] = random.nextFloat();
+        float[] camValues = new float[batch * 49];
+        for (int i = 0; i < camValues.length; i++) {
+            camValues[i] = random.nextFloat();
         }
-        images = new int[batch * side * side];
-        for (int i = 0; i < images.length; i++) {
-            images[i] = random.nextInt(1 << 24);
+        int[] rgb = new int[batch * side * side];
+        for (int i = 0; i < rgb.length; i++) {
+            rgb[i] = random.nextInt(1 << 24);
         }
-        lut = Colormap.VIRIDIS.packedLut();
-        overlay = ((CudaBackend) backend).residentOverlay(cams, batch, 7, 7, images, side, lut, 0.5f);
+        cams = new Maps(camValues, batch, 7, 7);
+        images = new RgbImages(rgb, batch, side, side);
+        blend = new Blend(Colormap.VIRIDIS.packedLut(), 0.5f);
+        overlay = ResidentOverlay.open(camValues, batch, 7, 7, rgb, side, blend.lut(), blend.alpha());
     }
 
     @TearDown(Level.Trial)
@@ -106,13 +111,13 @@ public class CudaOverlayBenchmark {
      */
     @Benchmark
     public int[] streamedEndToEnd() {
-        return backend.overlay(cams, batch, 7, 7, images, side, side, null, null, lut, 0.5f);
+        return backend.overlay(cams, images, MapRange.own(), blend).rgb();
     }
 
     /** The CPU backend's overlay of the same batch on every core: the yardstick for the GPU-vs-CPU target. */
     @Benchmark
     public int[] cpuOverlay() {
-        return cpu.overlay(cams, batch, 7, 7, images, side, side, null, null, lut, 0.5f);
+        return cpu.overlay(cams, images, MapRange.own(), blend).rgb();
     }
 
     /** Device-to-device copy of the images: the same bytes as the kernels move, at copy speed. */

@@ -3,6 +3,10 @@ package dev.heed.benchmarks;
 import dev.heed.kernels.CudaDevice;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.BackendProvider;
+import dev.heed.toolkit.backend.Blend;
+import dev.heed.toolkit.backend.MapRange;
+import dev.heed.toolkit.backend.Maps;
+import dev.heed.toolkit.backend.RgbImages;
 import dev.heed.toolkit.backend.cpu.CpuBackend;
 import dev.heed.toolkit.backend.cuda.CudaBackend;
 import dev.heed.toolkit.backend.cuda.CudaBackendProvider;
@@ -18,7 +22,7 @@ public final class GpuCheck {
     }
 
     /** The fused overlay kernels against the CPU pipeline (upsample, min-max, normalise, colour + blend), 8 x 224^2. */
-    static boolean fusedOverlayMatches(CpuBackend cpu, CudaBackend gpu) {
+    static boolean fusedOverlayMatches(CpuBackend cpu) {
         int n = 8;
         int side = 224;
         int pixels = side * side;
@@ -32,17 +36,10 @@ public final class GpuCheck {
             images[i] = random.nextInt(1 << 24);
         }
         int[] lut = dev.heed.toolkit.render.Colormap.VIRIDIS.packedLut();
-        float[] up = cpu.upsampleBilinear(cams, n, 7, 7, side, side);
-        float[] range = cpu.minMax(up, n, pixels);
-        float[] lo = new float[n];
-        float[] hi = new float[n];
-        for (int i = 0; i < n; i++) {
-            lo[i] = range[2 * i];
-            hi[i] = range[2 * i + 1];
-        }
-        int[] expected = cpu.colorizeBlend(cpu.normalize(up, n, pixels, lo, hi), images, n, pixels, lut, 0.5f);
+        Maps up = cpu.upsampleBilinear(new Maps(cams, n, 7, 7), side, side);
+        int[] expected = cpu.colorizeBlend(cpu.normalize(up, MapRange.own()), new RgbImages(images, n, side, side), new Blend(lut, 0.5f)).rgb();
         int[] actual;
-        try (CudaBackend.ResidentOverlay overlay = gpu.residentOverlay(cams, n, 7, 7, images, side, lut, 0.5f)) {
+        try (ResidentOverlay overlay = ResidentOverlay.open(cams, n, 7, 7, images, side, lut, 0.5f)) {
             overlay.compute();
             actual = overlay.download();
         }
@@ -99,11 +96,11 @@ public final class GpuCheck {
             List<BackendParity.Result> results = BackendParity.compare(cpu, gpu);
             results.forEach(System.out::println);
             ok = results.stream().allMatch(BackendParity.Result::passed);
-            ok &= fusedOverlayMatches(cpu, (CudaBackend) gpu);
-            float[] maps = new float[4 * 49];
+            ok &= fusedOverlayMatches(cpu);
+            Maps maps = new Maps(new float[4 * 49], 4, 7, 7);
             for (int i = 0; i < 2000; i++) {
-                gpu.upsampleBilinear(maps, 4, 7, 7, 28, 28);
-                gpu.minMax(maps, 4, 49);
+                gpu.upsampleBilinear(maps, 28, 28);
+                gpu.minMax(maps);
             }
             long live = ((CudaBackend) gpu).liveBuffers();
             System.out.println("device buffers open after 4000 ops: " + live);

@@ -2,7 +2,12 @@ package dev.heed.benchmarks;
 
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.Backends;
+import dev.heed.toolkit.backend.Blend;
 import dev.heed.toolkit.backend.ChannelReduction;
+import dev.heed.toolkit.backend.Features;
+import dev.heed.toolkit.backend.MapRange;
+import dev.heed.toolkit.backend.Maps;
+import dev.heed.toolkit.backend.RgbImages;
 import dev.heed.toolkit.render.Colormap;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -43,38 +48,39 @@ public class MapMathBenchmark {
     public int out = 224;
 
     private Backend ops;
-    private float[] activations;
+    private Features activations;
     private float[] weights;
-    private float[] cams;
-    private float[] bigMaps;
-    private float[] unitMaps;
-    private int[] images;
-    private int[] lut;
-    private float[] gradients;
-    private float[] lo;
-    private float[] hi;
+    private Maps cams;
+    private Maps bigMaps;
+    private Maps unitMaps;
+    private RgbImages images;
+    private Blend blend;
+    private Features gradients;
+    private MapRange range;
 
     @Setup(Level.Trial)
     public void setUp() {
         ops = Backends.open(backend, Runtime.getRuntime().availableProcessors(), line -> { });
         Random random = new Random(1);
-        activations = fill(new float[batch * channels * side * side], random);
+        activations = new Features(fill(new float[batch * channels * side * side], random), batch, channels, side, side);
         weights = fill(new float[batch * channels], random);
-        cams = fill(new float[batch * side * side], random);
-        bigMaps = fill(new float[batch * out * out], random);
-        unitMaps = new float[batch * out * out];
-        for (int i = 0; i < unitMaps.length; i++) {
-            unitMaps[i] = random.nextFloat();
+        cams = new Maps(fill(new float[batch * side * side], random), batch, side, side);
+        bigMaps = new Maps(fill(new float[batch * out * out], random), batch, out, out);
+        float[] unit = new float[batch * out * out];
+        for (int i = 0; i < unit.length; i++) {
+            unit[i] = random.nextFloat();
         }
-        images = new int[batch * out * out];
-        for (int i = 0; i < images.length; i++) {
-            images[i] = random.nextInt(1 << 24);
+        unitMaps = new Maps(unit, batch, out, out);
+        int[] rgb = new int[batch * out * out];
+        for (int i = 0; i < rgb.length; i++) {
+            rgb[i] = random.nextInt(1 << 24);
         }
-        gradients = fill(new float[batch * 3 * out * out], random);
-        lo = new float[batch];
-        hi = new float[batch];
+        images = new RgbImages(rgb, batch, out, out);
+        gradients = new Features(fill(new float[batch * 3 * out * out], random), batch, 3, out, out);
+        float[] hi = new float[batch];
         java.util.Arrays.fill(hi, 1f);
-        lut = Colormap.VIRIDIS.packedLut();
+        range = MapRange.given(new float[batch], hi);
+        blend = new Blend(Colormap.VIRIDIS.packedLut(), 0.5f);
     }
 
     private static float[] fill(float[] a, Random random) {
@@ -90,39 +96,39 @@ public class MapMathBenchmark {
     }
 
     @Benchmark
-    public float[] camWeightedSum() {
-        return ops.weightedChannelSum(activations, weights, batch, channels, side, side, true);
+    public Maps camWeightedSum() {
+        return ops.weightedChannelSum(activations, weights, true);
     }
 
     @Benchmark
-    public float[] upsample7To224() {
-        return ops.upsampleBilinear(cams, batch, side, side, out, out);
+    public Maps upsample7To224() {
+        return ops.upsampleBilinear(cams, out, out);
     }
 
     @Benchmark
-    public float[] normalize224() {
-        return ops.normalize(bigMaps, batch, out * out, lo, hi);
+    public Maps normalize224() {
+        return ops.normalize(bigMaps, range);
     }
 
     @Benchmark
-    public int[] colorizeBlend224() {
-        return ops.colorizeBlend(unitMaps, images, batch, out * out, lut, 0.5f);
+    public RgbImages colorizeBlend224() {
+        return ops.colorizeBlend(unitMaps, images, blend);
     }
 
     /** The 1st and 99th percentile of each 224x224 map: a sort per map on the CPU, a radix selection on the GPU. */
     @Benchmark
     public double[] percentiles224() {
-        return ops.percentiles(bigMaps, batch, out * out, 1, 99);
+        return ops.percentiles(bigMaps, 1, 99);
     }
 
     /** The whole min-max overlay from 7x7 CAMs: the four ops in turn on the CPU, fused and streamed on the GPU. */
     @Benchmark
-    public int[] overlay7To224() {
-        return ops.overlay(cams, batch, side, side, images, out, out, null, null, lut, 0.5f);
+    public RgbImages overlay7To224() {
+        return ops.overlay(cams, images, MapRange.own(), blend);
     }
 
     @Benchmark
-    public float[] reduceGradientChannels224() {
-        return ops.reduceChannels(gradients, batch, 3, out, out, ChannelReduction.MAX_ABS);
+    public Maps reduceGradientChannels224() {
+        return ops.reduceChannels(gradients, ChannelReduction.MAX_ABS);
     }
 }

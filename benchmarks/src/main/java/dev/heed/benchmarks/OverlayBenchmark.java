@@ -13,6 +13,10 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.Backends;
+import dev.heed.toolkit.backend.Blend;
+import dev.heed.toolkit.backend.MapRange;
+import dev.heed.toolkit.backend.Maps;
+import dev.heed.toolkit.backend.RgbImages;
 import dev.heed.toolkit.render.Colormap;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -113,23 +117,15 @@ public class OverlayBenchmark {
     /** {@code Backend.overlay}: the four steps fused per map on the CPU backend. */
     @Benchmark
     public int[] heedOverlay() {
-        return ops.overlay(cams, batch, 7, 7, images, side, side, null, null, lut, ALPHA);
+        return ops.overlay(new Maps(cams, batch, 7, 7), new RgbImages(images, batch, side, side), MapRange.own(), new Blend(lut, ALPHA)).rgb();
     }
 
     /** The same overlay as four separate Backend ops, each returning a batch-sized array (how Heed drew it before). */
     @Benchmark
     public int[] heedSeparateOps() {
-        int pixels = side * side;
-        float[] up = ops.upsampleBilinear(cams, batch, 7, 7, side, side);
-        float[] range = ops.minMax(up, batch, pixels);
-        float[] lo = new float[batch];
-        float[] hi = new float[batch];
-        for (int i = 0; i < batch; i++) {
-            lo[i] = range[2 * i];
-            hi[i] = range[2 * i + 1];
-        }
-        float[] unit = ops.normalize(up, batch, pixels, lo, hi);
-        return ops.colorizeBlend(unit, images, batch, pixels, lut, ALPHA);
+        Maps up = ops.upsampleBilinear(new Maps(cams, batch, 7, 7), side, side);
+        Maps unit = ops.normalize(up, MapRange.Given.ofPairs(ops.minMax(up)));
+        return ops.colorizeBlend(unit, new RgbImages(images, batch, side, side), new Blend(lut, ALPHA)).rgb();
     }
 
     /** OpenCV 4.5.5: resize (INTER_LINEAR), normalize to 8 bits (NORM_MINMAX), applyColorMap (viridis), addWeighted. */

@@ -45,7 +45,7 @@ class KernelImagesTest {
             ptx = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
         }
         for (String kernel : List.of("reduce_channels", "channel_means", "gradcampp_weights", "weighted_channel_sum", "upsample_bilinear",
-                "min_max", "normalize", "colorize_blend", "accumulate", "attention_probabilities", "fuse_heads", "residual_mix",
+                "min_max", "normalize", "colorize_blend", "attention_probabilities", "fuse_heads", "residual_mix",
                 "batched_matmul", "identity", "upsampled_min_max", "overlay_fused", "select_ranks", "discard_smallest",
                 "engine_gemm", "engine_conv2d_forward", "engine_conv2d_backward_data", "engine_channel_affine", "engine_channel_affine_backward",
                 "engine_add", "engine_copy", "engine_pool2d_forward", "engine_pool2d_backward", "engine_global_pool_forward",
@@ -58,6 +58,32 @@ class KernelImagesTest {
         assertTrue(ptx.contains(".target sm_75"), "the stand-alone PTX targets compute_75, the oldest architecture nvcc 13 knows");
         try (InputStream in = CudaDevice.class.getResourceAsStream(CudaDevice.FATBIN)) {
             assertTrue(in.readAllBytes().length > 100_000, "the fatbin carries SASS for five architectures");
+        }
+    }
+
+    /**
+     * Every kernel in the images is launched from exactly one place, its typed facade ({@link MapKernels} or
+     * {@link EngineKernels}), so each kernel's name and argument list are stated once and no kernel is dead. The
+     * engine's TF32 variants are named as the FP32 name plus the precision's suffix.
+     */
+    @Test
+    void everyKernelIsLaunchedByExactlyOneTypedFacadeMethod() throws Exception {
+        String ptx;
+        try (InputStream in = CudaDevice.class.getResourceAsStream(CudaDevice.PTX)) {
+            ptx = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        }
+        String facades = Files.readString(Path.of("src/main/java/dev/heed/kernels/MapKernels.java"))
+                + Files.readString(Path.of("src/main/java/dev/heed/kernels/EngineKernels.java"));
+        java.util.regex.Matcher entries = java.util.regex.Pattern.compile("\\.entry (\\w+)\\(").matcher(ptx);
+        List<String> kernels = new java.util.ArrayList<>();
+        while (entries.find()) {
+            kernels.add(entries.group(1));
+        }
+        assertTrue(kernels.size() > 40, "the PTX lists its kernels: " + kernels);
+        for (String kernel : kernels) {
+            String launched = kernel.endsWith("_tf32") ? kernel.substring(0, kernel.length() - "_tf32".length()) : kernel;
+            int launches = facades.split("launch\\(\"" + launched + "\"", -1).length - 1;
+            assertEquals(1, launches, kernel + " is launched from exactly one facade method");
         }
     }
 }

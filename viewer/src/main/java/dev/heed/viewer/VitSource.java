@@ -4,6 +4,7 @@ import dev.heed.toolkit.attention.VisionTransformer;
 import dev.heed.toolkit.attention.VitAttention;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.HeadFusion;
+import dev.heed.toolkit.backend.Maps;
 import dev.heed.toolkit.model.Dl4jModels;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -103,7 +104,7 @@ final class VitSource implements MapSource {
         }
         int h = vit.card().height();
         int w = vit.card().width();
-        float[] up = backend.upsampleBilinear(patches, 1, side, side, h, w);
+        float[] up = backend.upsampleBilinear(new Maps(patches, 1, side, side), h, w).values();
         return new ComputedMap(key, up, w, h, false, what, System.nanoTime() - start);
     }
 

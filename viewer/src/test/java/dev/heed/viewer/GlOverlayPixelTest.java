@@ -7,6 +7,7 @@ import com.jogamp.opengl.GLAutoDrawable;
 import com.jogamp.opengl.GLCapabilities;
 import com.jogamp.opengl.GLDrawableFactory;
 import com.jogamp.opengl.GLProfile;
+import dev.heed.toolkit.backend.Maps;
 import dev.heed.toolkit.backend.cpu.CpuBackend;
 import dev.heed.toolkit.render.Colormap;
 import dev.heed.toolkit.render.Overlay;
@@ -155,7 +156,7 @@ class GlOverlayPixelTest {
                                          float alpha) {
         float[] up;
         try (CpuBackend cpu = new CpuBackend(1)) {
-            up = cpu.upsampleBilinear(map, 1, mh, mw, h, w);
+            up = cpu.upsampleBilinear(new Maps(map, 1, mh, mw), h, w).values();
         }
         int[] lut = Colormap.VIRIDIS.packedLut();
         int[] out = new int[w * h];

@@ -2,6 +2,9 @@ package dev.heed.toolkit.attention;
 
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.HeadFusion;
+import dev.heed.toolkit.backend.HeadVectors;
+import dev.heed.toolkit.backend.KeyMask;
+import dev.heed.toolkit.backend.TokenMatrices;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -16,7 +19,8 @@ public final class AttentionMaths {
 
     /**
      * Every layer's attention probabilities, recomputed as {@code softmax(QK^T/sqrt(d))} from the captured queries and
-     * keys (each {@code [n][heads][tokens][headDim]}), so they do not depend on how the forward pass computed them.
+     * keys (each {@code [n][heads][tokens][headDim]}), so they do not depend on how the forward pass computed them;
+     * {@code keyMask} ({@code [n][tokens]}, zero where a key is padding) may be null, every key valid.
      */
     public static float[] probabilities(Backend backend, List<INDArray> queries, List<INDArray> keys, float[] keyMask,
                                         TransformerSpec spec) {
@@ -26,9 +30,10 @@ public final class AttentionMaths {
         int tokens = (int) shape[2];
         int perImageLayer = spec.heads() * tokens * tokens;
         float[] out = new float[n * layers * perImageLayer];
+        KeyMask mask = keyMask == null ? KeyMask.everyKey() : KeyMask.of(keyMask);
         for (int layer = 0; layer < layers; layer++) {
-            float[] p = backend.attentionProbabilities(flat(queries.get(layer)), flat(keys.get(layer)), keyMask, n,
-                    spec.heads(), tokens, spec.headDim(), spec.attentionScale());
+            float[] p = backend.attentionProbabilities(new HeadVectors(flat(queries.get(layer)), n, spec.heads(), tokens, spec.headDim()),
+                    new HeadVectors(flat(keys.get(layer)), n, spec.heads(), tokens, spec.headDim()), mask, spec.attentionScale()).values();
             for (int i = 0; i < n; i++) {
                 System.arraycopy(p, i * perImageLayer, out, (i * layers + layer) * perImageLayer, perImageLayer);
             }
@@ -59,8 +64,8 @@ public final class AttentionMaths {
      */
     public static float[] rollout(Backend backend, float[] attention, int n, int layers, int heads, int tokens,
                                   HeadFusion fusion, float discardRatio, boolean renormalise) {
-        float[] fused = backend.fuseHeads(attention, n * layers, heads, tokens, fusion);
-        return backend.rollout(fused, n, layers, tokens, discardRatio, renormalise);
+        TokenMatrices fused = backend.fuseHeads(new TokenMatrices(attention, n * layers, heads, tokens), fusion);
+        return backend.rollout(fused.regroup(n, layers), discardRatio, renormalise).values();
     }
 
     /** Row {@code row} of each matrix, from column {@code from} on: {@code [n][t][t] -> [n][t - from]}. */

@@ -1,6 +1,8 @@
 /**
- * The backend SPI for the map maths (reduce, weight, normalise, upsample, colour, blend). Methods call these ops and
- * never ask which backend they hold; the CPU backend in {@code cpu} is the reference that every other backend is tested
- * against.
+ * The backend SPI for the map maths (reduce, weight, normalise, upsample, colour, blend, attention). Its ops take
+ * batch values ({@code Features}, {@code Maps}, {@code RgbImages}, {@code HeadVectors}, {@code TokenMatrices}) that
+ * check their shapes once, and explicit choices ({@code MapRange}, {@code KeyMask}, {@code Blend}) instead of nulls
+ * and loose numbers. Methods call these ops and never ask which backend they hold; the CPU backend in {@code cpu} is
+ * the reference that every other backend is tested against.
  */
 package dev.heed.toolkit.backend;

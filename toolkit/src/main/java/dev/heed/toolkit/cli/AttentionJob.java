@@ -8,6 +8,10 @@ import dev.heed.toolkit.attention.text.TextAttention;
 import dev.heed.toolkit.attention.text.TextBatch;
 import dev.heed.toolkit.attention.text.WordPiece;
 import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.backend.Blend;
+import dev.heed.toolkit.backend.MapRange;
+import dev.heed.toolkit.backend.Maps;
+import dev.heed.toolkit.backend.RgbImages;
 import dev.heed.toolkit.backend.Backends;
 import dev.heed.toolkit.backend.HeadFusion;
 import dev.heed.toolkit.io.AtomicFiles;
@@ -454,10 +458,8 @@ final class AttentionJob {
 
     /** A patch-grid map upsampled bilinearly, min-max normalised and blended over the display image, all on the Backend. */
     private BufferedImage overlay(Backend backend, float[] map, int side, int[] display, int out) {
-        float[] up = backend.upsampleBilinear(map, 1, side, side, out, out);
-        float[] range = backend.minMax(up, 1, up.length);
-        float[] unit = backend.normalize(up, 1, up.length, new float[] {range[0]}, new float[] {range[1]});
-        int[] rgb = backend.colorizeBlend(unit, display, 1, up.length, o.colormap().packedLut(), (float) o.alpha());
+        int[] rgb = backend.overlay(new Maps(map, 1, side, side), new RgbImages(display, 1, out, out), MapRange.own(),
+                new Blend(o.colormap().packedLut(), (float) o.alpha())).rgb();
         return Images.toImage(rgb, out, out);
     }
 

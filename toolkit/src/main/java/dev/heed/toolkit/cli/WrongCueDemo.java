@@ -126,7 +126,7 @@ final class WrongCueDemo {
                 for (Heatmap map : maps) {
                     int scale = 8;
                     int[] rgb = new int[784 * scale * scale];
-                    float[] up = backend.upsampleBilinear(map.values(), 1, 28, 28, 28 * scale, 28 * scale);
+                    float[] up = backend.upsampleBilinear(new dev.heed.toolkit.backend.Maps(map.values(), 1, 28, 28), 28 * scale, 28 * scale).values();
                     for (int y = 0; y < 28 * scale; y++) {
                         for (int x = 0; x < 28 * scale; x++) {
                             int g = Math.round(pixels[map.imageIndex() * 784 + (y / scale) * 28 + x / scale] * 255);

@@ -1,8 +1,16 @@
 package dev.heed.toolkit.parity;
 
 import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.backend.Blend;
 import dev.heed.toolkit.backend.ChannelReduction;
+import dev.heed.toolkit.backend.Features;
 import dev.heed.toolkit.backend.HeadFusion;
+import dev.heed.toolkit.backend.HeadVectors;
+import dev.heed.toolkit.backend.KeyMask;
+import dev.heed.toolkit.backend.MapRange;
+import dev.heed.toolkit.backend.Maps;
+import dev.heed.toolkit.backend.RgbImages;
+import dev.heed.toolkit.backend.TokenMatrices;
 import dev.heed.toolkit.render.Colormap;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -71,42 +79,45 @@ public final class BackendParity {
         for (int i = 0; i < a.length; i++) {
             a[i] = Math.abs(a[i]); // activations after a ReLU: Grad-CAM++'s alpha is ill-conditioned for negative sums
         }
-        float[] g = random(n * c * h * w);
+        Features activations = new Features(a, n, c, h, w);
+        Features g = new Features(random(n * c * h * w), n, c, h, w);
         for (ChannelReduction r : ChannelReduction.values()) {
-            floats("reduceChannels " + r + " [8][2048][7][7]", reference.reduceChannels(g, n, c, h, w, r), candidate.reduceChannels(g, n, c, h, w, r));
+            floats("reduceChannels " + r + " [8][2048][7][7]", reference.reduceChannels(g, r).values(), candidate.reduceChannels(g, r).values());
         }
-        floats("channelMeans [8][2048][7][7]", reference.channelMeans(g, n, c, h, w), candidate.channelMeans(g, n, c, h, w));
-        floats("gradCamPlusPlusWeights [8][2048][7][7]", reference.gradCamPlusPlusWeights(a, g, n, c, h, w),
-                candidate.gradCamPlusPlusWeights(a, g, n, c, h, w));
+        floats("channelMeans [8][2048][7][7]", reference.channelMeans(g), candidate.channelMeans(g));
+        floats("gradCamPlusPlusWeights [8][2048][7][7]", reference.gradCamPlusPlusWeights(activations, g),
+                candidate.gradCamPlusPlusWeights(activations, g));
         float[] weights = random(n * c);
-        floats("weightedChannelSum relu [8][2048][7][7]", reference.weightedChannelSum(a, weights, n, c, h, w, true),
-                candidate.weightedChannelSum(a, weights, n, c, h, w, true));
+        floats("weightedChannelSum relu [8][2048][7][7]", reference.weightedChannelSum(activations, weights, true).values(),
+                candidate.weightedChannelSum(activations, weights, true).values());
     }
 
     private void overlayOps() {
         int n = 16;
         int pixels = 224 * 224;
-        float[] maps = random(n * 49);
-        float[] up = reference.upsampleBilinear(maps, n, 7, 7, 224, 224);
-        floats("upsampleBilinear [16] 7x7 -> 224x224", up, candidate.upsampleBilinear(maps, n, 7, 7, 224, 224));
-        floats("minMax [16][224x224]", reference.minMax(up, n, pixels), candidate.minMax(up, n, pixels));
+        Maps maps = new Maps(random(n * 49), n, 7, 7);
+        Maps up = reference.upsampleBilinear(maps, 224, 224);
+        floats("upsampleBilinear [16] 7x7 -> 224x224", up.values(), candidate.upsampleBilinear(maps, 224, 224).values());
+        floats("minMax [16][224x224]", reference.minMax(up), candidate.minMax(up));
         float[] lo = new float[n];
         float[] hi = new float[n];
         Arrays.fill(lo, -1f);
         Arrays.fill(hi, 1.5f);
-        float[] unit = reference.normalize(up, n, pixels, lo, hi);
-        floats("normalize [16][224x224]", unit, candidate.normalize(up, n, pixels, lo, hi));
-        int[] images = new int[n * pixels];
-        for (int i = 0; i < images.length; i++) {
-            images[i] = random.nextInt(1 << 24);
+        Maps unit = reference.normalize(up, MapRange.given(lo, hi));
+        floats("normalize [16][224x224]", unit.values(), candidate.normalize(up, MapRange.given(lo, hi)).values());
+        int[] rgb = new int[n * pixels];
+        for (int i = 0; i < rgb.length; i++) {
+            rgb[i] = random.nextInt(1 << 24);
         }
-        levels("colorizeBlend [16][224x224] (levels)", reference.colorizeBlend(unit, images, n, pixels, Colormap.VIRIDIS.packedLut(), 0.4f),
-                candidate.colorizeBlend(unit, images, n, pixels, Colormap.VIRIDIS.packedLut(), 0.4f));
-        overlay(maps, n, images);
-        float[] plateau = up.clone();
+        RgbImages images = new RgbImages(rgb, n, 224, 224);
+        Blend viridis = new Blend(Colormap.VIRIDIS.packedLut(), 0.4f);
+        levels("colorizeBlend [16][224x224] (levels)", reference.colorizeBlend(unit, images, viridis).rgb(),
+                candidate.colorizeBlend(unit, images, viridis).rgb());
+        overlay(maps, images);
+        float[] plateau = up.values().clone();
         Arrays.fill(plateau, 0, pixels / 3, 0.25f); // a third of the first map one value: ties in the selection
-        double[] expected = reference.percentiles(plateau, n, pixels, 1, 99);
-        double[] actual = candidate.percentiles(plateau, n, pixels, 1, 99);
+        double[] expected = reference.percentiles(new Maps(plateau, n, 224, 224), 1, 99);
+        double[] actual = candidate.percentiles(new Maps(plateau, n, 224, 224), 1, 99);
         double worst = expected.length == actual.length ? 0 : Double.POSITIVE_INFINITY;
         for (int i = 0; i < Math.min(expected.length, actual.length); i++) {
             worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
@@ -119,14 +130,13 @@ public final class BackendParity {
      * within 1e-5 of a colour-table boundary (floor(u * 256) changes), since the fused kernels' float upsampling may
      * put such a pixel on the neighbouring colour; those pixels are counted in the result's name.
      */
-    private void overlay(float[] maps, int n, int[] images) {
-        int side = 224;
-        int pixels = side * side;
-        int[] lut = Colormap.INFERNO.packedLut();
-        float[] up = reference.upsampleBilinear(maps, n, 7, 7, side, side);
-        float[] range = reference.minMax(up, n, pixels);
-        int[] expected = reference.overlay(maps, n, 7, 7, images, side, side, null, null, lut, 0.6f);
-        int[] actual = candidate.overlay(maps, n, 7, 7, images, side, side, null, null, lut, 0.6f);
+    private void overlay(Maps maps, RgbImages images) {
+        int pixels = images.pixels();
+        Blend inferno = new Blend(Colormap.INFERNO.packedLut(), 0.6f);
+        float[] up = reference.upsampleBilinear(maps, images.height(), images.width()).values();
+        float[] range = reference.minMax(new Maps(up, maps.n(), images.height(), images.width()));
+        int[] expected = reference.overlay(maps, images, MapRange.own(), inferno).rgb();
+        int[] actual = candidate.overlay(maps, images, MapRange.own(), inferno).rgb();
         int worst = expected.length == actual.length ? 0 : Integer.MAX_VALUE;
         int onBoundary = 0;
         for (int i = 0; i < Math.min(expected.length, actual.length); i++) {
@@ -159,29 +169,31 @@ public final class BackendParity {
 
     private void attentionOps() {
         int n = 2, heads = 12, tokens = 197, d = 64;
-        float[] q = random(n * heads * tokens * d);
-        float[] k = random(n * heads * tokens * d);
-        float[] mask = new float[n * tokens];
-        Arrays.fill(mask, 1f);
-        mask[tokens + 5] = 0f;
-        float[] p = reference.attentionProbabilities(q, k, mask, n, heads, tokens, d, 0.125f);
-        floats("attentionProbabilities ViT-B/16 [2][12][197][64]", p, candidate.attentionProbabilities(q, k, mask, n, heads, tokens, d, 0.125f));
+        HeadVectors q = new HeadVectors(random(n * heads * tokens * d), n, heads, tokens, d);
+        HeadVectors k = new HeadVectors(random(n * heads * tokens * d), n, heads, tokens, d);
+        float[] valid = new float[n * tokens];
+        Arrays.fill(valid, 1f);
+        valid[tokens + 5] = 0f;
+        KeyMask mask = KeyMask.of(valid);
+        TokenMatrices p = reference.attentionProbabilities(q, k, mask, 0.125f);
+        floats("attentionProbabilities ViT-B/16 [2][12][197][64]", p.values(), candidate.attentionProbabilities(q, k, mask, 0.125f).values());
         for (HeadFusion f : HeadFusion.values()) {
-            floats("fuseHeads " + f.id() + " [2][12][197][197]", reference.fuseHeads(p, n, heads, tokens, f), candidate.fuseHeads(p, n, heads, tokens, f));
+            floats("fuseHeads " + f.id() + " [2][12][197][197]", reference.fuseHeads(p, f).values(), candidate.fuseHeads(p, f).values());
         }
-        float[] fused = reference.fuseHeads(p, n, heads, tokens, HeadFusion.MEAN);
-        float[] layers = new float[n * 12 * tokens * tokens];
+        float[] fused = reference.fuseHeads(p, HeadFusion.MEAN).values();
+        float[] stacked = new float[n * 12 * tokens * tokens];
         for (int l = 0; l < 12; l++) {
             for (int i = 0; i < n; i++) {
-                System.arraycopy(fused, i * tokens * tokens, layers, (i * 12 + l) * tokens * tokens, tokens * tokens);
+                System.arraycopy(fused, i * tokens * tokens, stacked, (i * 12 + l) * tokens * tokens, tokens * tokens);
             }
         }
-        floats("rollout 12 layers [2][197][197]", reference.rollout(layers, n, 12, tokens, 0f, true), candidate.rollout(layers, n, 12, tokens, 0f, true));
+        TokenMatrices layers = new TokenMatrices(stacked, n, 12, tokens);
+        floats("rollout 12 layers [2][197][197]", reference.rollout(layers, 0f, true).values(), candidate.rollout(layers, 0f, true).values());
         // image 1 has a masked key, so its fused matrices hold exact zeros: ties for the discarded selection
-        floats("rollout 12 layers, discard 0.9 [2][197][197]", reference.rollout(layers, n, 12, tokens, 0.9f, true),
-                candidate.rollout(layers, n, 12, tokens, 0.9f, true));
-        float[] bert = random(12 * 512 * 64);
-        floats("attentionProbabilities BERT [1][12][512][64]", reference.attentionProbabilities(bert, bert, null, 1, 12, 512, 64, 0.125f),
-                candidate.attentionProbabilities(bert, bert, null, 1, 12, 512, 64, 0.125f));
+        floats("rollout 12 layers, discard 0.9 [2][197][197]", reference.rollout(layers, 0.9f, true).values(),
+                candidate.rollout(layers, 0.9f, true).values());
+        HeadVectors bert = new HeadVectors(random(12 * 512 * 64), 1, 12, 512, 64);
+        floats("attentionProbabilities BERT [1][12][512][64]", reference.attentionProbabilities(bert, bert, KeyMask.everyKey(), 0.125f).values(),
+                candidate.attentionProbabilities(bert, bert, KeyMask.everyKey(), 0.125f).values());
     }
 }

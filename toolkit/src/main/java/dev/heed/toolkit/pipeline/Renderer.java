@@ -2,6 +2,10 @@ package dev.heed.toolkit.pipeline;
 
 import dev.heed.toolkit.api.Heatmap;
 import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.backend.Blend;
+import dev.heed.toolkit.backend.MapRange;
+import dev.heed.toolkit.backend.Maps;
+import dev.heed.toolkit.backend.RgbImages;
 import dev.heed.toolkit.model.ModelInput;
 import dev.heed.toolkit.render.ColorBar;
 import dev.heed.toolkit.render.Colormap;
@@ -124,9 +128,10 @@ public final class Renderer {
                 lo[i] = (float) ranges[k].lo();
                 hi[i] = (float) ranges[k].hi();
             }
-            int[] blended = backend.overlay(values, n, mh, mw, images, dh, dw, lo, hi, cmap.packedLut(), (float) alpha);
+            RgbImages blended = backend.overlay(new Maps(values, n, mh, mw), new RgbImages(images, n, dh, dw), MapRange.given(lo, hi),
+                    new Blend(cmap.packedLut(), (float) alpha));
             for (int i = 0; i < n; i++) {
-                out[members.get(i)] = Arrays.copyOfRange(blended, i * dw * dh, (i + 1) * dw * dh);
+                out[members.get(i)] = blended.image(i);
             }
         }
         return out;

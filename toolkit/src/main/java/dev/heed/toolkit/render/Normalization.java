@@ -1,6 +1,7 @@
 package dev.heed.toolkit.render;
 
 import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.backend.Maps;
 import dev.heed.toolkit.backend.Percentiles;
 import java.util.Arrays;
 
@@ -102,7 +103,7 @@ public sealed interface Normalization {
         @Override
         public Range[] ranges(float[] maps, int count, int pixelsPerMap, Backend backend) {
             check(maps, count, pixelsPerMap);
-            double[] bounds = backend.percentiles(maps, count, pixelsPerMap, lowPct, highPct);
+            double[] bounds = backend.percentiles(Maps.ofPixels(maps, count, pixelsPerMap), lowPct, highPct);
             Range[] out = new Range[count];
             for (int m = 0; m < count; m++) {
                 out[m] = new Range(bounds[2 * m], bounds[2 * m + 1]);

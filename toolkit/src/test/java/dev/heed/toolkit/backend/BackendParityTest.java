@@ -19,13 +19,14 @@ class BackendParityTest {
                     (proxy, method, args) -> {
                         Object result = method.invoke(inner, args);
                         if (method.getName().equals("upsampleBilinear")) {
-                            float[] values = ((float[]) result).clone();
+                            Maps maps = (Maps) result;
+                            float[] values = maps.values().clone();
                             float largest = 0;
                             for (float v : values) {
                                 largest = Math.max(largest, Math.abs(v));
                             }
                             values[values.length / 2] += 1e-4f * largest; // one value off by 1e-4 of the map's scale
-                            return values;
+                            return new Maps(values, maps.n(), maps.height(), maps.width());
                         }
                         return result;
                     });

@@ -2,9 +2,17 @@ package dev.heed.toolkit.backend.cpu;
 
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.BackendArguments;
+import dev.heed.toolkit.backend.Blend;
 import dev.heed.toolkit.backend.ChannelReduction;
+import dev.heed.toolkit.backend.Features;
 import dev.heed.toolkit.backend.HeadFusion;
+import dev.heed.toolkit.backend.HeadVectors;
+import dev.heed.toolkit.backend.KeyMask;
+import dev.heed.toolkit.backend.MapRange;
+import dev.heed.toolkit.backend.Maps;
 import dev.heed.toolkit.backend.Percentiles;
+import dev.heed.toolkit.backend.RgbImages;
+import dev.heed.toolkit.backend.TokenMatrices;
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
@@ -37,9 +45,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public float[] reduceChannels(float[] features, int n, int channels, int height, int width, ChannelReduction reduction) {
-        int plane = height * width;
-        BackendArguments.checkLength("features", features.length, (long) n * channels * plane);
+    public Maps reduceChannels(Features batch, ChannelReduction reduction) {
+        float[] features = batch.values();
+        int n = batch.n();
+        int channels = batch.channels();
+        int plane = batch.plane();
         float[] out = new float[n * plane];
         forEach(n, i -> {
             int base = i * channels * plane;
@@ -57,13 +67,15 @@ public final class CpuBackend implements Backend {
                 out[i * plane + p] = (float) (reduction == ChannelReduction.L2 ? Math.sqrt(acc) : acc);
             }
         });
-        return out;
+        return new Maps(out, n, batch.height(), batch.width());
     }
 
     @Override
-    public float[] channelMeans(float[] features, int n, int channels, int height, int width) {
-        int plane = height * width;
-        BackendArguments.checkLength("features", features.length, (long) n * channels * plane);
+    public float[] channelMeans(Features batch) {
+        float[] features = batch.values();
+        int n = batch.n();
+        int channels = batch.channels();
+        int plane = batch.plane();
         float[] out = new float[n * channels];
         forEach(n, i -> {
             for (int c = 0; c < channels; c++) {
@@ -79,10 +91,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public float[] gradCamPlusPlusWeights(float[] activations, float[] gradients, int n, int channels, int height, int width) {
-        int plane = height * width;
-        BackendArguments.checkLength("activations", activations.length, (long) n * channels * plane);
-        BackendArguments.checkLength("gradients", gradients.length, (long) n * channels * plane);
+    public float[] gradCamPlusPlusWeights(Features activationBatch, Features gradientBatch) {
+        BackendArguments.checkSameShape(activationBatch, gradientBatch);
+        float[] activations = activationBatch.values();
+        float[] gradients = gradientBatch.values();
+        int n = activationBatch.n();
+        int channels = activationBatch.channels();
+        int plane = activationBatch.plane();
         float[] out = new float[n * channels];
         forEach(n, i -> {
             for (int c = 0; c < channels; c++) {
@@ -106,10 +121,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public float[] weightedChannelSum(float[] features, float[] weights, int n, int channels, int height, int width, boolean relu) {
-        int plane = height * width;
-        BackendArguments.checkLength("features", features.length, (long) n * channels * plane);
-        BackendArguments.checkLength("weights", weights.length, (long) n * channels);
+    public Maps weightedChannelSum(Features batch, float[] weights, boolean relu) {
+        BackendArguments.checkWeights(batch, weights);
+        float[] features = batch.values();
+        int n = batch.n();
+        int channels = batch.channels();
+        int plane = batch.plane();
         float[] out = new float[n * plane];
         forEach(n, i -> {
             double[] acc = new double[plane];
@@ -124,16 +141,20 @@ public final class CpuBackend implements Backend {
                 out[i * plane + p] = (float) (relu ? Math.max(acc[p], 0) : acc[p]);
             }
         });
-        return out;
+        return new Maps(out, n, batch.height(), batch.width());
     }
 
     @Override
-    public float[] upsampleBilinear(float[] maps, int n, int height, int width, int outHeight, int outWidth) {
-        BackendArguments.checkLength("maps", maps.length, (long) n * height * width);
+    public Maps upsampleBilinear(Maps batch, int outHeight, int outWidth) {
+        BackendArguments.checkSize(outHeight, outWidth);
+        float[] maps = batch.values();
+        int n = batch.n();
+        int height = batch.height();
+        int width = batch.width();
         float[] out = new float[n * outHeight * outWidth];
         ColumnTable columns = new ColumnTable(width, outWidth);
         forEach(n, i -> upsampleMap(maps, i * height * width, height, width, outHeight, columns, out, i * outHeight * outWidth));
-        return out;
+        return new Maps(out, n, outHeight, outWidth);
     }
 
     /** The source columns and weight of every output column, once per call rather than once per pixel. */
@@ -184,8 +205,10 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public float[] minMax(float[] maps, int n, int pixels) {
-        BackendArguments.checkLength("maps", maps.length, (long) n * pixels);
+    public float[] minMax(Maps batch) {
+        float[] maps = batch.values();
+        int n = batch.n();
+        int pixels = batch.pixels();
         float[] out = new float[2 * n];
         forEach(n, i -> {
             float lo = Float.POSITIVE_INFINITY;
@@ -202,10 +225,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public float[] normalize(float[] maps, int n, int pixels, float[] lo, float[] hi) {
-        BackendArguments.checkLength("maps", maps.length, (long) n * pixels);
-        BackendArguments.checkLength("lo", lo.length, n);
-        BackendArguments.checkLength("hi", hi.length, n);
+    public Maps normalize(Maps batch, MapRange range) {
+        MapRange.Given given = range.over(batch, this);
+        float[] maps = batch.values();
+        int n = batch.n();
+        int pixels = batch.pixels();
+        float[] lo = given.lo();
+        float[] hi = given.hi();
         float[] out = new float[n * pixels];
         forEach(n, i -> {
             double scale = scaleOf(lo[i], hi[i]);
@@ -213,16 +239,18 @@ public final class CpuBackend implements Backend {
                 out[i * pixels + p] = (float) Math.min(1, Math.max(0, (maps[i * pixels + p] - lo[i]) * scale));
             }
         });
-        return out;
+        return new Maps(out, n, batch.height(), batch.width());
     }
 
     @Override
-    public int[] colorizeBlend(float[] unitMaps, int[] imagesRgb, int n, int pixels, int[] lutRgb, float alpha) {
-        BackendArguments.checkLength("maps", unitMaps.length, (long) n * pixels);
-        BackendArguments.checkLength("images", imagesRgb.length, (long) n * pixels);
-        BackendArguments.checkLength("lut", lutRgb.length, 256);
-        BackendArguments.checkAlpha(alpha);
-        byte[] blend = blendTable(alpha);
+    public RgbImages colorizeBlend(Maps maps, RgbImages images, Blend colouring) {
+        BackendArguments.checkPerPixel(maps, images);
+        float[] unitMaps = maps.values();
+        int[] imagesRgb = images.rgb();
+        int[] lutRgb = colouring.lut();
+        int n = maps.n();
+        int pixels = maps.pixels();
+        byte[] blend = blendTable(colouring.alpha());
         int[] out = new int[n * pixels];
         forEach(n, i -> {
             for (int p = 0; p < pixels; p++) {
@@ -230,7 +258,7 @@ public final class CpuBackend implements Backend {
                 out[k] = blendPixel(unitMaps[k], imagesRgb[k], lutRgb, blend);
             }
         });
-        return out;
+        return new RgbImages(out, n, images.height(), images.width());
     }
 
     /**
@@ -287,15 +315,23 @@ public final class CpuBackend implements Backend {
      * separate ops, so the pixels are identical to theirs (tested) without three batch-sized intermediate arrays.
      */
     @Override
-    public int[] overlay(float[] maps, int n, int height, int width, int[] imagesRgb, int outHeight, int outWidth, float[] lo, float[] hi,
-                         int[] lutRgb, float alpha) {
+    public RgbImages overlay(Maps batch, RgbImages images, MapRange range, Blend colouring) {
+        BackendArguments.checkOverlay(batch, images, range);
+        float[] maps = batch.values();
+        int n = batch.n();
+        int height = batch.height();
+        int width = batch.width();
+        int[] imagesRgb = images.rgb();
+        int outHeight = images.height();
+        int outWidth = images.width();
+        int[] lutRgb = colouring.lut();
         int mapPixels = height * width;
         int pixels = outHeight * outWidth;
-        BackendArguments.checkOverlay(maps, n, height, width, imagesRgb, outHeight, outWidth, lo, hi, lutRgb, alpha);
         if (n == 0 || pixels == 0) {
-            return new int[0];
+            return new RgbImages(new int[n * pixels], n, outHeight, outWidth);
         }
-        byte[] blend = blendTable(alpha);
+        MapRange.Given given = range instanceof MapRange.Given g ? g : null; // null: each map's own range, after upsampling
+        byte[] blend = blendTable(colouring.alpha());
         ColumnTable columns = new ColumnTable(width, outWidth);
         int[] out = new int[n * pixels];
         forEach(n, i -> {
@@ -303,9 +339,9 @@ public final class CpuBackend implements Backend {
             upsampleMap(maps, i * mapPixels, height, width, outHeight, columns, up, 0);
             float low;
             float high;
-            if (lo != null) {
-                low = lo[i];
-                high = hi[i];
+            if (given != null) {
+                low = given.lo()[i];
+                high = given.hi()[i];
             } else {
                 low = Float.POSITIVE_INFINITY;
                 high = Float.NEGATIVE_INFINITY;
@@ -320,18 +356,19 @@ public final class CpuBackend implements Backend {
                 out[base + p] = blendIndex(lutIndex(up[p], low, scale), imagesRgb[base + p], lutRgb, blend);
             }
         });
-        return out;
+        return new RgbImages(out, n, outHeight, outWidth);
     }
 
     @Override
-    public float[] attentionProbabilities(float[] q, float[] k, float[] keyMask, int n, int heads, int tokens,
-                                          int headDim, float scale) {
-        long perHead = (long) tokens * headDim;
-        BackendArguments.checkLength("q", q.length, n * heads * perHead);
-        BackendArguments.checkLength("k", k.length, n * heads * perHead);
-        if (keyMask != null) {
-            BackendArguments.checkLength("keyMask", keyMask.length, (long) n * tokens);
-        }
+    public TokenMatrices attentionProbabilities(HeadVectors queries, HeadVectors keys, KeyMask mask, float scale) {
+        BackendArguments.checkAttention(queries, keys, mask);
+        float[] q = queries.values();
+        float[] k = keys.values();
+        float[] keyMask = mask instanceof KeyMask.Valid valid ? valid.values() : null; // null: every key valid
+        int n = queries.n();
+        int heads = queries.heads();
+        int tokens = queries.tokens();
+        int headDim = queries.dim();
         float[] out = new float[n * heads * tokens * tokens];
         forEach(n * heads, task -> {
             int image = task / heads;
@@ -365,13 +402,16 @@ public final class CpuBackend implements Backend {
                 }
             }
         });
-        return out;
+        return new TokenMatrices(out, n, heads, tokens);
     }
 
     @Override
-    public float[] fuseHeads(float[] attention, int n, int heads, int tokens, HeadFusion fusion) {
+    public TokenMatrices fuseHeads(TokenMatrices batch, HeadFusion fusion) {
+        float[] attention = batch.values();
+        int n = batch.n();
+        int heads = batch.count();
+        int tokens = batch.tokens();
         int square = tokens * tokens;
-        BackendArguments.checkLength("attention", attention.length, (long) n * heads * square);
         float[] out = new float[n * square];
         forEach(n, image -> {
             for (int p = 0; p < square; p++) {
@@ -390,13 +430,15 @@ public final class CpuBackend implements Backend {
                 out[image * square + p] = (float) (averaged ? acc / heads : acc);
             }
         });
-        return out;
+        return new TokenMatrices(out, n, 1, tokens);
     }
 
     @Override
-    public double[] percentiles(float[] maps, int n, int pixels, double lowPct, double highPct) {
-        BackendArguments.checkLength("maps", maps.length, (long) n * pixels);
+    public double[] percentiles(Maps batch, double lowPct, double highPct) {
         BackendArguments.checkPercentiles(lowPct, highPct);
+        float[] maps = batch.values();
+        int n = batch.n();
+        int pixels = batch.pixels();
         double[] out = new double[2 * n];
         forEach(n, i -> {
             double[] bounds = Percentiles.bySorting(maps, i * pixels, pixels, lowPct, highPct);
@@ -407,9 +449,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public float[] rollout(float[] layers, int n, int layerCount, int tokens, float discardRatio, boolean renormalise) {
+    public TokenMatrices rollout(TokenMatrices batch, float discardRatio, boolean renormalise) {
+        float[] layers = batch.values();
+        int n = batch.n();
+        int layerCount = batch.count();
+        int tokens = batch.tokens();
         int square = tokens * tokens;
-        BackendArguments.checkLength("layers", layers.length, (long) n * layerCount * square);
         int discard = BackendArguments.discardCount(discardRatio, tokens);
         float[] out = new float[n * square];
         forEach(n, image -> {
@@ -423,7 +468,7 @@ public final class CpuBackend implements Backend {
                 out[image * square + p] = (float) chained[p];
             }
         });
-        return out;
+        return new TokenMatrices(out, n, 1, tokens);
     }
 
     private static double[] identity(int tokens) {

@@ -4,21 +4,30 @@ import dev.heed.kernels.CudaDevice;
 import dev.heed.kernels.CudaException;
 import dev.heed.kernels.CudaStream;
 import dev.heed.kernels.DeviceBuffer;
-import dev.heed.kernels.KernelArguments;
+import dev.heed.kernels.MapKernels;
 import dev.heed.kernels.PinnedBuffer;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.BackendArguments;
+import dev.heed.toolkit.backend.Blend;
 import dev.heed.toolkit.backend.ChannelReduction;
+import dev.heed.toolkit.backend.Features;
 import dev.heed.toolkit.backend.HeadFusion;
+import dev.heed.toolkit.backend.HeadVectors;
+import dev.heed.toolkit.backend.KeyMask;
+import dev.heed.toolkit.backend.MapRange;
+import dev.heed.toolkit.backend.Maps;
 import dev.heed.toolkit.backend.Percentiles;
+import dev.heed.toolkit.backend.RgbImages;
+import dev.heed.toolkit.backend.TokenMatrices;
+import dev.heed.toolkit.backend.cpu.CpuBackend;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
-import dev.heed.toolkit.backend.cpu.CpuBackend;
 
 /**
- * The Backend on the GPU: each op uploads its inputs, runs Heed's kernels and downloads the result, with every device
+ * The Backend on the GPU: each op uploads its inputs, runs Heed's kernels through the typed {@link MapKernels} facade
+ * and downloads the result, with every device
  * buffer owned by a try-with-resources block, so none outlives its op. When the device runs out of memory an op over
  * {@code n} independent maps splits the batch in halves and retries. The primitive ops copy through pageable staging
  * on the default stream; {@link #overlay} (the batch path) streams chunks through pinned buffers on two streams, so
@@ -26,12 +35,13 @@ import dev.heed.toolkit.backend.cpu.CpuBackend;
  * selections on the device.
  */
 public final class CudaBackend implements Backend {
-    private static final int THREADS = 256;
     private final CudaDevice device;
+    private final MapKernels kernels;
     private final CpuBackend fallback;
 
     CudaBackend(CudaDevice device, int threads) {
         this.device = device;
+        this.kernels = new MapKernels(device);
         this.fallback = new CpuBackend(Math.max(1, threads));
     }
 
@@ -43,14 +53,6 @@ public final class CudaBackend implements Backend {
     /** Buffers (device and pinned) and streams open right now: zero between ops. */
     public long liveBuffers() {
         return device.liveBuffers() + device.liveStreams();
-    }
-
-    private static int[] grid(long threads) {
-        return new int[] {(int) Math.max(1, (threads + THREADS - 1) / THREADS), 1, 1};
-    }
-
-    private static int[] block() {
-        return new int[] {THREADS, 1, 1};
     }
 
     /** Runs {@code whole} on all items; on out-of-memory runs {@code part} on each half and concatenates. */
@@ -76,118 +78,126 @@ public final class CudaBackend implements Backend {
         float[] run(int from, int count);
     }
 
-    private static float[] slice(float[] values, int from, int count, int perItem) {
-        float[] out = new float[count * perItem];
-        System.arraycopy(values, from * perItem, out, 0, out.length);
-        return out;
-    }
-
     @Override
-    public synchronized float[] reduceChannels(float[] features, int n, int channels, int height, int width, ChannelReduction reduction) {
-        int plane = height * width;
-        BackendArguments.checkLength("features", features.length, (long) n * channels * plane);
-        return splitting(n, () -> reduceOnDevice(features, n, channels, plane, reduction),
-                (from, count) -> reduceChannels(slice(features, from, count, channels * plane), count, channels, height, width, reduction));
+    public synchronized Maps reduceChannels(Features features, ChannelReduction reduction) {
+        return new Maps(splitting(features.n(), () -> reduceOnDevice(features, reduction),
+                (from, count) -> reduceChannels(features.slice(from, count), reduction).values()), features.n(), features.height(), features.width());
     }
 
-    private float[] reduceOnDevice(float[] features, int n, int channels, int plane, ChannelReduction reduction) {
-        String shapes = "[" + n + "][" + channels + "][" + plane + "]";
-        try (DeviceBuffer in = device.allocate(4L * features.length, "reduceChannels").upload(features);
+    private float[] reduceOnDevice(Features features, ChannelReduction reduction) {
+        int n = features.n();
+        int plane = features.plane();
+        if (n * features.channels() * plane == 0) {
+            return new float[n * plane];
+        }
+        try (DeviceBuffer in = device.allocate(4L * features.values().length, "reduceChannels").upload(features.values());
              DeviceBuffer out = device.allocate(4L * n * plane, "reduceChannels")) {
-            device.launch("reduce_channels", grid((long) n * plane), block(), 0, new KernelArguments().pointer(in).pointer(out)
-                    .int32(n).int32(channels).int32(plane).int32(reduction.ordinal()), shapes);
+            kernels.reduceChannels(in, out, n, features.channels(), plane, switch (reduction) {
+                case MAX_ABS -> MapKernels.Reduction.MAX_ABS;
+                case SUM_ABS -> MapKernels.Reduction.SUM_ABS;
+                case SUM -> MapKernels.Reduction.SUM;
+                case L2 -> MapKernels.Reduction.L2;
+            });
             return out.downloadFloats(n * plane);
         }
     }
 
     @Override
-    public synchronized float[] channelMeans(float[] features, int n, int channels, int height, int width) {
-        int plane = height * width;
-        BackendArguments.checkLength("features", features.length, (long) n * channels * plane);
+    public synchronized float[] channelMeans(Features features) {
+        int n = features.n();
+        int channels = features.channels();
         if (n * channels == 0) {
             return new float[0];
         }
-        try (DeviceBuffer in = device.allocate(4L * features.length, "channelMeans").upload(features);
+        if (features.plane() == 0) {
+            return fallback.channelMeans(features); // no values to average: the reference's 0/0
+        }
+        try (DeviceBuffer in = device.allocate(4L * features.values().length, "channelMeans").upload(features.values());
              DeviceBuffer out = device.allocate(4L * n * channels, "channelMeans")) {
-            device.launch("channel_means", new int[] {n * channels, 1, 1}, block(), THREADS * 4,
-                    new KernelArguments().pointer(in).pointer(out).int32(plane), "[" + n + "][" + channels + "][" + plane + "]");
+            kernels.channelMeans(in, out, n, channels, features.plane());
             return out.downloadFloats(n * channels);
         }
     }
 
     @Override
-    public synchronized float[] gradCamPlusPlusWeights(float[] activations, float[] gradients, int n, int channels, int height, int width) {
-        int plane = height * width;
-        BackendArguments.checkLength("activations", activations.length, (long) n * channels * plane);
-        BackendArguments.checkLength("gradients", gradients.length, (long) n * channels * plane);
+    public synchronized float[] gradCamPlusPlusWeights(Features activations, Features gradients) {
+        BackendArguments.checkSameShape(activations, gradients);
+        int n = activations.n();
+        int channels = activations.channels();
         if (n * channels == 0) {
             return new float[0];
         }
-        try (DeviceBuffer a = device.allocate(4L * activations.length, "gradCamPlusPlusWeights").upload(activations);
-             DeviceBuffer g = device.allocate(4L * gradients.length, "gradCamPlusPlusWeights").upload(gradients);
+        if (activations.plane() == 0) {
+            return new float[n * channels]; // an empty sum
+        }
+        try (DeviceBuffer a = device.allocate(4L * activations.values().length, "gradCamPlusPlusWeights").upload(activations.values());
+             DeviceBuffer g = device.allocate(4L * gradients.values().length, "gradCamPlusPlusWeights").upload(gradients.values());
              DeviceBuffer out = device.allocate(4L * n * channels, "gradCamPlusPlusWeights")) {
-            device.launch("gradcampp_weights", new int[] {n * channels, 1, 1}, block(), THREADS * 4,
-                    new KernelArguments().pointer(a).pointer(g).pointer(out).int32(plane), "[" + n + "][" + channels + "][" + plane + "]");
+            kernels.gradCamPlusPlusWeights(a, g, out, n, channels, activations.plane());
             return out.downloadFloats(n * channels);
         }
     }
 
     @Override
-    public synchronized float[] weightedChannelSum(float[] features, float[] weights, int n, int channels, int height, int width, boolean relu) {
-        int plane = height * width;
-        BackendArguments.checkLength("features", features.length, (long) n * channels * plane);
-        BackendArguments.checkLength("weights", weights.length, (long) n * channels);
-        try (DeviceBuffer f = device.allocate(4L * features.length, "weightedChannelSum").upload(features);
+    public synchronized Maps weightedChannelSum(Features features, float[] weights, boolean relu) {
+        BackendArguments.checkWeights(features, weights);
+        int n = features.n();
+        int plane = features.plane();
+        if (n * features.channels() * plane == 0) {
+            return fallback.weightedChannelSum(features, weights, relu); // nothing for a device to do
+        }
+        try (DeviceBuffer f = device.allocate(4L * features.values().length, "weightedChannelSum").upload(features.values());
              DeviceBuffer w = device.allocate(4L * weights.length, "weightedChannelSum").upload(weights);
              DeviceBuffer out = device.allocate(4L * n * plane, "weightedChannelSum")) {
-            device.launch("weighted_channel_sum", grid((long) n * plane), block(), 0, new KernelArguments().pointer(f).pointer(w)
-                    .pointer(out).int32(n).int32(channels).int32(plane).int32(relu ? 1 : 0), "[" + n + "][" + channels + "][" + plane + "]");
-            return out.downloadFloats(n * plane);
+            kernels.weightedChannelSum(f, w, out, n, features.channels(), plane, relu);
+            return new Maps(out.downloadFloats(n * plane), n, features.height(), features.width());
         }
     }
 
     @Override
-    public synchronized float[] upsampleBilinear(float[] maps, int n, int height, int width, int outHeight, int outWidth) {
-        BackendArguments.checkLength("maps", maps.length, (long) n * height * width);
-        return splitting(n, () -> upsampleOnDevice(maps, n, height, width, outHeight, outWidth),
-                (from, count) -> upsampleBilinear(slice(maps, from, count, height * width), count, height, width, outHeight, outWidth));
+    public synchronized Maps upsampleBilinear(Maps maps, int outHeight, int outWidth) {
+        BackendArguments.checkSize(outHeight, outWidth);
+        if ((long) maps.n() * maps.pixels() * outHeight * outWidth == 0) {
+            return fallback.upsampleBilinear(maps, outHeight, outWidth); // nothing for a device to do
+        }
+        return new Maps(splitting(maps.n(), () -> upsampleOnDevice(maps, outHeight, outWidth),
+                (from, count) -> upsampleBilinear(maps.slice(from, count), outHeight, outWidth).values()), maps.n(), outHeight, outWidth);
     }
 
-    private float[] upsampleOnDevice(float[] maps, int n, int height, int width, int outHeight, int outWidth) {
-        long outCount = (long) n * outHeight * outWidth;
-        try (DeviceBuffer in = device.allocate(4L * maps.length, "upsampleBilinear").upload(maps);
+    private float[] upsampleOnDevice(Maps maps, int outHeight, int outWidth) {
+        long outCount = (long) maps.n() * outHeight * outWidth;
+        try (DeviceBuffer in = device.allocate(4L * maps.values().length, "upsampleBilinear").upload(maps.values());
              DeviceBuffer out = device.allocate(4L * outCount, "upsampleBilinear")) {
-            device.launch("upsample_bilinear", grid(outCount), block(), 0, new KernelArguments().pointer(in).pointer(out).int32(n)
-                    .int32(height).int32(width).int32(outHeight).int32(outWidth), "[" + n + "][" + height + "][" + width + "] -> " + outHeight + "x" + outWidth);
+            kernels.upsampleBilinear(in, out, maps.n(), maps.height(), maps.width(), outHeight, outWidth);
             return out.downloadFloats((int) outCount);
         }
     }
 
     @Override
-    public synchronized float[] minMax(float[] maps, int n, int pixels) {
-        BackendArguments.checkLength("maps", maps.length, (long) n * pixels);
-        if (n == 0) {
-            return new float[0];
+    public synchronized float[] minMax(Maps maps) {
+        int n = maps.n();
+        if (n == 0 || maps.pixels() == 0) {
+            return fallback.minMax(maps); // (+inf, -inf) per empty map, as the reference says
         }
-        try (DeviceBuffer in = device.allocate(4L * maps.length, "minMax").upload(maps);
+        try (DeviceBuffer in = device.allocate(4L * maps.values().length, "minMax").upload(maps.values());
              DeviceBuffer out = device.allocate(8L * n, "minMax")) {
-            device.launch("min_max", new int[] {n, 1, 1}, block(), 2 * THREADS * 4, new KernelArguments().pointer(in).pointer(out).int32(pixels),
-                    "[" + n + "][" + pixels + "]");
+            kernels.minMax(in, out, n, maps.pixels());
             return out.downloadFloats(2 * n);
         }
     }
 
     @Override
-    public synchronized double[] percentiles(float[] maps, int n, int pixels, double lowPct, double highPct) {
-        BackendArguments.checkLength("maps", maps.length, (long) n * pixels);
+    public synchronized double[] percentiles(Maps maps, double lowPct, double highPct) {
         BackendArguments.checkPercentiles(lowPct, highPct);
+        int n = maps.n();
         if (n == 0) {
             return new double[0];
         }
+        int pixels = maps.pixels();
         double low = Percentiles.index(pixels, lowPct);
         double high = Percentiles.index(pixels, highPct);
         int[] ranks = {Percentiles.below(low), Percentiles.above(low, pixels), Percentiles.below(high), Percentiles.above(high, pixels)};
-        float[] selected = orderStatistics(maps, n, pixels, ranks);
+        float[] selected = orderStatistics(maps, ranks);
         double[] out = new double[2 * n];
         for (int i = 0; i < n; i++) {
             out[2 * i] = Percentiles.interpolate(selected[4 * i], selected[4 * i + 1], low);
@@ -197,125 +207,121 @@ public final class CudaBackend implements Backend {
     }
 
     /** The {@code ranks}-th smallest values of each map, {@code [n][ranks.length]}: one radix selection per block. */
-    private float[] orderStatistics(float[] maps, int n, int pixels, int[] ranks) {
+    private float[] orderStatistics(Maps maps, int[] ranks) {
+        int n = maps.n();
         return splitting(n, () -> {
-            try (DeviceBuffer in = device.allocate(4L * maps.length, "percentiles").upload(maps);
+            try (DeviceBuffer in = device.allocate(4L * maps.values().length, "percentiles").upload(maps.values());
                  DeviceBuffer r = device.allocate(4L * ranks.length, "percentiles").upload(ranks);
                  DeviceBuffer out = device.allocate(4L * n * ranks.length, "percentiles")) {
-                device.launch("select_ranks", new int[] {n, ranks.length, 1}, block(), 0, new KernelArguments().pointer(in).pointer(r)
-                        .pointer(out).int32(pixels).int32(ranks.length), "[" + n + "][" + pixels + "]");
+                kernels.selectRanks(in, r, out, n, maps.pixels(), ranks.length);
                 return out.downloadFloats(n * ranks.length);
             }
-        }, (from, count) -> orderStatistics(slice(maps, from, count, pixels), count, pixels, ranks));
+        }, (from, count) -> orderStatistics(maps.slice(from, count), ranks));
     }
 
     @Override
-    public synchronized float[] normalize(float[] maps, int n, int pixels, float[] lo, float[] hi) {
-        BackendArguments.checkLength("maps", maps.length, (long) n * pixels);
-        BackendArguments.checkLength("lo", lo.length, n);
-        BackendArguments.checkLength("hi", hi.length, n);
-        try (DeviceBuffer in = device.allocate(4L * maps.length, "normalize").upload(maps);
-             DeviceBuffer l = device.allocate(4L * n, "normalize").upload(lo);
-             DeviceBuffer h = device.allocate(4L * n, "normalize").upload(hi);
-             DeviceBuffer out = device.allocate(4L * maps.length, "normalize")) {
-            device.launch("normalize", grid((long) n * pixels), block(), 0, new KernelArguments().pointer(in).pointer(l).pointer(h)
-                    .pointer(out).int32(n).int32(pixels), "[" + n + "][" + pixels + "]");
-            return out.downloadFloats(maps.length);
+    public synchronized Maps normalize(Maps maps, MapRange range) {
+        MapRange.Given given = range.over(maps, this);
+        int n = maps.n();
+        if (n * maps.pixels() == 0) {
+            return fallback.normalize(maps, given); // nothing for a device to do
+        }
+        try (DeviceBuffer in = device.allocate(4L * maps.values().length, "normalize").upload(maps.values());
+             DeviceBuffer l = device.allocate(4L * n, "normalize").upload(given.lo());
+             DeviceBuffer h = device.allocate(4L * n, "normalize").upload(given.hi());
+             DeviceBuffer out = device.allocate(4L * maps.values().length, "normalize")) {
+            kernels.normalize(in, l, h, out, n, maps.pixels());
+            return new Maps(out.downloadFloats(maps.values().length), n, maps.height(), maps.width());
         }
     }
 
     @Override
-    public synchronized int[] colorizeBlend(float[] unitMaps, int[] imagesRgb, int n, int pixels, int[] lutRgb, float alpha) {
-        BackendArguments.checkLength("maps", unitMaps.length, (long) n * pixels);
-        BackendArguments.checkLength("images", imagesRgb.length, (long) n * pixels);
-        BackendArguments.checkLength("lut", lutRgb.length, 256);
-        BackendArguments.checkAlpha(alpha);
-        long count = (long) n * pixels;
-        try (DeviceBuffer maps = device.allocate(4 * count, "colorizeBlend").upload(unitMaps);
-             DeviceBuffer images = device.allocate(4 * count, "colorizeBlend").upload(imagesRgb);
-             DeviceBuffer lut = device.allocate(4 * 256, "colorizeBlend").upload(lutRgb);
+    public synchronized RgbImages colorizeBlend(Maps unitMaps, RgbImages images, Blend blend) {
+        BackendArguments.checkPerPixel(unitMaps, images);
+        long count = images.rgb().length;
+        if (count == 0) {
+            return new RgbImages(new int[0], images.n(), images.height(), images.width());
+        }
+        try (DeviceBuffer maps = device.allocate(4 * count, "colorizeBlend").upload(unitMaps.values());
+             DeviceBuffer in = device.allocate(4 * count, "colorizeBlend").upload(images.rgb());
+             DeviceBuffer lut = device.allocate(4 * 256, "colorizeBlend").upload(blend.lut());
              DeviceBuffer out = device.allocate(4 * count, "colorizeBlend")) {
-            device.launch("colorize_blend", grid(count), block(), 0, new KernelArguments().pointer(maps).pointer(images).pointer(lut)
-                    .pointer(out).int64(count).float32(alpha), "[" + n + "][" + pixels + "]");
-            return out.downloadInts((int) count);
+            kernels.colorizeBlend(maps, in, lut, out, count, blend.alpha());
+            return new RgbImages(out.downloadInts((int) count), images.n(), images.height(), images.width());
         }
     }
 
     @Override
-    public synchronized float[] attentionProbabilities(float[] q, float[] k, float[] keyMask, int n, int heads, int tokens, int headDim, float scale) {
-        long perHead = (long) tokens * headDim;
-        BackendArguments.checkLength("q", q.length, n * heads * perHead);
-        BackendArguments.checkLength("k", k.length, n * heads * perHead);
-        if (keyMask != null) {
-            BackendArguments.checkLength("keyMask", keyMask.length, (long) n * tokens);
+    public synchronized TokenMatrices attentionProbabilities(HeadVectors q, HeadVectors k, KeyMask keyMask, float scale) {
+        BackendArguments.checkAttention(q, k, keyMask);
+        int n = q.n();
+        int tokens = q.tokens();
+        long rows = (long) n * q.heads() * tokens;
+        if (rows == 0 || q.dim() == 0) {
+            return fallback.attentionProbabilities(q, k, keyMask, scale); // nothing for a device to do
         }
-        long rows = (long) n * heads * tokens;
-        if (rows == 0) {
-            return new float[0];
-        }
-        if ((tokens + 128L) * 4 > 48 * 1024) {
-            throw new IllegalArgumentException("attention over " + tokens + " tokens needs more than the 48 KiB of shared memory a block "
-                    + "gets by default; at most 12160 tokens");
-        }
-        try (DeviceBuffer dq = device.allocate(4L * q.length, "attentionProbabilities").upload(q);
-             DeviceBuffer dk = device.allocate(4L * k.length, "attentionProbabilities").upload(k);
-             DeviceBuffer mask = keyMask == null ? null : device.allocate(4L * keyMask.length, "attentionProbabilities").upload(keyMask);
+        float[] mask = keyMask instanceof KeyMask.Valid valid ? valid.values() : null;
+        try (DeviceBuffer dq = device.allocate(4L * q.values().length, "attentionProbabilities").upload(q.values());
+             DeviceBuffer dk = device.allocate(4L * k.values().length, "attentionProbabilities").upload(k.values());
+             DeviceBuffer dm = mask == null ? null : device.allocate(4L * mask.length, "attentionProbabilities").upload(mask);
              DeviceBuffer out = device.allocate(4L * rows * tokens, "attentionProbabilities")) {
-            device.launch("attention_probabilities", new int[] {(int) rows, 1, 1}, new int[] {128, 1, 1}, (tokens + 128) * 4,
-                    new KernelArguments().pointer(dq).pointer(dk).pointer(mask).pointer(out).int32(heads).int32(tokens).int32(headDim)
-                            .float32(scale), "[" + n + "][" + heads + "][" + tokens + "][" + headDim + "]");
-            return out.downloadFloats((int) (rows * tokens));
+            kernels.attentionProbabilities(dq, dk, dm, out, n, q.heads(), tokens, q.dim(), scale);
+            return new TokenMatrices(out.downloadFloats((int) (rows * tokens)), n, q.heads(), tokens);
         }
     }
 
     @Override
-    public synchronized float[] fuseHeads(float[] attention, int n, int heads, int tokens, HeadFusion fusion) {
+    public synchronized TokenMatrices fuseHeads(TokenMatrices heads, HeadFusion fusion) {
+        int n = heads.n();
+        int tokens = heads.tokens();
         int square = tokens * tokens;
-        BackendArguments.checkLength("attention", attention.length, (long) n * heads * square);
-        try (DeviceBuffer in = device.allocate(4L * attention.length, "fuseHeads").upload(attention);
+        if (n * heads.count() * square == 0) {
+            return fallback.fuseHeads(heads, fusion); // nothing for a device to do
+        }
+        try (DeviceBuffer in = device.allocate(4L * heads.values().length, "fuseHeads").upload(heads.values());
              DeviceBuffer out = device.allocate(4L * n * square, "fuseHeads")) {
-            device.launch("fuse_heads", grid((long) n * square), block(), 0, new KernelArguments().pointer(in).pointer(out).int32(n)
-                    .int32(heads).int32(square).int32(fusion.ordinal()), "[" + n + "][" + heads + "][" + tokens + "][" + tokens + "]");
-            return out.downloadFloats(n * square);
+            kernels.fuseHeads(in, out, n, heads.count(), tokens, switch (fusion) {
+                case MEAN -> MapKernels.Fusion.MEAN;
+                case MAX -> MapKernels.Fusion.MAX;
+                case MIN -> MapKernels.Fusion.MIN;
+                case MEAN_OF_POSITIVE -> MapKernels.Fusion.MEAN_OF_POSITIVE;
+            });
+            return new TokenMatrices(out.downloadFloats(n * square), n, 1, tokens);
         }
     }
 
     @Override
-    public synchronized float[] rollout(float[] layers, int n, int layerCount, int tokens, float discardRatio, boolean renormalise) {
+    public synchronized TokenMatrices rollout(TokenMatrices layers, float discardRatio, boolean renormalise) {
+        int n = layers.n();
+        int layerCount = layers.count();
+        int tokens = layers.tokens();
         int square = tokens * tokens;
-        BackendArguments.checkLength("layers", layers.length, (long) n * layerCount * square);
         int discard = BackendArguments.discardCount(discardRatio, tokens);
-        if (n == 0 || layerCount == 0) {
-            return fallback.rollout(layers, n, layerCount, tokens, discardRatio, renormalise); // nothing for a device to do
+        if (n == 0 || layerCount == 0 || tokens == 0) {
+            return fallback.rollout(layers, discardRatio, renormalise); // nothing for a device to do
         }
         if (n > 65535) {
             throw new IllegalArgumentException("rollout batches at most 65535 images on the device (the grid's z limit), got " + n);
         }
-        String shapes = "[" + n + "][" + layerCount + "][" + tokens + "][" + tokens + "]";
-        try (DeviceBuffer in = device.allocate(4L * layers.length, "rollout").upload(layers);
-             DeviceBuffer mixing = device.allocate(4L * layers.length, "rollout");
+        try (DeviceBuffer in = device.allocate(4L * layers.values().length, "rollout").upload(layers.values());
+             DeviceBuffer mixing = device.allocate(4L * layers.values().length, "rollout");
              DeviceBuffer chain = device.allocate(4L * n * square, "rollout");
              DeviceBuffer next = device.allocate(4L * n * square, "rollout")) {
             if (discard > 0) {
-                device.launch("discard_smallest", new int[] {n * layerCount, 1, 1}, block(), 0, new KernelArguments().pointer(in)
-                        .int32(tokens).int64(discard), shapes);
+                kernels.discardSmallest(in, n * layerCount, tokens, discard);
             }
-            device.launch("residual_mix", new int[] {n * layerCount * tokens, 1, 1}, block(), THREADS * 4,
-                    new KernelArguments().pointer(in).pointer(mixing).int32(tokens).int32(renormalise ? 1 : 0), shapes);
-            device.launch("identity", grid((long) n * square), block(), 0, new KernelArguments().pointer(chain).int32(n).int32(tokens), shapes);
+            kernels.residualMix(in, mixing, n * layerCount, tokens, renormalise);
+            kernels.identity(chain, n, tokens);
             DeviceBuffer current = chain;
             DeviceBuffer other = next;
-            int tiles = (tokens + 15) / 16;
             for (int layer = 0; layer < layerCount; layer++) {
                 // next = M_layer * current for every image; M_layer of image i starts at (i * layers + layer) * square
-                device.launch("batched_matmul", new int[] {tiles, tiles, n}, new int[] {16, 16, 1}, 0, new KernelArguments()
-                        .pointerAt(mixing, 4L * layer * square).pointer(current).pointer(other).int32(tokens)
-                        .int64((long) layerCount * square).int64(square), shapes);
+                kernels.batchedMatmul(mixing, (long) layer * square, (long) layerCount * square, current, square, other, n, tokens);
                 DeviceBuffer swap = current;
                 current = other;
                 other = swap;
             }
-            return current.downloadFloats(n * square);
+            return new TokenMatrices(current.downloadFloats(n * square), n, 1, tokens);
         }
     }
 
@@ -323,17 +329,17 @@ public final class CudaBackend implements Backend {
     private static final long CHUNK_BYTES = 16L << 20;
 
     @Override
-    public synchronized int[] overlay(float[] maps, int n, int height, int width, int[] imagesRgb, int outHeight, int outWidth,
-                                      float[] lo, float[] hi, int[] lutRgb, float alpha) {
-        int pixels = outHeight * outWidth;
-        BackendArguments.checkOverlay(maps, n, height, width, imagesRgb, outHeight, outWidth, lo, hi, lutRgb, alpha);
+    public synchronized RgbImages overlay(Maps maps, RgbImages images, MapRange range, Blend blend) {
+        BackendArguments.checkOverlay(maps, images, range);
+        int n = maps.n();
+        int pixels = images.pixels();
         if (n == 0 || pixels == 0) {
-            return new int[0];
+            return new RgbImages(new int[0], n, images.height(), images.width());
         }
         int chunk = (int) Math.max(1, Math.min((n + 3) / 4, CHUNK_BYTES / (4L * pixels))); // at least four chunks when n allows
         while (true) {
             try {
-                return streamOverlay(maps, n, height, width, imagesRgb, outHeight, outWidth, lo, hi, lutRgb, alpha, chunk);
+                return new RgbImages(streamOverlay(maps, images, range, blend, chunk), n, images.height(), images.width());
             } catch (CudaException e) {
                 if (!e.outOfMemory() || chunk == 1) {
                     throw e;
@@ -349,6 +355,7 @@ public final class CudaBackend implements Backend {
      */
     private final class Lane implements AutoCloseable {
         final CudaStream stream;
+        final MapKernels kernels;
         final PinnedBuffer hostMaps;
         final PinnedBuffer hostImages;
         final PinnedBuffer hostOut;
@@ -364,6 +371,7 @@ public final class CudaBackend implements Backend {
             List<AutoCloseable> made = new ArrayList<>();
             try {
                 stream = keep(made, device.createStream());
+                kernels = MapKernels.on(stream);
                 hostMaps = keep(made, device.allocatePinned(4L * chunk * mapPixels, "overlay"));
                 hostImages = keep(made, device.allocatePinned(4L * chunk * pixels, "overlay"));
                 hostOut = keep(made, device.allocatePinned(4L * chunk * pixels, "overlay"));
@@ -419,12 +427,18 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    private int[] streamOverlay(float[] maps, int n, int height, int width, int[] imagesRgb, int outHeight, int outWidth, float[] lo,
-                                float[] hi, int[] lutRgb, float alpha, int chunk) {
+    private int[] streamOverlay(Maps batch, RgbImages images, MapRange range, Blend blend, int chunk) {
+        int n = batch.n();
+        int height = batch.height();
+        int width = batch.width();
+        int outHeight = images.height();
+        int outWidth = images.width();
+        float[] maps = batch.values();
+        int[] imagesRgb = images.rgb();
         int mapPixels = height * width;
         int pixels = outHeight * outWidth;
         int[] result = new int[n * pixels];
-        try (DeviceBuffer lut = device.allocate(4 * 256, "overlay").upload(lutRgb);
+        try (DeviceBuffer lut = device.allocate(4 * 256, "overlay").upload(blend.lut());
              Lane first = new Lane(chunk, mapPixels, pixels);
              Lane second = new Lane(chunk, mapPixels, pixels)) {
             device.await(); // the LUT's copy is on the default stream, which the lanes' streams do not wait for
@@ -435,23 +449,19 @@ public final class CudaBackend implements Backend {
                 lane.drain(result, pixels); // its pinned buffers are free once its previous chunk is done
                 lane.hostMaps.floats().put(maps, from * mapPixels, count * mapPixels);
                 lane.hostImages.ints().put(imagesRgb, from * pixels, count * pixels);
-                String shapes = "[" + count + "][" + height + "][" + width + "] over " + outHeight + "x" + outWidth + ", images " + from
-                        + ".." + (from + count - 1);
                 lane.stream.upload(lane.maps, lane.hostMaps, 4L * count * mapPixels);
                 lane.stream.upload(lane.images, lane.hostImages, 4L * count * pixels);
-                if (lo == null) {
-                    lane.stream.launch("upsampled_min_max", new int[] {count, 1, 1}, block(), 2 * THREADS * 4, new KernelArguments()
-                            .pointer(lane.maps).pointer(lane.range).int32(height).int32(width).int32(outHeight).int32(outWidth), shapes);
-                } else {
+                if (range instanceof MapRange.Given given) {
                     FloatBuffer ranges = lane.hostRange.floats();
                     for (int i = from; i < from + count; i++) {
-                        ranges.put(lo[i]).put(hi[i]);
+                        ranges.put(given.lo()[i]).put(given.hi()[i]);
                     }
                     lane.stream.upload(lane.range, lane.hostRange, 8L * count);
+                } else {
+                    lane.kernels.upsampledMinMax(lane.maps, lane.range, count, height, width, outHeight, outWidth);
                 }
-                lane.stream.launch("overlay_fused", grid((long) count * pixels), block(), 0, new KernelArguments().pointer(lane.maps)
-                        .pointer(lane.range).pointer(lane.images).pointer(lut).pointer(lane.out).int32(count).int32(height).int32(width)
-                        .int32(outHeight).int32(outWidth).float32(alpha), shapes);
+                lane.kernels.overlayFused(lane.maps, lane.range, lane.images, lut, lane.out, count, height, width, outHeight, outWidth,
+                        blend.alpha());
                 lane.stream.download(lane.hostOut, lane.out, 4L * count * pixels);
                 lane.pendingFrom = from;
                 lane.pendingCount = count;
@@ -460,89 +470,6 @@ public final class CudaBackend implements Backend {
             second.drain(result, pixels);
         }
         return result;
-    }
-
-    /**
-     * The overlay path for {@code n} CAMs of {@code height x width} over {@code side x side} RGB images, with its data
-     * kept on the device between calls: for measuring the fused kernels apart from the transfers.
-     */
-    public ResidentOverlay residentOverlay(float[] cams, int n, int height, int width, int[] images, int side, int[] lut, float alpha) {
-        return new ResidentOverlay(cams, n, height, width, images, side, lut, alpha);
-    }
-
-    /** Device buffers of one overlay batch; closing frees them. */
-    public final class ResidentOverlay implements AutoCloseable {
-        private final float[] cams;
-        private final int[] images;
-        private final int n;
-        private final int height;
-        private final int width;
-        private final int side;
-        private final float alpha;
-        private final DeviceBuffer deviceCams;
-        private final DeviceBuffer range;
-        private final DeviceBuffer deviceImages;
-        private final DeviceBuffer deviceLut;
-        private final DeviceBuffer out;
-        private final DeviceBuffer copy;
-
-        private ResidentOverlay(float[] cams, int n, int height, int width, int[] images, int side, int[] lut, float alpha) {
-            BackendArguments.checkLength("cams", cams.length, (long) n * height * width);
-            BackendArguments.checkLength("images", images.length, (long) n * side * side);
-            this.cams = cams;
-            this.images = images;
-            this.n = n;
-            this.height = height;
-            this.width = width;
-            this.side = side;
-            this.alpha = alpha;
-            long pixels = (long) n * side * side;
-            deviceCams = device.allocate(4L * cams.length, "overlay");
-            range = device.allocate(8L * n, "overlay");
-            deviceImages = device.allocate(4 * pixels, "overlay");
-            deviceLut = device.allocate(4 * 256, "overlay").upload(lut);
-            out = device.allocate(4 * pixels, "overlay");
-            copy = device.allocate(4 * pixels, "overlay");
-            upload();
-        }
-
-        /** Bytes the fused kernel reads and writes (image in, overlay out): the copy-bandwidth yardstick. */
-        public long bytesPerPass() {
-            return 8L * n * side * side;
-        }
-
-        /** Host to device: the CAMs and the images. */
-        public void upload() {
-            deviceCams.upload(cams);
-            deviceImages.upload(images);
-        }
-
-        /** The two kernels: the upsampled range, then upsample + normalise + colour + blend in one pass. */
-        public void compute() {
-            String shapes = "[" + n + "][" + height + "][" + width + "] over " + side + "x" + side;
-            device.launch("upsampled_min_max", new int[] {n, 1, 1}, block(), 2 * THREADS * 4, new KernelArguments().pointer(deviceCams)
-                    .pointer(range).int32(height).int32(width).int32(side).int32(side), shapes);
-            device.launch("overlay_fused", grid((long) n * side * side), block(), 0, new KernelArguments().pointer(deviceCams).pointer(range)
-                    .pointer(deviceImages).pointer(deviceLut).pointer(out).int32(n).int32(height).int32(width).int32(side).int32(side)
-                    .float32(alpha), shapes);
-        }
-
-        /** Device to host: the overlays. */
-        public int[] download() {
-            return out.downloadInts(n * side * side);
-        }
-
-        /** A device-to-device copy of the images: the same bytes moved as {@link #compute}, at copy speed. */
-        public void deviceCopy() {
-            device.copy(copy, deviceImages, 4L * n * side * side);
-        }
-
-        @Override
-        public void close() {
-            for (DeviceBuffer b : new DeviceBuffer[] {deviceCams, range, deviceImages, deviceLut, out, copy}) {
-                b.close();
-            }
-        }
     }
 
     @Override

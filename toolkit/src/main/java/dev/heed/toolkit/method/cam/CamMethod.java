@@ -4,6 +4,8 @@ import dev.heed.toolkit.api.ExplainRequest;
 import dev.heed.toolkit.api.Heatmap;
 import dev.heed.toolkit.api.SaliencyMethod;
 import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.backend.Features;
+import dev.heed.toolkit.backend.Maps;
 import dev.heed.toolkit.method.TargetPlan;
 import dev.heed.toolkit.model.ModelAdapter;
 import dev.heed.toolkit.model.ModelPass;
@@ -31,7 +33,7 @@ public abstract class CamMethod implements SaliencyMethod {
     }
 
     /** Channel weights {@code [n][k]} from activations and gradients, both {@code [n][k][h][w]}. */
-    protected abstract float[] channelWeights(float[] activations, float[] gradients, int n, int k, int h, int w);
+    protected abstract float[] channelWeights(Features activations, Features gradients);
 
     @Override
     public String layer() {
@@ -52,24 +54,22 @@ public abstract class CamMethod implements SaliencyMethod {
         List<Heatmap> maps = new ArrayList<>();
         for (TargetPlan.Round round : plan.rounds()) {
             int n = round.rows().length;
-            float[] activations;
-            float[] gradients;
-            long[] shape;
+            Features activations;
+            Features gradients;
             try (ModelPass pass = model.forward(TargetPlan.rowsOf(inputs, round.rows()), layer)) {
                 INDArray captured = pass.captured();
-                shape = captured.shape();
-                activations = TargetPlan.flat(captured);
-                gradients = TargetPlan.flat(pass.backward(TargetPlan.oneHot(round.classes(), model.numClasses())));
+                long[] shape = captured.shape();
+                activations = new Features(TargetPlan.flat(captured), n, (int) shape[1], (int) shape[2], (int) shape[3]);
+                gradients = new Features(TargetPlan.flat(pass.backward(TargetPlan.oneHot(round.classes(), model.numClasses()))), n,
+                        activations.channels(), activations.height(), activations.width());
             }
-            int k = (int) shape[1];
-            int h = (int) shape[2];
-            int w = (int) shape[3];
-            float[] weights = channelWeights(activations, gradients, n, k, h, w);
-            float[] cams = backend.weightedChannelSum(activations, weights, n, k, h, w, true);
-            float[] upsampled = backend.upsampleBilinear(cams, n, h, w, height, width);
+            int h = activations.height();
+            int w = activations.width();
+            float[] weights = channelWeights(activations, gradients);
+            Maps cams = backend.weightedChannelSum(activations, weights, true);
+            Maps upsampled = backend.upsampleBilinear(cams, height, width);
             for (int i = 0; i < n; i++) {
-                float[] one = new float[height * width];
-                System.arraycopy(upsampled, i * height * width, one, 0, one.length);
+                float[] one = upsampled.map(i);
                 maps.add(new Heatmap(round.rows()[i], round.classes()[i], round.scores()[i], height, width, one, false,
                         Map.of("layerHeight", (double) h, "layerWidth", (double) w)));
             }

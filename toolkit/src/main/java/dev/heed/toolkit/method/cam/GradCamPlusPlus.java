@@ -1,6 +1,7 @@
 package dev.heed.toolkit.method.cam;
 
 import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.backend.Features;
 import dev.heed.toolkit.model.ModelAdapter;
 
 /**
@@ -17,8 +18,8 @@ public final class GradCamPlusPlus extends CamMethod {
     }
 
     @Override
-    protected float[] channelWeights(float[] activations, float[] gradients, int n, int k, int h, int w) {
-        return backend.gradCamPlusPlusWeights(activations, gradients, n, k, h, w);
+    protected float[] channelWeights(Features activations, Features gradients) {
+        return backend.gradCamPlusPlusWeights(activations, gradients);
     }
 
     @Override

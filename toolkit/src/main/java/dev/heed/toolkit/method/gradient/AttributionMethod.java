@@ -5,6 +5,8 @@ import dev.heed.toolkit.api.Heatmap;
 import dev.heed.toolkit.api.SaliencyMethod;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.ChannelReduction;
+import dev.heed.toolkit.backend.Features;
+import dev.heed.toolkit.backend.Maps;
 import dev.heed.toolkit.method.TargetPlan;
 import dev.heed.toolkit.model.ModelAdapter;
 import dev.heed.toolkit.model.ModelPass;
@@ -71,10 +73,9 @@ public abstract class AttributionMethod implements SaliencyMethod {
                 seeds[k] = request.imageSeed(rows[k]);
             }
             Attribution attribution = attribute(TargetPlan.rowsOf(inputs, rows), round.classes(), seeds);
-            float[] reduced = backend.reduceChannels(TargetPlan.flat(attribution.values()), rows.length, c, h, w, reduction());
+            Maps reduced = backend.reduceChannels(new Features(TargetPlan.flat(attribution.values()), rows.length, c, h, w), reduction());
             for (int k = 0; k < rows.length; k++) {
-                float[] one = new float[h * w];
-                System.arraycopy(reduced, k * h * w, one, 0, h * w);
+                float[] one = reduced.map(k);
                 Map<String, Double> diagnostics = new HashMap<>();
                 for (Map.Entry<String, double[]> e : attribution.diagnostics().entrySet()) {
                     diagnostics.put(e.getKey(), e.getValue()[k]);

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import dev.heed.toolkit.backend.HeadVectors;
+import dev.heed.toolkit.backend.KeyMask;
 import dev.heed.toolkit.backend.cpu.CpuBackend;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -110,8 +112,9 @@ class MiniLmOnnxRuntimeParityTest {
                 float[][][][] expected = (float[][][][]) reference.get(softmax(layer)).orElseThrow().getValue();
                 INDArray graph = ours.probabilities().get(layer);
                 // the Backend's own softmax(QK^T/sqrt(d)) from the captured queries and keys must agree too
-                float[] recomputed = backend.attentionProbabilities(ours.queries().get(layer).dup('c').data().asFloat(),
-                        ours.keys().get(layer).dup('c').data().asFloat(), keyMask, n, 12, t, 32, model.spec().attentionScale());
+                float[] recomputed = backend.attentionProbabilities(new HeadVectors(ours.queries().get(layer).dup('c').data().asFloat(), n, 12, t, 32),
+                        new HeadVectors(ours.keys().get(layer).dup('c').data().asFloat(), n, 12, t, 32), KeyMask.of(keyMask),
+                        model.spec().attentionScale()).values();
                 for (int i = 0; i < n; i++) {
                     for (int h = 0; h < 12; h++) {
                         for (int q = 0; q < t; q++) {

@@ -3,6 +3,10 @@ package dev.heed.toolkit.backend.cpu;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.backend.Blend;
+import dev.heed.toolkit.backend.MapRange;
+import dev.heed.toolkit.backend.Maps;
+import dev.heed.toolkit.backend.RgbImages;
 import dev.heed.toolkit.render.Colormap;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Proxy;
@@ -14,7 +18,7 @@ class CpuOverlayTest {
     @Test
     void fusedOverlayEqualsTheSeparateOpsBitForBit() {
         try (CpuBackend cpu = new CpuBackend(2)) {
-            // a Backend whose overlay is the interface's default (upsample, minMax, normalize, colorizeBlend), every op the CPU's
+            // a Backend whose overlay is the interface's default (upsample, normalize over minMax, colorizeBlend), every op the CPU's
             Backend separate = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
                     (proxy, method, args) -> method.getName().equals("overlay")
                             ? InvocationHandler.invokeDefault(proxy, method, args) : method.invoke(cpu, args));
@@ -32,11 +36,13 @@ class CpuOverlayTest {
                 }
                 float[] lo = {-1, -0.5f, 0, 0.25f, 3};
                 float[] hi = {1, 0.5f, 2, 0.25f, 4}; // one empty range, one range above every value
-                int[] lut = Colormap.INFERNO.packedLut();
-                assertArrayEquals(separate.overlay(maps, n, size[0], size[1], images, size[2], size[3], null, null, lut, 0.35f),
-                        cpu.overlay(maps, n, size[0], size[1], images, size[2], size[3], null, null, lut, 0.35f), "own ranges " + size[2]);
-                assertArrayEquals(separate.overlay(maps, n, size[0], size[1], images, size[2], size[3], lo, hi, lut, 0.35f),
-                        cpu.overlay(maps, n, size[0], size[1], images, size[2], size[3], lo, hi, lut, 0.35f), "given ranges " + size[2]);
+                Blend inferno = new Blend(Colormap.INFERNO.packedLut(), 0.35f);
+                Maps batch = new Maps(maps, n, size[0], size[1]);
+                RgbImages over = new RgbImages(images, n, size[2], size[3]);
+                assertArrayEquals(separate.overlay(batch, over, MapRange.own(), inferno).rgb(),
+                        cpu.overlay(batch, over, MapRange.own(), inferno).rgb(), "own ranges " + size[2]);
+                assertArrayEquals(separate.overlay(batch, over, MapRange.given(lo, hi), inferno).rgb(),
+                        cpu.overlay(batch, over, MapRange.given(lo, hi), inferno).rgb(), "given ranges " + size[2]);
             }
         }
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.BackendProvider;
+import dev.heed.toolkit.backend.Maps;
 import dev.heed.toolkit.backend.cpu.CpuBackend;
 import dev.heed.toolkit.parity.BackendParity;
 import java.util.List;
@@ -56,11 +57,12 @@ class CudaParityTest {
     @Test
     void noDeviceBufferOutlivesItsOpOverThousandsOfBatches() {
         CudaBackend cuda = (CudaBackend) gpu;
-        float[] maps = new float[4 * 7 * 7];
-        java.util.Arrays.fill(maps, 0.5f);
+        float[] values = new float[4 * 7 * 7];
+        java.util.Arrays.fill(values, 0.5f);
+        Maps maps = new Maps(values, 4, 7, 7);
         for (int i = 0; i < 2000; i++) {
-            cuda.upsampleBilinear(maps, 4, 7, 7, 28, 28);
-            cuda.minMax(maps, 4, 49);
+            cuda.upsampleBilinear(maps, 28, 28);
+            cuda.minMax(maps);
         }
         assertEquals(0, cuda.liveBuffers());
     }

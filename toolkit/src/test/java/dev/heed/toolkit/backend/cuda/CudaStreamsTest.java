@@ -12,6 +12,10 @@ import dev.heed.kernels.CudaStream;
 import dev.heed.kernels.DeviceBuffer;
 import dev.heed.kernels.KernelArguments;
 import dev.heed.kernels.PinnedBuffer;
+import dev.heed.toolkit.backend.Blend;
+import dev.heed.toolkit.backend.MapRange;
+import dev.heed.toolkit.backend.Maps;
+import dev.heed.toolkit.backend.RgbImages;
 import dev.heed.toolkit.backend.cpu.CpuBackend;
 import dev.heed.toolkit.render.Colormap;
 import java.util.Random;
@@ -74,9 +78,11 @@ class CudaStreamsTest {
             lo[i] = -1f + 0.01f * i;
             hi[i] = 1.5f;
         }
+        Blend turbo = new Blend(Colormap.TURBO.packedLut(), 0.5f);
         for (boolean given : new boolean[] {false, true}) {
-            int[] expected = cpu.overlay(maps, n, 7, 7, images, side, side, given ? lo : null, given ? hi : null, Colormap.TURBO.packedLut(), 0.5f);
-            int[] actual = gpu.overlay(maps, n, 7, 7, images, side, side, given ? lo : null, given ? hi : null, Colormap.TURBO.packedLut(), 0.5f);
+            MapRange range = given ? MapRange.given(lo, hi) : MapRange.own();
+            int[] expected = cpu.overlay(new Maps(maps, n, 7, 7), new RgbImages(images, n, side, side), range, turbo).rgb();
+            int[] actual = gpu.overlay(new Maps(maps, n, 7, 7), new RgbImages(images, n, side, side), range, turbo).rgb();
             int worst = 0;
             for (int i = 0; i < expected.length; i++) {
                 for (int shift = 0; shift <= 16; shift += 8) {
@@ -128,8 +134,8 @@ class CudaStreamsTest {
         for (int i = 0; i < maps.length; i++) {
             maps[i] = i % 7;
         }
-        float[] expected = cpu.upsampleBilinear(maps, n, 2, 2, 1024, 1024);
-        float[] actual = gpu.upsampleBilinear(maps, n, 2, 2, 1024, 1024);
+        float[] expected = cpu.upsampleBilinear(new Maps(maps, n, 2, 2), 1024, 1024).values();
+        float[] actual = gpu.upsampleBilinear(new Maps(maps, n, 2, 2), 1024, 1024).values();
         assertArrayEquals(expected, actual, 1e-5f);
         assertEquals(0, gpu.liveBuffers());
     }
