@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -45,7 +46,10 @@ public final class BatchJob {
         this.err = err;
     }
 
-    /** Prints {@code message} (which names the file) and keeps it for the summary. */
+    /**
+     * Prints {@code message} (which names the input) and keeps it for the summary. {@code file} is null for an input
+     * that is no file (a {@code --text} argument).
+     */
     public void fail(Path file, String message) {
         err.println(message);
         err.flush();
@@ -184,6 +188,35 @@ public final class BatchJob {
             }
         }
         return new Resume(todo, skipped, stale);
+    }
+
+    /**
+     * Resume by settings for inputs that are not image files (sentences, lines of a file), decided one input at a time
+     * in order: one that {@code usable} refuses is dropped (it has reported itself), one finished with {@code settings}
+     * goes to {@code skipped}, and the others, or all with {@code force}, are returned to do.
+     */
+    public static <T> List<T> unfinished(List<T> items, Predicate<T> usable, Function<T, Path> indexOf, Map<String, Object> settings,
+                                         boolean force, Consumer<T> skipped) {
+        List<T> todo = new ArrayList<>();
+        for (T item : items) {
+            if (!usable.test(item)) {
+                continue;
+            }
+            if (!force && finishedWith(indexOf.apply(item), settings)) {
+                skipped.accept(item);
+            } else {
+                todo.add(item);
+            }
+        }
+        return todo;
+    }
+
+    /**
+     * Whether the input whose index (or provenance) file is {@code index} was finished with {@code settings}, so that
+     * resume skips it; an unreadable index counts as other settings.
+     */
+    public static boolean finishedWith(Path index, Map<String, Object> settings) {
+        return Files.exists(index) && settings.equals(readSettings(index));
     }
 
     /** The model file as a source; a missing, corrupt or unsuitable file ends the job with one line naming it. */
