@@ -88,13 +88,30 @@ public final class BatchJob {
                 // an input that cannot be resolved is reported when the inputs are expanded
             }
         }
+        if (Files.exists(output) && !Files.isDirectory(output)) {
+            throw new JobFailure(output + ": exists and is not a folder", null);
+        }
         try {
             Files.createDirectories(output);
             Path probe = Files.createTempFile(output, ".heed-write-check", ".tmp");
             Files.delete(probe);
         } catch (IOException | SecurityException e) {
-            throw new JobFailure(output + ": output folder is not writable (" + e.getMessage() + ")", e);
+            throw new JobFailure(output + ": output folder is not writable (" + reason(e) + ")", e);
         }
+    }
+
+    /** Why a file operation failed, without repeating the path the message already names. */
+    private static String reason(Exception e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException f) {
+            return f.getFile() + " exists and is not a folder";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getClass().getSimpleName() + (e.getMessage() != null ? ": " + e.getMessage() : "");
     }
 
     /**
@@ -117,7 +134,8 @@ public final class BatchJob {
         List<Path> unique = new ArrayList<>();
         for (Path f : files) {
             Path earlier = stems.putIfAbsent(ImageInput.stemOf(f), f);
-            if (earlier != null && !earlier.equals(f)) {
+            // a file named on its own and again through its folder is done once, where it first appears
+            if (earlier != null && !earlier.toAbsolutePath().normalize().equals(f.toAbsolutePath().normalize())) {
                 fail(f, f + ": its outputs would have the same name as those of " + earlier + "; rename one of them");
             } else if (earlier == null) {
                 unique.add(f);
