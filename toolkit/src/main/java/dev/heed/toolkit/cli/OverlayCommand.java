@@ -5,7 +5,6 @@ import dev.heed.toolkit.method.catalogue.MethodCatalogue;
 import dev.heed.toolkit.model.ModelInput;
 import dev.heed.toolkit.render.Colormap;
 import dev.heed.toolkit.render.Normalization;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -40,11 +39,11 @@ public final class OverlayCommand implements Callable<Integer> {
     @Option(names = "--target", description = "top1 | topk:K | class:N | all (default: ${DEFAULT-VALUE})")
     String target = "top1";
 
-    @Option(names = "--input", required = true, split = ",", description = "image files and/or folders (a folder gives its .png, .jpg, .jpeg, .bmp and .gif files, not recursive)")
-    List<Path> inputs;
+    @Mixin
+    InputsMixin input;
 
-    @Option(names = "--output", required = true, description = "output folder (created if missing; never an input folder)")
-    Path output;
+    @Mixin
+    OutputMixin output;
 
     @Option(names = "--colormap", description = "viridis, inferno, magma, plasma, turbo, jet, gray, bwr, or auto: bwr for signed scales, else viridis (default: ${DEFAULT-VALUE})")
     String colormap = "auto";
@@ -58,11 +57,8 @@ public final class OverlayCommand implements Callable<Integer> {
     @Option(names = "--batch-size", description = "images per explain call (default: ${DEFAULT-VALUE})")
     int batchSize = 16;
 
-    @Option(names = "--threads", description = "threads of the CPU backend (default: all cores)")
-    int threads = Runtime.getRuntime().availableProcessors();
-
-    @Option(names = "--backend", description = "cpu | cuda | auto (default: ${DEFAULT-VALUE})")
-    String backend = "auto";
+    @Mixin
+    ComputeMixin compute;
 
     @Option(names = "--precision", description = "with the CUDA backend, the engine's multiplications: fp32 (exact), tf32 (tensor cores, "
             + "sm_80 and newer) or auto (tf32 where the GPU has it) (default: ${DEFAULT-VALUE})")
@@ -136,9 +132,6 @@ public final class OverlayCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
         }
-        if (threads < 1) {
-            throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
-        }
         if (!(alpha >= 0 && alpha <= 1)) {
             throw new IllegalArgumentException("--alpha must be in [0, 1], got " + alpha);
         }
@@ -173,9 +166,9 @@ public final class OverlayCommand implements Callable<Integer> {
         MethodCatalogue.Settings settings = MethodCatalogue.Settings.DEFAULTS.withLayer(layer).withSamples(samples).withNoiseLevel(noise)
                 .withSteps(steps).withBaseline(baseline).withWindow(window == null ? 0 : window).withStride(stride == null ? 0 : stride)
                 .withSmoothed(MethodCatalogue.fromId(smooth).id());
-        return new OverlayJob.Options(model.model, model.options(), MethodCatalogue.fromId(method), settings, Target.parse(target), inputs, output,
+        return new OverlayJob.Options(model.model, model.options(), MethodCatalogue.fromId(method), settings, Target.parse(target), input.inputs, output.output,
                 colormap.equals("auto") ? null : Colormap.fromId(colormap), alpha,
-                normalize.equals("auto") ? null : Normalization.parse(normalize), batchSize, threads, backend, seed, force,
+                normalize.equals("auto") ? null : Normalization.parse(normalize), batchSize, compute.threads(), compute.backend(), seed, force,
                 ModelInput.Resize.fromId(resize), minDisplaySide, bar, trust,
                 require.stream().map(dev.heed.toolkit.trust.MapChecks.Requirement::parse).toList(), precision);
     }

@@ -44,7 +44,8 @@ import picocli.CommandLine.Spec;
                 + "independent), the random-logit test, deletion and insertion AUC, ROAD, average drop and increase in "
                 + "confidence, and Integrated Gradients' completeness, each with a pass/fail verdict where the check has one. "
                 + "Writes trust.<method>.json and an offline trust.<method>.html. The same command and seed give the same "
-                + "figures.",
+                + "figures. --backend says where the maps and the model passes run (cuda: Heed's CUDA kernels and engine; auto: "
+                + "cuda when a device answers).",
                 "Exit code: 0 written, 1 written but some images could not be read (each named on stderr), 2 the audit could not run."},
         footer = {"%nExamples:",
                 "  heed trust --model toolkit/models/fashion-cnn.zip --method gradcam \\",
@@ -65,11 +66,11 @@ public final class TrustCommand implements Callable<Integer> {
     @Option(names = "--method", required = true, description = "one of: ${COMPLETION-CANDIDATES}", completionCandidates = OverlayCommand.MethodIds.class)
     String method;
 
-    @Option(names = "--input", required = true, split = ",", description = "image files and/or folders, comma-separated (a folder gives its .png, .jpg, .jpeg, .bmp and .gif files, not recursive); images are taken in this order")
-    List<Path> inputs;
+    @Mixin
+    InputsMixin input;
 
-    @Option(names = "--output", required = true, description = "output folder (created if missing)")
-    Path output;
+    @Mixin
+    OutputMixin output;
 
     @Option(names = "--images", description = "at most this many images, in name order (default: ${DEFAULT-VALUE})")
     int images = 12;
@@ -86,9 +87,8 @@ public final class TrustCommand implements Callable<Integer> {
     @Option(names = "--samples", description = "SmoothGrad samples (default: ${DEFAULT-VALUE})")
     int samples = 8;
 
-    @Option(names = "--backend", description = "cpu | cuda | auto: where the maps and the model passes run (cuda: Heed's CUDA kernels and engine; auto: "
-            + "cuda when a device answers) (default: ${DEFAULT-VALUE})")
-    String backendChoice = "auto";
+    @Mixin
+    BackendMixin backend;
 
     @Option(names = "--ig-steps", description = "Integrated Gradients steps (default: ${DEFAULT-VALUE})")
     int igSteps = 16;
@@ -120,10 +120,10 @@ public final class TrustCommand implements Callable<Integer> {
         // Every path first: the audit takes minutes and should not fail at the end for a typo.
         BatchJob job = new BatchJob(err);
         List<String> notes = new ArrayList<>();
-        List<Path> files = job.inputFiles(inputs, notes::add);
-        Path json = output.resolve("trust." + catalogue.id() + ".json");
-        Path html = output.resolve("trust." + catalogue.id() + ".html");
-        BatchJob.prepareOutput(output, inputs);
+        List<Path> files = job.inputFiles(input.inputs, notes::add);
+        Path json = output.output.resolve("trust." + catalogue.id() + ".json");
+        Path html = output.output.resolve("trust." + catalogue.id() + ".html");
+        BatchJob.prepareOutput(output.output, input.inputs);
         for (Path report : List.of(json, html)) {
             if (Files.isDirectory(report)) {
                 throw new JobFailure(report + ": is a folder; the report cannot be written there", null);
@@ -132,9 +132,9 @@ public final class TrustCommand implements Callable<Integer> {
         Path model = modelOptions.model;
         List<String> choices = new ArrayList<>();
         try (ModelSource source = BatchJob.openModel(model, settingsOfModel);
-             Backend backend = BatchJob.openBackend(backendChoice, Runtime.getRuntime().availableProcessors(), choices::add);
+             Backend ops = backend.open(Runtime.getRuntime().availableProcessors(), choices::add);
              // the model passes follow the map backend, as in heed overlay (an unsupported layer: error with cuda, fallback with auto)
-             ModelPassEngine engine = BatchJob.openEngine(source, backendChoice, backend, "fp32", choices::add)) {
+             ModelPassEngine engine = BatchJob.openEngine(source, backend.backend, ops, "fp32", choices::add)) {
             // Notes only once the job can run: a bad model must be the one line the user sees.
             choices.forEach(line -> err.println("heed trust: " + line));
             notes.forEach(note -> err.println("heed trust: warning: " + note));
@@ -147,7 +147,7 @@ public final class TrustCommand implements Callable<Integer> {
                 prepared.addAll(ImageInput.loadAll(List.of(f), card, ModelInput.Resize.STRETCH, (file, problem) -> job.fail(file, "heed trust: " + problem)));
             }
             if (prepared.isEmpty()) {
-                throw new JobFailure(inputs.stream().map(Path::toString).collect(Collectors.joining(",")) + ": no readable image", null);
+                throw new JobFailure(input.inputs.stream().map(Path::toString).collect(Collectors.joining(",")) + ": no readable image", null);
             }
             ExplainRequest request = ExplainRequest.of(ImageInput.stack(prepared.stream().map(ImageInput::values).toList(), card),
                     dev.heed.toolkit.api.Target.top1(), seed);
@@ -155,18 +155,18 @@ public final class TrustCommand implements Callable<Integer> {
                     .withBaseline(baseline);
             long start = System.nanoTime();
             TrustAudit.Report report = TrustAudit.run(engine.model(), engine.redrawable(), card,
-                    m -> catalogue.create(m, backend, settings), request, steps, baseline, seed);
+                    m -> catalogue.create(m, ops, settings), request, steps, baseline, seed);
             // "seconds" is the only field that may differ between two runs with the same seed.
             Map<String, Object> document = OrderedMap.of("heedVersion", Version.VERSION, "model", model.toString(),
                     "modelSha256Prefix", source.fingerprint(), "inputs", prepared.stream().map(in -> in.file().getFileName().toString()).toList(),
-                    "seed", seed, "backend", backend.id(), "modelPass", engine.engine(),
+                    "seed", seed, "backend", ops.id(), "modelPass", engine.engine(),
                     "seconds", (System.nanoTime() - start) / 1e9, "audit", report.summary());
             try {
                 Json.write(json, document);
                 AtomicFiles.write(html, TrustPage.html("Heed trust audit: " + catalogue.id() + " on " + model.getFileName(), report)
                         .getBytes(StandardCharsets.UTF_8));
             } catch (IOException e) {
-                throw new JobFailure(output + ": cannot write the report (" + e.getMessage() + ")", e);
+                throw new JobFailure(output.output + ": cannot write the report (" + e.getMessage() + ")", e);
             }
             out.printf(Locale.ROOT, "%s on %d image(s): deletion AUC %.3f, insertion AUC %.3f, average drop %.1f%%, "
                             + "cascading randomisation Spearman|map| %s, random logit Spearman|map| %.3f -> %s%n",
