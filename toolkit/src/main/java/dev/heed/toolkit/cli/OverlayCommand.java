@@ -70,29 +70,8 @@ public final class OverlayCommand implements Callable<Integer> {
     @Option(names = "--force", description = "redo images whose outputs already exist")
     boolean force;
 
-    @Option(names = "--layer", description = "CAM layer by name (default: the last layer with a spatial output)")
-    String layer;
-
-    @Option(names = "--samples", description = "SmoothGrad: noisy samples (default: ${DEFAULT-VALUE})")
-    int samples = MethodCatalogue.Settings.DEFAULTS.samples();
-
-    @Option(names = "--smooth", description = "SmoothGrad: the method it averages, any but smoothgrad (input-attribution methods are averaged before their channel reduction, CAMs and occlusion map by map) (default: ${DEFAULT-VALUE})")
-    String smooth = MethodCatalogue.Settings.DEFAULTS.smoothed();
-
-    @Option(names = "--noise", description = "SmoothGrad: noise sigma as a fraction of the input range (default: ${DEFAULT-VALUE})")
-    double noise = MethodCatalogue.Settings.DEFAULTS.noiseLevel();
-
-    @Option(names = "--steps", description = "Integrated Gradients: integration steps (default: ${DEFAULT-VALUE})")
-    int steps = MethodCatalogue.Settings.DEFAULTS.steps();
-
-    @Option(names = "--baseline", description = "Integrated Gradients and occlusion: baseline input value, after pixel scaling (default: ${DEFAULT-VALUE})")
-    double baseline = MethodCatalogue.Settings.DEFAULTS.baseline();
-
-    @Option(names = "--window", description = "occlusion: window side in model-input pixels, >= 1 (default: side/7)")
-    Integer window;
-
-    @Option(names = "--stride", description = "occlusion: stride in model-input pixels, >= 1 (default: window/2)")
-    Integer stride;
+    @Mixin
+    MethodSettingsMixin methodSettings;
 
     @Option(names = "--resize", description = "stretch | crop: how images of any size become the model's input size (default: ${DEFAULT-VALUE})")
     String resize = "stretch";
@@ -135,22 +114,7 @@ public final class OverlayCommand implements Callable<Integer> {
         if (!(alpha >= 0 && alpha <= 1)) {
             throw new IllegalArgumentException("--alpha must be in [0, 1], got " + alpha);
         }
-        // Unset means "the default"; an explicit 0 is a mistake, not a request for the default.
-        if (window != null && window < 1) {
-            throw new IllegalArgumentException("--window must be at least 1 pixel, got " + window);
-        }
-        if (stride != null && stride < 1) {
-            throw new IllegalArgumentException("--stride must be at least 1 pixel, got " + stride);
-        }
-        if (samples < 1) {
-            throw new IllegalArgumentException("--samples must be at least 1, got " + samples);
-        }
-        if (steps < 1) {
-            throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
-        }
-        if (!(noise >= 0)) {
-            throw new IllegalArgumentException("--noise must be >= 0, got " + noise);
-        }
+        MethodCatalogue.Settings settings = methodSettings.settings();
         if (!List.of("fp32", "tf32", "auto").contains(precision)) {
             throw new IllegalArgumentException("unknown --precision '" + precision + "'; valid: fp32, tf32, auto");
         }
@@ -163,9 +127,6 @@ public final class OverlayCommand implements Callable<Integer> {
             case "auto" -> System.console() != null;
             default -> throw new IllegalArgumentException("unknown --progress '" + progress + "'; valid: bar, lines, auto");
         };
-        MethodCatalogue.Settings settings = MethodCatalogue.Settings.DEFAULTS.withLayer(layer).withSamples(samples).withNoiseLevel(noise)
-                .withSteps(steps).withBaseline(baseline).withWindow(window == null ? 0 : window).withStride(stride == null ? 0 : stride)
-                .withSmoothed(MethodCatalogue.fromId(smooth).id());
         return new OverlayJob.Options(model.model, model.options(), MethodCatalogue.fromId(method), settings, Target.parse(target), input.inputs, output.output,
                 colormap.equals("auto") ? null : Colormap.fromId(colormap), alpha,
                 normalize.equals("auto") ? null : Normalization.parse(normalize), batchSize, compute.threads(), compute.backend(), seed, force,
