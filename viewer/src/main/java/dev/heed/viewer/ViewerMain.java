@@ -8,6 +8,7 @@ import com.jogamp.newt.opengl.GLWindow;
 import com.jogamp.opengl.GLProfile;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.Backends;
+import dev.heed.toolkit.cli.BackendMixin;
 import dev.heed.toolkit.cli.LibraryChatter;
 import dev.heed.toolkit.engine.source.ModelOptions;
 import dev.heed.toolkit.engine.source.ModelSources;
@@ -23,6 +24,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -61,8 +63,8 @@ public final class ViewerMain implements Callable<Integer> {
     @Option(names = "--input", description = "an image file or a folder of images (default: the bundled Fashion-MNIST samples)")
     Path input;
 
-    @Option(names = "--backend", description = "cpu | cuda | auto (default: ${DEFAULT-VALUE})")
-    String backend = "auto";
+    @Mixin
+    BackendMixin backend;
 
     @Option(names = "--size", description = "window size WxH, from " + MIN_WIDTH + "x" + MIN_HEIGHT + " to " + MAX_SIDE + "x" + MAX_SIDE
             + " (default: ${DEFAULT-VALUE})")
@@ -165,7 +167,7 @@ public final class ViewerMain implements Callable<Integer> {
         List<String> backendLog = new java.util.ArrayList<>();
         Backend ops;
         try {
-            ops = Backends.open(backend, Runtime.getRuntime().availableProcessors(), backendLog::add);
+            ops = Backends.open(backend.backend, Runtime.getRuntime().availableProcessors(), backendLog::add);
         } catch (RuntimeException e) {
             err.println("heed view: --backend: " + e.getMessage());
             return 2;
@@ -181,7 +183,7 @@ public final class ViewerMain implements Callable<Integer> {
         MapSource source;
         try {
             source = card == Card.VIT ? new VitSource(modelFile, images, ops)
-                    : new CnnSource(modelFile, new ModelOptions(null, null, labels, preset, null, null), images, ops, backend,
+                    : new CnnSource(modelFile, new ModelOptions(null, null, labels, preset, null, null), images, ops, backend.backend,
                             line -> backendLog.add("heed view: " + line));
         } catch (java.io.IOException | RuntimeException e) {
             ops.close();
@@ -492,8 +494,8 @@ public final class ViewerMain implements Callable<Integer> {
     void checkOptions() {
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
         List<String> backends = Backends.providers().stream().map(dev.heed.toolkit.backend.BackendProvider::id).toList();
-        if (!backend.equals("auto") && !backends.contains(backend)) {
-            throw bad("--backend: unknown backend '" + backend + "'; valid: auto, " + String.join(", ", backends));
+        if (!backend.backend.equals("auto") && !backends.contains(backend.backend)) {
+            throw bad("--backend: unknown backend '" + backend.backend + "'; valid: auto, " + String.join(", ", backends));
         }
         if (parsed.hasMatchedOption("--fps-report") && (fpsReport < 1 || fpsReport > MAX_FPS_REPORT_SECONDS)) {
             throw bad("--fps-report: " + fpsReport + " seconds is out of range; 1 to " + MAX_FPS_REPORT_SECONDS);

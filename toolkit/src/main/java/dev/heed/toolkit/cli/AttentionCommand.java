@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -63,8 +64,8 @@ public final class AttentionCommand implements Callable<Integer> {
     @Option(names = "--target", description = "images: top1 | class:N, the class the relevance map explains (default: ${DEFAULT-VALUE})")
     String target = "top1";
 
-    @Option(names = "--output", required = true, description = "output folder (created if missing)")
-    Path output;
+    @Mixin
+    OutputMixin output;
 
     @Option(names = "--head-fusion", description = "how rollout fuses heads: mean | max | min (default: ${DEFAULT-VALUE})")
     String headFusion = "mean";
@@ -81,11 +82,8 @@ public final class AttentionCommand implements Callable<Integer> {
     @Option(names = "--batch-size", description = "inputs per forward pass (default: ${DEFAULT-VALUE})")
     int batchSize = 16;
 
-    @Option(names = "--backend", description = "cpu | cuda | auto (default: ${DEFAULT-VALUE})")
-    String backend = "auto";
-
-    @Option(names = "--threads", description = "threads of the CPU backend (default: all cores)")
-    int threads = Runtime.getRuntime().availableProcessors();
+    @Mixin
+    ComputeMixin compute;
 
     @Option(names = "--force", description = "redo inputs whose outputs already exist")
     boolean force;
@@ -195,7 +193,7 @@ public final class AttentionCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--target must be top1 or class:N, got '" + target + "'");
         }
         return new AttentionJob.Options(model, vision, texts, second, inputFile, compare, token, maxTokens, images, targetClass,
-                output, fusion, discardRatio, dev.heed.toolkit.render.Colormap.fromId(colormap), alpha, batchSize, backend,
-                threads, force);
+                output.output, fusion, discardRatio, dev.heed.toolkit.render.Colormap.fromId(colormap), alpha, batchSize, compute.backend(),
+                compute.threads(), force);
     }
 }

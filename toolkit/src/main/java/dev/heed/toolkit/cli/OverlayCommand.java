@@ -5,7 +5,6 @@ import dev.heed.toolkit.method.catalogue.MethodCatalogue;
 import dev.heed.toolkit.model.ModelInput;
 import dev.heed.toolkit.render.Colormap;
 import dev.heed.toolkit.render.Normalization;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -40,11 +39,11 @@ public final class OverlayCommand implements Callable<Integer> {
     @Option(names = "--target", description = "top1 | topk:K | class:N | all (default: ${DEFAULT-VALUE})")
     String target = "top1";
 
-    @Option(names = "--input", required = true, split = ",", description = "image files and/or folders (a folder gives its .png, .jpg, .jpeg, .bmp and .gif files, not recursive)")
-    List<Path> inputs;
+    @Mixin
+    InputsMixin input;
 
-    @Option(names = "--output", required = true, description = "output folder (created if missing; never an input folder)")
-    Path output;
+    @Mixin
+    OutputMixin output;
 
     @Option(names = "--colormap", description = "viridis, inferno, magma, plasma, turbo, jet, gray, bwr, or auto: bwr for signed scales, else viridis (default: ${DEFAULT-VALUE})")
     String colormap = "auto";
@@ -58,11 +57,8 @@ public final class OverlayCommand implements Callable<Integer> {
     @Option(names = "--batch-size", description = "images per explain call (default: ${DEFAULT-VALUE})")
     int batchSize = 16;
 
-    @Option(names = "--threads", description = "threads of the CPU backend (default: all cores)")
-    int threads = Runtime.getRuntime().availableProcessors();
-
-    @Option(names = "--backend", description = "cpu | cuda | auto (default: ${DEFAULT-VALUE})")
-    String backend = "auto";
+    @Mixin
+    ComputeMixin compute;
 
     @Option(names = "--precision", description = "with the CUDA backend, the engine's multiplications: fp32 (exact), tf32 (tensor cores, "
             + "sm_80 and newer) or auto (tf32 where the GPU has it) (default: ${DEFAULT-VALUE})")
@@ -74,29 +70,8 @@ public final class OverlayCommand implements Callable<Integer> {
     @Option(names = "--force", description = "redo images whose outputs already exist")
     boolean force;
 
-    @Option(names = "--layer", description = "CAM layer by name (default: the last layer with a spatial output)")
-    String layer;
-
-    @Option(names = "--samples", description = "SmoothGrad: noisy samples (default: ${DEFAULT-VALUE})")
-    int samples = MethodCatalogue.Settings.DEFAULTS.samples();
-
-    @Option(names = "--smooth", description = "SmoothGrad: the method it averages, any but smoothgrad (input-attribution methods are averaged before their channel reduction, CAMs and occlusion map by map) (default: ${DEFAULT-VALUE})")
-    String smooth = MethodCatalogue.Settings.DEFAULTS.smoothed();
-
-    @Option(names = "--noise", description = "SmoothGrad: noise sigma as a fraction of the input range (default: ${DEFAULT-VALUE})")
-    double noise = MethodCatalogue.Settings.DEFAULTS.noiseLevel();
-
-    @Option(names = "--steps", description = "Integrated Gradients: integration steps (default: ${DEFAULT-VALUE})")
-    int steps = MethodCatalogue.Settings.DEFAULTS.steps();
-
-    @Option(names = "--baseline", description = "Integrated Gradients and occlusion: baseline input value, after pixel scaling (default: ${DEFAULT-VALUE})")
-    double baseline = MethodCatalogue.Settings.DEFAULTS.baseline();
-
-    @Option(names = "--window", description = "occlusion: window side in model-input pixels, >= 1 (default: side/7)")
-    Integer window;
-
-    @Option(names = "--stride", description = "occlusion: stride in model-input pixels, >= 1 (default: window/2)")
-    Integer stride;
+    @Mixin
+    MethodSettingsMixin methodSettings;
 
     @Option(names = "--resize", description = "stretch | crop: how images of any size become the model's input size (default: ${DEFAULT-VALUE})")
     String resize = "stretch";
@@ -136,28 +111,10 @@ public final class OverlayCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
         }
-        if (threads < 1) {
-            throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
-        }
         if (!(alpha >= 0 && alpha <= 1)) {
             throw new IllegalArgumentException("--alpha must be in [0, 1], got " + alpha);
         }
-        // Unset means "the default"; an explicit 0 is a mistake, not a request for the default.
-        if (window != null && window < 1) {
-            throw new IllegalArgumentException("--window must be at least 1 pixel, got " + window);
-        }
-        if (stride != null && stride < 1) {
-            throw new IllegalArgumentException("--stride must be at least 1 pixel, got " + stride);
-        }
-        if (samples < 1) {
-            throw new IllegalArgumentException("--samples must be at least 1, got " + samples);
-        }
-        if (steps < 1) {
-            throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
-        }
-        if (!(noise >= 0)) {
-            throw new IllegalArgumentException("--noise must be >= 0, got " + noise);
-        }
+        MethodCatalogue.Settings settings = methodSettings.settings();
         if (!List.of("fp32", "tf32", "auto").contains(precision)) {
             throw new IllegalArgumentException("unknown --precision '" + precision + "'; valid: fp32, tf32, auto");
         }
@@ -170,12 +127,9 @@ public final class OverlayCommand implements Callable<Integer> {
             case "auto" -> System.console() != null;
             default -> throw new IllegalArgumentException("unknown --progress '" + progress + "'; valid: bar, lines, auto");
         };
-        MethodCatalogue.Settings settings = MethodCatalogue.Settings.DEFAULTS.withLayer(layer).withSamples(samples).withNoiseLevel(noise)
-                .withSteps(steps).withBaseline(baseline).withWindow(window == null ? 0 : window).withStride(stride == null ? 0 : stride)
-                .withSmoothed(MethodCatalogue.fromId(smooth).id());
-        return new OverlayJob.Options(model.model, model.options(), MethodCatalogue.fromId(method), settings, Target.parse(target), inputs, output,
+        return new OverlayJob.Options(model.model, model.options(), MethodCatalogue.fromId(method), settings, Target.parse(target), input.inputs, output.output,
                 colormap.equals("auto") ? null : Colormap.fromId(colormap), alpha,
-                normalize.equals("auto") ? null : Normalization.parse(normalize), batchSize, threads, backend, seed, force,
+                normalize.equals("auto") ? null : Normalization.parse(normalize), batchSize, compute.threads(), compute.backend(), seed, force,
                 ModelInput.Resize.fromId(resize), minDisplaySide, bar, trust,
                 require.stream().map(dev.heed.toolkit.trust.MapChecks.Requirement::parse).toList(), precision);
     }

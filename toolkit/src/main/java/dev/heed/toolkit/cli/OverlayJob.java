@@ -152,14 +152,7 @@ final class OverlayJob {
     }
 
     private void process(List<Path> chunk, int batchNumber, Batch b) {
-        List<ImageInput> loaded = new ArrayList<>();
-        for (Path f : chunk) {
-            try {
-                loaded.add(ImageInput.load(f, b.card(), o.resize()));
-            } catch (IOException | IllegalArgumentException e) {
-                job.fail(f, e.getMessage());
-            }
-        }
+        List<ImageInput> loaded = ImageInput.loadAll(chunk, b.card(), o.resize(), job::fail);
         if (loaded.isEmpty()) {
             return;
         }

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -45,7 +46,10 @@ public final class BatchJob {
         this.err = err;
     }
 
-    /** Prints {@code message} (which names the file) and keeps it for the summary. */
+    /**
+     * Prints {@code message} (which names the input) and keeps it for the summary. {@code file} is null for an input
+     * that is no file (a {@code --text} argument).
+     */
     public void fail(Path file, String message) {
         err.println(message);
         err.flush();
@@ -84,13 +88,30 @@ public final class BatchJob {
                 // an input that cannot be resolved is reported when the inputs are expanded
             }
         }
+        if (Files.exists(output) && !Files.isDirectory(output)) {
+            throw new JobFailure(output + ": exists and is not a folder", null);
+        }
         try {
             Files.createDirectories(output);
             Path probe = Files.createTempFile(output, ".heed-write-check", ".tmp");
             Files.delete(probe);
         } catch (IOException | SecurityException e) {
-            throw new JobFailure(output + ": output folder is not writable (" + e.getMessage() + ")", e);
+            throw new JobFailure(output + ": output folder is not writable (" + reason(e) + ")", e);
         }
+    }
+
+    /** Why a file operation failed, without repeating the path the message already names. */
+    private static String reason(Exception e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException f) {
+            return f.getFile() + " exists and is not a folder";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getClass().getSimpleName() + (e.getMessage() != null ? ": " + e.getMessage() : "");
     }
 
     /**
@@ -113,7 +134,8 @@ public final class BatchJob {
         List<Path> unique = new ArrayList<>();
         for (Path f : files) {
             Path earlier = stems.putIfAbsent(ImageInput.stemOf(f), f);
-            if (earlier != null && !earlier.equals(f)) {
+            // a file named on its own and again through its folder is done once, where it first appears
+            if (earlier != null && !earlier.toAbsolutePath().normalize().equals(f.toAbsolutePath().normalize())) {
                 fail(f, f + ": its outputs would have the same name as those of " + earlier + "; rename one of them");
             } else if (earlier == null) {
                 unique.add(f);
@@ -184,6 +206,35 @@ public final class BatchJob {
             }
         }
         return new Resume(todo, skipped, stale);
+    }
+
+    /**
+     * Resume by settings for inputs that are not image files (sentences, lines of a file), decided one input at a time
+     * in order: one that {@code usable} refuses is dropped (it has reported itself), one finished with {@code settings}
+     * goes to {@code skipped}, and the others, or all with {@code force}, are returned to do.
+     */
+    public static <T> List<T> unfinished(List<T> items, Predicate<T> usable, Function<T, Path> indexOf, Map<String, Object> settings,
+                                         boolean force, Consumer<T> skipped) {
+        List<T> todo = new ArrayList<>();
+        for (T item : items) {
+            if (!usable.test(item)) {
+                continue;
+            }
+            if (!force && finishedWith(indexOf.apply(item), settings)) {
+                skipped.accept(item);
+            } else {
+                todo.add(item);
+            }
+        }
+        return todo;
+    }
+
+    /**
+     * Whether the input whose index (or provenance) file is {@code index} was finished with {@code settings}, so that
+     * resume skips it; an unreadable index counts as other settings.
+     */
+    public static boolean finishedWith(Path index, Map<String, Object> settings) {
+        return Files.exists(index) && settings.equals(readSettings(index));
     }
 
     /** The model file as a source; a missing, corrupt or unsuitable file ends the job with one line naming it. */

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The explain stage: a batch of inputs to maps, one seed per image from the base seed and the file's stem (so batch
@@ -69,15 +68,8 @@ public final class Explainer {
     }
 
     private ExplainRequest requestFor(List<ImageInput> inputs) {
-        int size = card.channels() * card.height() * card.width();
-        float[] batch = new float[inputs.size() * size];
-        long[] seeds = new long[inputs.size()];
-        for (int i = 0; i < inputs.size(); i++) {
-            System.arraycopy(inputs.get(i).values(), 0, batch, i * size, size);
-            seeds[i] = imageSeed(inputs.get(i).stem());
-        }
-        return new ExplainRequest(Nd4j.create(batch, new long[] {inputs.size(), card.channels(), card.height(), card.width()}, 'c'),
-                target, seeds);
+        long[] seeds = inputs.stream().mapToLong(in -> imageSeed(in.stem())).toArray();
+        return new ExplainRequest(ImageInput.stack(inputs.stream().map(ImageInput::values).toList(), card), target, seeds);
     }
 
     /** Depends on the base seed and the file's name only, so batch size and order do not change any map. */

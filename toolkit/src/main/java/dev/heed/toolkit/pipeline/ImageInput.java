@@ -5,6 +5,11 @@ import dev.heed.toolkit.model.ModelCard;
 import dev.heed.toolkit.model.ModelInput;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One image ready for the model: the file as read, its stem (which names its outputs and seeds its noise), the region
@@ -24,6 +29,32 @@ public record ImageInput(InputImage image, String stem, ModelInput.Region region
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(file + ": cannot prepare the image for the model (" + e + ")", e);
         }
+    }
+
+    /**
+     * {@link #load}s each of {@code files}, in order; one that cannot be read or prepared goes to {@code unusable} with
+     * its one line, and the others carry on.
+     */
+    public static List<ImageInput> loadAll(List<Path> files, ModelCard card, ModelInput.Resize resize, BiConsumer<Path, String> unusable) {
+        List<ImageInput> loaded = new ArrayList<>();
+        for (Path f : files) {
+            try {
+                loaded.add(load(f, card, resize));
+            } catch (IOException | RuntimeException e) {
+                unusable.accept(f, e.getMessage());
+            }
+        }
+        return loaded;
+    }
+
+    /** Model inputs {@code [C][H][W]} of {@code card}'s shape stacked into one batch {@code [N][C][H][W]}. */
+    public static INDArray stack(List<float[]> values, ModelCard card) {
+        int size = card.channels() * card.height() * card.width();
+        float[] batch = new float[values.size() * size];
+        for (int i = 0; i < values.size(); i++) {
+            System.arraycopy(values.get(i), 0, batch, i * size, size);
+        }
+        return Nd4j.create(batch, new long[] {values.size(), card.channels(), card.height(), card.width()}, 'c');
     }
 
     public Path file() {

@@ -21,7 +21,7 @@ public record JobSummary(String method, String model, String target, String back
         s.put("counts", OrderedMap.of("inputs", inputs, "done", done, "skipped", skipped, "failed", failures.size(), "maps", maps));
         s.put("seconds", OrderedMap.of("total", totalSeconds, "explain", explainSeconds, "render", renderSeconds));
         s.put("imagesPerSecond", done / Math.max(totalSeconds, 1e-9));
-        s.put("failures", failures.stream().map(f -> OrderedMap.of("file", f.file().toString(), "error", f.message())).toList());
+        s.put("failures", failures.stream().map(f -> OrderedMap.of("file", String.valueOf(f.file()), "error", f.message())).toList());
         return s;
     }
 }

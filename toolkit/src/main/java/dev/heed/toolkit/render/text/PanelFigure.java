@@ -3,9 +3,7 @@ package dev.heed.toolkit.render.text;
 import dev.heed.toolkit.render.ColorBar;
 import dev.heed.toolkit.render.Colormap;
 import dev.heed.toolkit.render.Range;
-import java.awt.Color;
 import java.awt.FontMetrics;
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.util.List;
 
@@ -16,7 +14,8 @@ import java.util.List;
  */
 public final class PanelFigure {
 
-    static final int MARGIN = 12;
+    /** The page margin, which {@link TitledFigure#page} draws the title at. */
+    static final int MARGIN = TitledFigure.MARGIN;
     static final int GAP = 16;
     static final int TITLE_SIZE = 15;
     static final int PANEL_TITLE_SIZE = 13;
@@ -47,10 +46,7 @@ public final class PanelFigure {
         FontMetrics titleMetrics = Fonts.metrics(TITLE_SIZE);
         FontMetrics panelMetrics = Fonts.metrics(PANEL_TITLE_SIZE);
         FontMetrics captionMetrics = Fonts.metrics(CAPTION_SIZE);
-        int cellWidth = side;
-        for (String t : panelTitles) {
-            cellWidth = Math.max(cellWidth, panelMetrics.stringWidth(t));
-        }
+        int cellWidth = Math.max(side, panelTitles.stream().mapToInt(panelMetrics::stringWidth).max().orElse(0));
         BufferedImage bar = ColorBar.vertical(cmap, barRange, height);
         int panelTitleTop = MARGIN + titleMetrics.getHeight() + TITLE_GAP;
         int panelTop = panelTitleTop + panelMetrics.getHeight() + TITLE_GAP / 2;
@@ -61,14 +57,7 @@ public final class PanelFigure {
                 captionMetrics.stringWidth(barCaption)));
         int figureHeight = captionTop + captionMetrics.getHeight() + MARGIN;
 
-        BufferedImage out = new BufferedImage(width, figureHeight, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = Fonts.graphics(out);
-        try {
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, width, figureHeight);
-            g.setColor(Color.BLACK);
-            g.setFont(Fonts.sans(TITLE_SIZE));
-            g.drawString(title, MARGIN, MARGIN + titleMetrics.getAscent());
+        return TitledFigure.page(width, figureHeight, title, TITLE_SIZE, MARGIN + titleMetrics.getAscent(), g -> {
             g.setFont(Fonts.sans(PANEL_TITLE_SIZE));
             for (int i = 0; i < panels.size(); i++) {
                 int left = MARGIN + i * (cellWidth + GAP);
@@ -79,9 +68,6 @@ public final class PanelFigure {
             g.setFont(Fonts.sans(CAPTION_SIZE));
             g.drawString(barCaption, width - MARGIN - captionMetrics.stringWidth(barCaption),
                     captionTop + captionMetrics.getAscent());
-        } finally {
-            g.dispose();
-        }
-        return out;
+        });
     }
 }

@@ -1,15 +1,15 @@
 package dev.heed.toolkit.render.text;
 
-import dev.heed.toolkit.io.AtomicFiles;
+import static dev.heed.toolkit.render.text.TitledFigure.MARGIN;
+import static dev.heed.toolkit.render.text.TitledFigure.TITLE_SIZE;
+
 import dev.heed.toolkit.render.Colormap;
-import dev.heed.toolkit.render.Images;
 import java.awt.Color;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,24 +31,12 @@ public final class TokenHeatmap {
         Legend legend = legend(cmap);
         Layout layout = new Layout(tokens, heads.length, layer, legend);
         int tokenCount = tokens.size();
-        StringBuilder out = new StringBuilder(4096 + heads.length * tokenCount * tokenCount * 96);
-        out.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        out.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(layout.width)
-                .append("\" height=\"").append(layout.height).append("\" viewBox=\"0 0 ").append(layout.width)
-                .append(' ').append(layout.height).append("\" font-family=\"").append(Fonts.SVG_FAMILY)
-                .append("\">\n");
-        out.append("<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
-        out.append("<text x=\"").append(Layout.MARGIN).append("\" y=\"").append(layout.headerBaseline)
-                .append("\" font-size=\"").append(Layout.TITLE_SIZE).append("\">")
-                .append(Markup.escape(layout.header)).append("</text>\n");
-
         List<String> escaped = tokens.stream().map(Markup::escape).toList();
-        for (int h = 0; h < heads.length; h++) {
-            appendPanel(out, layout, escaped, heads[h], layer, h, cmap);
-        }
-        legend.appendSvg(out, Layout.MARGIN, layout.legendTop);
-        out.append("</svg>\n");
-        return out.toString();
+        return layout.figure(legend).svg(4096 + heads.length * tokenCount * tokenCount * 96, out -> {
+            for (int h = 0; h < heads.length; h++) {
+                appendPanel(out, layout, escaped, heads[h], layer, h, cmap);
+            }
+        });
     }
 
     /** The same picture as {@link #svg}, drawn with Java2D on white. */
@@ -56,30 +44,17 @@ public final class TokenHeatmap {
         check(tokens, heads, layer);
         Legend legend = legend(cmap);
         Layout layout = new Layout(tokens, heads.length, layer, legend);
-        BufferedImage image = new BufferedImage(layout.width, layout.height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = Fonts.graphics(image);
-        try {
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, layout.width, layout.height);
-            g.setColor(Color.BLACK);
-            g.setFont(Fonts.sans(Layout.TITLE_SIZE));
-            g.drawString(layout.header, Layout.MARGIN, layout.headerBaseline);
+        return layout.figure(legend).png(g -> {
             for (int h = 0; h < heads.length; h++) {
                 drawPanel(g, layout, heads[h], layer, h, cmap);
             }
-            legend.draw(g, Layout.MARGIN, layout.legendTop);
-        } finally {
-            g.dispose();
-        }
-        return image;
+        });
     }
 
     /** Writes {@code baseName.svg} and {@code baseName.png} into {@code folder}, each atomically. */
     public static void write(Path folder, String baseName, List<String> tokens, float[][][] heads, int layer,
             Colormap cmap) throws IOException {
-        AtomicFiles.write(folder.resolve(baseName + ".svg"),
-                svg(tokens, heads, layer, cmap).getBytes(StandardCharsets.UTF_8));
-        Images.writePngAtomically(png(tokens, heads, layer, cmap), folder.resolve(baseName + ".png"));
+        TitledFigure.write(folder, baseName, svg(tokens, heads, layer, cmap), png(tokens, heads, layer, cmap));
     }
 
     private static void appendPanel(StringBuilder out, Layout layout, List<String> escaped, float[][] head,
@@ -239,8 +214,6 @@ public final class TokenHeatmap {
      * says so.
      */
     static final class Layout {
-        static final int MARGIN = 12;
-        static final int TITLE_SIZE = 14;
         static final int PANEL_TITLE_SIZE = 11;
         static final int LABEL_GAP = 3;
         private static final int MAX_GRID = 512;
@@ -304,6 +277,10 @@ public final class TokenHeatmap {
             width = 2 * MARGIN + Math.max(panelsWidth, Math.max(headerWidth, legend.width()));
             legendTop = panelsTop + rows * panelHeight + (rows - 1) * PANEL_GAP + SECTION_GAP;
             height = legendTop + legend.height() + MARGIN;
+        }
+
+        TitledFigure figure(Legend legend) {
+            return new TitledFigure(width, height, header, headerBaseline, legend, legendTop);
         }
 
         /** Whether cells are large enough to be drawn (and pointed at) one by one in the SVG. */

@@ -1,15 +1,15 @@
 package dev.heed.toolkit.render.text;
 
-import dev.heed.toolkit.io.AtomicFiles;
+import static dev.heed.toolkit.render.text.TitledFigure.MARGIN;
+import static dev.heed.toolkit.render.text.TitledFigure.TITLE_SIZE;
+
 import dev.heed.toolkit.render.Colormap;
-import dev.heed.toolkit.render.Images;
 import dev.heed.toolkit.render.Range;
 import java.awt.Color;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -33,22 +33,11 @@ public final class TokenStrip {
         Range range = range(scores, signed);
         Legend legend = legend(cmap, range, signed);
         Layout layout = new Layout(tokens, scores, title, legend);
-        StringBuilder out = new StringBuilder(4096 + tokens.size() * 400);
-        out.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        out.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(layout.width)
-                .append("\" height=\"").append(layout.height).append("\" viewBox=\"0 0 ").append(layout.width)
-                .append(' ').append(layout.height).append("\" font-family=\"").append(Fonts.SVG_FAMILY)
-                .append("\">\n");
-        out.append("<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
-        out.append("<text x=\"").append(Layout.MARGIN).append("\" y=\"").append(layout.titleBaseline)
-                .append("\" font-size=\"").append(Layout.TITLE_SIZE).append("\">").append(Markup.escape(title))
-                .append("</text>\n");
-        for (int i = 0; i < tokens.size(); i++) {
-            appendBox(out, layout, i, tokens.get(i), cmap.rgb(range.toUnit(scores[i])));
-        }
-        legend.appendSvg(out, Layout.MARGIN, layout.legendTop);
-        out.append("</svg>\n");
-        return out.toString();
+        return layout.figure(title, legend).svg(4096 + tokens.size() * 400, out -> {
+            for (int i = 0; i < tokens.size(); i++) {
+                appendBox(out, layout, i, tokens.get(i), cmap.rgb(range.toUnit(scores[i])));
+            }
+        });
     }
 
     /** The same picture as {@link #svg}, drawn with Java2D on white. */
@@ -58,30 +47,17 @@ public final class TokenStrip {
         Range range = range(scores, signed);
         Legend legend = legend(cmap, range, signed);
         Layout layout = new Layout(tokens, scores, title, legend);
-        BufferedImage image = new BufferedImage(layout.width, layout.height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = Fonts.graphics(image);
-        try {
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, layout.width, layout.height);
-            g.setColor(Color.BLACK);
-            g.setFont(Fonts.sans(Layout.TITLE_SIZE));
-            g.drawString(title, Layout.MARGIN, layout.titleBaseline);
+        return layout.figure(title, legend).png(g -> {
             for (int i = 0; i < tokens.size(); i++) {
                 drawBox(g, layout, i, cmap.rgb(range.toUnit(scores[i])));
             }
-            legend.draw(g, Layout.MARGIN, layout.legendTop);
-        } finally {
-            g.dispose();
-        }
-        return image;
+        });
     }
 
     /** Writes {@code baseName.svg} and {@code baseName.png} into {@code folder}, each atomically. */
     public static void write(Path folder, String baseName, List<String> tokens, float[] scores, String title,
             Colormap cmap, boolean signed) throws IOException {
-        AtomicFiles.write(folder.resolve(baseName + ".svg"),
-                svg(tokens, scores, title, cmap, signed).getBytes(StandardCharsets.UTF_8));
-        Images.writePngAtomically(png(tokens, scores, title, cmap, signed), folder.resolve(baseName + ".png"));
+        TitledFigure.write(folder, baseName, svg(tokens, scores, title, cmap, signed), png(tokens, scores, title, cmap, signed));
     }
 
     private static void appendBox(StringBuilder out, Layout layout, int i, String token, int rgb) {
@@ -159,19 +135,19 @@ public final class TokenStrip {
 
     /** Box positions, wrapped at {@link #LINE_WIDTH} between words; a word wider than a line gets a line of its own. */
     private static final class Layout {
-        static final int MARGIN = 12;
-        static final int TITLE_SIZE = 14;
         static final int TOKEN_SIZE = 13;
         static final int SCORE_SIZE = 9;
+        final FontMetrics tokenMetrics = Fonts.metrics(TOKEN_SIZE);
+        final FontMetrics scoreMetrics = Fonts.metrics(SCORE_SIZE);
+        /** Lines wrap before this many pixels, so a long input reads as a paragraph in a browser window. */
         private static final int LINE_WIDTH = 900;
         private static final int PAD = 4;
         private static final int WORD_GAP = 5;
         private static final int LINE_GAP = 6;
+        /** Between the title, the lines of boxes and the legend. */
         private static final int SECTION_GAP = 12;
         private static final String CONTINUATION = "##";
 
-        final FontMetrics tokenMetrics = Fonts.metrics(TOKEN_SIZE);
-        final FontMetrics scoreMetrics = Fonts.metrics(SCORE_SIZE);
         final String[] tokenText;
         final String[] scoreText;
         final int[] left;
@@ -232,6 +208,10 @@ public final class TokenStrip {
             legendTop = linesTop + (line + 1) * (boxHeight + LINE_GAP) - LINE_GAP + SECTION_GAP;
             width = 2 * MARGIN + Math.max(widest, Math.max(titleMetrics.stringWidth(title), legend.width()));
             height = legendTop + legend.height() + MARGIN;
+        }
+
+        TitledFigure figure(String title, Legend legend) {
+            return new TitledFigure(width, height, title, titleBaseline, legend, legendTop);
         }
 
         /** One past the last piece of the word starting at {@code start}. */
