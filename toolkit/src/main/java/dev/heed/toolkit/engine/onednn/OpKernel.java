@@ -459,6 +459,7 @@ abstract class OpKernel {
                 case CLIP -> new Eltwise(dnnl.algorithm.eltwise_clip_v2, op.alpha(), op.beta());
                 case HARD_SIGMOID -> new Eltwise(dnnl.algorithm.eltwise_clip_v2, 0, 1);
                 case HARD_SWISH -> new Eltwise(dnnl.algorithm.eltwise_hardswish, 0, 0);
+                case GELU -> new Eltwise(dnnl.algorithm.eltwise_gelu_erf, 0, 0);
             };
             algorithm = e.algorithm();
             alpha = e.alpha();
