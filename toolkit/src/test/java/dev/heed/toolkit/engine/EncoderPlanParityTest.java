@@ -13,6 +13,7 @@ import dev.heed.toolkit.backend.cpu.CpuBackend;
 import dev.heed.toolkit.engine.adapter.MiniLmPlanModel;
 import dev.heed.toolkit.engine.adapter.VitPlanModel;
 import dev.heed.toolkit.engine.cpu.CpuReferenceExecutor;
+import dev.heed.toolkit.engine.onednn.OneDnnExecutor;
 import dev.heed.toolkit.io.InputImage;
 import dev.heed.toolkit.model.ModelInput;
 import java.nio.file.Files;
@@ -38,7 +39,7 @@ class EncoderPlanParityTest {
 
     static double check(String what, INDArray ours, INDArray oracle) {
         double e = relativeError(ours, oracle);
-        System.out.printf("parity %-40s %.2e%n", what, e);
+        System.out.printf("parity %-60s %.2e%n", what, e);
         assertTrue(e <= Parity.TOLERANCE, what + ": relative error " + e);
         return e;
     }
@@ -49,7 +50,7 @@ class EncoderPlanParityTest {
         for (int l = 0; l < ours.size(); l++) {
             worst = Math.max(worst, relativeError(ours.get(l), oracle.get(l)));
         }
-        System.out.printf("parity %-40s %.2e (worst layer)%n", what, worst);
+        System.out.printf("parity %-60s %.2e (worst layer)%n", what, worst);
         assertTrue(worst <= Parity.TOLERANCE, what + ": relative error " + worst);
         return worst;
     }
@@ -70,30 +71,50 @@ class EncoderPlanParityTest {
 
     @Test
     void theBundledViTOnTheReferenceExecutorMatchesSameDiff() throws Exception {
+        vitParity(new CpuReferenceExecutor());
+    }
+
+    @Test
+    void theBundledViTOnOneDnnMatchesSameDiff() throws Exception {
+        vitParity(new OneDnnExecutor());
+    }
+
+    @Test
+    void miniLmOnTheReferenceExecutorMatchesSameDiff() throws Exception {
+        miniLmParity(new CpuReferenceExecutor());
+    }
+
+    @Test
+    void miniLmOnOneDnnMatchesSameDiff() throws Exception {
+        miniLmParity(new OneDnnExecutor());
+    }
+
+    private static void vitParity(PlanExecutor executor) throws Exception {
+        String on = " [" + executor.name() + "]";
         VisionTransformer vit = VisionTransformer.load(Path.of("models/fashion-vit.zip"));
         INDArray images = bundledSamples(vit, 4);
         int[] targets = {0, 3, 7, 9};
-        try (VitPlanModel plan = VitPlanModel.compile(vit, new CpuReferenceExecutor())) {
+        try (VitPlanModel plan = VitPlanModel.compile(vit, executor)) {
             VisionTransformer.Capture oracle = vit.capture(images);
             VisionTransformer.Capture ours = plan.capture(images);
-            check("vit logits", ours.logits(), oracle.logits());
-            checkLayers("vit queries", ours.queries(), oracle.queries());
-            checkLayers("vit keys", ours.keys(), oracle.keys());
-            checkLayers("vit attention probabilities", ours.probabilities(), oracle.probabilities());
-            checkLayers("vit gate gradients (dS/dA * A)", plan.attentionRelevance(images, targets), vit.attentionRelevance(images, targets));
+            check("vit logits" + on, ours.logits(), oracle.logits());
+            checkLayers("vit queries" + on, ours.queries(), oracle.queries());
+            checkLayers("vit keys" + on, ours.keys(), oracle.keys());
+            checkLayers("vit attention probabilities" + on, ours.probabilities(), oracle.probabilities());
+            checkLayers("vit gate gradients (dS/dA * A)" + on, plan.attentionRelevance(images, targets), vit.attentionRelevance(images, targets));
             try (CpuBackend backend = new CpuBackend(2)) {
                 int[] top = {-1, -1, 2, -1};
                 VitAttention.Result a = VitAttention.explain(vit, backend, images, top, VitAttention.Settings.DEFAULTS);
                 VitAttention.Result b = VitAttention.explain(plan, backend, images, top, VitAttention.Settings.DEFAULTS);
                 assertArrayEquals(a.targets(), b.targets(), "the same top-1 classes");
-                check("vit class-specific relevance map", Nd4j.createFromArray(b.classSpecific()), Nd4j.createFromArray(a.classSpecific()));
-                check("vit rollout map", Nd4j.createFromArray(b.rollout()), Nd4j.createFromArray(a.rollout()));
+                check("vit class-specific relevance map" + on, Nd4j.createFromArray(b.classSpecific()), Nd4j.createFromArray(a.classSpecific()));
+                check("vit rollout map" + on, Nd4j.createFromArray(b.rollout()), Nd4j.createFromArray(a.rollout()));
             }
         }
     }
 
-    @Test
-    void miniLmOnTheReferenceExecutorMatchesSameDiff() throws Exception {
+    private static void miniLmParity(PlanExecutor executor) throws Exception {
+        String on = " [" + executor.name() + "]";
         MiniLm model = MiniLm.bundled();
         WordPiece vocabulary = WordPiece.bundled();
         // different lengths, so the shorter sentence is padded and the mask matters
@@ -102,16 +123,16 @@ class EncoderPlanParityTest {
                 new TextBatch.Input("Stock markets fell sharply today after the announcement.", "Investors were worried.", "b")),
                 64, w -> { });
         TextBatch reference = TextBatch.encode(vocabulary, List.of(new TextBatch.Input("A kitten is resting.", null, "ref")), 64, w -> { });
-        try (MiniLmPlanModel plan = MiniLmPlanModel.compile(model, new CpuReferenceExecutor())) {
+        try (MiniLmPlanModel plan = MiniLmPlanModel.compile(model, executor)) {
             MiniLm.Capture oracle = model.capture(batch);
             MiniLm.Capture ours = plan.capture(batch);
-            check("minilm last hidden state", ours.lastHiddenState(), oracle.lastHiddenState());
-            check("minilm sentence embeddings", ours.sentenceEmbeddings(), oracle.sentenceEmbeddings());
-            checkLayers("minilm queries", ours.queries(), oracle.queries());
-            checkLayers("minilm keys", ours.keys(), oracle.keys());
-            checkLayers("minilm attention probabilities", ours.probabilities(), oracle.probabilities());
+            check("minilm last hidden state" + on, ours.lastHiddenState(), oracle.lastHiddenState());
+            check("minilm sentence embeddings" + on, ours.sentenceEmbeddings(), oracle.sentenceEmbeddings());
+            checkLayers("minilm queries" + on, ours.queries(), oracle.queries());
+            checkLayers("minilm keys" + on, ours.keys(), oracle.keys());
+            checkLayers("minilm attention probabilities" + on, ours.probabilities(), oracle.probabilities());
             INDArray compare = model.capture(reference).sentenceEmbeddings().repeat(0, 2);
-            check("minilm similarity saliency (gate gradient)", plan.similaritySaliency(batch, compare), model.similaritySaliency(batch, compare));
+            check("minilm similarity saliency (gate gradient)" + on, plan.similaritySaliency(batch, compare), model.similaritySaliency(batch, compare));
         }
     }
 }
