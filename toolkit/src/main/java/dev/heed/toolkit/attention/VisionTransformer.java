@@ -33,7 +33,7 @@ import org.nd4j.linalg.learning.config.Adam;
  * and an explanation graph built from the trained weights with gated attention (see {@link EncoderGraph}) so that
  * class-specific relevance can be read off it.
  */
-public final class VisionTransformer {
+public final class VisionTransformer implements VitModel {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CARD_ENTRY = "heed.json";
     private static final String WEIGHTS = "weights/";
@@ -76,10 +76,20 @@ public final class VisionTransformer {
         return new VisionTransformer(card, architecture, sd, parameters);
     }
 
+    /**
+     * The trained weights by the model file's names (live arrays: read them, do not write them), for compilers such
+     * as the explanation engine's {@code EncoderPlanCompiler}.
+     */
+    public Map<String, INDArray> weights() {
+        return trainingParameters.values();
+    }
+
+    @Override
     public ModelCard card() {
         return card;
     }
 
+    @Override
     public Architecture architecture() {
         return architecture;
     }
@@ -112,6 +122,7 @@ public final class VisionTransformer {
     }
 
     /** Logits, and every layer's queries, keys and attention probabilities, in inference mode. */
+    @Override
     public Capture capture(INDArray images) {
         SameDiff sd = explanationGraph();
         resetGates(sd, images.size(0));
@@ -135,6 +146,7 @@ public final class VisionTransformer {
      * Per layer, {@code dScore/dA * A} for each image's target class score ({@code [n][heads][tokens][tokens]}):
      * the input of Chefer et al.'s gradient-weighted attention.
      */
+    @Override
     public List<INDArray> attentionRelevance(INDArray images, int[] targets) {
         SameDiff sd = explanationGraph();
         long n = images.size(0);
@@ -171,6 +183,7 @@ public final class VisionTransformer {
     }
 
     /** Patches plus the class token. */
+    @Override
     public int tokens() {
         int side = architecture.tokensPerSide(card);
         return side * side + 1;

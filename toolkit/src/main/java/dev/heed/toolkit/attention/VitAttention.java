@@ -49,7 +49,7 @@ public final class VitAttention {
     /**
      * Explains a batch. {@code targets[i]} is the class to explain for image {@code i}, or -1 for its top-1 class.
      */
-    public static Result explain(VisionTransformer vit, Backend backend, INDArray images, int[] targets, Settings settings) {
+    public static Result explain(VitModel vit, Backend backend, INDArray images, int[] targets, Settings settings) {
         TransformerSpec spec = vit.architecture().encoder();
         int n = (int) images.size(0);
         int tokens = vit.tokens();

@@ -21,6 +21,20 @@ public interface CompiledPlan extends AutoCloseable {
      */
     PlanPass forward(HostTensor input, String captureLayer);
 
+    /**
+     * Runs a plan with several inputs ({@code plan().inputs()}, in order, all with the same batch) and several capture
+     * points, each readable through {@link PlanPass#captured(String)}: what a transformer's attention read-outs need
+     * (every layer's queries, keys and probabilities in one pass). Gate gradients come from {@link PlanPass#gateGradients};
+     * {@link PlanPass#backward} goes to the main input. Executors that run only CNN plans take one input and at most
+     * one capture here.
+     */
+    default PlanPass forward(java.util.List<HostTensor> inputs, java.util.Collection<String> captureLayers) {
+        if (inputs.size() != 1 || captureLayers.size() > 1) {
+            throw new UnsupportedOperationException("the " + executor() + " executor runs plans with one input and one capture point");
+        }
+        return forward(inputs.get(0), captureLayers.isEmpty() ? null : captureLayers.iterator().next());
+    }
+
     /** Logits {@code [n, classes]}, in one pass that keeps nothing for a backward pass. */
     default HostTensor logits(HostTensor input) {
         try (PlanPass pass = forward(input, null)) {

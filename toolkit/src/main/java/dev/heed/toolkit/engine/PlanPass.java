@@ -19,6 +19,20 @@ public interface PlanPass extends AutoCloseable {
      */
     HostTensor backward(HostTensor scoreWeights, ReluGradient relu);
 
+    /** One of the capture points the pass was asked for ({@link CompiledPlan#forward(java.util.List, java.util.Collection)}). */
+    default HostTensor captured(String layer) {
+        throw new UnsupportedOperationException("this executor captures one layer per pass");
+    }
+
+    /**
+     * The gradient of {@code sum_{b,k} scoreWeights[b][k] * logits[b][k]} with respect to every gate of the plan
+     * ({@code Op.Gate}, a gate of ones per sample), keyed by the gate's layer name, each {@code [n, ...gated tensor]}:
+     * {@code dScore/dy * x} where {@code y = x * gate}. No weight gradients; a gate no gradient reaches is zero.
+     */
+    default java.util.Map<String, HostTensor> gateGradients(HostTensor scoreWeights) {
+        throw new UnsupportedOperationException("this executor has no gate gradients");
+    }
+
     default HostTensor backward(HostTensor scoreWeights) {
         return backward(scoreWeights, ReluGradient.STANDARD);
     }

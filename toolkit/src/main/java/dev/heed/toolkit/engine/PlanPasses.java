@@ -76,4 +76,55 @@ public final class PlanPasses {
             }
         }
     }
+
+    /**
+     * Checks a multi-input pass's inputs against {@code plan.inputs()}: the count, each sample shape, one batch size.
+     * Returns the batch.
+     */
+    public static int checkInputs(Plan plan, List<HostTensor> inputs) {
+        List<dev.heed.toolkit.engine.plan.TensorInfo> expected = plan.inputs();
+        if (inputs.size() != expected.size()) {
+            throw new IllegalArgumentException("the plan takes " + expected.size() + " inputs, got " + inputs.size());
+        }
+        int batch = inputs.get(0).batch();
+        for (int i = 0; i < inputs.size(); i++) {
+            HostTensor in = inputs.get(i);
+            if (!Arrays.equals(in.sampleShape(), expected.get(i).shape()) || in.batch() != batch) {
+                throw new IllegalArgumentException("input " + i + " (" + expected.get(i).producer() + ") has shape "
+                        + Arrays.toString(in.shape()) + ", expected [" + batch + ", "
+                        + Arrays.toString(expected.get(i).shape()).replace("[", ""));
+            }
+        }
+        return batch;
+    }
+
+    /**
+     * Walks the ops backwards from the logits towards every tensor in {@code seeds} (the gates' outputs), calling
+     * {@code step} for every input of an op that has a gradient and depends on a seed. Unlike {@link #walkBackward} it
+     * goes on through a seed to earlier seeds; each seed's gradient is complete once the walk is done.
+     */
+    public static void walkBackwardToAll(Plan plan, int[] seeds, IntPredicate hasGradient, Step step) {
+        List<Op> ops = plan.ops();
+        boolean[] dependsOnSeed = new boolean[plan.tensors().size()];
+        for (int s : seeds) {
+            dependsOnSeed[s] = true;
+        }
+        for (Op op : ops) {
+            for (int in : op.inputs()) {
+                dependsOnSeed[op.output()] |= dependsOnSeed[in];
+            }
+        }
+        for (int k = ops.size() - 1; k >= 0; k--) {
+            Op op = ops.get(k);
+            if (!hasGradient.test(op.output()) || !dependsOnSeed[op.output()]) {
+                continue;
+            }
+            int[] inputs = op.inputs();
+            for (int s = 0; s < inputs.length; s++) {
+                if (dependsOnSeed[inputs[s]]) {
+                    step.propagate(op, s);
+                }
+            }
+        }
+    }
 }

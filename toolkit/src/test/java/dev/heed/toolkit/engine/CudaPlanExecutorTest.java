@@ -209,4 +209,16 @@ class CudaPlanExecutorTest {
         Plan plan = PlanCompiler.compile(ResidualGraphParityTest.residualGraph(21), shape);
         compare("residual", plan, Parity.random(5, 3, shape[0], shape[1], shape[2]));
     }
+
+    @Test
+    void aTransformerPlanIsRefusedAtCompileNamingTheOp() {
+        requireDevice();
+        PlanBuilder b = new PlanBuilder(4, 6);
+        int normed = b.layerNorm("encoder.layer.0.layernorm_before", b.input(), new Weights(new float[6], 6), new Weights(new float[6], 6), 1e-6);
+        Plan plan = b.build(b.reshape("flat", normed, 24));
+        dev.heed.toolkit.engine.plan.UnsupportedLayerException e = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.heed.toolkit.engine.plan.UnsupportedLayerException.class, () -> new CudaPlanExecutor(probe.device()).compile(plan));
+        assertTrue(e.getMessage().startsWith("layer 'encoder.layer.0.layernorm_before' (LayerNorm)"), e.getMessage());
+        assertEquals(0, probe.device().liveBuffers(), "nothing was uploaded");
+    }
 }

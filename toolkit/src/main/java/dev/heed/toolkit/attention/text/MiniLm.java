@@ -28,7 +28,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * probabilities can be read out, and the token saliency of the sentence embedding's similarity to another sentence
  * (gradient times input on the word embeddings) comes from the same graph.
  */
-public final class MiniLm {
+public final class MiniLm implements TextEncoder {
     /** The ONNX file inside langchain4j's all-MiniLM-L6-v2 jar. */
     public static final String BUNDLED_MODEL = "/all-minilm-l6-v2.onnx";
     /** Position embeddings of the bundled model, so --max-tokens can be checked before the model is read. */
@@ -46,12 +46,14 @@ public final class MiniLm {
     private final String source;
     private final String fingerprint;
     private final int maxPositions;
+    private final Map<String, INDArray> weights;
 
     private MiniLm(OnnxBert.Weights weights, String source, String fingerprint) {
         this.spec = weights.spec();
         this.source = source;
         this.fingerprint = fingerprint;
         this.maxPositions = weights.maxPositions();
+        this.weights = Map.copyOf(weights.byName());
         this.sd = SameDiff.create();
         Parameters p = Parameters.frozen(sd, weights.byName());
         SDVariable ids = sd.placeHolder("input_ids", DataType.INT, -1, -1);
@@ -113,6 +115,12 @@ public final class MiniLm {
         return new MiniLm(weights, source, fingerprint);
     }
 
+    /** The weights by their names in EncoderGraph (read them, do not write them), for the engine's plan compiler. */
+    public Map<String, INDArray> weights() {
+        return weights;
+    }
+
+    @Override
     public TransformerSpec spec() {
         return spec;
     }
@@ -133,6 +141,7 @@ public final class MiniLm {
     }
 
     /** Runs the encoder on a batch and keeps every layer's queries, keys and attention probabilities. */
+    @Override
     public Capture capture(TextBatch batch) {
         sd.getVariable("embedding.gate").setArray(Nd4j.ones(DataType.FLOAT, 1, spec.hidden()));
         List<String> wanted = new ArrayList<>(List.of("last_hidden_state", "sentence_embedding"));
@@ -155,6 +164,7 @@ public final class MiniLm {
      * Gradient times input of {@code cos(embedding(input i), compare[i])} on the word embeddings, summed over
      * the hidden axis: {@code [n][tokens]} (zero on padding). {@code compare} holds unit vectors, {@code [n][hidden]}.
      */
+    @Override
     public INDArray similaritySaliency(TextBatch batch, INDArray compare) {
         sd.getVariable("embedding.gate").setArray(Nd4j.ones(DataType.FLOAT, (long) batch.size() * batch.length(), spec.hidden()));
         Map<String, INDArray> in = new java.util.HashMap<>(placeholders(batch));

@@ -87,7 +87,7 @@ public final class TextAttention {
     /**
      * Explains a batch. {@code compareWith} (may be null) holds one unit sentence embedding per input, {@code [n][hidden]}.
      */
-    public static List<Sentence> explain(MiniLm model, Backend backend, TextBatch batch, INDArray compareWith,
+    public static List<Sentence> explain(TextEncoder model, Backend backend, TextBatch batch, INDArray compareWith,
                                          HeadFusion fusion, float discardRatio) {
         TransformerSpec spec = model.spec();
         MiniLm.Capture capture = model.capture(batch);

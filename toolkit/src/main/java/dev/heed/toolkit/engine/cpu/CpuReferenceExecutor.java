@@ -46,6 +46,12 @@ public final class CpuReferenceExecutor implements PlanExecutor {
                     weights.put(op, new float[][] {c.weight().toArray(), arrayOrNull(c.bias())});
                 } else if (op instanceof Op.ChannelAffine a) {
                     weights.put(op, new float[][] {a.scale().toArray(), a.shift().toArray()});
+                } else if (op instanceof Op.LayerNorm l) {
+                    weights.put(op, new float[][] {l.gain().toArray(), l.bias().toArray()});
+                } else if (op instanceof Op.Gather g) {
+                    weights.put(op, new float[][] {g.table().toArray()});
+                } else if (op instanceof Op.Constant c) {
+                    weights.put(op, new float[][] {c.value().toArray()});
                 }
             }
         }
@@ -70,7 +76,20 @@ public final class CpuReferenceExecutor implements PlanExecutor {
                 throw new IllegalStateException("the compiled plan is closed");
             }
             int target = PlanPasses.target(plan, input, captureLayer);
-            return new Pass(this, input, target, captureLayer != null);
+            return new Pass(this, java.util.List.of(input), target, captureLayer != null, java.util.Map.of());
+        }
+
+        @Override
+        public PlanPass forward(java.util.List<HostTensor> inputs, java.util.Collection<String> captureLayers) {
+            if (!open) {
+                throw new IllegalStateException("the compiled plan is closed");
+            }
+            PlanPasses.checkInputs(plan, inputs);
+            java.util.Map<String, Integer> captured = new java.util.LinkedHashMap<>();
+            for (String layer : captureLayers) {
+                captured.put(layer, plan.capture(layer).id());
+            }
+            return new Pass(this, inputs, plan.input().id(), false, captured);
         }
 
         @Override
@@ -88,16 +107,20 @@ public final class CpuReferenceExecutor implements PlanExecutor {
         private final float[][] values;
         private final int target;
         private final boolean captures;
+        private final Map<String, Integer> namedCaptures;
         private boolean open = true;
 
-        Pass(Compiled compiled, HostTensor input, int target, boolean captures) {
+        Pass(Compiled compiled, java.util.List<HostTensor> inputs, int target, boolean captures, Map<String, Integer> namedCaptures) {
             this.compiled = compiled;
             this.plan = compiled.plan;
-            this.batch = input.batch();
+            this.batch = inputs.get(0).batch();
             this.target = target;
             this.captures = captures;
+            this.namedCaptures = Map.copyOf(namedCaptures);
             values = new float[plan.tensors().size()][];
-            values[plan.input().id()] = input.data().clone();
+            for (int i = 0; i < inputs.size(); i++) {
+                values[plan.inputs().get(i).id()] = inputs.get(i).data().clone();
+            }
             for (Op op : plan.ops()) {
                 values[op.output()] = forward(op);
             }
@@ -106,7 +129,7 @@ public final class CpuReferenceExecutor implements PlanExecutor {
         private float[] forward(Op op) {
             float[][] w = compiled.weights.get(op);
             if (op instanceof Op.Dense d) {
-                return ReferenceKernels.denseForward(values[d.input()], batch, w[0], w[1], d.inFeatures(), d.outFeatures());
+                return ReferenceKernels.denseForward(values[d.input()], rows(d), w[0], w[1], d.inFeatures(), d.outFeatures());
             } else if (op instanceof Op.Conv2d c) {
                 return ReferenceKernels.convForward(values[c.input()], batch, geometry(c.input(), c.window()), w[0], w[1], c.outChannels(),
                         c.groups());
@@ -143,8 +166,45 @@ public final class CpuReferenceExecutor implements PlanExecutor {
                     parts[k] = values[sources[k]];
                 }
                 return ReferenceKernels.concatForward(parts, sizes(sources), batch);
+            } else if (op instanceof Op.Constant) {
+                return TransformerKernels.broadcast(w[0], batch);
+            } else if (op instanceof Op.Gather g) {
+                int[] table = g.table().shape();
+                return TransformerKernels.gather(values[g.ids()], w[0], table[0], table[1], g.layer());
+            } else if (op instanceof Op.MatMul m) {
+                Product p = product(m);
+                return TransformerKernels.gemm(values[m.a()], m.transposeA(), values[m.b()], m.transposeB(), p.count, p.m, p.n, p.k, m.scale());
+            } else if (op instanceof Op.LayerNorm l) {
+                return TransformerKernels.layerNormForward(values[l.input()], plan.tensor(l.input()).lastDim(), w[0], w[1], l.eps());
+            } else if (op instanceof Op.Softmax s) {
+                TensorInfo x = plan.tensor(s.input());
+                return TransformerKernels.softmaxForward(values[s.input()], x.lastDim(), s.masked() ? values[s.mask()] : null,
+                        x.size() / x.lastDim());
+            } else if (op instanceof Op.Transpose t) {
+                return TransformerKernels.transpose(values[t.input()], batch, plan.tensor(t.input()).shape(), t.permutation());
+            } else if (op instanceof Op.Slice s) {
+                TensorInfo x = plan.tensor(s.input());
+                return TransformerKernels.slice(values[s.input()], batch, x.shape()[0], x.size() / x.shape()[0], s.start(), s.length());
+            } else if (op instanceof Op.Gate g) {
+                return values[g.input()];
             }
             throw new IllegalStateException("no reference kernel for " + op);
+        }
+
+        /** A matrix product's sizes: {@code count} products (batch times heads) of {@code [m, k] x [k, n]}. */
+        private record Product(int count, int m, int n, int k) { }
+
+        private Product product(Op.MatMul op) {
+            int[] a = plan.tensor(op.a()).shape();
+            int[] y = plan.tensor(op.output()).shape();
+            int r = a.length;
+            int k = op.transposeA() ? a[r - 2] : a[r - 1];
+            return new Product(batch * plan.tensor(op.output()).size() / (y[r - 2] * y[r - 1]), y[r - 2], y[r - 1], k);
+        }
+
+        /** Rows a dense op transforms: the batch, times the tokens of a {@code [tokens, in]} input. */
+        private int rows(Op.Dense d) {
+            return batch * plan.tensor(d.input()).size() / d.inFeatures();
         }
 
         /** How many of a's values each of b's multiplies: 1 for equal shapes, a plane for a per-channel b. */
@@ -184,6 +244,40 @@ public final class CpuReferenceExecutor implements PlanExecutor {
         }
 
         @Override
+        public HostTensor captured(String layer) {
+            requireOpen();
+            Integer id = namedCaptures.get(layer);
+            if (id == null) {
+                throw new IllegalArgumentException("the pass did not capture '" + layer + "'; it captured " + namedCaptures.keySet());
+            }
+            return host(id);
+        }
+
+        @Override
+        public Map<String, HostTensor> gateGradients(HostTensor scoreWeights) {
+            requireOpen();
+            PlanPasses.checkScoreWeights(plan, batch, scoreWeights);
+            java.util.List<Op.Gate> gates = plan.ops().stream().filter(Op.Gate.class::isInstance).map(Op.Gate.class::cast).toList();
+            float[][] gradients = new float[plan.tensors().size()][];
+            gradients[plan.output().id()] = scoreWeights.data().clone();
+            PlanPasses.walkBackwardToAll(plan, gates.stream().mapToInt(Op.Gate::output).toArray(), tensor -> gradients[tensor] != null,
+                    (op, s) -> accumulate(gradients, op.inputs()[s], backward(op, s, gradients[op.output()], false)));
+            Map<String, HostTensor> out = new java.util.LinkedHashMap<>();
+            for (Op.Gate gate : gates) {
+                float[] g = gradients[gate.output()];
+                float[] x = values[gate.input()];
+                float[] product = new float[x.length];
+                if (g != null) {
+                    for (int i = 0; i < x.length; i++) {
+                        product[i] = g[i] * x[i];
+                    }
+                }
+                out.put(gate.layer(), new HostTensor(PlanPasses.withBatch(plan, gate.output(), batch), product));
+            }
+            return out;
+        }
+
+        @Override
         public HostTensor backward(HostTensor scoreWeights, ReluGradient relu) {
             requireOpen();
             PlanPasses.checkScoreWeights(plan, batch, scoreWeights);
@@ -213,7 +307,7 @@ public final class CpuReferenceExecutor implements PlanExecutor {
         private float[] backward(Op op, int source, float[] g, boolean guided) {
             float[][] w = compiled.weights.get(op);
             if (op instanceof Op.Dense d) {
-                return ReferenceKernels.denseBackward(g, batch, w[0], d.inFeatures(), d.outFeatures());
+                return ReferenceKernels.denseBackward(g, rows(d), w[0], d.inFeatures(), d.outFeatures());
             } else if (op instanceof Op.Conv2d c) {
                 return ReferenceKernels.convBackward(g, batch, geometry(c.input(), c.window()), w[0], c.outChannels(), c.groups());
             } else if (op instanceof Op.ChannelAffine a) {
@@ -229,8 +323,22 @@ public final class CpuReferenceExecutor implements PlanExecutor {
             } else if (op instanceof Op.ZeroPad z) {
                 TensorInfo x = plan.tensor(z.input());
                 return ReferenceKernels.zeroPadBackward(g, batch, x.channels(), x.height(), x.width(), z.padding());
-            } else if (op instanceof Op.Reshape || op instanceof Op.Add) {
+            } else if (op instanceof Op.Reshape || op instanceof Op.Add || op instanceof Op.Gate) {
                 return g.clone();
+            } else if (op instanceof Op.MatMul m) {
+                Product p = product(m);
+                return source == 0
+                        ? TransformerKernels.gemmBackwardA(g, values[m.b()], m.transposeA(), m.transposeB(), p.count, p.m, p.n, p.k, m.scale())
+                        : TransformerKernels.gemmBackwardB(g, values[m.a()], m.transposeA(), m.transposeB(), p.count, p.m, p.n, p.k, m.scale());
+            } else if (op instanceof Op.LayerNorm l) {
+                return TransformerKernels.layerNormBackward(g, values[l.input()], plan.tensor(l.input()).lastDim(), w[0], l.eps());
+            } else if (op instanceof Op.Softmax s) {
+                return TransformerKernels.softmaxBackward(g, values[s.output()], plan.tensor(s.input()).lastDim());
+            } else if (op instanceof Op.Transpose t) {
+                return TransformerKernels.transpose(g, batch, plan.tensor(t.output()).shape(), TransformerKernels.inverse(t.permutation()));
+            } else if (op instanceof Op.Slice s) {
+                TensorInfo x = plan.tensor(s.input());
+                return TransformerKernels.sliceBackward(g, batch, x.shape()[0], x.size() / x.shape()[0], s.start(), s.length());
             } else if (op instanceof Op.Multiply m) {
                 // d(a b)/da = b (broadcast back over a's pixels); d(a b)/db = a, summed over the pixels b was broadcast to
                 return source == 0 ? ReferenceKernels.multiplyForward(g, values[m.b()], repeat(m))

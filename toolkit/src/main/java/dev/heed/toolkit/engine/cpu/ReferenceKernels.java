@@ -227,6 +227,7 @@ final class ReferenceKernels {
                 case CLIP -> Math.min(Math.max(v, alpha), beta);
                 case HARD_SIGMOID -> Math.max(0, Math.min(1, alpha * v + beta));
                 case HARD_SWISH -> v * Math.min(Math.max(v + 3, 0), 6) / 6;
+                case GELU -> 0.5 * v * (1 + TransformerKernels.erf(v / Math.sqrt(2)));
             };
         }
         return y;
@@ -249,6 +250,7 @@ final class ReferenceKernels {
                 case CLIP -> v > alpha && v < beta ? gi : 0;
                 case HARD_SIGMOID -> alpha * v + beta > 0 && alpha * v + beta < 1 ? alpha * gi : 0;
                 case HARD_SWISH -> v < -3 ? 0 : v <= 3 ? gi * (v / 3 + 0.5) : gi;
+                case GELU -> gi * (0.5 * (1 + TransformerKernels.erf(v / Math.sqrt(2))) + v * Math.exp(-0.5 * v * v) / Math.sqrt(2 * Math.PI));
             };
         }
         return gx;

@@ -190,6 +190,19 @@ final class OneDnnCompiledPlan implements CompiledPlan {
     }
 
     @Override
+    public synchronized PlanPass forward(List<HostTensor> inputs, java.util.Collection<String> captureLayers) {
+        if (!open) {
+            throw new IllegalStateException("the compiled plan is closed");
+        }
+        PlanPasses.checkInputs(plan, inputs);
+        Map<String, Integer> captured = new java.util.LinkedHashMap<>();
+        for (String layer : captureLayers) {
+            captured.put(layer, plan.capture(layer).id());
+        }
+        return new OneDnnPass(this, inputs, plan.input().id(), false, captured);
+    }
+
+    @Override
     public synchronized void close() {
         if (!open) {
             return;

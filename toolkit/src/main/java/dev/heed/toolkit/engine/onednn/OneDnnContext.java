@@ -51,8 +51,22 @@ final class OneDnnContext implements AutoCloseable {
         memory.format_tag tag = switch (dims.length) {
             case 1 -> memory.format_tag.x;
             case 2 -> memory.format_tag.nc;
+            case 3 -> memory.format_tag.abc;
             case 4 -> memory.format_tag.nchw;
             case 5 -> memory.format_tag.goihw;
+            default -> throw new IllegalArgumentException("no plain layout for rank " + dims.length);
+        };
+        return owner.own(new memory.desc(dims, memory.data_type.f32, tag));
+    }
+
+    /** A plain row-major f32 descriptor of any rank from 1 to 5 ({@code a}, {@code ab}, {@code abc}, ...). */
+    static memory.desc plainAny(NativeOwner owner, long... dims) {
+        memory.format_tag tag = switch (dims.length) {
+            case 1 -> memory.format_tag.a;
+            case 2 -> memory.format_tag.ab;
+            case 3 -> memory.format_tag.abc;
+            case 4 -> memory.format_tag.abcd;
+            case 5 -> memory.format_tag.abcde;
             default -> throw new IllegalArgumentException("no plain layout for rank " + dims.length);
         };
         return owner.own(new memory.desc(dims, memory.data_type.f32, tag));

@@ -26,26 +26,37 @@ final class OneDnnPass implements PlanPass {
     final int batch;
     private final int target;
     private final boolean captures;
+    private final Map<String, Integer> namedCaptures;
     private final List<OpKernel> kernels;
     private final NativeOwner forwardOwner = new NativeOwner();
     /** Where {@link #temp} allocates: the forward owner, or one backward call's. */
     private NativeOwner scope = forwardOwner;
     private final memory[] values;
     /** Per-op state a backward pass needs beyond the tensors: pooling workspaces, intermediate values. */
-    final Map<Op, memory> saved = new IdentityHashMap<>();
+    final Map<Object, memory> saved = new IdentityHashMap<>();
     private boolean open = true;
 
     OneDnnPass(OneDnnCompiledPlan compiled, HostTensor input, int target, boolean captures) {
+        this(compiled, List.of(input), target, captures, Map.of());
+    }
+
+    /** A pass over every input of the plan, in {@code plan.inputs()} order, keeping {@code namedCaptures} readable. */
+    OneDnnPass(OneDnnCompiledPlan compiled, List<HostTensor> inputs, int target, boolean captures, Map<String, Integer> namedCaptures) {
         this.compiled = compiled;
         this.plan = compiled.plan;
-        this.batch = input.batch();
+        this.batch = inputs.get(0).batch();
         this.target = target;
         this.captures = captures;
+        this.namedCaptures = Map.copyOf(namedCaptures);
         this.values = new memory[plan.tensors().size()];
         try {
             kernels = compiled.kernels(batch, target);
-            memory x = allocate(plan.input().id());
-            OneDnnContext.write(x, input.data());
+            for (int i = 0; i < inputs.size(); i++) {
+                int id = plan.inputs().get(i).id();
+                memory x = context().allocate(forwardOwner, OneDnnContext.plainAny(forwardOwner, dims(id)));
+                values[id] = x;
+                OneDnnContext.write(x, inputs.get(i).data());
+            }
             for (OpKernel kernel : kernels) {
                 kernel.forward(this);
             }
@@ -66,8 +77,13 @@ final class OneDnnPass implements PlanPass {
 
     /** Dimensions of a tensor with the batch: {@code [n, c, h, w]} or {@code [n, features]}. */
     long[] dims(int tensor) {
-        TensorInfo t = plan.tensor(tensor);
-        return t.isSpatial() ? new long[] {batch, t.channels(), t.height(), t.width()} : new long[] {batch, t.channels()};
+        int[] shape = plan.tensor(tensor).shape();
+        long[] dims = new long[shape.length + 1];
+        dims[0] = batch;
+        for (int i = 0; i < shape.length; i++) {
+            dims[i + 1] = shape[i];
+        }
+        return dims;
     }
 
     memory.desc desc(int tensor) {
@@ -135,6 +151,56 @@ final class OneDnnPass implements PlanPass {
     public HostTensor captured() {
         requireOpen();
         return captures ? host(target, values[target]) : null;
+    }
+
+    @Override
+    public HostTensor captured(String layer) {
+        requireOpen();
+        Integer id = namedCaptures.get(layer);
+        if (id == null) {
+            throw new IllegalArgumentException("the pass did not capture '" + layer + "'; it captured " + namedCaptures.keySet());
+        }
+        return host(id, values[id]);
+    }
+
+    @Override
+    public Map<String, HostTensor> gateGradients(HostTensor scoreWeights) {
+        requireOpen();
+        PlanPasses.checkScoreWeights(plan, batch, scoreWeights);
+        List<Op.Gate> gates = plan.ops().stream().filter(Op.Gate.class::isInstance).map(Op.Gate.class::cast).toList();
+        synchronized (compiled) {
+            try (NativeOwner backwardOwner = new NativeOwner()) {
+                scope = backwardOwner;
+                memory[] gradients = new memory[plan.tensors().size()];
+                int out = plan.output().id();
+                gradients[out] = tempLike(out);
+                OneDnnContext.write(gradients[out], scoreWeights.data());
+                Map<Op, OpKernel> byOp = kernelsByOp();
+                PlanPasses.walkBackwardToAll(plan, gates.stream().mapToInt(Op.Gate::output).toArray(), t -> gradients[t] != null, (op, s) -> {
+                    int source = op.inputs()[s];
+                    memory g = byOp.get(op).backward(this, s, gradients[op.output()], false);
+                    gradients[source] = gradients[source] == null ? g : sum(source, gradients[source], g);
+                });
+                context().synchronize();
+                // dScore/dgate = dScore/dy * x at a gate of ones, on the host copies (one multiply per gate)
+                Map<String, HostTensor> result = new java.util.LinkedHashMap<>();
+                for (Op.Gate gate : gates) {
+                    int n = batch * plan.tensor(gate.output()).size();
+                    float[] product = new float[n];
+                    if (gradients[gate.output()] != null) {
+                        float[] g = OneDnnContext.read(gradients[gate.output()], n);
+                        float[] x = OneDnnContext.read(values[gate.input()], n);
+                        for (int i = 0; i < n; i++) {
+                            product[i] = g[i] * x[i];
+                        }
+                    }
+                    result.put(gate.layer(), new HostTensor(PlanPasses.withBatch(plan, gate.output(), batch), product));
+                }
+                return result;
+            } finally {
+                scope = forwardOwner;
+            }
+        }
     }
 
     @Override

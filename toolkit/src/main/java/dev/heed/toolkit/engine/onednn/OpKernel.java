@@ -72,7 +72,10 @@ abstract class OpKernel {
     abstract memory backward(OneDnnPass pass, int source, memory gradient, boolean guided);
 
     static OpKernel build(OneDnnCompiledPlan compiled, Fusion fusion, memory.desc[] layouts, Op op, int batch) {
-        if (op instanceof Op.Conv2d c) {
+        OpKernel transformer = TransformerKernels.build(compiled, op, batch);
+        if (transformer != null) {
+            return transformer;
+        } else if (op instanceof Op.Conv2d c) {
             return new Convolution(compiled, fusion, layouts, c, batch);
         } else if (op instanceof Op.Dense d) {
             return new InnerProduct(compiled, fusion, d, batch);
@@ -98,9 +101,15 @@ abstract class OpKernel {
         throw new UnsupportedLayerException(op.layer(), op.getClass().getSimpleName(), "is not supported by the oneDNN executor");
     }
 
+    /** A tensor's dimensions with the batch first: {@code [n, c, h, w]}, {@code [n, features]}, {@code [n, tokens, features]}, .... */
     long[] dims(int tensor) {
-        TensorInfo t = plan.tensor(tensor);
-        return t.isSpatial() ? new long[] {batch, t.channels(), t.height(), t.width()} : new long[] {batch, t.channels()};
+        int[] shape = plan.tensor(tensor).shape();
+        long[] dims = new long[shape.length + 1];
+        dims[0] = batch;
+        for (int i = 0; i < shape.length; i++) {
+            dims[i + 1] = shape[i];
+        }
+        return dims;
     }
 
     /** A tensor's dimensions as rank 4, {@code [n, c, 1, 1]} for a flat one. */
@@ -459,6 +468,7 @@ abstract class OpKernel {
                 case CLIP -> new Eltwise(dnnl.algorithm.eltwise_clip_v2, op.alpha(), op.beta());
                 case HARD_SIGMOID -> new Eltwise(dnnl.algorithm.eltwise_clip_v2, 0, 1);
                 case HARD_SWISH -> new Eltwise(dnnl.algorithm.eltwise_hardswish, 0, 0);
+                case GELU -> new Eltwise(dnnl.algorithm.eltwise_gelu_erf, 0, 0);
             };
             algorithm = e.algorithm();
             alpha = e.alpha();

@@ -2,7 +2,8 @@ package dev.heed.toolkit.engine.plan;
 
 /**
  * The element-wise functions a plan may hold. Identity never appears as an op (the compiler aliases the tensor), and
- * softmax never appears at all: at the output it is dropped because scores are logits, elsewhere it is unsupported.
+ * softmax is not an activation: at a classifier's output it is dropped because scores are logits; inside a transformer
+ * it is its own op ({@code Op.Softmax}, over the last axis).
  *
  * <p>Derivatives at the kinks follow PyTorch, whose exports these come from, so that gradients match torch's exactly
  * wherever an input lands on a kink (ReLU6 after a zero-initialised layer, say).
@@ -30,10 +31,15 @@ public enum ActivationKind {
      * {@code x / 3 + 1/2} on [-3, 3] (both ends included, so -1/2 at -3 and 3/2 at 3, as torch's backward computes), 1
      * above. It is the one kind whose derivative does not follow from its output: executors need its input.
      */
-    HARD_SWISH;
+    HARD_SWISH,
+    /**
+     * The exact GELU, {@code x/2 (1 + erf(x / sqrt 2))}, as BERT, ViT and Heed's {@code EncoderGraph} use it (not the
+     * tanh approximation). Its derivative {@code Phi(x) + x phi(x)} needs the input.
+     */
+    GELU;
 
-    /** Whether the derivative follows from the output alone (every kind but {@link #HARD_SWISH}). */
+    /** Whether the derivative follows from the output alone (every kind but {@link #HARD_SWISH} and {@link #GELU}). */
     public boolean gradientFromOutput() {
-        return this != HARD_SWISH;
+        return this != HARD_SWISH && this != GELU;
     }
 }

@@ -20,7 +20,7 @@ public sealed interface Op {
     /**
      * {@code y[o] = bias[o] + sum_i weight[o][i] x[i]}. Input {@code [in]}, output {@code [out]}; {@code weight} is
      * {@code [out][in]} row-major (oneDNN's {@code oi}, ONNX Gemm with {@code transB}); {@code bias} is {@code [out]} or
-     * null.
+     * null. A transformer's input {@code [tokens, in]} is transformed row by row into {@code [tokens, out]}.
      */
     record Dense(String layer, int input, int output, Weights weight, Weights bias) implements Op {
         public int inFeatures() {
@@ -196,6 +196,121 @@ public sealed interface Op {
         @Override
         public String toString() {
             return "Concat[" + layer + ", " + Arrays.toString(sources) + " -> " + output + "]";
+        }
+    }
+
+    // ---- transformer encoders (ViT, BERT/MiniLM); shapes leave out the batch, as everywhere ----
+
+    /** A tensor that is the same for every sample (a class token, position embeddings): no inputs, no gradient. */
+    record Constant(String layer, int output, Weights value) implements Op {
+        @Override
+        public int[] inputs() {
+            return new int[0];
+        }
+    }
+
+    /**
+     * Embedding lookup: {@code y[t] = table[ids[t]]}, ids {@code [tokens]} held as float32 (exact up to 2^24), table
+     * {@code [rows][dim]}, output {@code [tokens, dim]}. The ids get no gradient.
+     */
+    record Gather(String layer, int ids, int output, Weights table) implements Op {
+        @Override
+        public int[] inputs() {
+            return new int[] {ids};
+        }
+    }
+
+    /**
+     * {@code y = scale * op(a) op(b)} over the last two axes, batched over the leading ones (one product per head):
+     * {@code op(a)} is {@code [M, K]} ({@code a} stored {@code [K, M]} when {@code transposeA}), {@code op(b)} is
+     * {@code [K, N]} ({@code b} stored {@code [N, K]} when {@code transposeB}, as in {@code Q K^T}). Both operands are
+     * tensors, and the backward pass gives a gradient to each.
+     */
+    record MatMul(String layer, int a, int b, int output, boolean transposeA, boolean transposeB, float scale) implements Op {
+        @Override
+        public int[] inputs() {
+            return new int[] {a, b};
+        }
+    }
+
+    /**
+     * Layer normalisation over the last axis: {@code y = (x - mean) / sqrt(var + eps) * gain + bias}, the biased
+     * variance, {@code gain} and {@code bias} of the last axis' length.
+     */
+    record LayerNorm(String layer, int input, int output, Weights gain, Weights bias, double eps) implements Op {
+        @Override
+        public int[] inputs() {
+            return new int[] {input};
+        }
+    }
+
+    /**
+     * Softmax over the last axis. {@code mask} is -1, or a tensor {@code [keys]} (the last axis' length) per sample whose
+     * zero entries exclude those keys, which then get probability exactly 0: what adding a large negative number to
+     * their scores gives (BERT's padding mask).
+     */
+    record Softmax(String layer, int input, int mask, int output) implements Op {
+        public boolean masked() {
+            return mask >= 0;
+        }
+
+        @Override
+        public int[] inputs() {
+            return mask >= 0 ? new int[] {input, mask} : new int[] {input};
+        }
+    }
+
+    /** Permutes the per-sample axes: output axis {@code i} is input axis {@code permutation[i]} (heads in and out). */
+    record Transpose(String layer, int input, int output, int[] permutation) implements Op {
+        public Transpose {
+            permutation = permutation.clone();
+        }
+
+        @Override
+        public int[] permutation() {
+            return permutation.clone();
+        }
+
+        @Override
+        public int[] inputs() {
+            return new int[] {input};
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Transpose t && t.layer.equals(layer) && t.input == input && t.output == output
+                    && Arrays.equals(t.permutation, permutation);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(permutation) * 31 + output;
+        }
+
+        @Override
+        public String toString() {
+            return "Transpose[" + layer + ", " + input + " " + Arrays.toString(permutation) + " -> " + output + "]";
+        }
+    }
+
+    /** Entries {@code [start, start + length)} of the first per-sample axis (a ViT's class token row). */
+    record Slice(String layer, int input, int output, int start, int length) implements Op {
+        @Override
+        public int[] inputs() {
+            return new int[] {input};
+        }
+    }
+
+    /**
+     * {@code y = x * gate} with a gate of ones of {@code x}'s shape per sample: the identity going forward, but the
+     * gradient with respect to the gate, {@code dScore/dy * x}, is what class-specific attention relevance (Chefer et
+     * al., on the attention probabilities) and gradient times input (on word embeddings) read. {@code PlanPass.gateGradients}
+     * returns it per gate, keyed by {@code layer}.
+     */
+    record Gate(String layer, int input, int output) implements Op {
+        @Override
+        public int[] inputs() {
+            return new int[] {input};
         }
     }
 }

@@ -19,15 +19,29 @@ public final class Plan {
     private final List<TensorInfo> tensors;
     private final List<Op> ops;
     private final int input;
+    private final List<Integer> inputs;
     private final int output;
     private final Map<String, Integer> captures;
 
     Plan(List<TensorInfo> tensors, List<Op> ops, int input, int output, Map<String, Integer> captures) {
+        this(tensors, ops, List.of(input), output, captures);
+    }
+
+    Plan(List<TensorInfo> tensors, List<Op> ops, List<Integer> inputs, int output, Map<String, Integer> captures) {
         this.tensors = List.copyOf(tensors);
         this.ops = List.copyOf(ops);
-        this.input = input;
+        this.inputs = List.copyOf(inputs);
+        this.input = inputs.get(0);
         this.output = output;
         this.captures = Collections.unmodifiableMap(new LinkedHashMap<>(captures));
+    }
+
+    /**
+     * Every input, the main one first. CNN plans have one; a text encoder's plan also takes token types and the
+     * padding mask ({@link PlanBuilder#addInput}).
+     */
+    public List<TensorInfo> inputs() {
+        return inputs.stream().map(tensors::get).toList();
     }
 
     public List<TensorInfo> tensors() {
@@ -46,7 +60,7 @@ public final class Plan {
         return tensors.get(input);
     }
 
-    /** The logits, {@code [classes]}. */
+    /** The logits, {@code [classes]} (for an encoder without a classifier head, its flattened last hidden state). */
     public TensorInfo output() {
         return tensors.get(output);
     }
@@ -74,11 +88,16 @@ public final class Plan {
         List<String> names = new ArrayList<>();
         captures.forEach((name, id) -> {
             TensorInfo t = tensors.get(id);
-            if (t.isSpatial() && t.height() * t.width() > 1 && id != output) {
+            if (t.isSpatial() && t.height() * t.width() > 1 && id != output && !transformer()) {
                 names.add(name);
             }
         });
         return List.copyOf(names);
+    }
+
+    /** Whether the plan holds transformer ops (attention), whose rank-3 tensors are heads, not feature maps. */
+    public boolean transformer() {
+        return ops.stream().anyMatch(op -> op instanceof Op.MatMul || op instanceof Op.Softmax || op instanceof Op.LayerNorm);
     }
 
     /** Weight values held by the plan's ops (for describing and for sizing uploads). */
@@ -91,6 +110,12 @@ public final class Plan {
                 n += c.weight().length() + (c.bias() == null ? 0 : c.bias().length());
             } else if (op instanceof Op.ChannelAffine a) {
                 n += a.scale().length() + a.shift().length();
+            } else if (op instanceof Op.LayerNorm l) {
+                n += l.gain().length() + l.bias().length();
+            } else if (op instanceof Op.Gather g) {
+                n += g.table().length();
+            } else if (op instanceof Op.Constant c) {
+                n += c.value().length();
             }
         }
         return n;
@@ -101,7 +126,7 @@ public final class Plan {
      * weights, for the sanity checks); the caller guarantees that, {@link WeightRedraw} checks it.
      */
     Plan withOps(List<Op> replaced) {
-        return new Plan(tensors, replaced, input, output, captures);
+        return new Plan(tensors, replaced, inputs, output, captures);
     }
 
     /** One line per op, for logs and tests. */

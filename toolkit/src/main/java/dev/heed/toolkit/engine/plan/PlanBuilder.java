@@ -17,10 +17,22 @@ public final class PlanBuilder {
     private final List<Op> ops = new ArrayList<>();
     private final Map<String, Integer> captures = new LinkedHashMap<>();
     private final int input;
+    private final List<Integer> inputs = new ArrayList<>();
 
-    /** Starts a plan whose input has per-sample shape {@code [c, h, w]} or {@code [features]}. */
+    /** Starts a plan whose input has per-sample shape {@code [c, h, w]} or {@code [features]} (or token ids {@code [tokens]}). */
     public PlanBuilder(int... inputShape) {
         input = newTensor(inputShape, "input");
+        inputs.add(input);
+    }
+
+    /**
+     * A further input, fed beside the main one on every pass (a text encoder's token types and padding mask); inputs
+     * are passed in the order they were added, the main one first.
+     */
+    public int addInput(String name, int... shape) {
+        int id = newTensor(shape, name);
+        inputs.add(id);
+        return id;
     }
 
     public int input() {
@@ -66,15 +78,110 @@ public final class PlanBuilder {
         return out;
     }
 
-    /** Weight {@code [out][in]}, bias {@code [out]} or null. */
+    /** Weight {@code [out][in]}, bias {@code [out]} or null; a {@code [tokens, in]} input is transformed row by row. */
     public int dense(String layer, int in, Weights weight, Weights bias) {
-        TensorInfo x = flat(in, layer);
+        TensorInfo x = tensors.get(in);
         int[] w = weight.shape();
-        if (w.length != 2 || w[1] != x.size()) {
+        boolean rows = x.rank() == 2;
+        if (!rows) {
+            flat(in, layer);
+        }
+        if (w.length != 2 || w[1] != (rows ? x.lastDim() : x.size())) {
             throw new IllegalArgumentException("layer '" + layer + "': weight " + Arrays.toString(w) + " does not take input " + x);
         }
         checkVector(layer, "bias", bias, w[0], true);
-        return add(new Op.Dense(layer, in, next(), weight, bias), new int[] {w[0]});
+        return add(new Op.Dense(layer, in, next(), weight, bias), rows ? new int[] {x.shape()[0], w[0]} : new int[] {w[0]});
+    }
+
+    /** A per-sample constant (same for the whole batch) of {@code value}'s shape. */
+    public int constant(String layer, Weights value) {
+        return add(new Op.Constant(layer, next(), value), value.shape());
+    }
+
+    /** Rows of {@code table [rows][dim]} picked by the float ids of {@code ids [tokens]}: {@code [tokens, dim]}. */
+    public int gather(String layer, int ids, Weights table) {
+        TensorInfo x = tensors.get(ids);
+        int[] t = table.shape();
+        if (x.rank() != 1 || t.length != 2) {
+            throw new IllegalArgumentException("layer '" + layer + "': cannot gather " + Arrays.toString(t) + " rows by " + x);
+        }
+        return add(new Op.Gather(layer, ids, next(), table), new int[] {x.size(), t[1]});
+    }
+
+    /** {@code scale * op(a) op(b)} over the last two axes, the leading axes (heads) equal. */
+    public int matMul(String layer, int a, int b, boolean transposeA, boolean transposeB, float scale) {
+        int[] x = tensors.get(a).shape();
+        int[] y = tensors.get(b).shape();
+        int r = x.length;
+        if (r < 2 || y.length != r || !Arrays.equals(Arrays.copyOf(x, r - 2), Arrays.copyOf(y, r - 2))) {
+            throw new IllegalArgumentException("layer '" + layer + "': cannot multiply " + tensors.get(a) + " by " + tensors.get(b));
+        }
+        int m = transposeA ? x[r - 1] : x[r - 2];
+        int k = transposeA ? x[r - 2] : x[r - 1];
+        int kb = transposeB ? y[r - 1] : y[r - 2];
+        int n = transposeB ? y[r - 2] : y[r - 1];
+        if (k != kb) {
+            throw new IllegalArgumentException("layer '" + layer + "': inner sizes " + k + " and " + kb + " differ in " + tensors.get(a)
+                    + " x " + tensors.get(b));
+        }
+        int[] shape = Arrays.copyOf(x, r);
+        shape[r - 2] = m;
+        shape[r - 1] = n;
+        return add(new Op.MatMul(layer, a, b, next(), transposeA, transposeB, scale), shape);
+    }
+
+    /** Layer normalisation over the last axis. */
+    public int layerNorm(String layer, int in, Weights gain, Weights bias, double eps) {
+        TensorInfo x = tensors.get(in);
+        checkVector(layer, "gain", gain, x.lastDim(), false);
+        checkVector(layer, "bias", bias, x.lastDim(), false);
+        if (!(eps >= 0)) {
+            throw new IllegalArgumentException("layer '" + layer + "': layer norm epsilon " + eps);
+        }
+        return add(new Op.LayerNorm(layer, in, next(), gain, bias, eps), x.shape());
+    }
+
+    /** Softmax over the last axis; {@code mask} is -1 or a {@code [keys]} tensor whose zeros exclude keys. */
+    public int softmax(String layer, int in, int mask) {
+        TensorInfo x = tensors.get(in);
+        if (mask >= 0 && (tensors.get(mask).rank() != 1 || tensors.get(mask).size() != x.lastDim())) {
+            throw new IllegalArgumentException("layer '" + layer + "': mask " + tensors.get(mask) + " does not fit " + x);
+        }
+        return add(new Op.Softmax(layer, in, mask, next()), x.shape());
+    }
+
+    /** Output axis {@code i} is input axis {@code permutation[i]}. */
+    public int transpose(String layer, int in, int... permutation) {
+        int[] x = tensors.get(in).shape();
+        int[] sorted = permutation.clone();
+        Arrays.sort(sorted);
+        for (int i = 0; i < sorted.length; i++) {
+            if (sorted.length != x.length || sorted[i] != i) {
+                throw new IllegalArgumentException("layer '" + layer + "': " + Arrays.toString(permutation) + " is not a permutation of the axes of "
+                        + tensors.get(in));
+            }
+        }
+        int[] shape = new int[x.length];
+        for (int i = 0; i < x.length; i++) {
+            shape[i] = x[permutation[i]];
+        }
+        return add(new Op.Transpose(layer, in, next(), permutation), shape);
+    }
+
+    /** Entries {@code [start, start + length)} of the first axis. */
+    public int slice(String layer, int in, int start, int length) {
+        int[] x = tensors.get(in).shape();
+        if (start < 0 || length < 1 || start + length > x[0]) {
+            throw new IllegalArgumentException("layer '" + layer + "': cannot take " + length + " from " + start + " of " + tensors.get(in));
+        }
+        int[] shape = x.clone();
+        shape[0] = length;
+        return add(new Op.Slice(layer, in, next(), start, length), shape);
+    }
+
+    /** A gate of ones on {@code in} whose gradient a pass can return ({@link Op.Gate}). */
+    public int gate(String layer, int in) {
+        return add(new Op.Gate(layer, in, next()), tensors.get(in).shape());
     }
 
     /** Weight {@code [out][in][kh][kw]}, bias {@code [out]} or null; the window's kernel must match the weight's. */
@@ -208,7 +315,7 @@ public final class PlanBuilder {
         if (tensors.get(logits).isSpatial()) {
             throw new IllegalArgumentException("the output must be flat logits [classes], not " + tensors.get(logits));
         }
-        return new Plan(tensors, ops, input, logits, captures);
+        return new Plan(tensors, ops, inputs, logits, captures);
     }
 
     private static void checkVector(String layer, String what, Weights v, int length, boolean optional) {

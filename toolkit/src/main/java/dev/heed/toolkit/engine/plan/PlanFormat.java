@@ -26,6 +26,15 @@ public final class PlanFormat {
 
     /** Writes {@code plan} to {@code out}, which is not closed. */
     public static void write(Plan plan, OutputStream out) throws IOException {
+        for (Op op : plan.ops()) {
+            if (op instanceof Op.Constant || op instanceof Op.Gather || op instanceof Op.MatMul || op instanceof Op.LayerNorm
+                    || op instanceof Op.Softmax || op instanceof Op.Transpose || op instanceof Op.Slice || op instanceof Op.Gate
+                    || plan.inputs().size() > 1) {
+                // transformer plans are compiled from the model on load; the file format has no version for them yet
+                throw new IllegalArgumentException("plan files do not hold transformer ops yet (op '" + op.layer() + "', "
+                        + op.getClass().getSimpleName() + ")");
+            }
+        }
         DataOutputStream d = new DataOutputStream(out);
         int version = needsVersion2(plan) ? 2 : 1;
         d.writeInt(MAGIC);

@@ -4,14 +4,15 @@ import java.util.Arrays;
 
 /**
  * One tensor of a plan. {@code shape} leaves out the batch dimension, which is symbolic (chosen per pass): {@code [c, h, w]}
- * for images and feature maps (stored NCHW, row-major, so one sample's values are channel by channel, row by row), or
- * {@code [features]} for flat tensors. {@code producer} names the layer whose op writes it ("input" for the input).
+ * for images and feature maps (stored NCHW, row-major, so one sample's values are channel by channel, row by row),
+ * {@code [features]} for flat tensors, and for transformers {@code [tokens, features]} or {@code [heads, tokens, d]}
+ * (rank 2 to 4, always row-major). {@code producer} names the layer whose op writes it ("input" for the input).
  */
 public record TensorInfo(int id, int[] shape, String producer) {
     public TensorInfo {
         shape = shape.clone();
-        if (shape.length != 1 && shape.length != 3) {
-            throw new IllegalArgumentException("tensor " + id + " has rank " + shape.length + " (without batch); plans hold [features] or [c, h, w]");
+        if (shape.length < 1 || shape.length > 4) {
+            throw new IllegalArgumentException("tensor " + id + " has rank " + shape.length + " (without batch); plans hold ranks 1 to 4");
         }
         for (int d : shape) {
             if (d <= 0) {
@@ -41,6 +42,15 @@ public record TensorInfo(int id, int[] shape, String producer) {
     /** Channels (rank 3) or features (rank 1). */
     public int channels() {
         return shape[0];
+    }
+
+    /** The last dimension: features per row, for ops that work row by row (dense, layer norm, softmax). */
+    public int lastDim() {
+        return shape[shape.length - 1];
+    }
+
+    public int rank() {
+        return shape.length;
     }
 
     public int height() {
