@@ -3,6 +3,7 @@ package dev.heed.toolkit.cli;
 import dev.heed.toolkit.api.Target;
 import dev.heed.toolkit.method.catalogue.MethodCatalogue;
 import dev.heed.toolkit.model.ModelInput;
+import dev.heed.toolkit.pipeline.OverlayOptions;
 import dev.heed.toolkit.render.Colormap;
 import dev.heed.toolkit.render.Normalization;
 import java.nio.file.Path;
@@ -123,7 +124,7 @@ public final class OverlayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        OverlayJob.Options options;
+        OverlayOptions options;
         try {
             options = options();
         } catch (IllegalArgumentException e) {
@@ -132,7 +133,7 @@ public final class OverlayCommand implements Callable<Integer> {
         return new OverlayJob(options, spec.commandLine().getOut(), spec.commandLine().getErr()).run();
     }
 
-    OverlayJob.Options options() {
+    OverlayOptions options() {
         if (batchSize < 1) {
             throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
         }
@@ -173,7 +174,7 @@ public final class OverlayCommand implements Callable<Integer> {
         MethodCatalogue.Settings settings = MethodCatalogue.Settings.DEFAULTS.withLayer(layer).withSamples(samples).withNoiseLevel(noise)
                 .withSteps(steps).withBaseline(baseline).withWindow(window == null ? 0 : window).withStride(stride == null ? 0 : stride)
                 .withSmoothed(MethodCatalogue.fromId(smooth).id());
-        return new OverlayJob.Options(model.model, model.options(), MethodCatalogue.fromId(method), settings, Target.parse(target), inputs, output,
+        return new OverlayOptions(model.model, model.options(), MethodCatalogue.fromId(method), settings, Target.parse(target), inputs, output,
                 colormap.equals("auto") ? null : Colormap.fromId(colormap), alpha,
                 normalize.equals("auto") ? null : Normalization.parse(normalize), batchSize, threads, backend, seed, force,
                 ModelInput.Resize.fromId(resize), minDisplaySide, bar, trust,
