@@ -135,11 +135,6 @@ public final class OverlayJob {
             if (skipped > 0) {
                 err.println("heed spark: skipped " + skipped + " image(s) with finished outputs (use --force to redo them)");
             }
-            try {
-                output.removeStaging();
-            } catch (IOException e) {
-                err.println("heed spark: warning: " + a.output() + ": cannot remove " + HadoopOutput.STAGING + " (" + e.getMessage() + ")");
-            }
             double total = (System.nanoTime() - start) / 1e9;
             List<Failure> summaryFailures = failures.stream().map(f -> new Failure(java.nio.file.Path.of(f.file()), f.message())).toList();
             try {
@@ -151,6 +146,11 @@ public final class OverlayJob {
                 Files.deleteIfExists(local);
             } catch (IOException e) {
                 err.println(a.output() + ": cannot write the summary (" + e.getMessage() + ")");
+            }
+            try {
+                output.removeStaging();
+            } catch (IOException e) {
+                err.println("heed spark: warning: " + a.output() + ": cannot remove " + HadoopOutput.STAGING + " (" + e.getMessage() + ")");
             }
             out.printf(Locale.ROOT, "%s: %d image(s) done, %d skipped, %d failed; %d map(s) in %s (%.1f s)%n", method,
                     done, skipped, failures.size(), maps, a.output(), total);
