@@ -62,6 +62,7 @@ final class SparkHarness {
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("OMP_WAIT_POLICY", "passive");
+        pb.environment().put("OMP_NUM_THREADS", "1"); // as the reference's (see the pom)
         pb.environment().putAll(env);
         return pb.start();
     }
@@ -110,6 +111,9 @@ final class SparkHarness {
     static void assertSameOutputs(Path expected, Path actual) throws IOException {
         assertEquals(outputs(expected), outputs(actual), "output file names");
         for (String name : outputs(expected)) {
+            if (name.endsWith(".json")) { // text, so that a mismatch shows the differing field
+                assertEquals(Files.readString(expected.resolve(name)), Files.readString(actual.resolve(name)), name);
+            }
             assertArrayEquals(Files.readAllBytes(expected.resolve(name)), Files.readAllBytes(actual.resolve(name)), name);
         }
     }

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -93,6 +92,7 @@ class StandaloneClusterTest {
         assertTrue(job.waitFor(8, TimeUnit.MINUTES), "timed out: " + SparkHarness.read(log));
         String text = SparkHarness.read(log);
         assertEquals(0, job.exitValue(), text);
+        assertTrue(text.contains("Lost executor"), "the driver never saw the executor go: " + text);
         assertTrue(text.contains("smoothgrad: 40 image(s) done, 0 skipped, 0 failed"), text);
         SparkHarness.assertSameOutputs(cliOut, sparkOut);
         assertFalse(Files.exists(sparkOut.resolve(HadoopOutput.STAGING)), "staging folder left behind");
@@ -124,12 +124,9 @@ class StandaloneClusterTest {
         return home;
     }
 
-    /** Executors of this test's workers (their work folders are under this test's temporary folder). */
+    /** The executors: the Workers' child JVMs (cluster's entries 1 and 2). */
     private List<ProcessHandle> executors() {
-        return ProcessHandle.allProcesses().filter(p -> {
-            Optional<String> line = p.info().commandLine();
-            return line.isPresent() && line.get().contains("CoarseGrainedExecutorBackend") && line.get().contains(tmp.toString());
-        }).toList();
+        return cluster.subList(1, 3).stream().flatMap(Process::descendants).filter(ProcessHandle::isAlive).toList();
     }
 
     private static int countIndexes(Path out) throws IOException {
