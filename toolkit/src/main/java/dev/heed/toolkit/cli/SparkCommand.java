@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
  * {@code heed spark}: how to run {@code heed overlay} over a whole dataset on a Spark cluster. The job itself is the
  * spark module's jar ({@code dev.heed.spark.OverlayJob}); this command only prints a ready-to-edit spark-submit line.
  */
-@Command(name = "spark", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "spark", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 140, // the line must not wrap
         description = {"heed overlay on Apache Spark 3.5: the same options and outputs, over any Hadoop path (file://, hdfs://, s3a://), "
                 + "one Spark task per batch; a rerun skips finished images; exit code 0, 1 or 2 as heed overlay's. "
                 + "Build the job jar with 'mvn -pl spark -am package' (spark/target/heed-spark.jar). A ready-to-edit line:",
@@ -23,15 +23,14 @@ import picocli.CommandLine.Spec;
                 "  ./heed spark-local --model toolkit/models/fashion-cnn.zip --method gradcam --input toolkit/samples/fashion-mnist --output out/",
                 "                            the job in local[*] mode, no cluster needed"})
 public final class SparkCommand implements Callable<Integer> {
-    static final String SUBMIT = String.join("%n",
-            "spark-submit --master spark://MASTER:7077 \\",
-            "  --class dev.heed.spark.OverlayJob \\",
-            "  --executor-memory 8g --executor-cores 4 --conf spark.executorEnv.OMP_NUM_THREADS=4 \\",
-            "  --conf spark.executor.resource.gpu.amount=1 --conf spark.task.resource.gpu.amount=1 \\",
-            "  --conf spark.executor.resource.gpu.discoveryScript=$HEED_HOME/spark/gpu-discovery.sh \\",
-            "  $HEED_HOME/spark/target/heed-spark.jar \\",
-            "  --model hdfs:///models/resnet18.onnx --preset imagenet --method gradcam --target top1 --backend auto \\",
-            "  --input hdfs:///data/validation --output hdfs:///heed/validation-gradcam --batch-size 32 --seed 0");
+    static final String SUBMIT = "spark-submit --master spark://MASTER:7077 \\%n"
+            + "  --class dev.heed.spark.OverlayJob \\%n"
+            + "  --executor-memory 8g --executor-cores 4 --conf spark.executorEnv.OMP_NUM_THREADS=4 \\%n"
+            + "  --conf spark.executor.resource.gpu.amount=1 --conf spark.task.resource.gpu.amount=1 \\%n"
+            + "  --conf spark.executor.resource.gpu.discoveryScript=$HEED_HOME/spark/gpu-discovery.sh \\%n"
+            + "  $HEED_HOME/spark/target/heed-spark.jar \\%n"
+            + "  --model hdfs:///models/resnet18.onnx --preset imagenet --method gradcam --target top1 --backend auto \\%n"
+            + "  --input hdfs:///data/validation --output hdfs:///heed/validation-gradcam --batch-size 32 --seed 0";
 
     @Spec
     CommandSpec spec;
