@@ -51,7 +51,11 @@ final class ChunkTask implements Function<Chunk, ChunkOutcome> {
         this.jobStartMillis = jobStartMillis;
     }
 
-    /** A runner with its local model copy, its staging folders and the JVM's stderr for its failure lines. */
+    /**
+     * A runner with its local model copy and folders: {@code staging} is where the runner writes, a local folder whose
+     * files are then committed to a remote output, or null when the output folder is local and the runner writes
+     * there itself (atomically per file, index last, as {@code heed overlay} does).
+     */
     private record Executor(OverlayRunner runner, java.nio.file.Path staging, java.nio.file.Path inputs) {
     }
 
@@ -74,7 +78,7 @@ final class ChunkTask implements Function<Chunk, ChunkOutcome> {
     private Executor open(String gpu) {
         try {
             OverlayArguments parsed = OverlayArguments.parse(args.toArray(String[]::new));
-            java.nio.file.Path staging = Files.createTempDirectory("heed-spark-out-");
+            java.nio.file.Path staging = HadoopOutput.isLocal(output.root()) ? null : Files.createTempDirectory("heed-spark-out-");
             java.nio.file.Path inputs = Files.createTempDirectory("heed-spark-in-");
             java.nio.file.Path model = localModel(parsed.model());
             OverlayOptions o = parsed.options();
@@ -82,7 +86,8 @@ final class ChunkTask implements Function<Chunk, ChunkOutcome> {
             if (!gpu.equals("none")) {
                 err.println("heed spark: this executor's tasks hold GPU " + gpu);
             }
-            OverlayRunner runner = new OverlayRunner(o.relocated(model, staging, o.backend()), new BatchJob(err), err::println,
+            java.nio.file.Path writeTo = staging == null ? HadoopOutput.localPath(output.root()) : staging;
+            OverlayRunner runner = new OverlayRunner(o.relocated(model, writeTo, o.backend()), new BatchJob(err), err::println,
                     line -> err.println("heed spark: " + line));
             return new Executor(runner, staging, inputs);
         } catch (OverlayArguments.Invalid | JobFailure | IOException e) {
@@ -119,7 +124,9 @@ final class ChunkTask implements Function<Chunk, ChunkOutcome> {
             }
         }
         clear(ex.inputs());
-        clear(ex.staging()); // what a failed earlier task of this JVM left
+        if (ex.staging() != null) {
+            clear(ex.staging()); // what a failed earlier task of this JVM left
+        }
         Map<java.nio.file.Path, String> named = new LinkedHashMap<>();
         Map<String, String> rename = new LinkedHashMap<>();
         for (String file : todo) {
@@ -142,7 +149,9 @@ final class ChunkTask implements Function<Chunk, ChunkOutcome> {
         TaskContext task = TaskContext.get();
         String attempt = task == null ? "driver-" + chunk.batch()
                 : "stage" + task.stageId() + "-batch" + chunk.batch() + "-attempt" + task.taskAttemptId();
-        output.commit(ex.staging(), indexes, attempt, rename);
+        if (ex.staging() != null) {
+            output.commit(ex.staging(), indexes, attempt, rename);
+        }
         List<ChunkOutcome.FailedInput> failures = new ArrayList<>();
         for (Failure f : result.failures()) {
             String message = f.message();

@@ -21,8 +21,9 @@ import org.apache.hadoop.fs.Path;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /**
- * The output folder on any Hadoop file system. Executors write a chunk's files to a local folder first, with the
- * toolkit's own writer; committing copies each to a staging name under {@code _heed-staging/<attempt>/} and renames it
+ * The output folder on any Hadoop file system. A local folder (or a shared mount) is written in place by the
+ * toolkit's own writer, each file atomically and the index last, as {@code heed overlay} writes it. For any other file
+ * system, executors write a chunk's files to a local folder first; committing copies each to a staging name under {@code _heed-staging/<attempt>/} and renames it
  * into place, the image indexes last. Names are fixed by the inputs and contents by the seed, so a retried or
  * speculative attempt can only replace a file by the same bytes, and a killed one leaves nothing but its staging
  * folder, which the driver removes at the end.
@@ -149,10 +150,20 @@ final class HadoopOutput implements Serializable {
         fs.delete(staging, true);
     }
 
-    /** Removes the staging folders of attempts that were killed mid-commit. */
+    /**
+     * Removes what killed attempts left: staging folders of a remote output, and in a local output the toolkit's
+     * half-written temporary files ({@code .<name>*.tmp}, never an output name).
+     */
     void removeStaging() throws IOException {
         Path staging = new Path(new Path(root), STAGING);
         fileSystem(staging, conf).delete(staging, true);
+        if (isLocal(root)) {
+            try (Stream<java.nio.file.Path> s = Files.list(localPath(root))) {
+                for (java.nio.file.Path f : s.filter(f -> f.getFileName().toString().matches("\\..+\\.tmp")).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
     }
 
     /** Copies one local file (the summary) into the output folder by the same staged rename. */
