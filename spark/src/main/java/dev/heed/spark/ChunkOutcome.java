@@ -4,8 +4,8 @@ import java.io.Serializable;
 import java.util.List;
 
 /**
- * What a task reports to the driver: images finished (including those an earlier attempt of this job finished),
- * images skipped because a previous run finished them with the same settings, maps written, the failures, and the
+ * What a task reports to the driver: images finished, images skipped because a previous run finished them with the
+ * same settings, maps written, the failures, and the
  * time of its stages.
  */
 record ChunkOutcome(int batch, int done, int skipped, int maps, List<FailedInput> failures, double explainSeconds, double renderSeconds)

@@ -110,17 +110,14 @@ final class ChunkTask implements Function<Chunk, ChunkOutcome> {
         Map<String, Object> settings = ex.runner().settings();
         List<String> todo = new ArrayList<>();
         int skipped = 0;
-        int doneEarlier = 0;
-        int mapsEarlier = 0;
         for (String file : chunk.files()) {
             HadoopOutput.Index index = force ? null : output.index(indexName(file));
-            if (index == null || !settings.equals(index.settings())) {
-                todo.add(file);
-            } else if (index.modified() < jobStartMillis) {
+            // An index written since this job started is an earlier attempt of this very task (a lost executor's),
+            // which may have died before the batch's montage: redo it, rewriting the same bytes.
+            if (index != null && settings.equals(index.settings()) && index.modified() < jobStartMillis) {
                 skipped++; // finished by an earlier run, as heed overlay skips it
             } else {
-                doneEarlier++; // finished by an earlier attempt of this very task (a lost executor's)
-                mapsEarlier += index.maps();
+                todo.add(file);
             }
         }
         clear(ex.inputs());
@@ -160,7 +157,7 @@ final class ChunkTask implements Function<Chunk, ChunkOutcome> {
             }
             failures.add(new ChunkOutcome.FailedInput(named.getOrDefault(f.file(), f.file().toString()), message));
         }
-        return new ChunkOutcome(chunk.batch(), result.done() + doneEarlier, skipped, result.maps() + mapsEarlier, failures,
+        return new ChunkOutcome(chunk.batch(), result.done(), skipped, result.maps(), failures,
                 result.explainSeconds(), result.renderSeconds());
     }
 

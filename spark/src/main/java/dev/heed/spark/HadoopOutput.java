@@ -88,7 +88,7 @@ final class HadoopOutput implements Serializable {
     }
 
     /** A finished image's index as last committed, or null when there is none or it cannot be read (the image is redone). */
-    record Index(Object settings, int maps, long modified) {
+    record Index(Object settings, long modified) {
     }
 
     Index index(String name) {
@@ -105,7 +105,7 @@ final class HadoopOutput implements Serializable {
             try (InputStream in = fs.open(file)) {
                 index = JSON.readValue(in, Map.class);
             }
-            return new Index(index.get("settings"), index.get("maps") instanceof List<?> maps ? maps.size() : 0, status.getModificationTime());
+            return new Index(index.get("settings"), status.getModificationTime());
         } catch (IOException | RuntimeException e) {
             return null;
         }
