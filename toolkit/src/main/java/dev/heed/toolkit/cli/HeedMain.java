@@ -15,7 +15,7 @@ import picocli.CommandLine;
 @Command(name = "heed", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Heed: what a neural network looks at.",
         subcommands = {OverlayCommand.class, AttentionCommand.class, ArchCommand.class, CurvesCommand.class, PlaygroundCommand.class,
-                TrustCommand.class, DemoCommand.class, TrainCommand.class, MethodsCommand.class, HeedMain.ViewCommand.class,
+                TrustCommand.class, DemoCommand.class, TrainCommand.class, MethodsCommand.class, SparkCommand.class, HeedMain.ViewCommand.class,
                 HeedMain.TestCommand.class, CommandLine.HelpCommand.class},
         footer = {"%nExamples:",
                 "  heed demo                 all 8 methods on the bundled images (demo-output/)",

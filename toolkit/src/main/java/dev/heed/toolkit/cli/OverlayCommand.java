@@ -3,6 +3,7 @@ package dev.heed.toolkit.cli;
 import dev.heed.toolkit.api.Target;
 import dev.heed.toolkit.method.catalogue.MethodCatalogue;
 import dev.heed.toolkit.model.ModelInput;
+import dev.heed.toolkit.pipeline.OverlayOptions;
 import dev.heed.toolkit.render.Colormap;
 import dev.heed.toolkit.render.Normalization;
 import java.util.List;
@@ -98,7 +99,7 @@ public final class OverlayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        OverlayJob.Options options;
+        OverlayOptions options;
         try {
             options = options();
         } catch (IllegalArgumentException e) {
@@ -107,7 +108,7 @@ public final class OverlayCommand implements Callable<Integer> {
         return new OverlayJob(options, spec.commandLine().getOut(), spec.commandLine().getErr()).run();
     }
 
-    OverlayJob.Options options() {
+    OverlayOptions options() {
         if (batchSize < 1) {
             throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
         }
@@ -127,7 +128,7 @@ public final class OverlayCommand implements Callable<Integer> {
             case "auto" -> System.console() != null;
             default -> throw new IllegalArgumentException("unknown --progress '" + progress + "'; valid: bar, lines, auto");
         };
-        return new OverlayJob.Options(model.model, model.options(), MethodCatalogue.fromId(method), settings, Target.parse(target), input.inputs, output.output,
+        return new OverlayOptions(model.model, model.options(), MethodCatalogue.fromId(method), settings, Target.parse(target), input.inputs, output.output,
                 colormap.equals("auto") ? null : Colormap.fromId(colormap), alpha,
                 normalize.equals("auto") ? null : Normalization.parse(normalize), batchSize, compute.threads(), compute.backend(), seed, force,
                 ModelInput.Resize.fromId(resize), minDisplaySide, bar, trust,

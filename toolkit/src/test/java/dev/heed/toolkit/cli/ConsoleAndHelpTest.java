@@ -79,7 +79,7 @@ class ConsoleAndHelpTest {
     void topLevelHelpListsEveryCommandIncludingViewAndTest() {
         OverlayCommandTest.Run help = OverlayCommandTest.heed("--help");
         assertEquals(0, help.exit());
-        for (String command : List.of("overlay", "attention", "arch", "curves", "playground", "trust", "demo", "train", "methods",
+        for (String command : List.of("overlay", "attention", "arch", "curves", "playground", "trust", "demo", "train", "methods", "spark",
                 "view", "test", "help")) {
             assertTrue(help.out().lines().anyMatch(l -> l.trim().startsWith(command + " ") || l.trim().equals(command)),
                     command + " missing from heed --help:\n" + help.out());
