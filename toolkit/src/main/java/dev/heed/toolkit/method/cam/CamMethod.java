@@ -50,31 +50,63 @@ public abstract class CamMethod implements SaliencyMethod {
         INDArray inputs = request.inputs();
         int height = model.inputShape()[1];
         int width = model.inputShape()[2];
-        TargetPlan plan = TargetPlan.of(model.logits(inputs), request.target());
+        // One forward pass of the whole batch gives the targets (from its own logits) and serves the first round that
+        // covers every image in order, as top-1 does: the batch is not run twice. A pass takes one backward, so any
+        // further round runs its own.
+        ModelPass whole = model.forward(inputs, layer);
+        boolean wholeTaken = false;
         List<Heatmap> maps = new ArrayList<>();
-        for (TargetPlan.Round round : plan.rounds()) {
-            int n = round.rows().length;
-            Features activations;
-            Features gradients;
-            try (ModelPass pass = model.forward(TargetPlan.rowsOf(inputs, round.rows()), layer)) {
-                INDArray captured = pass.captured();
-                long[] shape = captured.shape();
-                activations = new Features(TargetPlan.flat(captured), n, (int) shape[1], (int) shape[2], (int) shape[3]);
-                gradients = new Features(TargetPlan.flat(pass.backward(TargetPlan.oneHot(round.classes(), model.numClasses()))), n,
-                        activations.channels(), activations.height(), activations.width());
+        try {
+            TargetPlan plan = TargetPlan.of(whole.logits(), request.target());
+            for (TargetPlan.Round round : plan.rounds()) {
+                boolean reuse = !wholeTaken && coversInOrder(round.rows(), (int) inputs.size(0));
+                wholeTaken |= reuse;
+                maps.addAll(mapsOf(round, reuse ? whole : model.forward(TargetPlan.rowsOf(inputs, round.rows()), layer), height, width));
             }
-            int h = activations.height();
-            int w = activations.width();
-            float[] weights = channelWeights(activations, gradients);
-            Maps cams = backend.weightedChannelSum(activations, weights, true);
-            Maps upsampled = backend.upsampleBilinear(cams, height, width);
-            for (int i = 0; i < n; i++) {
-                float[] one = upsampled.map(i);
-                maps.add(new Heatmap(round.rows()[i], round.classes()[i], round.scores()[i], height, width, one, false,
-                        Map.of("layerHeight", (double) h, "layerWidth", (double) w)));
+        } finally {
+            if (!wholeTaken) {
+                whole.close();
             }
         }
         maps.sort(Comparator.comparingInt(Heatmap::imageIndex));
+        return maps;
+    }
+
+    private static boolean coversInOrder(int[] rows, int batch) {
+        if (rows.length != batch) {
+            return false;
+        }
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i] != i) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The round's maps from {@code forward}, a pass over exactly its rows, which this closes. */
+    private List<Heatmap> mapsOf(TargetPlan.Round round, ModelPass forward, int height, int width) {
+        List<Heatmap> maps = new ArrayList<>();
+        int n = round.rows().length;
+        Features activations;
+        Features gradients;
+        try (ModelPass pass = forward) {
+            INDArray captured = pass.captured();
+            long[] shape = captured.shape();
+            activations = new Features(TargetPlan.flat(captured), n, (int) shape[1], (int) shape[2], (int) shape[3]);
+            gradients = new Features(TargetPlan.flat(pass.backward(TargetPlan.oneHot(round.classes(), model.numClasses()))), n,
+                    activations.channels(), activations.height(), activations.width());
+        }
+        int h = activations.height();
+        int w = activations.width();
+        float[] weights = channelWeights(activations, gradients);
+        Maps cams = backend.weightedChannelSum(activations, weights, true);
+        Maps upsampled = backend.upsampleBilinear(cams, height, width);
+        for (int i = 0; i < n; i++) {
+            float[] one = upsampled.map(i);
+            maps.add(new Heatmap(round.rows()[i], round.classes()[i], round.scores()[i], height, width, one, false,
+                    Map.of("layerHeight", (double) h, "layerWidth", (double) w)));
+        }
         return maps;
     }
 }
