@@ -1,10 +1,15 @@
 package dev.heed.benchmarks;
 
+import dev.heed.toolkit.api.ExplainRequest;
+import dev.heed.toolkit.api.Heatmap;
+import dev.heed.toolkit.api.Target;
+import dev.heed.toolkit.backend.cpu.CpuBackend;
 import dev.heed.toolkit.engine.PlanExecutor;
 import dev.heed.toolkit.engine.adapter.PlanModel;
 import dev.heed.toolkit.engine.cpu.CpuReferenceExecutor;
 import dev.heed.toolkit.engine.onednn.OneDnnExecutor;
 import dev.heed.toolkit.model.Dl4jModel;
+import dev.heed.toolkit.method.cam.GradCam;
 import dev.heed.toolkit.model.ModelAdapter;
 import dev.heed.toolkit.model.ModelCard;
 import dev.heed.toolkit.model.ModelPass;
@@ -36,7 +41,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * DL4J twin (DL4J's own inference and backward). {@code network=zoo} is DL4J's zoo ResNet-50 (random He-initialised
  * weights), which all three run; {@code network=torchvision} is torchvision's layout ({@link TorchvisionResNet50Plan},
  * 4.09 GMAC), which only the plan executors run, for comparison with torch. Measured: the inference forward alone, and
- * Grad-CAM's pass (forward capturing the last spatial layer, backward from the class scores to it). Run it with
+ * Grad-CAM's pass (forward capturing the last spatial layer, backward from the class scores to it), and Grad-CAM end
+ * to end (the pass plus the maps at 224², class 281, as {@code ../shared/peers/bench_pgc.py} times it). Run it with
  * {@code OMP_WAIT_POLICY=passive} on a shared machine: ND4J's and oneDNN's spinning OpenMP threads otherwise starve
  * each other, and the oneDNN figures measure the contention.
  */
@@ -60,6 +66,8 @@ public class OneDnnPassBenchmark {
     private INDArray inputs;
     private INDArray oneHot;
     private String camLayer;
+    private GradCam gradCam;
+    private ExplainRequest classRequest;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -88,6 +96,9 @@ public class OneDnnPassBenchmark {
         for (int i = 0; i < batch; i++) {
             oneHot.putScalar(i, (i * 37) % 1000, 1.0);
         }
+        // The whole method, as pytorch-grad-cam's bench calls it: class 281 for every image, maps upsampled to 224².
+        gradCam = new GradCam(model, new CpuBackend(Runtime.getRuntime().availableProcessors()), camLayer);
+        classRequest = ExplainRequest.of(inputs, new Target.ClassIndex(281), 0);
     }
 
     @TearDown(Level.Trial)
@@ -105,5 +116,11 @@ public class OneDnnPassBenchmark {
         try (ModelPass pass = model.forward(inputs, camLayer)) {
             return pass.backward(oneHot);
         }
+    }
+
+    /** Grad-CAM end to end: the pass, the channel weights, the weighted sum and the bilinear upsampling to 224². */
+    @Benchmark
+    public List<Heatmap> gradCam() {
+        return gradCam.explain(classRequest);
     }
 }
