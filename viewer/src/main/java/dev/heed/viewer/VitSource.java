@@ -2,34 +2,42 @@ package dev.heed.viewer;
 
 import dev.heed.toolkit.attention.VisionTransformer;
 import dev.heed.toolkit.attention.VitAttention;
+import dev.heed.toolkit.attention.VitModel;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.HeadFusion;
 import dev.heed.toolkit.backend.Maps;
+import dev.heed.toolkit.engine.source.ModelOptions;
+import dev.heed.toolkit.engine.source.TransformerEngine;
 import dev.heed.toolkit.model.Dl4jModels;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Attention maps of the bundled kind of vision transformer: the class token's attention to the patches for a chosen
- * layer and head (or heads fused), the rollout, and the class-specific relevance, upsampled from the patch grid.
+ * layer and head (or heads fused), the rollout, and the class-specific relevance, upsampled from the patch grid. The
+ * passes run on Heed's plan on oneDNN, as {@code heed attention}'s do by default, or on SameDiff where oneDNN cannot.
  */
 final class VitSource implements MapSource {
     static final List<String> METHODS = List.of("attention", "rollout", "class-specific");
     private final VisionTransformer vit;
+    private final TransformerEngine<VitModel> engine;
     private final Backend backend;
     private final ImageFolder folder;
     private final Map<String, VitAttention.Result> results = new HashMap<>();
     private final String description;
 
-    VitSource(Path zip, Path images, Backend backend) throws IOException {
+    /** {@code log} hears one line when the passes fall back to SameDiff, and why. */
+    VitSource(Path zip, Path images, Backend backend, Consumer<String> log) throws IOException {
         this.vit = VisionTransformer.load(zip);
         this.backend = backend;
         this.folder = new ImageFolder(images, vit.card());
-        this.description = zip.getFileName() + " (" + Dl4jModels.fingerprint(zip) + ") on " + backend.id();
+        this.engine = TransformerEngine.vit(vit, ModelOptions.ONEDNN, log);
+        this.description = zip.getFileName() + " (" + Dl4jModels.fingerprint(zip) + "), pass on " + engine.engine() + ", maps on " + backend.id();
     }
 
     @Override
@@ -57,9 +65,14 @@ final class VitSource implements MapSource {
         return vit.architecture().encoder().heads();
     }
 
+    /** Image {@code image} as the model takes it: one channel, scaled by the card, row-major. */
+    float[] modelInput(int image) {
+        return folder.inputs.get(image);
+    }
+
     private VitAttention.Result result(int image, int target) {
-        return results.computeIfAbsent(image + ":" + target, k -> VitAttention.explain(vit, backend,
-                Nd4j.create(folder.inputs.get(image), new long[] {1, 1, vit.card().height(), vit.card().width()}, 'c'),
+        return results.computeIfAbsent(image + ":" + target, k -> VitAttention.explain(engine.model(), backend,
+                Nd4j.create(modelInput(image), new long[] {1, 1, vit.card().height(), vit.card().width()}, 'c'),
                 new int[] {target}, VitAttention.Settings.DEFAULTS));
     }
 
@@ -115,5 +128,6 @@ final class VitSource implements MapSource {
 
     @Override
     public void close() {
+        engine.close();
     }
 }

@@ -85,6 +85,10 @@ public final class AttentionCommand implements Callable<Integer> {
     @Mixin
     ComputeMixin compute;
 
+    @Option(names = "--cpu-engine", description = "where the transformer's passes run: onednn (Heed's plan on oneDNN; a model it "
+            + "cannot run falls back to the reference with one line) or reference (the model's SameDiff graph) (default: ${DEFAULT-VALUE})")
+    String cpuEngine = dev.heed.toolkit.engine.source.ModelOptions.ONEDNN;
+
     @Option(names = "--force", description = "redo inputs whose outputs already exist")
     boolean force;
 
@@ -141,6 +145,7 @@ public final class AttentionCommand implements Callable<Integer> {
         if (modelProblem != null) {
             throw new IllegalArgumentException(modelProblem);
         }
+        dev.heed.toolkit.engine.source.ModelOptions.checkCpuEngine(cpuEngine);
         if (batchSize < 1) {
             throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
         }
@@ -194,6 +199,6 @@ public final class AttentionCommand implements Callable<Integer> {
         }
         return new AttentionJob.Options(model, vision, texts, second, inputFile, compare, token, maxTokens, images, targetClass,
                 output.output, fusion, discardRatio, dev.heed.toolkit.render.Colormap.fromId(colormap), alpha, batchSize, compute.backend(),
-                compute.threads(), force);
+                compute.threads(), cpuEngine, force);
     }
 }

@@ -2,12 +2,15 @@ package dev.heed.toolkit.cli;
 
 import dev.heed.toolkit.attention.VisionTransformer;
 import dev.heed.toolkit.attention.VitAttention;
+import dev.heed.toolkit.attention.VitModel;
 import dev.heed.toolkit.attention.text.MiniLm;
 import dev.heed.toolkit.attention.text.TextAttention;
 import dev.heed.toolkit.attention.text.TextBatch;
+import dev.heed.toolkit.attention.text.TextEncoder;
 import dev.heed.toolkit.attention.text.WordPiece;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.HeadFusion;
+import dev.heed.toolkit.engine.source.TransformerEngine;
 import dev.heed.toolkit.io.Json;
 import dev.heed.toolkit.model.ModelInput;
 import dev.heed.toolkit.pipeline.BatchJob;
@@ -26,7 +29,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Predicate;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -39,7 +41,7 @@ final class AttentionJob {
     record Options(String model, boolean vision, List<String> texts, String second, Path inputFile, String compare,
                    String token, int maxTokens, List<Path> images, int targetClass, Path output, HeadFusion fusion,
                    float discardRatio, Colormap colormap, double alpha, int batchSize, String backend, int threads,
-                   boolean force) { }
+                   String cpuEngine, boolean force) { }
 
     /** One batch of inputs through the model and out to files. */
     private interface Batch {
@@ -97,28 +99,21 @@ final class AttentionJob {
         BatchJob.prepareOutput(o.output(), o.inputFile() == null ? List.of() : List.of(o.inputFile()));
         // the model is read before the backend is opened, so a bad model file is the only line printed
         MiniLm model = AttentionModels.text(o.model(), o.maxTokens());
-        try (Backend backend = BatchJob.openBackend(o.backend(), o.threads(), err::println)) {
+        try (TransformerEngine<TextEncoder> engine = TransformerEngine.text(model, o.cpuEngine(), err::println);
+             Backend backend = BatchJob.openBackend(o.backend(), o.threads(), err::println)) {
             WordPiece vocabulary = WordPiece.bundled();
             List<AttentionInput> items = TextInputs.read(o.texts(), o.second(), o.inputFile(), this::fail);
             TextAttentionExport export = new TextAttentionExport(o.output(), model,
-                    new TextAttentionExport.Settings(o.maxTokens(), o.compare(), o.token(), o.fusion(), o.discardRatio(), o.colormap()), this::warn);
-            INDArray compareEmbedding = o.compare() == null ? null : model.capture(TextBatch.encode(vocabulary,
+                    new TextAttentionExport.Settings(o.maxTokens(), o.compare(), o.token(), o.fusion(), o.discardRatio(), o.colormap()),
+                    engine.engine(), this::warn);
+            INDArray compareEmbedding = o.compare() == null ? null : engine.model().capture(TextBatch.encode(vocabulary,
                     List.of(new TextBatch.Input(o.compare(), null, "--compare")), o.maxTokens(), this::warn)).sentenceEmbeddings();
-            Predicate<AttentionInput> encodes = item -> {
-                try {
-                    TextBatch.encode(vocabulary, List.of(item.text()), o.maxTokens(), item.warnings()::add);
-                } catch (IllegalArgumentException e) {
-                    fail(item, e.getMessage());
-                    return false;
-                }
-                item.warnings().forEach(this::warn);
-                return true;
-            };
-            List<AttentionInput> todo = BatchJob.unfinished(items, encodes, export::provenanceFile, export.settings(), o.force(), report::skipped);
+            List<AttentionInput> todo = BatchJob.unfinished(items, TextInputs.encodable(vocabulary, o.maxTokens(), this::fail, this::warn),
+                    export::provenanceFile, export.settings(), o.force(), report::skipped);
             inBatches(todo, "inputs", chunk -> {
                 TextBatch batch = TextBatch.encode(vocabulary, chunk.stream().map(AttentionInput::text).toList(), o.maxTokens(), w -> { });
                 INDArray compare = compareEmbedding == null ? null : compareEmbedding.repeat(0, chunk.size());
-                List<TextAttention.Sentence> sentences = TextAttention.explain(model, backend, batch, compare, o.fusion(), o.discardRatio());
+                List<TextAttention.Sentence> sentences = TextAttention.explain(engine.model(), backend, batch, compare, o.fusion(), o.discardRatio());
                 for (int i = 0; i < chunk.size(); i++) {
                     TextAttention.Sentence sentence = sentences.get(i);
                     write(chunk.get(i), item -> export.write(item, sentence));
@@ -140,9 +135,10 @@ final class AttentionJob {
         // notes only once the job can run: a bad model must be the one line the user sees
         notes.forEach(this::warn);
         job.failures().forEach(f -> report.failed(f.file().toString(), f.file().toString(), f.message()));
-        try (Backend backend = BatchJob.openBackend(o.backend(), o.threads(), err::println)) {
+        try (TransformerEngine<VitModel> engine = TransformerEngine.vit(vit, o.cpuEngine(), err::println);
+             Backend backend = BatchJob.openBackend(o.backend(), o.threads(), err::println)) {
             VitAttentionExport export = new VitAttentionExport(o.output(), o.model(), vit, backend,
-                    new VitAttentionExport.Settings(o.targetClass(), o.fusion(), o.discardRatio(), o.colormap(), o.alpha()));
+                    new VitAttentionExport.Settings(o.targetClass(), o.fusion(), o.discardRatio(), o.colormap(), o.alpha()), engine.engine());
             List<AttentionInput> items = files.stream().map(f -> AttentionInput.image(f, ImageInput.stemOf(f))).toList();
             List<AttentionInput> todo = BatchJob.unfinished(items, item -> true, export::provenanceFile, export.settings(), o.force(), report::skipped);
             inBatches(todo, "images", chunk -> {
@@ -153,7 +149,7 @@ final class AttentionJob {
                 }
                 int[] targets = new int[loaded.size()];
                 Arrays.fill(targets, o.targetClass());
-                VitAttention.Result result = VitAttention.explain(vit, backend, ImageInput.stack(loaded.stream().map(ImageInput::values).toList(),
+                VitAttention.Result result = VitAttention.explain(engine.model(), backend, ImageInput.stack(loaded.stream().map(ImageInput::values).toList(),
                         vit.card()), targets, new VitAttention.Settings(o.fusion(), o.discardRatio()));
                 for (int i = 0; i < loaded.size(); i++) {
                     ImageInput image = loaded.get(i);

@@ -25,7 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * (src/test/resources/golden/attention.sha256): per input folder the heatmaps, strips, pages, raw maps and provenance of
  * the bundled MiniLM on the bundled sentences (pairs, --compare, --token), and of the bundled ViT on three bundled
  * images; the summaries of a first run and of a rerun that skips everything. Paths given to the command are relative,
- * so the provenance is the same on every machine. A refactoring must leave this test green; a deliberate change of
+ * so the provenance is the same on every machine. The passes run on the models' SameDiff graphs
+ * ({@code --cpu-engine reference}): the bytes of a map are then those of one reference engine, where oneDNN's may move
+ * with the machine's instruction set; {@code OneDnnAttentionCommandTest} holds oneDNN to them. A refactoring must leave this test green; a deliberate change of
  * outputs rewrites the file with {@code -Dheed.golden.write=true} and says why in its commit.
  */
 class AttentionGoldenTest {
@@ -40,7 +42,7 @@ class AttentionGoldenTest {
         Map<String, String> digests = new TreeMap<>();
 
         String[] text = {"attention", "--model", "minilm", "--input-file", "samples/sentences.txt", "--output", root.resolve("text").toString(),
-                "--compare", "An animal was exhausted.", "--token", "it", "--batch-size", "4", "--backend", "cpu"};
+                "--compare", "An animal was exhausted.", "--token", "it", "--batch-size", "4", "--backend", "cpu", "--cpu-engine", "reference"};
         run(text);
         digestTree(root.resolve("text"), "text", digests);
 
@@ -50,7 +52,7 @@ class AttentionGoldenTest {
         }
         String[] vision = {"attention", "--model", "models/fashion-vit.zip", "--input", String.join(",", images), "--output",
                 root.resolve("vit").toString(), "--target", "class:3", "--head-fusion", "max", "--discard-ratio", "0.2",
-                "--alpha", "0.6", "--batch-size", "2", "--backend", "cpu"};
+                "--alpha", "0.6", "--batch-size", "2", "--backend", "cpu", "--cpu-engine", "reference"};
         run(vision);
         digestTree(root.resolve("vit"), "vit", digests);
         run(vision);

@@ -32,11 +32,16 @@ public record ModelOptions(int[] inputShape, Double pixelScale, Path labels, Str
             throw new IllegalArgumentException("unknown --preset '" + preset + "'; valid: imagenet, none");
         }
         cpuEngine = cpuEngine == null ? ONEDNN : cpuEngine;
-        if (!cpuEngine.equals(ONEDNN) && !cpuEngine.equals(REFERENCE)) {
-            throw new IllegalArgumentException("unknown --cpu-engine '" + cpuEngine + "'; valid: onednn, reference");
-        }
+        checkCpuEngine(cpuEngine);
         if ((mean == null) != (std == null)) {
             throw new IllegalArgumentException("--mean and --std go together");
+        }
+    }
+
+    /** Refuses anything but {@code onednn} or {@code reference}, with the option's name. */
+    public static void checkCpuEngine(String cpuEngine) {
+        if (!ONEDNN.equals(cpuEngine) && !REFERENCE.equals(cpuEngine)) {
+            throw new IllegalArgumentException("unknown --cpu-engine '" + cpuEngine + "'; valid: onednn, reference");
         }
     }
 

@@ -37,14 +37,19 @@ public final class TextAttentionExport {
     private final Path output;
     private final MiniLm model;
     private final Settings s;
+    private final String modelPass;
     private final Consumer<String> warnings;
     private final Map<String, Object> recorded;
 
-    /** {@code warnings} hears of each input whose {@code --token} it lacks. */
-    public TextAttentionExport(Path output, MiniLm model, Settings settings, Consumer<String> warnings) {
+    /**
+     * {@code modelPass} names the engine that ran the passes, for provenance; {@code warnings} hears of each input whose
+     * {@code --token} it lacks.
+     */
+    public TextAttentionExport(Path output, MiniLm model, Settings settings, String modelPass, Consumer<String> warnings) {
         this.output = output;
         this.model = model;
         this.s = settings;
+        this.modelPass = modelPass;
         this.warnings = warnings;
         // strings only, so that the copy read back from JSON compares equal
         this.recorded = OrderedMap.of("model", model.source() + " sha256:" + model.fingerprint(), "maxTokens", String.valueOf(s.maxTokens()),
@@ -91,7 +96,7 @@ public final class TextAttentionExport {
                 "tokenIds", Lists.of(sentence.tokenIds()), "segmentIds", Lists.of(sentence.segmentIds()),
                 "model", OrderedMap.of("source", model.source(), "sha256Prefix", model.fingerprint(),
                         "layers", model.spec().layers(), "heads", model.spec().heads(), "hidden", model.spec().hidden(),
-                        "maxPositions", model.maxPositions()),
+                        "maxPositions", model.maxPositions(), "modelPass", modelPass),
                 "attentionNpy", "attention.npy holds float32 [layers*heads*tokens, tokens]: reshape to [" + sentence.layers() + ", "
                         + sentence.heads() + ", " + t + ", " + t + "] (layer, head, query, key)",
                 "rollout", OrderedMap.of("token", token, "headFusion", s.fusion().id(), "discardRatio", s.discardRatio(),

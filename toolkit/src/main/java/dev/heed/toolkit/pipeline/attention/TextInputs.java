@@ -1,6 +1,7 @@
 package dev.heed.toolkit.pipeline.attention;
 
 import dev.heed.toolkit.attention.text.TextBatch;
+import dev.heed.toolkit.attention.text.WordPiece;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -11,6 +12,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Text inputs, the text counterpart of an image folder: each {@code --text} ({@code text-001}, ...) and each non-blank
@@ -18,6 +21,24 @@ import java.util.function.BiConsumer;
  */
 public final class TextInputs {
     private TextInputs() {
+    }
+
+    /**
+     * Whether an input encodes within {@code maxTokens}: one that does not goes to {@code unusable} with why, and the
+     * warnings of one that does (text cut to fit) go to {@code warn}, so a batch never meets an input it cannot encode.
+     */
+    public static Predicate<AttentionInput> encodable(WordPiece vocabulary, int maxTokens, BiConsumer<AttentionInput, String> unusable,
+                                                      Consumer<String> warn) {
+        return item -> {
+            try {
+                TextBatch.encode(vocabulary, List.of(item.text()), maxTokens, item.warnings()::add);
+            } catch (IllegalArgumentException e) {
+                unusable.accept(item, e.getMessage());
+                return false;
+            }
+            item.warnings().forEach(warn);
+            return true;
+        };
     }
 
     /**

@@ -48,11 +48,17 @@ public final class VitAttentionExport {
     private final VisionTransformer vit;
     private final Backend backend;
     private final Settings s;
+    private final String modelPass;
     private final Map<String, Object> recorded;
 
-    /** {@code modelName} is the model as the user named it ({@code vit} or its file), recorded as given. */
-    public VitAttentionExport(Path output, String modelName, VisionTransformer vit, Backend backend, Settings settings) throws IOException {
+    /**
+     * {@code modelName} is the model as the user named it ({@code vit} or its file), recorded as given; {@code modelPass}
+     * names the engine that ran the passes.
+     */
+    public VitAttentionExport(Path output, String modelName, VisionTransformer vit, Backend backend, Settings settings, String modelPass)
+            throws IOException {
         this.output = output;
+        this.modelPass = modelPass;
         this.modelName = modelName;
         this.vit = vit;
         this.backend = backend;
@@ -111,7 +117,7 @@ public final class VitAttentionExport {
         }
         return OrderedMap.of("heed", Version.VERSION, "input", item.source(),
                 "conversions", item.warnings(), "model", OrderedMap.of("file", modelName, "sha256Prefix", recorded.get("model"),
-                        "layers", r.layers(), "heads", r.heads(), "patchGrid", r.side() + "x" + r.side()),
+                        "layers", r.layers(), "heads", r.heads(), "patchGrid", r.side() + "x" + r.side(), "modelPass", modelPass),
                 "target", OrderedMap.of("class", r.targets()[i], "name", className, "probability", p[r.targets()[i]]),
                 "probabilities", top,
                 "maps", OrderedMap.of("heads.png", "class token -> patch attention, rows = layers, columns = heads",
