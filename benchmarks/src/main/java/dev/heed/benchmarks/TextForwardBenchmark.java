@@ -7,6 +7,8 @@ import ai.onnxruntime.OrtSession;
 import dev.heed.toolkit.attention.text.MiniLm;
 import dev.heed.toolkit.attention.text.TextBatch;
 import dev.heed.toolkit.attention.text.WordPiece;
+import dev.heed.toolkit.engine.adapter.MiniLmPlanModel;
+import dev.heed.toolkit.engine.onednn.OneDnnExecutor;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +29,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The all-MiniLM-L6-v2 forward pass on the CPU, side by side: Heed's SameDiff graph (which also hands out every
- * layer's Q, K and attention probabilities) against ONNX Runtime on the same ONNX file and the same token ids (the
+ * The all-MiniLM-L6-v2 forward pass on the CPU, side by side: Heed's SameDiff graph and Heed's plan on oneDNN (both
+ * also hand out every layer's Q, K and attention probabilities) against ONNX Runtime on the same ONNX file and the same token ids (the
  * last hidden state only, its fastest configuration). {@code batch} inputs of 128 real tokens each, cut from one
  * English paragraph.
  */
@@ -51,6 +53,7 @@ public class TextForwardBenchmark {
     public int batch;
 
     private MiniLm heed;
+    private MiniLmPlanModel heedOneDnn;
     private TextBatch inputs;
     private OrtEnvironment env;
     private OrtSession session;
@@ -59,6 +62,7 @@ public class TextForwardBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         heed = MiniLm.bundled();
+        heedOneDnn = MiniLmPlanModel.compile(heed, new OneDnnExecutor());
         List<TextBatch.Input> texts = new ArrayList<>();
         for (int i = 0; i < batch; i++) {
             String words = PARAGRAPH.repeat(3).substring(i * 37);
@@ -85,12 +89,19 @@ public class TextForwardBenchmark {
             t.close();
         }
         session.close();
+        heedOneDnn.close();
     }
 
     /** Heed: hidden state, sentence embeddings and all 6 layers' Q, K and probabilities. */
     @Benchmark
     public MiniLm.Capture heedSameDiff() {
         return heed.capture(inputs);
+    }
+
+    /** Heed's plan on oneDNN, the default engine of {@code heed attention}: the same captures as {@link #heedSameDiff}. */
+    @Benchmark
+    public MiniLm.Capture heedOneDnn() {
+        return heedOneDnn.capture(inputs);
     }
 
     /** ONNX Runtime: the last hidden state. */
