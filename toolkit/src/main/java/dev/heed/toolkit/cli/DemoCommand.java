@@ -34,6 +34,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--force", description = "redo finished outputs")
     boolean force;
 
+    @Option(names = "--cpu-engine", description = "saliency and photos: where the model pass runs, onednn or reference, as in "
+            + "heed overlay (default: ${DEFAULT-VALUE})")
+    String cpuEngine = dev.heed.toolkit.engine.source.ModelOptions.ONEDNN;
+
     @picocli.CommandLine.Parameters(arity = "0..1", paramLabel = "SCENARIO", defaultValue = "saliency",
             description = "saliency (every method on the bundled images), wrong-cue (a model that learned a planted shortcut, "
                     + "and whether each method finds it), localisation (pointing game and energy in the box on cluttered canvases) "
@@ -117,6 +121,9 @@ public final class DemoCommand implements Callable<Integer> {
         int worst = 0;
         for (List<String> run : runs) {
             List<String> args = new ArrayList<>(run);
+            if (run.get(0).equals("overlay")) {
+                args.addAll(List.of("--cpu-engine", cpuEngine));
+            }
             if (force) {
                 args.add("--force");
             }
