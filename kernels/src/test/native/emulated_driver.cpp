@@ -270,19 +270,31 @@ int cuInit(unsigned int) {
     return SUCCESS;
 }
 
+// HEED_EMULATED_DEVICES=N (1 to 16, default 1) presents N devices, all the same CPU, so that device selection
+// (--backend cuda:N, a Spark task's assigned GPU) is testable; each reports its ordinal in its name.
+static int emulated_devices() {
+    const char* text = std::getenv("HEED_EMULATED_DEVICES");
+    int n = text == nullptr ? 1 : std::atoi(text);
+    return n < 1 ? 1 : n > 16 ? 16 : n;
+}
+
 int cuDeviceGetCount(int* count) {
-    *count = 1;
+    *count = emulated_devices();
     return SUCCESS;
 }
 
 int cuDeviceGet(int* device, int ordinal) {
-    if (ordinal != 0) return INVALID_DEVICE;
-    *device = 0;
+    if (ordinal < 0 || ordinal >= emulated_devices()) return INVALID_DEVICE;
+    *device = ordinal;
     return SUCCESS;
 }
 
-int cuDeviceGetName(char* name, int length, int) {
-    std::snprintf(name, (size_t) length, "Heed emulated driver (CPU, not a GPU)");
+int cuDeviceGetName(char* name, int length, int device) {
+    if (device == 0) {
+        std::snprintf(name, (size_t) length, "Heed emulated driver (CPU, not a GPU)");
+    } else {
+        std::snprintf(name, (size_t) length, "Heed emulated driver (CPU, not a GPU), device %d", device);
+    }
     return SUCCESS;
 }
 

@@ -1,5 +1,6 @@
 package dev.heed.spark;
 
+import dev.heed.toolkit.backend.Backends;
 import dev.heed.toolkit.cli.OverlayArguments;
 import dev.heed.toolkit.pipeline.BatchJob;
 import dev.heed.toolkit.pipeline.BatchJob.JobFailure;
@@ -75,6 +76,24 @@ final class ChunkTask implements Function<Chunk, ChunkOutcome> {
         return gpu == null || gpu.addresses().length == 0 ? "none" : gpu.addresses()[0];
     }
 
+    /**
+     * The user's {@code --backend} bound to the GPU Spark assigned: {@code cuda} and {@code auto} become
+     * {@code cuda:N} and {@code auto:N} for the address N Spark gave (its discovery script lists the node's ordinals),
+     * so two executors on one node never share device 0. Without an assigned GPU, or with {@code cpu}, it is unchanged;
+     * an explicit device ({@code cuda:2}) is the user's and is kept.
+     */
+    static String onAssignedGpu(String backend, String gpu) {
+        Backends.Choice choice = Backends.Choice.parse(backend);
+        if (gpu.equals("none") || backend.contains(":") || choice.name().equals("cpu")) {
+            return backend;
+        }
+        if (!gpu.matches("[0-9]{1,4}")) {
+            throw new IllegalStateException("heed spark: Spark assigned GPU '" + gpu + "', not a device ordinal; the discovery "
+                    + "script must list CUDA ordinals (spark/gpu-discovery.sh does)");
+        }
+        return choice.name() + ":" + gpu;
+    }
+
     private Executor open(String gpu) {
         try {
             OverlayArguments parsed = OverlayArguments.parse(args.toArray(String[]::new));
@@ -83,11 +102,12 @@ final class ChunkTask implements Function<Chunk, ChunkOutcome> {
             java.nio.file.Path model = localModel(parsed.model());
             OverlayOptions o = parsed.options();
             PrintWriter err = new PrintWriter(System.err, true);
+            String backend = onAssignedGpu(o.backend(), gpu);
             if (!gpu.equals("none")) {
-                err.println("heed spark: this executor's tasks hold GPU " + gpu);
+                err.println("heed spark: this executor's tasks hold GPU " + gpu + ": --backend " + backend);
             }
             java.nio.file.Path writeTo = staging == null ? HadoopOutput.localPath(output.root()) : staging;
-            OverlayRunner runner = new OverlayRunner(o.relocated(model, writeTo, o.backend()), new BatchJob(err), err::println,
+            OverlayRunner runner = new OverlayRunner(o.relocated(model, writeTo, backend), new BatchJob(err), err::println,
                     line -> err.println("heed spark: " + line));
             return new Executor(runner, staging, inputs);
         } catch (OverlayArguments.Invalid | JobFailure | IOException e) {

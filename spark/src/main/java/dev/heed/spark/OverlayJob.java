@@ -1,5 +1,6 @@
 package dev.heed.spark;
 
+import dev.heed.toolkit.backend.Backends;
 import dev.heed.toolkit.cli.OverlayArguments;
 import dev.heed.toolkit.pipeline.BatchJob;
 import dev.heed.toolkit.pipeline.BatchJob.JobFailure;
@@ -178,7 +179,8 @@ public final class OverlayJob {
             } catch (IOException e) {
                 throw new JobFailure(a.model() + ": cannot read the model (" + e.getMessage() + ")", e);
             }
-            String backend = o.backend().equals("cuda") ? "cpu" : o.backend();
+            String named = Backends.Choice.parse(o.backend()).name(); // the driver opens no device
+            String backend = named.equals("cuda") ? "cpu" : named;
             try (OverlayRunner check = new OverlayRunner(o.relocated(model, scratch, backend), job, line -> { }, line -> { })) {
                 // opened and closed: the check is that it opens
             }

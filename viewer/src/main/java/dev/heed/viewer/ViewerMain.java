@@ -494,8 +494,14 @@ public final class ViewerMain implements Callable<Integer> {
     void checkOptions() {
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
         List<String> backends = Backends.providers().stream().map(dev.heed.toolkit.backend.BackendProvider::id).toList();
-        if (!backend.backend.equals("auto") && !backends.contains(backend.backend)) {
-            throw bad("--backend: unknown backend '" + backend.backend + "'; valid: auto, " + String.join(", ", backends));
+        Backends.Choice choice;
+        try {
+            choice = Backends.Choice.parse(backend.backend);
+        } catch (IllegalArgumentException e) {
+            throw bad("--backend: " + e.getMessage());
+        }
+        if (!choice.name().equals("auto") && !backends.contains(choice.name())) {
+            throw bad("--backend: unknown backend '" + backend.backend + "'; valid: auto, " + String.join(", ", backends) + " (cuda:N for device N)");
         }
         if (parsed.hasMatchedOption("--fps-report") && (fpsReport < 1 || fpsReport > MAX_FPS_REPORT_SECONDS)) {
             throw bad("--fps-report: " + fpsReport + " seconds is out of range; 1 to " + MAX_FPS_REPORT_SECONDS);

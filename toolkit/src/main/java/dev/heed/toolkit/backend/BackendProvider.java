@@ -13,8 +13,21 @@ public interface BackendProvider {
 
     Probe probe();
 
+    /**
+     * Probes device {@code device} of this kind ({@code --backend cuda:1}); a backend with one device, like the CPU,
+     * answers its only probe.
+     */
+    default Probe probe(int device) {
+        return probe();
+    }
+
     /** Creates a backend; only called after a successful probe. */
     Backend create(int threads);
+
+    /** Creates a backend on device {@code device}; only called after a successful {@link #probe(int)}. */
+    default Backend create(int threads, int device) {
+        return create(threads);
+    }
 
     /** The outcome of a probe: available, or the reason it is not. */
     record Probe(boolean available, String reason) {

@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 
 /** {@code --backend}, as {@code heed overlay}, {@code heed attention}, {@code heed trust} and {@code heed view} take it. */
 public final class BackendMixin {
-    @Option(names = "--backend", description = "cpu | cuda | auto (default: ${DEFAULT-VALUE})")
+    @Option(names = "--backend", description = "cpu | cuda | auto; cuda:N or auto:N picks CUDA device N (default: ${DEFAULT-VALUE})")
     public String backend = "auto";
 
     /** The chosen backend with {@code threads} CPU threads; its choice goes to {@code log}, an unknown or absent one ends the job. */

@@ -28,6 +28,6 @@ class BackendsTest {
     @Test
     void unknownBackendListsTheValidOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Backends.open("tpu", 1, l -> { }));
-        assertEquals("unknown backend 'tpu'; valid: auto, cuda, cpu", e.getMessage());
+        assertEquals("unknown backend 'tpu'; valid: auto, cuda, cpu (cuda:N for device N)", e.getMessage());
     }
 }

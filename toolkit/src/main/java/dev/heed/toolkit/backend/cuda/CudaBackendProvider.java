@@ -5,12 +5,13 @@ import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.BackendProvider;
 
 /**
- * The CUDA backend's entry in the SPI. The probe opens device 0 and loads Heed's kernel images: where that fails (no
- * NVIDIA driver, no GPU, a driver too old for the images) it says why, so {@code --backend cuda} fails with that
- * reason and {@code auto} skips it with the same reason. The probed device is kept for {@link #create}.
+ * The CUDA backend's entry in the SPI. The probe opens the device asked for (0 unless {@code --backend cuda:N}) and
+ * loads Heed's kernel images: where that fails (no NVIDIA driver, no such GPU, a driver too old for the images) it
+ * says why, so {@code --backend cuda} fails with that reason and {@code auto} skips it with the same reason. The
+ * probed device is kept for {@link #create}, per ordinal.
  */
 public final class CudaBackendProvider implements BackendProvider {
-    private CudaDevice.Probe probed;
+    private final java.util.Map<Integer, CudaDevice.Probe> probed = new java.util.HashMap<>();
 
     @Override
     public String id() {
@@ -23,23 +24,32 @@ public final class CudaBackendProvider implements BackendProvider {
     }
 
     @Override
-    public synchronized Probe probe() {
-        if (probed == null || (probed.available() && probed.device() == null)) {
-            probed = CudaDevice.open(0);
-        }
-        return probed.available()
-                ? Probe.ok(probed.device().name() + ", sm_" + probed.device().capability())
-                : Probe.unavailable(probed.reason());
+    public Probe probe() {
+        return probe(0);
     }
 
     @Override
-    public synchronized Backend create(int threads) {
-        Probe p = probe();
+    public synchronized Probe probe(int device) {
+        CudaDevice.Probe p = probed.get(device);
+        if (p == null || (p.available() && p.device() == null)) {
+            p = CudaDevice.open(device);
+            probed.put(device, p);
+        }
+        return p.available() ? Probe.ok(p.device().name() + ", sm_" + p.device().capability()) : Probe.unavailable(p.reason());
+    }
+
+    @Override
+    public Backend create(int threads) {
+        return create(threads, 0);
+    }
+
+    @Override
+    public synchronized Backend create(int threads, int device) {
+        Probe p = probe(device);
         if (!p.available()) {
             throw new IllegalStateException("cuda backend is not available: " + p.reason());
         }
-        CudaDevice device = probed.device();
-        probed = null; // the backend owns the device now; a later probe opens it again
-        return new CudaBackend(device, threads);
+        CudaDevice opened = probed.remove(device).device(); // the backend owns the device now; a later probe opens it again
+        return new CudaBackend(opened, threads);
     }
 }

@@ -2,6 +2,7 @@ package dev.heed.toolkit.engine.source;
 
 import dev.heed.kernels.CudaDevice;
 import dev.heed.kernels.EngineKernels;
+import dev.heed.toolkit.backend.Backends;
 import dev.heed.toolkit.engine.CompiledPlan;
 import dev.heed.toolkit.engine.PlanExecutor;
 import dev.heed.toolkit.engine.adapter.PlanModel;
@@ -42,13 +43,16 @@ public final class ModelPassEngine implements AutoCloseable {
 
     /**
      * The model pass for a job whose maps run on {@code mapBackend} ({@code cpu} or {@code cuda}), chosen by the user as
-     * {@code requested} ({@code cpu}, {@code cuda}, {@code auto}), with the engine's multiplications in
+     * {@code requested} ({@code cpu}, {@code cuda}, {@code auto}, the last two with {@code :N} for device N), with the engine's multiplications in
      * {@code precision}: {@code fp32} (exact), {@code tf32} (tensor cores, sm_80 and newer; an error below) or
      * {@code auto} (TF32 where the device has it). With {@code cuda} requested, a model the engine cannot run is an
      * {@link UnsupportedLayerException} naming the layer; with {@code auto}, the CPU takes over and {@code log} gets one
      * line saying why. On the CPU, {@code log} hears only of a fallback from oneDNN to the reference.
      */
-    public static ModelPassEngine open(ModelSource source, String requested, String mapBackend, String precision, Consumer<String> log) {
+    public static ModelPassEngine open(ModelSource source, String requestedBackend, String mapBackend, String precision,
+                                       Consumer<String> log) {
+        Backends.Choice choice = Backends.Choice.parse(requestedBackend);
+        String requested = choice.name();
         if (!List.of("fp32", "tf32", "auto").contains(precision)) {
             throw new IllegalArgumentException("unknown precision '" + precision + "'; valid: fp32, tf32, auto");
         }
@@ -65,7 +69,7 @@ public final class ModelPassEngine implements AutoCloseable {
             log.accept("model pass: " + source.cpuEngineTitle() + ", since " + e.getMessage());
             return onReference(source);
         }
-        CudaDevice.Probe probe = CudaDevice.open(0);
+        CudaDevice.Probe probe = CudaDevice.open(choice.device());
         if (!probe.available()) {
             if (requested.equals("cuda")) {
                 throw new IllegalStateException("no CUDA device for the model pass: " + probe.reason());
