@@ -1,15 +1,15 @@
 package dev.heed.toolkit.cli;
 
+import static dev.heed.toolkit.cli.OverlayCommandTest.heed;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.heed.toolkit.TestModels;
+import dev.heed.toolkit.cli.OverlayCommandTest.Run;
 import dev.heed.toolkit.backend.BackendProvider;
 import dev.heed.toolkit.backend.cuda.CudaBackendProvider;
 import dev.heed.toolkit.io.Npy;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code --backend cuda:N} runs the model pass and the maps on device N, as a Spark task bound to its assigned GPU
@@ -30,18 +29,6 @@ class CudaDeviceChoiceTest {
     @TempDir
     Path tmp;
     Path input;
-
-    /** What one run printed and returned. */
-    record Run(int exit, String err) {
-    }
-
-    private static Run heed(String... args) {
-        StringWriter err = new StringWriter();
-        CommandLine cli = HeedMain.commandLine();
-        cli.setOut(new PrintWriter(new StringWriter(), true));
-        cli.setErr(new PrintWriter(err, true));
-        return new Run(cli.execute(args), err.toString());
-    }
 
     @BeforeEach
     void requireTwoDevicesAndCopyImages() throws Exception {

@@ -1,9 +1,11 @@
 package dev.heed.toolkit.cli;
 
+import static dev.heed.toolkit.cli.OverlayCommandTest.heed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.heed.toolkit.TestModels;
+import dev.heed.toolkit.cli.OverlayCommandTest.Run;
 import dev.heed.toolkit.backend.BackendProvider;
 import dev.heed.toolkit.backend.cuda.CudaBackendProvider;
 import dev.heed.toolkit.io.Json;
@@ -11,8 +13,6 @@ import dev.heed.toolkit.io.Npy;
 import dev.heed.toolkit.model.Dl4jModels;
 import dev.heed.toolkit.model.ModelCard;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +34,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-import picocli.CommandLine;
 
 /**
  * {@code heed overlay --backend cuda} end to end: the model pass on Heed's CUDA engine, the map maths and the overlay
@@ -45,18 +44,6 @@ class CudaOverlayCommandTest {
     @TempDir
     Path tmp;
     Path input;
-
-    /** What one run printed and returned. */
-    record Run(int exit, String err) {
-    }
-
-    private static Run heed(String... args) {
-        StringWriter err = new StringWriter();
-        CommandLine cli = HeedMain.commandLine();
-        cli.setOut(new PrintWriter(new StringWriter(), true));
-        cli.setErr(new PrintWriter(err, true));
-        return new Run(cli.execute(args), err.toString());
-    }
 
     @BeforeEach
     void requireDeviceAndCopyImages() throws Exception {

@@ -1,14 +1,14 @@
 package dev.heed.toolkit.cli;
 
+import static dev.heed.toolkit.cli.OverlayCommandTest.heed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.heed.toolkit.TestModels;
+import dev.heed.toolkit.cli.OverlayCommandTest.Run;
 import dev.heed.toolkit.engine.onednn.OneDnnExecutor;
 import dev.heed.toolkit.io.Json;
 import dev.heed.toolkit.io.Npy;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +19,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code heed attention} runs the transformers' passes on Heed's plan on oneDNN by default: every raw map the ViT and
@@ -30,18 +29,6 @@ import picocli.CommandLine;
 class OneDnnAttentionCommandTest {
     @TempDir
     Path tmp;
-
-    /** What one run printed and returned. */
-    record Run(int exit, String err) {
-    }
-
-    private static Run heed(String... args) {
-        StringWriter err = new StringWriter();
-        CommandLine cli = HeedMain.commandLine();
-        cli.setOut(new PrintWriter(new StringWriter(), true));
-        cli.setErr(new PrintWriter(err, true));
-        return new Run(cli.execute(args), err.toString());
-    }
 
     @BeforeEach
     void requireOneDnn() {

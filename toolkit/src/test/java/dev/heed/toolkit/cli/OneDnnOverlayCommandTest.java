@@ -1,17 +1,17 @@
 package dev.heed.toolkit.cli;
 
+import static dev.heed.toolkit.cli.OverlayCommandTest.heed;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.heed.toolkit.TestModels;
+import dev.heed.toolkit.cli.OverlayCommandTest.Run;
 import dev.heed.toolkit.engine.onednn.OneDnnExecutor;
 import dev.heed.toolkit.io.Json;
 import dev.heed.toolkit.io.Npy;
 import dev.heed.toolkit.model.Dl4jModels;
 import dev.heed.toolkit.model.ModelCard;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,7 +32,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-import picocli.CommandLine;
 
 /**
  * {@code heed overlay --backend cpu} runs the model pass on Heed's plan on oneDNN by default: every method's maps
@@ -43,18 +42,6 @@ class OneDnnOverlayCommandTest {
     @TempDir
     Path tmp;
     Path input;
-
-    /** What one run printed and returned. */
-    record Run(int exit, String err) {
-    }
-
-    private static Run heed(String... args) {
-        StringWriter err = new StringWriter();
-        CommandLine cli = HeedMain.commandLine();
-        cli.setOut(new PrintWriter(new StringWriter(), true));
-        cli.setErr(new PrintWriter(err, true));
-        return new Run(cli.execute(args), err.toString());
-    }
 
     @BeforeEach
     void requireOneDnnAndCopyImages() throws Exception {
