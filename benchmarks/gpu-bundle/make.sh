@@ -23,13 +23,13 @@ cp "$ROOT/kernels/target/heed-kernels-0.1.0.jar" "$WORK/lib/"
 cp "$M2/org/bytedeco/javacpp/1.5.7/javacpp-1.5.7.jar" "$WORK/lib/"
 cp "$M2/org/openjdk/jmh/jmh-core/1.37/jmh-core-1.37.jar" "$M2/net/sf/jopt-simple/jopt-simple/5.0.4/jopt-simple-5.0.4.jar" \
    "$M2/org/apache/commons/commons-math3/3.6.1/commons-math3-3.6.1.jar" "$WORK/lib/"
-# the Backend SPI, the CPU reference, the CUDA backend, the parity check and the colormaps, from the toolkit build;
+# the Backend SPI, the CPU reference, the CUDA backend, the parity check (package parity) and the colormaps, from the toolkit build;
 # the explanation plan, its reference executor and its CUDA executor (not the DL4J compiler or the ND4J adapters)
-(cd "$ROOT/toolkit/target/classes" && cp --parents -r dev/heed/toolkit/backend META-INF/services/dev.heed.toolkit.backend.BackendProvider \
+(cd "$ROOT/toolkit/target/classes" && cp --parents -r dev/heed/toolkit/backend dev/heed/toolkit/parity META-INF/services/dev.heed.toolkit.backend.BackendProvider \
    dev/heed/toolkit/render/colormaps dev/heed/toolkit/engine/plan dev/heed/toolkit/engine/cpu dev/heed/toolkit/engine/cuda "$WORK/classes/" \
    && cp --parents dev/heed/toolkit/render/Colormap*.class dev/heed/toolkit/engine/*.class "$WORK/classes/")
 # the two benchmarks, JMH's generated classes for them, and a benchmark list naming only them
-(cd "$ROOT/benchmarks/target/classes" && cp --parents dev/heed/benchmarks/GpuCheck.class dev/heed/benchmarks/MapMathBenchmark*.class dev/heed/benchmarks/CudaOverlayBenchmark*.class \
+(cd "$ROOT/benchmarks/target/classes" && cp --parents dev/heed/benchmarks/GpuCheck.class dev/heed/benchmarks/ResidentOverlay*.class dev/heed/benchmarks/MapMathBenchmark*.class dev/heed/benchmarks/CudaOverlayBenchmark*.class \
    dev/heed/benchmarks/AttentionMathBenchmark*.class dev/heed/benchmarks/EnginePassBenchmark*.class dev/heed/benchmarks/TorchvisionResNet50Plan*.class \
    dev/heed/benchmarks/EngineGoldens*.class dev/heed/benchmarks/EngineGoldenCheck*.class \
    "$WORK/classes/" && cp --parents -r dev/heed/benchmarks/jmh_generated "$WORK/classes/")
