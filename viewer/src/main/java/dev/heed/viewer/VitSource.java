@@ -31,12 +31,15 @@ final class VitSource implements MapSource {
     private final Map<String, VitAttention.Result> results = new HashMap<>();
     private final String description;
 
-    /** {@code log} hears one line when the passes fall back to SameDiff, and why. */
-    VitSource(Path zip, Path images, Backend backend, Consumer<String> log) throws IOException {
+    /**
+     * {@code requested} is the user's --backend ({@code cpu}, {@code cuda}, {@code auto}): with the maps on CUDA the
+     * passes run on Heed's CUDA engine too. {@code log} hears one line when the passes fall back, and why.
+     */
+    VitSource(Path zip, Path images, Backend backend, String requested, Consumer<String> log) throws IOException {
         this.vit = VisionTransformer.load(zip);
         this.backend = backend;
         this.folder = new ImageFolder(images, vit.card());
-        this.engine = TransformerEngine.vit(vit, ModelOptions.ONEDNN, log);
+        this.engine = TransformerEngine.vit(vit, backend.id(), requested, ModelOptions.ONEDNN, log);
         this.description = zip.getFileName() + " (" + Dl4jModels.fingerprint(zip) + "), pass on " + engine.engine() + ", maps on " + backend.id();
     }
 

@@ -70,6 +70,15 @@ public final class CudaPlanExecutor implements PlanExecutor {
      */
     @Override
     public CompiledPlan compile(Plan plan) {
+        requireRunnable(plan);
+        return new Compiled(plan);
+    }
+
+    /**
+     * Throws {@link UnsupportedLayerException} for the first op of {@code plan} this executor cannot run, touching no
+     * device: for callers that compile later (one plan per padded text length) but must choose an engine now.
+     */
+    public static void requireRunnable(Plan plan) {
         java.util.Set<Integer> inputs = new java.util.HashSet<>();
         plan.inputs().forEach(t -> inputs.add(t.id()));
         for (Op op : plan.ops()) {
@@ -85,7 +94,6 @@ public final class CudaPlanExecutor implements PlanExecutor {
                 throw new UnsupportedLayerException(sm.layer(), "Softmax", "takes a computed mask, which Heed's CUDA engine does not run");
             }
         }
-        return new Compiled(plan);
     }
 
     /** The plan with its weights on the device. */
