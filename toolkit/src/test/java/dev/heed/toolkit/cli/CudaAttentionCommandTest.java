@@ -23,10 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * {@code heed attention --backend cuda} runs the ViT's passes on Heed's CUDA engine beside the CUDA maps: the raw maps
- * (per-head attention, rollout, class-specific relevance) of two bundled images against {@code --backend cpu
- * --cpu-engine reference} (the plain SameDiff graph and CPU maps) within 1e-4 of each map's largest value, and
- * {@code heed-cuda} as the model pass in provenance. Skipped, with the probe's reason, without a CUDA device; the
+ * {@code heed attention --backend cuda} runs the transformers' passes on Heed's CUDA engine beside the CUDA maps: the
+ * ViT's raw maps (per-head attention, rollout, class-specific relevance) of two bundled images, and MiniLM's attention
+ * and similarity saliency of two sentences, against {@code --backend cpu --cpu-engine reference} (the models' SameDiff
+ * graphs and CPU maps) within 1e-4 of each map's largest value, and {@code heed-cuda} as the model pass in provenance. Skipped, with the probe's reason, without a CUDA device; the
  * build runs it on the emulated driver.
  */
 class CudaAttentionCommandTest {
@@ -76,6 +76,33 @@ class CudaAttentionCommandTest {
         assertEquals(6, compared, "three maps for each of two images");
         assertEquals(List.of("heed-cuda", "heed-cuda"), modelPasses(tmp.resolve("cuda")));
         assertEquals(List.of("samediff-cpu", "samediff-cpu"), modelPasses(tmp.resolve("reference")));
+    }
+
+    @Test
+    void miniLmMapsWithThePassOnCudaMatchTheReference() throws Exception {
+        for (String[] run : new String[][] {{"cuda", "cuda", "onednn"}, {"reference", "cpu", "reference"}}) {
+            Run done = heed("attention", "--model", "minilm", "--text", "The cat sat.", "--text", "A much longer second sentence.",
+                    "--compare", "A kitten rested.", "--output", tmp.resolve(run[0]).toString(), "--backend", run[1], "--cpu-engine", run[2]);
+            assertEquals(0, done.exit(), done.err());
+        }
+        for (String name : List.of("text-001", "text-002")) {
+            Path cuda = tmp.resolve("cuda").resolve(name);
+            Path reference = tmp.resolve("reference").resolve(name);
+            assertClose(name + " attention", Npy.read(reference.resolve("attention.npy")), Npy.read(cuda.resolve("attention.npy")));
+            assertClose(name + " saliency", perToken(reference), perToken(cuda));
+        }
+        assertEquals(List.of("heed-cuda", "heed-cuda"), modelPasses(tmp.resolve("cuda")));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static float[] perToken(Path folder) throws Exception {
+        Map<String, Object> saliency = (Map<String, Object>) ((Map<String, Object>) Json.read(folder.resolve("provenance.json"))).get("saliency");
+        List<Number> values = (List<Number>) saliency.get("perToken");
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i).floatValue();
+        }
+        return out;
     }
 
     @SuppressWarnings("unchecked")
