@@ -36,6 +36,11 @@ import java.util.Map;
  * convolution (grouped and depthwise ones too) takes the BatchNorm and the activation after it into its epilogue
  * wherever the pass needs neither tensor in between; hard swish, whose derivative needs its input, is never taken in.
  * It is checked against {@code CpuReferenceExecutor} on the emulated driver in every build.
+ *
+ * <p>Transformer plans (the ViT, MiniLM) run too, with several inputs and capture points and the gates' gradients:
+ * per-head products as strided batched GEMMs (always FP32), layer norm keeping its row statistics, the masked softmax
+ * with the padding mask as an additive -inf bias, exact GELU, and transposes, slices and constants as one strided
+ * copy. Token ids and masks must be plan inputs: they are turned into int32 ids and the bias on the host as they go up.
  */
 public final class CudaPlanExecutor implements PlanExecutor {
     public static final String NAME = "cuda";
