@@ -20,7 +20,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Attention maps of the bundled kind of vision transformer: the class token's attention to the patches for a chosen
  * layer and head (or heads fused), the rollout, and the class-specific relevance, upsampled from the patch grid. The
- * passes run on Heed's plan on oneDNN, as {@code heed attention}'s do by default, or on SameDiff where oneDNN cannot.
+ * passes run where {@code heed attention}'s do: on Heed's CUDA engine beside CUDA maps, otherwise on Heed's plan on
+ * oneDNN, or on SameDiff where oneDNN cannot.
  */
 final class VitSource implements MapSource {
     static final List<String> METHODS = List.of("attention", "rollout", "class-specific");
