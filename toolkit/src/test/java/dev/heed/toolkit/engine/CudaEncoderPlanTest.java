@@ -30,14 +30,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The CUDA executor on the transformer plans (the bundled ViT, all-MiniLM-L6-v2) against the plain-Java reference
  * executor, which EncoderPlanParityTest checks against SameDiff: logits or the last hidden state, every layer's
  * captured queries, keys and attention probabilities, every gate gradient, and for the ViT the gradient down to the
- * image, each within 1e-4 of the reference's largest magnitude. Small on purpose (2 images, two short sentences):
+ * image, each within 1e-4 of the reference's largest magnitude; and TransformerOpsReferenceTest's block of every
+ * transformer op (both MatMul transpose flags, accumulating gradients). Small on purpose (2 images, two short sentences):
  * the emulated driver runs every kernel on the CPU. Skipped, with the probe's reason, without a device.
  *
  * <p>Measured on the emulated driver (FP32), of the largest magnitude (each tensor is printed as a
  * {@code cuda-vs-reference} line): ViT logits 1.2e-7, queries and keys 7.3e-7, attention probabilities 1.2e-6 (the
  * worst), gate gradients 9.3e-7, image gradient 6.5e-7; MiniLM last hidden state 7.5e-7, queries and keys 9.9e-7,
  * probabilities 1.3e-6, and the word-embedding gate gradient 1.3e-5 (the worst: random score weights over every
- * hidden value sum to a gradient with much cancellation). Not yet measured on a real GPU.
+ * hidden value sum to a gradient with much cancellation); the block 3.4e-7. Not yet measured on a real GPU.
  */
 class CudaEncoderPlanTest {
     private static final double TOLERANCE = 1e-4;
@@ -103,6 +104,31 @@ class CudaEncoderPlanTest {
         }
         double worst = compare("minilm", plan, inputs, new HostTensor(new int[] {n, plan.numClasses()}, weights));
         System.out.printf("cuda-vs-reference minilm worst %.2e%n", worst);
+    }
+
+    @Test
+    void aBlockOfEveryTransformerOpMatchesTheReference() {
+        requireDevice();
+        // both transpose flags of MatMul, a masked key per sample, a gate, GELU, a slice, and tensors read by several ops
+        // (their gradients accumulate), which the two models do not all reach
+        Plan plan = TransformerOpsReferenceTest.block();
+        int[] shape = plan.input().shape();
+        Random random = new Random(3);
+        float[] x = new float[2 * shape[0] * shape[1]];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        List<HostTensor> inputs = List.of(new HostTensor(new int[] {2, shape[0], shape[1]}, x),
+                new HostTensor(new int[] {2, 4}, new float[] {1, 1, 0, 1, 1, 0, 1, 1}));
+        HostTensor scoreWeights = new HostTensor(new int[] {2, 3}, new float[] {0.3f, -1.1f, 0.8f, 1f, 0f, -0.5f});
+        double worst = compare("block", plan, inputs, scoreWeights);
+        try (CompiledPlan reference = new CpuReferenceExecutor().compile(plan);
+             CompiledPlan cuda = new CudaPlanExecutor(probe.device()).compile(plan);
+             PlanPass expected = reference.forward(inputs, List.of());
+             PlanPass actual = cuda.forward(inputs, List.of())) {
+            worst = Math.max(worst, check("block gradient to the input", expected.backward(scoreWeights), actual.backward(scoreWeights)));
+        }
+        System.out.printf("cuda-vs-reference block worst %.2e%n", worst);
     }
 
     /** Logits, every capture point, every gate gradient of one pass on each executor; returns the worst ratio. */
