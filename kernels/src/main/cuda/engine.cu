@@ -720,4 +720,26 @@ __global__ void engine_copy_channels(const float* src, float* dst, int n, int sr
     *at = accumulate ? *at + v : v;
 }
 
+// y[i] (+)= x[offset + sum_a index_a * stride_a], where (index_0 .. index_4) is i's position in a row-major output of
+// [d0][d1][d2][d3][d4] (unused leading axes of size 1): one gather for every view of a tensor the transformer ops need,
+// a permutation of axes (the input's strides in output order), a slice (an offset), a broadcast over the batch
+// (stride 0). Each output element is written by one thread, so accumulating is race-free.
+__global__ void engine_strided_copy(const float* x, long long offset, float* y, long long total, int d1, int d2, int d3, int d4,
+                                    long long s0, long long s1, long long s2, long long s3, long long s4, int accumulate) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= total) return;
+    long long rest = i;
+    long long source = offset + (rest % d4) * s4;
+    rest /= d4;
+    source += (rest % d3) * s3;
+    rest /= d3;
+    source += (rest % d2) * s2;
+    rest /= d2;
+    source += (rest % d1) * s1;
+    rest /= d1;
+    source += rest * s0;
+    float v = x[source];
+    y[i] = accumulate ? y[i] + v : v;
+}
+
 }  // extern "C"

@@ -132,6 +132,7 @@ std::map<std::string, Kernel> kernels = {
     HEED_KERNEL(engine_activation_backward_input, false),
     HEED_KERNEL(engine_multiply, false),
     HEED_KERNEL(engine_multiply_reduce, true),
+    HEED_KERNEL(engine_strided_copy, false),
 };
 
 std::mutex launch_mutex;

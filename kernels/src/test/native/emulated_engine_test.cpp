@@ -497,6 +497,28 @@ static void test_layout_ops() {
     emulate(grid1((long long) back.size()), B256, 0, [&] { engine_copy_channels(joint.data(), back.data(), n, 7, 3, 4, 0, 4, plane, 0); });
     std::vector<double> eb(b.begin(), b.end());
     check("engine_copy_channels slice back out", eb, back.data());
+
+    // a transformer's heads out of its tokens, [2][3][4][5] -> [2][4][3][5], accumulated onto what the target held, and a
+    // sample-independent [3][4][5] broadcast over the batch (stride 0)
+    int tokens = 3, heads = 4, dim = 5, size = tokens * heads * dim;
+    auto src = randoms((size_t) n * size), t0 = randoms((size_t) n * size);
+    std::vector<float> heads_first = t0, repeated((size_t) n * size);
+    emulate(grid1((long long) heads_first.size()), B256, 0, [&] {
+        engine_strided_copy(src.data(), 0, heads_first.data(), (long long) heads_first.size(), n, heads, tokens, dim, 0, size, dim, heads * dim, 1, 1);
+    });
+    std::vector<double> ep(heads_first.size()), er(repeated.size());
+    for (int i = 0; i < n; i++)
+        for (int t = 0; t < tokens; t++)
+            for (int h = 0; h < heads; h++)
+                for (int d = 0; d < dim; d++)
+                    ep[(((size_t) i * heads + h) * tokens + t) * dim + d] = t0[(((size_t) i * heads + h) * tokens + t) * dim + d]
+                            + src[(((size_t) i * tokens + t) * heads + h) * dim + d];
+    check("engine_strided_copy permutation, accumulated", ep, heads_first.data());
+    emulate(grid1((long long) repeated.size()), B256, 0, [&] {
+        engine_strided_copy(src.data(), 0, repeated.data(), (long long) repeated.size(), 1, 1, 1, size, 0, 0, 0, 0, 1, 0);
+    });
+    for (size_t i = 0; i < er.size(); i++) er[i] = src[i % size];
+    check("engine_strided_copy broadcast over the batch", er, repeated.data());
 }
 
 static float tf32(float v) { return nvcuda::wmma::__float_to_tf32(v); }

@@ -527,6 +527,37 @@ public final class EngineKernels {
                 .int32(srcChannels).int32(srcOffset).int32(dstChannels).int32(dstOffset).int32(count).int32(plane).int32(accumulate ? 1 : 0), shapes);
     }
 
+    /**
+     * {@code y[i] (+)= x[offset + sum_a index_a * strides[a]]}, {@code (index_a)} being {@code i}'s position in the
+     * row-major {@code shape} (1 to 5 axes): a permutation of axes ({@code strides} the input's, in output order), a
+     * slice ({@code offset}) or a broadcast (a stride of 0), as one gather into the contiguous {@code y}.
+     */
+    public void stridedCopy(DeviceBuffer x, long offset, int[] shape, long[] strides, DeviceBuffer y, boolean accumulate) {
+        String shapes = "strided copy of " + java.util.Arrays.toString(shape) + " with strides " + java.util.Arrays.toString(strides) + " from "
+                + offset;
+        if (shape.length < 1 || shape.length > 5 || strides.length != shape.length || offset < 0) {
+            throw new IllegalArgumentException("invalid " + shapes + " (1 to 5 axes, one stride each)");
+        }
+        int[] dims = {1, 1, 1, 1, 1};
+        long[] steps = new long[5];
+        long total = 1;
+        long lastRead = offset;
+        for (int a = 0; a < shape.length; a++) {
+            if (shape[a] < 1 || strides[a] < 0) {
+                throw new IllegalArgumentException("invalid " + shapes);
+            }
+            dims[5 - shape.length + a] = shape[a];
+            steps[5 - shape.length + a] = strides[a];
+            total *= shape[a];
+            lastRead += (shape[a] - 1L) * strides[a];
+        }
+        requireFloats(x, lastRead + 1, "source", shapes);
+        requireFloats(y, total, "target", shapes);
+        device.launch("engine_strided_copy", grid(total), block(), 0, new KernelArguments().pointer(x).int64(offset).pointer(y).int64(total)
+                .int32(dims[1]).int32(dims[2]).int32(dims[3]).int32(dims[4]).int64(steps[0]).int64(steps[1]).int64(steps[2]).int64(steps[3])
+                .int64(steps[4]).int32(accumulate ? 1 : 0), shapes);
+    }
+
     private static void checkCrop(long planes, int height, int width, int outHeight, int outWidth, int top, int left, String shapes) {
         if (planes < 1 || height < 1 || width < 1 || top < 0 || left < 0 || top + height > outHeight || left + width > outWidth) {
             throw new IllegalArgumentException("invalid " + shapes);

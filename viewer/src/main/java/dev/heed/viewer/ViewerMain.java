@@ -182,7 +182,7 @@ public final class ViewerMain implements Callable<Integer> {
         }
         MapSource source;
         try {
-            source = card == Card.VIT ? new VitSource(modelFile, images, ops, line -> backendLog.add("heed view: " + line))
+            source = card == Card.VIT ? new VitSource(modelFile, images, ops, backend.backend, line -> backendLog.add("heed view: " + line))
                     : new CnnSource(modelFile, new ModelOptions(null, null, labels, preset, null, null), images, ops, backend.backend,
                             line -> backendLog.add("heed view: " + line));
         } catch (java.io.IOException | RuntimeException e) {

@@ -20,7 +20,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Attention maps of the bundled kind of vision transformer: the class token's attention to the patches for a chosen
  * layer and head (or heads fused), the rollout, and the class-specific relevance, upsampled from the patch grid. The
- * passes run on Heed's plan on oneDNN, as {@code heed attention}'s do by default, or on SameDiff where oneDNN cannot.
+ * passes run where {@code heed attention}'s do: on Heed's CUDA engine beside CUDA maps, otherwise on Heed's plan on
+ * oneDNN, or on SameDiff where oneDNN cannot.
  */
 final class VitSource implements MapSource {
     static final List<String> METHODS = List.of("attention", "rollout", "class-specific");
@@ -31,12 +32,15 @@ final class VitSource implements MapSource {
     private final Map<String, VitAttention.Result> results = new HashMap<>();
     private final String description;
 
-    /** {@code log} hears one line when the passes fall back to SameDiff, and why. */
-    VitSource(Path zip, Path images, Backend backend, Consumer<String> log) throws IOException {
+    /**
+     * {@code requested} is the user's --backend ({@code cpu}, {@code cuda}, {@code auto}): with the maps on CUDA the
+     * passes run on Heed's CUDA engine too. {@code log} hears one line when the passes fall back, and why.
+     */
+    VitSource(Path zip, Path images, Backend backend, String requested, Consumer<String> log) throws IOException {
         this.vit = VisionTransformer.load(zip);
         this.backend = backend;
         this.folder = new ImageFolder(images, vit.card());
-        this.engine = TransformerEngine.vit(vit, ModelOptions.ONEDNN, log);
+        this.engine = TransformerEngine.vit(vit, backend.id(), requested, ModelOptions.ONEDNN, log);
         this.description = zip.getFileName() + " (" + Dl4jModels.fingerprint(zip) + "), pass on " + engine.engine() + ", maps on " + backend.id();
     }
 

@@ -29,7 +29,7 @@ class VitSourceTest {
         Assumptions.assumeTrue(unavailable == null, "oneDNN: " + unavailable);
         List<String> log = new ArrayList<>();
         VisionTransformer reference = VisionTransformer.load(VIT);
-        try (CpuBackend backend = new CpuBackend(1); VitSource source = new VitSource(VIT, SAMPLES, backend, log::add)) {
+        try (CpuBackend backend = new CpuBackend(1); VitSource source = new VitSource(VIT, SAMPLES, backend, "cpu", log::add)) {
             assertTrue(log.isEmpty(), "no fallback expected: " + log);
             assertTrue(source.describe().contains("pass on heed-onednn"), source.describe());
             int image = 2;

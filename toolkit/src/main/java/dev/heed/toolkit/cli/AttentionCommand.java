@@ -85,8 +85,9 @@ public final class AttentionCommand implements Callable<Integer> {
     @Mixin
     ComputeMixin compute;
 
-    @Option(names = "--cpu-engine", description = "where the transformer's passes run: onednn (Heed's plan on oneDNN; a model it "
-            + "cannot run falls back to the reference with one line) or reference (the model's SameDiff graph) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--cpu-engine", description = "where the transformer's passes run on the CPU (with --backend cuda they run on "
+            + "Heed's CUDA engine): onednn (Heed's plan on oneDNN; a model it cannot run falls back to the reference with one line) or "
+            + "reference (the model's SameDiff graph) (default: ${DEFAULT-VALUE})")
     String cpuEngine = dev.heed.toolkit.engine.source.ModelOptions.ONEDNN;
 
     @Option(names = "--force", description = "redo inputs whose outputs already exist")

@@ -99,8 +99,9 @@ final class AttentionJob {
         BatchJob.prepareOutput(o.output(), o.inputFile() == null ? List.of() : List.of(o.inputFile()));
         // the model is read before the backend is opened, so a bad model file is the only line printed
         MiniLm model = AttentionModels.text(o.model(), o.maxTokens());
-        try (TransformerEngine<TextEncoder> engine = TransformerEngine.text(model, o.cpuEngine(), err::println);
-             Backend backend = BatchJob.openBackend(o.backend(), o.threads(), err::println)) {
+        // the maps' backend first: the passes run where the maps do (Heed's CUDA engine beside the CUDA backend)
+        try (Backend backend = BatchJob.openBackend(o.backend(), o.threads(), err::println);
+             TransformerEngine<TextEncoder> engine = TransformerEngine.text(model, backend.id(), o.backend(), o.cpuEngine(), err::println)) {
             WordPiece vocabulary = WordPiece.bundled();
             List<AttentionInput> items = TextInputs.read(o.texts(), o.second(), o.inputFile(), this::fail);
             TextAttentionExport export = new TextAttentionExport(o.output(), model,
@@ -135,8 +136,8 @@ final class AttentionJob {
         // notes only once the job can run: a bad model must be the one line the user sees
         notes.forEach(this::warn);
         job.failures().forEach(f -> report.failed(f.file().toString(), f.file().toString(), f.message()));
-        try (TransformerEngine<VitModel> engine = TransformerEngine.vit(vit, o.cpuEngine(), err::println);
-             Backend backend = BatchJob.openBackend(o.backend(), o.threads(), err::println)) {
+        try (Backend backend = BatchJob.openBackend(o.backend(), o.threads(), err::println);
+             TransformerEngine<VitModel> engine = TransformerEngine.vit(vit, backend.id(), o.backend(), o.cpuEngine(), err::println)) {
             VitAttentionExport export = new VitAttentionExport(o.output(), o.model(), vit, backend,
                     new VitAttentionExport.Settings(o.targetClass(), o.fusion(), o.discardRatio(), o.colormap(), o.alpha()), engine.engine());
             List<AttentionInput> items = files.stream().map(f -> AttentionInput.image(f, ImageInput.stemOf(f))).toList();

@@ -211,14 +211,16 @@ class CudaPlanExecutorTest {
     }
 
     @Test
-    void aTransformerPlanIsRefusedAtCompileNamingTheOp() {
+    void aGatherOfComputedIdsIsRefusedAtCompileNamingTheOp() {
         requireDevice();
-        PlanBuilder b = new PlanBuilder(4, 6);
-        int normed = b.layerNorm("encoder.layer.0.layernorm_before", b.input(), new Weights(new float[6], 6), new Weights(new float[6], 6), 1e-6);
-        Plan plan = b.build(b.reshape("flat", normed, 24));
+        // ids become int32 on the host as they go up, so they must be a plan input, not computed on the device
+        PlanBuilder b = new PlanBuilder(4);
+        int ids = b.add("twice", b.input(), b.input());
+        int rows = b.gather("embeddings.word_embeddings", ids, new Weights(new float[10 * 3], 10, 3));
+        Plan plan = b.build(b.reshape("flat", rows, 12));
         dev.heed.toolkit.engine.plan.UnsupportedLayerException e = org.junit.jupiter.api.Assertions.assertThrows(
                 dev.heed.toolkit.engine.plan.UnsupportedLayerException.class, () -> new CudaPlanExecutor(probe.device()).compile(plan));
-        assertTrue(e.getMessage().startsWith("layer 'encoder.layer.0.layernorm_before' (LayerNorm)"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("layer 'embeddings.word_embeddings' (Gather)"), e.getMessage());
         assertEquals(0, probe.device().liveBuffers(), "nothing was uploaded");
     }
 }

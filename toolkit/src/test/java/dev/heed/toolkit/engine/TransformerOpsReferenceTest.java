@@ -35,8 +35,8 @@ class TransformerOpsReferenceTest {
         return new Weights(v, shape);
     }
 
-    /** Input [tokens, hidden] and a key mask [tokens]; logits [3]. */
-    private static Plan block() {
+    /** Input [tokens, hidden] and a key mask [tokens]; logits [3]. Also run on CUDA by CudaEncoderPlanTest. */
+    static Plan block() {
         PlanBuilder b = new PlanBuilder(TOKENS, HIDDEN);
         int mask = b.addInput("mask", TOKENS);
         int x = b.layerNorm("ln", b.input(), random(1, HIDDEN), random(2, HIDDEN), 1e-5);

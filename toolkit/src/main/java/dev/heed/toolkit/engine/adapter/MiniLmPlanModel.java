@@ -9,6 +9,7 @@ import dev.heed.toolkit.engine.HostTensor;
 import dev.heed.toolkit.engine.PlanExecutor;
 import dev.heed.toolkit.engine.PlanPass;
 import dev.heed.toolkit.engine.dl4j.EncoderPlanCompiler;
+import dev.heed.toolkit.engine.plan.Plan;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +40,11 @@ public final class MiniLmPlanModel implements TextEncoder, AutoCloseable {
     @Override
     public TransformerSpec spec() {
         return compiler.spec();
+    }
+
+    /** The plan for inputs padded to {@code tokens}, not compiled (the weights are converted once, and shared). */
+    public Plan planFor(int tokens) {
+        return compiler.bert(tokens);
     }
 
     private synchronized CompiledPlan plan(int tokens) {

@@ -36,6 +36,11 @@ import java.util.Map;
  * convolution (grouped and depthwise ones too) takes the BatchNorm and the activation after it into its epilogue
  * wherever the pass needs neither tensor in between; hard swish, whose derivative needs its input, is never taken in.
  * It is checked against {@code CpuReferenceExecutor} on the emulated driver in every build.
+ *
+ * <p>Transformer plans (the ViT, MiniLM) run too, with several inputs and capture points and the gates' gradients:
+ * per-head products as strided batched GEMMs (always FP32), layer norm keeping its row statistics, the masked softmax
+ * with the padding mask as an additive -inf bias, exact GELU, and transposes, slices and constants as one strided
+ * copy. Token ids and masks must be plan inputs: they are turned into int32 ids and the bias on the host as they go up.
  */
 public final class CudaPlanExecutor implements PlanExecutor {
     public static final String NAME = "cuda";
@@ -65,25 +70,35 @@ public final class CudaPlanExecutor implements PlanExecutor {
 
     /**
      * Uploads the plan's weights. Throws {@link UnsupportedLayerException} for an op this executor cannot run (dilated
-     * pooling, the transformer ops), before anything is allocated.
+     * pooling; a gather whose ids, or a softmax whose mask, is computed rather than one of the plan's inputs), before
+     * anything is allocated.
      */
     @Override
     public CompiledPlan compile(Plan plan) {
+        requireRunnable(plan);
+        return new Compiled(plan);
+    }
+
+    /**
+     * Throws {@link UnsupportedLayerException} for the first op of {@code plan} this executor cannot run, touching no
+     * device: for callers that compile later (one plan per padded text length) but must choose an engine now.
+     */
+    public static void requireRunnable(Plan plan) {
+        java.util.Set<Integer> inputs = new java.util.HashSet<>();
+        plan.inputs().forEach(t -> inputs.add(t.id()));
         for (Op op : plan.ops()) {
             if (op instanceof Op.Pool2d p && (p.window().dilationH() != 1 || p.window().dilationW() != 1)) {
                 throw new UnsupportedLayerException(p.layer(), "Pool2d", "uses dilated pooling, which Heed's CUDA engine does not run");
             }
-            // EngineKernels has the transformer kernels (batched GEMM, masked softmax, layer norm, GELU, gather), but this
-            // executor does not yet run the plan's transformer ops; refuse them here, so that auto can fall back cleanly
-            boolean transformer = op instanceof Op.Constant || op instanceof Op.Gather || op instanceof Op.MatMul || op instanceof Op.LayerNorm
-                    || op instanceof Op.Softmax || op instanceof Op.Transpose || op instanceof Op.Slice || op instanceof Op.Gate
-                    || (op instanceof Op.Activation a && a.kind() == ActivationKind.GELU)
-                    || (op instanceof Op.Dense d && plan.tensor(d.input()).rank() != 1);
-            if (transformer) {
-                throw new UnsupportedLayerException(op.layer(), op.getClass().getSimpleName(), "is not supported by Heed's CUDA engine yet");
+            // token ids and padding masks become int32 ids and an additive -inf bias on the host, while they are uploaded;
+            // nothing on the device turns a computed tensor into either
+            if (op instanceof Op.Gather g && !inputs.contains(g.ids())) {
+                throw new UnsupportedLayerException(g.layer(), "Gather", "takes computed ids, which Heed's CUDA engine does not run");
+            }
+            if (op instanceof Op.Softmax sm && sm.masked() && !inputs.contains(sm.mask())) {
+                throw new UnsupportedLayerException(sm.layer(), "Softmax", "takes a computed mask, which Heed's CUDA engine does not run");
             }
         }
-        return new Compiled(plan);
     }
 
     /** The plan with its weights on the device. */
@@ -131,6 +146,12 @@ public final class CudaPlanExecutor implements PlanExecutor {
                         weights.put(op, new DeviceBuffer[] {upload(c.weight()), upload(c.bias())});
                     } else if (op instanceof Op.ChannelAffine a) {
                         weights.put(op, new DeviceBuffer[] {upload(a.scale()), upload(a.shift())});
+                    } else if (op instanceof Op.LayerNorm l) {
+                        weights.put(op, new DeviceBuffer[] {upload(l.gain()), upload(l.bias())});
+                    } else if (op instanceof Op.Gather g) {
+                        weights.put(op, new DeviceBuffer[] {upload(g.table())});
+                    } else if (op instanceof Op.Constant c) {
+                        weights.put(op, new DeviceBuffer[] {upload(c.value())});
                     }
                 }
             } catch (RuntimeException e) {
@@ -198,14 +219,36 @@ public final class CudaPlanExecutor implements PlanExecutor {
 
         /** One pass on the device over the whole of {@code input}, freed again if it fails. */
         private Pass run(HostTensor input, int target, boolean captures) {
-            Pass pass = new Pass(this, device, input.batch(), target, captures);
+            PlanPasses.checkInputs(plan, List.of(input));
+            return run(new Pass(this, device, input.batch(), target, captures, Map.of()), List.of(input));
+        }
+
+        private Pass run(Pass pass, List<HostTensor> inputs) {
             try {
-                pass.run(input);
+                pass.run(inputs);
             } catch (RuntimeException e) {
                 pass.close();
                 throw e;
             }
             return pass;
+        }
+
+        /**
+         * A transformer's pass: every input (token ids, token types, the padding mask) goes up once, and the named
+         * captures and the gate gradients come down on request. The batch runs whole: the callers (the attention
+         * read-outs) already pass small batches.
+         */
+        @Override
+        public PlanPass forward(List<HostTensor> inputs, java.util.Collection<String> captureLayers) {
+            if (!open) {
+                throw new IllegalStateException("the compiled plan is closed");
+            }
+            int batch = PlanPasses.checkInputs(plan, inputs);
+            Map<String, Integer> captured = new java.util.LinkedHashMap<>();
+            for (String layer : captureLayers) {
+                captured.put(layer, plan.capture(layer).id());
+            }
+            return run(new Pass(this, device, batch, plan.input().id(), false, captured), inputs);
         }
 
         /** Device bytes one image's forward pass holds at most: every tensor of the plan, and max pooling's choices. */
@@ -245,13 +288,19 @@ public final class CudaPlanExecutor implements PlanExecutor {
         private final int batch;
         private final int target;
         private final boolean captures;
+        private final Map<String, Integer> namedCaptures;
         private final DeviceBuffer[] values;
-        /** The forward pass's choice per max-pooling window, for routing gradients back to the same pixel. */
-        private final Map<Op, DeviceBuffer> argmax = new IdentityHashMap<>();
+        /**
+         * What an op keeps beside its tensors: max pooling's choice per window (to route gradients back to the same
+         * pixel), a layer norm's per-row mean and 1/sigma, a gather's int32 ids, a masked softmax's additive bias.
+         */
+        private final Map<Op, DeviceBuffer> kept = new IdentityHashMap<>();
+        /** The pass's inputs by tensor id, while the forward pass runs: ids and masks are converted from them. */
+        private final Map<Integer, float[]> hostInputs = new java.util.HashMap<>();
         private final List<DeviceBuffer> owned = new ArrayList<>();
         private boolean open = true;
 
-        Pass(Compiled compiled, CudaDevice device, int batch, int target, boolean captures) {
+        Pass(Compiled compiled, CudaDevice device, int batch, int target, boolean captures, Map<String, Integer> namedCaptures) {
             this.compiled = compiled;
             this.plan = compiled.plan;
             this.kernels = compiled.kernels;
@@ -259,6 +308,7 @@ public final class CudaPlanExecutor implements PlanExecutor {
             this.batch = batch;
             this.target = target;
             this.captures = captures;
+            this.namedCaptures = Map.copyOf(namedCaptures);
             this.values = new DeviceBuffer[plan.tensors().size()];
         }
 
@@ -272,8 +322,26 @@ public final class CudaPlanExecutor implements PlanExecutor {
             return (long) batch * plan.tensor(tensor).size();
         }
 
-        void run(HostTensor input) {
-            values[plan.input().id()] = allocate(input.data().length, "input").upload(input.data());
+        /** Whether the pass hands {@code tensor} out, so that no fused kernel may skip it. */
+        private boolean handedOut(int tensor) {
+            return tensor == target || namedCaptures.containsValue(tensor);
+        }
+
+        void run(List<HostTensor> inputs) {
+            for (int i = 0; i < inputs.size(); i++) {
+                float[] data = inputs.get(i).data();
+                int id = plan.inputs().get(i).id();
+                values[id] = allocate(data.length, plan.tensor(id).producer()).upload(data);
+                hostInputs.put(id, data);
+            }
+            try {
+                runOps();
+            } finally {
+                hostInputs.clear();
+            }
+        }
+
+        private void runOps() {
             java.util.Set<Op> fusedAway = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
             for (Op op : plan.ops()) {
                 if (fusedAway.contains(op)) {
@@ -281,6 +349,9 @@ public final class CudaPlanExecutor implements PlanExecutor {
                 }
                 if (op instanceof Op.Reshape r) {
                     values[r.output()] = values[r.input()];
+                } else if (op instanceof Op.Gate g) {
+                    // a gate of ones: its output is its input; only its gradient differs (gateGradients)
+                    values[g.output()] = values[g.input()];
                 } else if (op instanceof Op.Conv2d c) {
                     convolve(c, fusedAway);
                 } else {
@@ -305,14 +376,14 @@ public final class CudaPlanExecutor implements PlanExecutor {
             Activation activation = Activation.IDENTITY;
             float slope = 0;
             float beta = 0;
-            if (out != target && compiled.fusedShifts.containsKey(c)) {
+            if (!handedOut(out) && compiled.fusedShifts.containsKey(c)) {
                 Op.ChannelAffine bn = (Op.ChannelAffine) compiled.soleReader(out);
                 scale = compiled.weights.get(bn)[0];
                 shift = compiled.fusedShifts.get(c);
                 fusedAway.add(bn);
                 out = bn.output();
             }
-            if (out != target && compiled.soleReader(out) instanceof Op.Activation a && a.kind().gradientFromOutput()) {
+            if (!handedOut(out) && compiled.soleReader(out) instanceof Op.Activation a && a.kind().gradientFromOutput()) {
                 activation = activation(a.kind());
                 slope = (float) a.alpha();
                 beta = (float) a.beta();
@@ -327,9 +398,12 @@ public final class CudaPlanExecutor implements PlanExecutor {
             DeviceBuffer[] w = compiled.weights.get(op);
             DeviceBuffer y = values[op.output()];
             if (op instanceof Op.Dense d) {
-                // y[n][out] = x[n][in] W^T + b, W stored [out][in]: B(k = in, n = out) = W[out * in + k]
-                kernels.gemm(values[d.input()], d.inFeatures(), 1, w[0], 1, d.inFeatures(), y, batch, d.outFeatures(), d.inFeatures(), w[1],
+                // y[r][out] = x[r][in] W^T + b, W stored [out][in]: B(k = in, n = out) = W[out * in + k]; rows are samples, or
+                // every sample's tokens
+                kernels.gemm(values[d.input()], d.inFeatures(), 1, w[0], 1, d.inFeatures(), y, rows(d), d.outFeatures(), d.inFeatures(), w[1],
                         false, Activation.IDENTITY, 0, false);
+            } else if (op instanceof Op.Activation a && a.kind() == ActivationKind.GELU) {
+                kernels.gelu(values[a.input()], y, elements(a.input()));
             } else if (op instanceof Op.ChannelAffine a) {
                 TensorInfo x = plan.tensor(a.input());
                 kernels.channelAffine(values[a.input()], y, elements(a.input()), x.channels(), x.height() * x.width(), w[0], w[1],
@@ -341,7 +415,7 @@ public final class CudaPlanExecutor implements PlanExecutor {
                 DeviceBuffer choice = null;
                 if (p.kind() == PoolKind.MAX) {
                     choice = allocate(elements(p.output()), p.layer() + " argmax");
-                    argmax.put(op, choice);
+                    kept.put(op, choice);
                 }
                 kernels.pool2dForward(pool(p), pooling(p), values[p.input()], y, choice);
             } else if (op instanceof Op.GlobalPool g) {
@@ -349,7 +423,7 @@ public final class CudaPlanExecutor implements PlanExecutor {
                 DeviceBuffer choice = null;
                 if (g.kind() == PoolKind.MAX) {
                     choice = allocate((long) batch * x.channels(), g.layer() + " argmax");
-                    argmax.put(op, choice);
+                    kept.put(op, choice);
                 }
                 kernels.globalPoolForward(values[g.input()], y, choice, batch * x.channels(), x.height() * x.width(), globalPooling(g.kind()));
             } else if (op instanceof Op.ZeroPad z) {
@@ -375,8 +449,117 @@ public final class CudaPlanExecutor implements PlanExecutor {
                     offset += channels;
                 }
             } else {
+                transformerForward(op, w, y);
+            }
+        }
+
+        /** The transformer ops' forward kernels. */
+        private void transformerForward(Op op, DeviceBuffer[] w, DeviceBuffer y) {
+            if (op instanceof Op.Constant c) {
+                // the same value for every sample: a stride of 0 along the batch
+                kernels.stridedCopy(w[0], 0, new int[] {batch, c.value().length()}, new long[] {0, 1}, y, false);
+            } else if (op instanceof Op.Gather g) {
+                int[] table = g.table().shape();
+                DeviceBuffer ids = allocate(elements(g.ids()), g.layer() + " ids").upload(ids(g, hostInputs.get(g.ids()), table[0]));
+                kept.put(op, ids);
+                kernels.embeddingGather(ids, w[0], y, elements(g.ids()), table[1], table[0], false);
+            } else if (op instanceof Op.MatMul m) {
+                Product p = product(m);
+                kernels.gemmBatched(values[m.a()], matrix(m.transposeA(), p.m, p.k), values[m.b()], matrix(m.transposeB(), p.k, p.n), y, p.n,
+                        (long) p.m * p.n, 0, p.count, 1, p.m, p.n, p.k, m.scale());
+            } else if (op instanceof Op.LayerNorm l) {
+                int cols = plan.tensor(l.input()).lastDim();
+                int rows = Math.toIntExact(elements(l.input()) / cols);
+                DeviceBuffer stats = allocate(2L * rows, l.layer() + " statistics");
+                kept.put(op, stats);
+                kernels.layerNorm(values[l.input()], y, stats, rows, cols, w[0], w[1], (float) l.eps());
+            } else if (op instanceof Op.Softmax s) {
+                TensorInfo x = plan.tensor(s.input());
+                int cols = x.lastDim();
+                int rowsPerSample = x.size() / cols;
+                DeviceBuffer bias = null;
+                if (s.masked()) {
+                    bias = allocate((long) batch * cols, s.layer() + " mask").upload(maskBias(hostInputs.get(s.mask())));
+                    kept.put(op, bias);
+                }
+                kernels.softmaxRows(values[s.input()], y, batch * rowsPerSample, cols, bias, rowsPerSample);
+            } else if (op instanceof Op.Transpose t) {
+                permute(values[t.input()], plan.tensor(t.input()).shape(), t.permutation(), y, false);
+            } else if (op instanceof Op.Slice s) {
+                TensorInfo x = plan.tensor(s.input());
+                int rowSize = x.size() / x.shape()[0];
+                kernels.stridedCopy(values[s.input()], (long) s.start() * rowSize, new int[] {batch, s.length() * rowSize},
+                        new long[] {x.size(), 1}, y, false);
+            } else {
                 throw new IllegalStateException("no CUDA kernel for " + op);
             }
+        }
+
+        /** Permutes each sample's axes of {@code x} (per-sample {@code shape}) into {@code y}: output axis i is input axis perm[i]. */
+        private void permute(DeviceBuffer x, int[] shape, int[] perm, DeviceBuffer y, boolean accumulate) {
+            int rank = shape.length;
+            long[] inputStrides = new long[rank];
+            long stride = 1;
+            for (int i = rank - 1; i >= 0; i--) {
+                inputStrides[i] = stride;
+                stride *= shape[i];
+            }
+            int[] outShape = new int[rank + 1];
+            long[] strides = new long[rank + 1];
+            outShape[0] = batch;
+            strides[0] = stride;
+            for (int i = 0; i < rank; i++) {
+                outShape[i + 1] = shape[perm[i]];
+                strides[i + 1] = inputStrides[perm[i]];
+            }
+            kernels.stridedCopy(x, 0, outShape, strides, y, accumulate);
+        }
+
+        /** A matrix product's sizes: {@code count} products (batch times heads) of {@code [m, k] x [k, n]}. */
+        private record Product(int count, int m, int n, int k) { }
+
+        private Product product(Op.MatMul op) {
+            int[] a = plan.tensor(op.a()).shape();
+            int[] y = plan.tensor(op.output()).shape();
+            int r = a.length;
+            int k = op.transposeA() ? a[r - 2] : a[r - 1];
+            return new Product(Math.toIntExact(elements(op.output()) / ((long) y[r - 2] * y[r - 1])), y[r - 2], y[r - 1], k);
+        }
+
+        /**
+         * The batched GEMM's strides (row, column, next matrix, inner) of a logical {@code [rows][cols]} matrix, one per
+         * product, stored row-major as {@code [rows][cols]}, or as {@code [cols][rows]} when {@code transposed}.
+         */
+        private static long[] matrix(boolean transposed, int rows, int cols) {
+            long size = (long) rows * cols;
+            return transposed ? new long[] {1, rows, size, 0} : new long[] {cols, 1, size, 0};
+        }
+
+        /** The gather's ids as int32, checked as the reference checks them: whole numbers naming rows of the table. */
+        private static int[] ids(Op.Gather g, float[] values, int rows) {
+            int[] ids = new int[values.length];
+            for (int t = 0; t < values.length; t++) {
+                int id = Math.round(values[t]);
+                if (id < 0 || id >= rows || id != values[t]) {
+                    throw new IllegalArgumentException("layer '" + g.layer() + "': id " + values[t] + " is not a row of its " + rows + "-row table");
+                }
+                ids[t] = id;
+            }
+            return ids;
+        }
+
+        /** A padding mask as the softmax's additive bias: 0 for keys kept, -inf for keys excluded (probability exactly 0). */
+        private static float[] maskBias(float[] mask) {
+            float[] bias = new float[mask.length];
+            for (int i = 0; i < mask.length; i++) {
+                bias[i] = mask[i] != 0 ? 0f : Float.NEGATIVE_INFINITY;
+            }
+            return bias;
+        }
+
+        /** Rows a dense op transforms: the batch, times the tokens of a {@code [tokens, in]} input. */
+        private int rows(Op.Dense d) {
+            return Math.toIntExact(elements(d.input()) / d.inFeatures());
         }
 
         private HostTensor download(int tensor, DeviceBuffer buffer) {
@@ -402,25 +585,23 @@ public final class CudaPlanExecutor implements PlanExecutor {
         }
 
         @Override
+        public HostTensor captured(String layer) {
+            requireOpen();
+            Integer id = namedCaptures.get(layer);
+            if (id == null) {
+                throw new IllegalArgumentException("the pass did not capture '" + layer + "'; it captured " + namedCaptures.keySet());
+            }
+            return download(id, values[id]);
+        }
+
+        @Override
         public HostTensor backward(HostTensor scoreWeights, ReluGradient relu) {
             requireOpen();
             PlanPasses.checkScoreWeights(plan, batch, scoreWeights);
             List<DeviceBuffer> scratch = new ArrayList<>();
             try {
-                DeviceBuffer[] gradients = new DeviceBuffer[plan.tensors().size()];
-                DeviceBuffer seed = device.allocate((long) scoreWeights.data().length * Float.BYTES, "score weights");
-                scratch.add(seed);
-                gradients[plan.output().id()] = seed.upload(scoreWeights.data());
-                PlanPasses.walkBackward(plan, target, tensor -> gradients[tensor] != null, (op, s) -> {
-                    int source = op.inputs()[s];
-                    boolean accumulate = gradients[source] != null;
-                    if (!accumulate) {
-                        DeviceBuffer fresh = device.allocate(elements(source) * Float.BYTES, op.layer() + " gradient");
-                        scratch.add(fresh);
-                        gradients[source] = fresh;
-                    }
-                    backward(op, s, gradients[op.output()], gradients[source], accumulate, relu == ReluGradient.GUIDED);
-                });
+                DeviceBuffer[] gradients = gradients(scoreWeights, relu == ReluGradient.GUIDED, scratch,
+                        (hasGradient, step) -> PlanPasses.walkBackward(plan, target, hasGradient, step));
                 if (gradients[target] == null) {
                     throw new IllegalStateException("no gradient reaches tensor " + plan.tensor(target) + " from the logits");
                 }
@@ -432,13 +613,76 @@ public final class CudaPlanExecutor implements PlanExecutor {
             }
         }
 
+        /** Every gate's {@code dScore/dy * x}, multiplied on the device; a gate no gradient reaches is zero. */
+        @Override
+        public Map<String, HostTensor> gateGradients(HostTensor scoreWeights) {
+            requireOpen();
+            PlanPasses.checkScoreWeights(plan, batch, scoreWeights);
+            List<Op.Gate> gates = plan.ops().stream().filter(Op.Gate.class::isInstance).map(Op.Gate.class::cast).toList();
+            int[] seeds = gates.stream().mapToInt(Op.Gate::output).toArray();
+            List<DeviceBuffer> scratch = new ArrayList<>();
+            try {
+                DeviceBuffer[] gradients = gradients(scoreWeights, false, scratch,
+                        (hasGradient, step) -> PlanPasses.walkBackwardToAll(plan, seeds, hasGradient, step));
+                Map<String, HostTensor> out = new java.util.LinkedHashMap<>();
+                for (Op.Gate gate : gates) {
+                    int[] shape = PlanPasses.withBatch(plan, gate.output(), batch);
+                    DeviceBuffer g = gradients[gate.output()];
+                    if (g == null) {
+                        out.put(gate.layer(), new HostTensor(shape, new float[Math.toIntExact(elements(gate.output()))]));
+                        continue;
+                    }
+                    DeviceBuffer product = device.allocate(elements(gate.output()) * Float.BYTES, gate.layer() + " gate gradient");
+                    scratch.add(product);
+                    kernels.multiply(g, values[gate.input()], product, elements(gate.output()), 1, false);
+                    out.put(gate.layer(), download(gate.output(), product));
+                }
+                return out;
+            } finally {
+                for (DeviceBuffer b : scratch) {
+                    b.close();
+                }
+            }
+        }
+
+        /** A backward walk's order: {@link PlanPasses#walkBackward} to one tensor, or {@link PlanPasses#walkBackwardToAll} gates. */
+        private interface Walk {
+            void walk(java.util.function.IntPredicate hasGradient, PlanPasses.Step step);
+        }
+
+        /**
+         * The gradients of {@code sum scoreWeights * logits} along {@code walk}, one device buffer per tensor reached
+         * (null elsewhere), each added to {@code scratch}, which the caller frees.
+         */
+        private DeviceBuffer[] gradients(HostTensor scoreWeights, boolean guided, List<DeviceBuffer> scratch, Walk walk) {
+            DeviceBuffer[] gradients = new DeviceBuffer[plan.tensors().size()];
+            DeviceBuffer seed = device.allocate((long) scoreWeights.data().length * Float.BYTES, "score weights");
+            scratch.add(seed);
+            gradients[plan.output().id()] = seed.upload(scoreWeights.data());
+            walk.walk(tensor -> gradients[tensor] != null, (op, s) -> {
+                int source = op.inputs()[s];
+                boolean accumulate = gradients[source] != null;
+                if (!accumulate) {
+                    DeviceBuffer fresh = device.allocate(elements(source) * Float.BYTES, op.layer() + " gradient");
+                    scratch.add(fresh);
+                    gradients[source] = fresh;
+                }
+                backward(op, s, gradients[op.output()], gradients[source], accumulate, guided);
+            });
+            return gradients;
+        }
+
         /** Writes (or, when {@code accumulate}, adds) the gradient of input {@code source} of {@code op} into {@code dx}. */
         private void backward(Op op, int source, DeviceBuffer g, DeviceBuffer dx, boolean accumulate, boolean guided) {
             DeviceBuffer[] w = compiled.weights.get(op);
             if (op instanceof Op.Dense d) {
-                // dx[n][in] = g[n][out] W, W stored [out][in]: B(k = out, n = in) = W[k * in + n]
-                kernels.gemm(g, d.outFeatures(), 1, w[0], d.inFeatures(), 1, dx, batch, d.inFeatures(), d.outFeatures(), null, false,
+                // dx[r][in] = g[r][out] W, W stored [out][in]: B(k = out, n = in) = W[k * in + n]
+                kernels.gemm(g, d.outFeatures(), 1, w[0], d.inFeatures(), 1, dx, rows(d), d.inFeatures(), d.outFeatures(), null, false,
                         Activation.IDENTITY, 0, accumulate);
+            } else if (op instanceof Op.Activation a && a.kind() == ActivationKind.GELU) {
+                // GELU is not a ReLU: guided backpropagation leaves it alone, as the reference does
+                overwriteOrAdd(dx, elements(a.input()), accumulate, a.layer(), into -> kernels.geluBackward(values[a.input()], g, into,
+                        elements(a.input())));
             } else if (op instanceof Op.Conv2d c) {
                 kernels.conv2dBackwardData(conv(c), g, w[0], dx, accumulate);
             } else if (op instanceof Op.ChannelAffine a) {
@@ -462,16 +706,16 @@ public final class CudaPlanExecutor implements PlanExecutor {
                     kernels.multiplyReduce(values[m.a()], g, dx, Math.toIntExact(elements(m.b())), repeat(m), accumulate);
                 }
             } else if (op instanceof Op.Pool2d p) {
-                kernels.pool2dBackward(pool(p), pooling(p), g, argmax.get(op), dx, accumulate);
+                kernels.pool2dBackward(pool(p), pooling(p), g, kept.get(op), dx, accumulate);
             } else if (op instanceof Op.GlobalPool gp) {
                 TensorInfo x = plan.tensor(gp.input());
-                kernels.globalPoolBackward(g, argmax.get(op), dx, batch * x.channels(), x.height() * x.width(), globalPooling(gp.kind()), accumulate);
+                kernels.globalPoolBackward(g, kept.get(op), dx, batch * x.channels(), x.height() * x.width(), globalPooling(gp.kind()), accumulate);
             } else if (op instanceof Op.ZeroPad z) {
                 TensorInfo x = plan.tensor(z.input());
                 TensorInfo out = plan.tensor(z.output());
                 kernels.crop2d(g, dx, (long) batch * x.channels(), x.height(), x.width(), out.height(), out.width(), z.padding().top(),
                         z.padding().left(), accumulate);
-            } else if (op instanceof Op.Reshape || op instanceof Op.Add) {
+            } else if (op instanceof Op.Reshape || op instanceof Op.Add || op instanceof Op.Gate) {
                 kernels.copy(g, dx, elements(op.output()), accumulate);
             } else if (op instanceof Op.Concat c) {
                 TensorInfo out = plan.tensor(c.output());
@@ -483,8 +727,81 @@ public final class CudaPlanExecutor implements PlanExecutor {
                 int channels = plan.tensor(c.sources()[source]).size() / plane;
                 kernels.copyChannels(g, out.size() / plane, offset, dx, channels, 0, batch, channels, plane, accumulate);
             } else {
-                throw new IllegalStateException("no CUDA kernel for " + op);
+                transformerBackward(op, source, g, dx, accumulate);
             }
+        }
+
+        /**
+         * The transformer ops' input gradients. A gather's ids, a softmax's mask and a constant get none; the backward
+         * walk never asks for them, since no gradient flows from the inputs they are made of to the logits' score.
+         */
+        private void transformerBackward(Op op, int source, DeviceBuffer g, DeviceBuffer dx, boolean accumulate) {
+            long elements = elements(op.inputs()[source]);
+            if (op instanceof Op.MatMul m) {
+                Product p = product(m);
+                boolean ta = m.transposeA();
+                boolean tb = m.transposeB();
+                // with G = dScore/dY [m, n]: d op(a) = scale G op(b)^T, d op(b) = scale op(a)^T G, each written in its
+                // operand's stored layout (the transpose of the product where the operand is stored transposed)
+                overwriteOrAdd(dx, elements, accumulate, m.layer(), into -> {
+                    if (source == 0 && !ta) {
+                        kernels.gemmBatched(g, matrix(false, p.m, p.n), values[m.b()], matrix(!tb, p.n, p.k), into, p.k, (long) p.m * p.k, 0,
+                                p.count, 1, p.m, p.k, p.n, m.scale());
+                    } else if (source == 0) {
+                        kernels.gemmBatched(values[m.b()], matrix(tb, p.k, p.n), g, matrix(true, p.n, p.m), into, p.m, (long) p.k * p.m, 0,
+                                p.count, 1, p.k, p.m, p.n, m.scale());
+                    } else if (!tb) {
+                        kernels.gemmBatched(values[m.a()], matrix(!ta, p.k, p.m), g, matrix(false, p.m, p.n), into, p.n, (long) p.k * p.n, 0,
+                                p.count, 1, p.k, p.n, p.m, m.scale());
+                    } else {
+                        kernels.gemmBatched(g, matrix(true, p.n, p.m), values[m.a()], matrix(ta, p.m, p.k), into, p.k, (long) p.n * p.k, 0,
+                                p.count, 1, p.n, p.k, p.m, m.scale());
+                    }
+                });
+            } else if (op instanceof Op.LayerNorm l) {
+                int cols = plan.tensor(l.input()).lastDim();
+                kernels.layerNormBackward(values[l.input()], kept.get(op), g, dx, Math.toIntExact(elements / cols), cols,
+                        compiled.weights.get(op)[0], accumulate);
+            } else if (op instanceof Op.Softmax s && source == 0) {
+                int cols = plan.tensor(s.input()).lastDim();
+                overwriteOrAdd(dx, elements, accumulate, s.layer(), into -> kernels.softmaxRowsBackward(values[s.output()], g, into,
+                        Math.toIntExact(elements / cols), cols));
+            } else if (op instanceof Op.Transpose t) {
+                permute(g, plan.tensor(t.output()).shape(), inverse(t.permutation()), dx, accumulate);
+            } else if (op instanceof Op.Slice s) {
+                // the slice's rows get the gradient, every other row zero: a zero padding of [length][row] to [rows][row]
+                TensorInfo x = plan.tensor(s.input());
+                int rowSize = x.size() / x.shape()[0];
+                overwriteOrAdd(dx, elements, accumulate, s.layer(), into -> kernels.pad2d(g, into, batch, s.length(), rowSize, x.shape()[0],
+                        rowSize, s.start(), 0));
+            } else {
+                throw new IllegalStateException("no CUDA kernel for the gradient of " + op + " with respect to input " + source);
+            }
+        }
+
+        /**
+         * Runs {@code write} into {@code dx}, or, when the gradient accumulates, into a scratch buffer then added to
+         * {@code dx}: for the kernels that can only overwrite their output.
+         */
+        private void overwriteOrAdd(DeviceBuffer dx, long elements, boolean accumulate, String layer,
+                                    java.util.function.Consumer<DeviceBuffer> write) {
+            if (!accumulate) {
+                write.accept(dx);
+                return;
+            }
+            try (DeviceBuffer partial = device.allocate(elements * Float.BYTES, layer + " partial gradient")) {
+                write.accept(partial);
+                kernels.add(dx, partial, dx, elements);
+            }
+        }
+
+        /** The permutation that undoes {@code perm}. */
+        private static int[] inverse(int[] perm) {
+            int[] inverse = new int[perm.length];
+            for (int i = 0; i < perm.length; i++) {
+                inverse[perm[i]] = i;
+            }
+            return inverse;
         }
 
         private EngineKernels.Conv2d conv(Op.Conv2d c) {
@@ -528,7 +845,7 @@ public final class CudaPlanExecutor implements PlanExecutor {
                 b.close();
             }
             owned.clear();
-            argmax.clear();
+            kept.clear();
             Arrays.fill(values, null);
         }
     }
@@ -550,8 +867,8 @@ public final class CudaPlanExecutor implements PlanExecutor {
             case CLIP -> Activation.CLIP;
             case HARD_SIGMOID -> Activation.HARD_SIGMOID;
             case HARD_SWISH -> Activation.HARD_SWISH;
-            // EngineKernels.gelu exists; the transformer ops around it are not wired into this executor yet
-            case GELU -> throw new UnsupportedLayerException("gelu", "GELU", "is not supported by the CUDA executor yet");
+            // GELU has kernels of its own (engine_gelu), is never fused, and so never reaches an activation code
+            case GELU -> throw new IllegalStateException("GELU runs on its own kernels, not as a fused activation");
         };
     }
 }

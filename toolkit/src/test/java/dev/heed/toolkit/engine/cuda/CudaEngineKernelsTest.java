@@ -232,6 +232,54 @@ class CudaEngineKernelsTest {
     }
 
     @Test
+    void stridedCopiesPermuteSliceAndBroadcast() {
+        // [batch 2][tokens 3][heads 4][dim 5] -> [2][4][3][5]: the heads out of the tokens, as a transformer's plan does
+        int batch = 2, tokens = 3, heads = 4, dim = 5, size = tokens * heads * dim;
+        float[] x = randoms(batch * size);
+        double[] permuted = new double[x.length];
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < tokens; t++) {
+                for (int h = 0; h < heads; h++) {
+                    for (int d = 0; d < dim; d++) {
+                        permuted[((b * heads + h) * tokens + t) * dim + d] = x[((b * tokens + t) * heads + h) * dim + d];
+                    }
+                }
+            }
+        }
+        float[] before = randoms(x.length);
+        double[] accumulated = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            accumulated[i] = before[i] + permuted[i];
+        }
+        // rows 1..2 of each sample's [tokens][heads * dim], and sample-independent values broadcast over the batch
+        double[] sliced = new double[batch * 2 * heads * dim];
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < 2 * heads * dim; i++) {
+                sliced[b * 2 * heads * dim + i] = x[b * size + heads * dim + i];
+            }
+        }
+        double[] broadcast = new double[batch * size];
+        for (int i = 0; i < broadcast.length; i++) {
+            broadcast[i] = x[i % size];
+        }
+        try (DeviceBuffer xb = upload(x); DeviceBuffer y = zeros(x.length); DeviceBuffer sum = upload(before);
+             DeviceBuffer slice = zeros(sliced.length); DeviceBuffer repeated = zeros(broadcast.length)) {
+            int[] shape = {batch, heads, tokens, dim};
+            long[] strides = {size, dim, (long) heads * dim, 1};
+            kernels.stridedCopy(xb, 0, shape, strides, y, false);
+            assertClose(permuted, y.downloadFloats(x.length), "permuted axes");
+            kernels.stridedCopy(xb, 0, shape, strides, sum, true);
+            assertClose(accumulated, sum.downloadFloats(x.length), "permuted axes, accumulated");
+            kernels.stridedCopy(xb, (long) heads * dim, new int[] {batch, 2 * heads * dim}, new long[] {size, 1}, slice, false);
+            assertClose(sliced, slice.downloadFloats(sliced.length), "a slice of rows");
+            kernels.stridedCopy(xb, 0, new int[] {batch, size}, new long[] {0, 1}, repeated, false);
+            assertClose(broadcast, repeated.downloadFloats(broadcast.length), "a broadcast over the batch");
+            assertThrows(IllegalArgumentException.class, () -> kernels.stridedCopy(xb, 1, shape, strides, y, false),
+                    "a view that reads one past the source");
+        }
+    }
+
+    @Test
     void shapesThatDoNotFitTheBuffersAreRefusedBeforeTheDevice() {
         Conv2d s = new Conv2d(1, 3, 8, 8, 4, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1);
         try (DeviceBuffer small = zeros(10); DeviceBuffer w = zeros(4 * 3 * 9); DeviceBuffer y = zeros(4 * 64)) {
