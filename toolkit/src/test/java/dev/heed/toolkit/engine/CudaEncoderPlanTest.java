@@ -131,6 +131,47 @@ class CudaEncoderPlanTest {
         System.out.printf("cuda-vs-reference block worst %.2e%n", worst);
     }
 
+    /**
+     * A multi-input batch the pass budget cannot hold runs in parts (one sample each here) and gives what the whole
+     * batch gives: logits, the capture, the gate gradient and the gradient to the input, bit for bit, since each
+     * sample's arithmetic is the same either way.
+     */
+    @Test
+    void aBatchOverThePassBudgetRunsInPartsWithTheSameResults() {
+        requireDevice();
+        Plan plan = TransformerOpsReferenceTest.block();
+        int[] shape = plan.input().shape();
+        int n = 3;
+        Random random = new Random(5);
+        float[] x = new float[n * shape[0] * shape[1]];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        List<HostTensor> inputs = List.of(new HostTensor(new int[] {n, shape[0], shape[1]}, x),
+                new HostTensor(new int[] {n, 4}, new float[] {1, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1, 0}));
+        HostTensor scoreWeights = new HostTensor(new int[] {n, 3}, new float[] {0.3f, -1.1f, 0.8f, 1f, 0f, -0.5f, 0.2f, 0.4f, -0.9f});
+        List<String> captures = new ArrayList<>(plan.captures().keySet());
+        CudaPlanExecutor executor = new CudaPlanExecutor(probe.device());
+        try (CompiledPlan whole = executor.compile(plan);
+             CompiledPlan inParts = executor.withPassBudget(1).compile(plan);
+             PlanPass expected = whole.forward(inputs, captures);
+             PlanPass actual = inParts.forward(inputs, captures)) {
+            assertTrue(actual.getClass().getSimpleName().equals("SplitPass"), "a 1-byte budget splits the batch: " + actual.getClass());
+            assertArrayEquals(expected.logits().data(), actual.logits().data(), "logits");
+            for (String layer : captures) {
+                assertArrayEquals(expected.captured(layer).shape(), actual.captured(layer).shape(), layer);
+                assertArrayEquals(expected.captured(layer).data(), actual.captured(layer).data(), layer);
+            }
+            Map<String, HostTensor> expectedGates = expected.gateGradients(scoreWeights);
+            Map<String, HostTensor> actualGates = actual.gateGradients(scoreWeights);
+            assertEquals(expectedGates.keySet(), actualGates.keySet());
+            for (String gate : expectedGates.keySet()) {
+                assertArrayEquals(expectedGates.get(gate).data(), actualGates.get(gate).data(), gate);
+            }
+            assertArrayEquals(expected.backward(scoreWeights).data(), actual.backward(scoreWeights).data(), "gradient to the input");
+        }
+    }
+
     /** Logits, every capture point, every gate gradient of one pass on each executor; returns the worst ratio. */
     private static double compare(String name, Plan plan, List<HostTensor> inputs, HostTensor scoreWeights) {
         List<String> captures = new ArrayList<>(plan.captures().keySet());

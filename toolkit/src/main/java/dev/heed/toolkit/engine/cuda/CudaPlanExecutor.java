@@ -23,9 +23,11 @@ import dev.heed.toolkit.engine.plan.Weights;
 import dev.heed.toolkit.engine.plan.Window;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Runs a {@link Plan} on Heed's own CUDA kernels ({@code engine.cu} through {@link EngineKernels}): weights are
@@ -47,6 +49,8 @@ public final class CudaPlanExecutor implements PlanExecutor {
 
     private final CudaDevice device;
     private final EngineKernels.Precision precision;
+    /** Device bytes one pass may take, or 0 for half the free memory when the pass starts. */
+    private final long passBudget;
 
     /** Runs on {@code device} in exact FP32; the caller owns the device and closes it after every compiled plan made here. */
     public CudaPlanExecutor(CudaDevice device) {
@@ -58,9 +62,26 @@ public final class CudaPlanExecutor implements PlanExecutor {
      * of sm_80 and newer (refused below), with operands rounded to a 10-bit mantissa.
      */
     public CudaPlanExecutor(CudaDevice device, EngineKernels.Precision precision) {
+        this(device, precision, 0);
+    }
+
+    private CudaPlanExecutor(CudaDevice device, EngineKernels.Precision precision, long passBudget) {
         EngineKernels.requireSupported(device, precision);
         this.device = device;
         this.precision = precision;
+        this.passBudget = passBudget;
+    }
+
+    /**
+     * The same executor with at most {@code bytes} of device memory per pass, for a GPU shared with other work; a batch
+     * whose tensors do not fit runs in parts (see {@code SplitPass}). By default a pass may take half the device's free
+     * memory when it starts.
+     */
+    public CudaPlanExecutor withPassBudget(long bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("a pass budget must be positive, got " + bytes + " bytes");
+        }
+        return new CudaPlanExecutor(device, precision, bytes);
     }
 
     @Override
@@ -191,29 +212,41 @@ public final class CudaPlanExecutor implements PlanExecutor {
                 throw new IllegalStateException("the compiled plan is closed");
             }
             int target = PlanPasses.target(plan, input, captureLayer);
-            // as many images per pass as the free device memory holds (with room for the backward pass), then, should
-            // the device still run out, halves until one image does not fit
-            long free = device.memory()[0];
-            int fits = (int) Math.max(1, Math.min(input.batch(), free / 2 / Math.max(1, bytesPerImage())));
-            return forwardInChunks(input, target, captureLayer != null, fits);
+            boolean captures = captureLayer != null;
+            return forwardInChunks(List.of(input), part -> run(part.get(0), target, captures), captures, List.of(),
+                    imagesPerPass(input.batch()));
         }
 
-        private PlanPass forwardInChunks(HostTensor input, int target, boolean captures, int chunk) {
-            int batch = input.batch();
+        /**
+         * As many images per pass as the budget holds (half the free device memory, leaving room for the backward
+         * pass, unless the executor was given one).
+         */
+        private int imagesPerPass(int batch) {
+            long budget = passBudget > 0 ? passBudget : device.memory()[0] / 2;
+            return (int) Math.max(1, Math.min(batch, budget / Math.max(1, bytesPerImage())));
+        }
+
+        /**
+         * The whole batch in one pass when {@code chunk} covers it, else in parts of {@code chunk} rows; should the
+         * device still run out of memory, halves the parts until one image does not fit.
+         */
+        private PlanPass forwardInChunks(List<HostTensor> inputs, Function<List<HostTensor>, PlanPass> pass,
+                                         boolean captures, Collection<String> named, int chunk) {
+            int batch = inputs.get(0).batch();
             try {
                 if (chunk >= batch) {
-                    return run(input, target, captures);
+                    return pass.apply(inputs);
                 }
-                List<HostTensor> parts = new ArrayList<>();
+                List<List<HostTensor>> parts = new ArrayList<>();
                 for (int from = 0; from < batch; from += chunk) {
-                    parts.add(SplitPass.rows(input, from, Math.min(batch, from + chunk)));
+                    parts.add(SplitPass.rows(inputs, from, Math.min(batch, from + chunk)));
                 }
-                return new SplitPass(parts, part -> run(part, target, captures), captures);
+                return new SplitPass(parts, pass, captures, named);
             } catch (CudaException e) {
                 if (!e.outOfMemory() || chunk == 1) {
                     throw e;
                 }
-                return forwardInChunks(input, target, captures, Math.min(chunk, batch) / 2);
+                return forwardInChunks(inputs, pass, captures, named, Math.min(chunk, batch) / 2);
             }
         }
 
@@ -235,8 +268,8 @@ public final class CudaPlanExecutor implements PlanExecutor {
 
         /**
          * A transformer's pass: every input (token ids, token types, the padding mask) goes up once, and the named
-         * captures and the gate gradients come down on request. The batch runs whole: the callers (the attention
-         * read-outs) already pass small batches.
+         * captures and the gate gradients come down on request. A batch the budget cannot hold runs in parts, as the
+         * single-input pass does.
          */
         @Override
         public PlanPass forward(List<HostTensor> inputs, java.util.Collection<String> captureLayers) {
@@ -248,7 +281,9 @@ public final class CudaPlanExecutor implements PlanExecutor {
             for (String layer : captureLayers) {
                 captured.put(layer, plan.capture(layer).id());
             }
-            return run(new Pass(this, device, batch, plan.input().id(), false, captured), inputs);
+            List<String> named = List.copyOf(captured.keySet());
+            return forwardInChunks(inputs, part -> run(new Pass(this, device, part.get(0).batch(), plan.input().id(), false, captured), part),
+                    false, named, imagesPerPass(batch));
         }
 
         /** Device bytes one image's forward pass holds at most: every tensor of the plan, and max pooling's choices. */

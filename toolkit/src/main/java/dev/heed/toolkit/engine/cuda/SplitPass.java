@@ -4,37 +4,58 @@ import dev.heed.toolkit.engine.HostTensor;
 import dev.heed.toolkit.engine.PlanPass;
 import dev.heed.toolkit.engine.ReluGradient;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
  * One pass over a batch the device cannot hold at once. Its parts run one at a time: each part's forward pass gives
- * its logits and captured activations to the host and frees the device, and a backward pass runs each part's forward
- * again before its backward (recomputation: one more forward per part, in exchange for never holding more than one
- * part on the device). Results are the parts' results stacked in batch order.
+ * its logits and captured activations to the host and frees the device, and a backward pass (the input or captured
+ * layer's gradient, or the gates') runs each part's forward again before its backward (recomputation: one more forward
+ * per part, in exchange for never holding more than one part on the device). Results are the parts' results stacked
+ * in batch order. A part is every input of the plan cut to the same rows (a transformer's token ids, token types and
+ * mask together).
  */
 final class SplitPass implements PlanPass {
-    private final List<HostTensor> parts;
-    private final Function<HostTensor, PlanPass> forward;
+    private final List<List<HostTensor>> parts;
+    private final Function<List<HostTensor>, PlanPass> forward;
     private final HostTensor logits;
     private final HostTensor captured;
+    private final Map<String, HostTensor> named;
 
-    /** Runs every part's forward pass now; {@code forward} opens a pass on one part, which this closes. */
-    SplitPass(List<HostTensor> parts, Function<HostTensor, PlanPass> forward, boolean captures) {
+    /**
+     * Runs every part's forward pass now, keeping the single captured layer when {@code captures} and each layer of
+     * {@code namedCaptures}; {@code forward} opens a pass on one part, which this closes.
+     */
+    SplitPass(List<List<HostTensor>> parts, Function<List<HostTensor>, PlanPass> forward, boolean captures,
+              Collection<String> namedCaptures) {
         this.parts = List.copyOf(parts);
         this.forward = forward;
         List<HostTensor> allLogits = new ArrayList<>();
         List<HostTensor> allCaptured = new ArrayList<>();
-        for (HostTensor part : parts) {
+        Map<String, List<HostTensor>> allNamed = new LinkedHashMap<>();
+        for (List<HostTensor> part : parts) {
             try (PlanPass pass = forward.apply(part)) {
                 allLogits.add(pass.logits());
                 if (captures) {
                     allCaptured.add(pass.captured());
                 }
+                for (String layer : namedCaptures) {
+                    allNamed.computeIfAbsent(layer, k -> new ArrayList<>()).add(pass.captured(layer));
+                }
             }
         }
         logits = stack(allLogits);
         captured = captures ? stack(allCaptured) : null;
+        named = new LinkedHashMap<>();
+        allNamed.forEach((layer, tensors) -> named.put(layer, stack(tensors)));
+    }
+
+    /** Rows {@code [from, to)} of every batch-first tensor, copied. */
+    static List<HostTensor> rows(List<HostTensor> tensors, int from, int to) {
+        return tensors.stream().map(t -> rows(t, from, to)).toList();
     }
 
     /** Rows {@code [from, to)} of a batch-first tensor, copied. */
@@ -77,19 +98,51 @@ final class SplitPass implements PlanPass {
     }
 
     @Override
+    public HostTensor captured(String layer) {
+        HostTensor t = named.get(layer);
+        if (t == null) {
+            throw new IllegalArgumentException("layer '" + layer + "' was not captured by this pass; captured: " + named.keySet());
+        }
+        return t;
+    }
+
+    @Override
     public HostTensor backward(HostTensor scoreWeights, ReluGradient relu) {
+        checkBatch(scoreWeights);
+        List<HostTensor> gradients = new ArrayList<>();
+        int from = 0;
+        for (List<HostTensor> part : parts) {
+            int n = part.get(0).batch();
+            try (PlanPass pass = forward.apply(part)) {
+                gradients.add(pass.backward(rows(scoreWeights, from, from + n), relu));
+            }
+            from += n;
+        }
+        return stack(gradients);
+    }
+
+    @Override
+    public Map<String, HostTensor> gateGradients(HostTensor scoreWeights) {
+        checkBatch(scoreWeights);
+        Map<String, List<HostTensor>> byGate = new LinkedHashMap<>();
+        int from = 0;
+        for (List<HostTensor> part : parts) {
+            int n = part.get(0).batch();
+            try (PlanPass pass = forward.apply(part)) {
+                pass.gateGradients(rows(scoreWeights, from, from + n))
+                        .forEach((gate, gradient) -> byGate.computeIfAbsent(gate, k -> new ArrayList<>()).add(gradient));
+            }
+            from += n;
+        }
+        Map<String, HostTensor> stacked = new LinkedHashMap<>();
+        byGate.forEach((gate, gradients) -> stacked.put(gate, stack(gradients)));
+        return stacked;
+    }
+
+    private void checkBatch(HostTensor scoreWeights) {
         if (scoreWeights.batch() != logits.batch()) {
             throw new IllegalArgumentException("score weights for " + scoreWeights.batch() + " images, the pass has " + logits.batch());
         }
-        List<HostTensor> gradients = new ArrayList<>();
-        int from = 0;
-        for (HostTensor part : parts) {
-            try (PlanPass pass = forward.apply(part)) {
-                gradients.add(pass.backward(rows(scoreWeights, from, from + part.batch()), relu));
-            }
-            from += part.batch();
-        }
-        return stack(gradients);
     }
 
     /** Holds nothing on the device between calls. */
