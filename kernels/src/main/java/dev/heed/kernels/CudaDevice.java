@@ -59,26 +59,35 @@ public final class CudaDevice implements AutoCloseable {
             if (r != 0) {
                 return new Probe(null, "no CUDA device: " + text(message) + (r > 0 ? " (" + errorText(r) + ")" : ""));
             }
-            String name = text(message);
-            int[] capability = new int[1];
-            int attribute = CudaDriver.heed_cuda_capability(ordinal, capability);
-            long[] module = new long[1];
-            int loaded = attribute != 0 ? attribute : CudaDriver.heed_cuda_load_module(image(FATBIN), module);
-            if (loaded != 0 && attribute == 0) {
-                // no SASS for this GPU and the fatbin's PTX is too new for the driver: try the compute_75 PTX
-                loaded = CudaDriver.heed_cuda_load_module(image(PTX), module);
+            try {
+                return loaded(ordinal, text(message), context[0]);
+            } catch (IOException | RuntimeException e) {
+                CudaDriver.heed_cuda_close(ordinal); // the open retained the context: release it with the failure
+                throw e;
             }
-            if (loaded != 0) {
-                CudaDriver.heed_cuda_close(ordinal);
-                return new Probe(null, "no CUDA device: " + name + " (sm_" + capability[0] + ") rejects Heed's kernels ("
-                        + errorText(loaded) + "); a newer driver may be needed for CUDA 13 PTX");
-            }
-            return new Probe(new CudaDevice(ordinal, context[0], name, capability[0], module[0]), null);
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
             return new Probe(null, "no CUDA device: the JNI library cannot be loaded (" + e.getMessage() + ")");
         } catch (IOException | RuntimeException e) {
             return new Probe(null, "no CUDA device: " + e.getMessage());
         }
+    }
+
+    /** The opened device {@code ordinal} with Heed's kernels loaded, or why its driver refuses them (the device released). */
+    private static Probe loaded(int ordinal, String name, long context) throws IOException {
+        int[] capability = new int[1];
+        int attribute = CudaDriver.heed_cuda_capability(ordinal, capability);
+        long[] module = new long[1];
+        int loaded = attribute != 0 ? attribute : CudaDriver.heed_cuda_load_module(image(FATBIN), module);
+        if (loaded != 0 && attribute == 0) {
+            // no SASS for this GPU and the fatbin's PTX is too new for the driver: try the compute_75 PTX
+            loaded = CudaDriver.heed_cuda_load_module(image(PTX), module);
+        }
+        if (loaded != 0) {
+            CudaDriver.heed_cuda_close(ordinal);
+            return new Probe(null, "no CUDA device: " + name + " (sm_" + capability[0] + ") rejects Heed's kernels ("
+                    + errorText(loaded) + "); a newer driver may be needed for CUDA 13 PTX");
+        }
+        return new Probe(new CudaDevice(ordinal, context, name, capability[0], module[0]), null);
     }
 
     private static byte[] image(String resource) throws IOException {

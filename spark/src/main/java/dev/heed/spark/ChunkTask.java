@@ -78,7 +78,8 @@ final class ChunkTask implements Function<Chunk, ChunkOutcome> {
 
     /**
      * The user's {@code --backend} bound to the GPU Spark assigned: {@code cuda} and {@code auto} become
-     * {@code cuda:N} and {@code auto:N} for the address N Spark gave (its discovery script lists the node's ordinals),
+     * {@code cuda:N} and {@code auto:N} for the address N Spark gave (the discovery script lists nvidia-smi indices, CUDA
+     * ordinals when executors run with CUDA_DEVICE_ORDER=PCI_BUS_ID, as heed spark --help sets),
      * so two executors on one node never share device 0. Without an assigned GPU, or with {@code cpu}, it is unchanged;
      * an explicit device ({@code cuda:2}) is the user's and is kept.
      */

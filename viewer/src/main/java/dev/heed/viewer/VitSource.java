@@ -40,8 +40,9 @@ final class VitSource implements MapSource {
         this.vit = VisionTransformer.load(zip);
         this.backend = backend;
         this.folder = new ImageFolder(images, vit.card());
+        String fingerprint = Dl4jModels.fingerprint(zip); // before the engine, which holds a device until closed
         this.engine = TransformerEngine.vit(vit, backend.id(), requested, ModelOptions.ONEDNN, log);
-        this.description = zip.getFileName() + " (" + Dl4jModels.fingerprint(zip) + "), pass on " + engine.engine() + ", maps on " + backend.id();
+        this.description = zip.getFileName() + " (" + fingerprint + "), pass on " + engine.engine() + ", maps on " + backend.id();
     }
 
     @Override

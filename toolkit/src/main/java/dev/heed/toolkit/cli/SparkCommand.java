@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
                 "",
                 SparkCommand.SUBMIT,
                 "",
-                "spark-submit adds Java 17's --add-opens flags itself. Without GPUs, leave out the three gpu lines: the CPU engine runs. "
+                "spark-submit adds Java 17's --add-opens flags itself. Without GPUs, leave out the three gpu lines and CUDA_DEVICE_ORDER: the CPU engine runs. CUDA_DEVICE_ORDER=PCI_BUS_ID numbers CUDA devices as nvidia-smi does, so the GPU Spark assigns is the one used. "
                 + "With them, each executor holds one GPU and runs one task at a time; set OMP_NUM_THREADS to the executor cores."},
         footer = {"%nExamples:",
                 "  heed spark                print the spark-submit line",
@@ -28,6 +28,7 @@ public final class SparkCommand implements Callable<Integer> {
             + "  --executor-memory 8g --executor-cores 4 --conf spark.executorEnv.OMP_NUM_THREADS=4 \\%n"
             + "  --conf spark.executor.resource.gpu.amount=1 --conf spark.task.resource.gpu.amount=1 \\%n"
             + "  --conf spark.executor.resource.gpu.discoveryScript=$HEED_HOME/spark/gpu-discovery.sh \\%n"
+            + "  --conf spark.executorEnv.CUDA_DEVICE_ORDER=PCI_BUS_ID \\%n"
             + "  $HEED_HOME/spark/target/heed-spark.jar \\%n"
             + "  --model hdfs:///models/resnet18.onnx --preset imagenet --method gradcam --target top1 --backend auto \\%n"
             + "  --input hdfs:///data/validation --output hdfs:///heed/validation-gradcam --batch-size 32 --seed 0";

@@ -18,14 +18,28 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A {@link MiniLm}'s passes on the engine. A plan has fixed shapes, so there is one plan per padded batch length,
- * compiled on first use and kept (the weights are converted once, in the shared compiler). The plan ends at the last
+ * compiled on first use (the weights are converted once, in the shared compiler). Each compiled plan holds its own
+ * copy of the weights on the executor's side (about 90 MB on a GPU for MiniLM-L6), so only the
+ * {@value #KEPT_LENGTHS} lengths used last are kept and an older one is closed; passes are single-threaded, as the
+ * SameDiff graph's are, so no pass of an evicted plan is still open. The plan ends at the last
  * hidden state; sentence-transformers' pooling (the mean over real tokens, then unit length) and its gradient are
  * computed here in double, as MiniLm's graph does after the encoder. Owns its compiled plans; close it.
  */
 public final class MiniLmPlanModel implements TextEncoder, AutoCloseable {
     private final EncoderPlanCompiler compiler;
     private final PlanExecutor executor;
-    private final Map<Integer, CompiledPlan> byLength = new LinkedHashMap<>();
+    /** How many compiled lengths are kept: a job pads each batch to its own longest input, so lengths repeat. */
+    static final int KEPT_LENGTHS = 4;
+    private final Map<Integer, CompiledPlan> byLength = new LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, CompiledPlan> eldest) {
+            if (size() <= KEPT_LENGTHS) {
+                return false;
+            }
+            eldest.getValue().close();
+            return true;
+        }
+    };
 
     private MiniLmPlanModel(EncoderPlanCompiler compiler, PlanExecutor executor) {
         this.compiler = compiler;

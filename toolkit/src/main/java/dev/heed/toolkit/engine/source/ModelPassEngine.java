@@ -69,6 +69,17 @@ public final class ModelPassEngine implements AutoCloseable {
             log.accept("model pass: " + source.cpuEngineTitle() + ", since " + e.getMessage());
             return onReference(source);
         }
+        try {
+            // before a device is opened: a plan the engine cannot run is the user's error with cuda, a fallback with auto
+            CudaPlanExecutor.requireRunnable(plan);
+        } catch (UnsupportedLayerException e) {
+            if (requested.equals("cuda")) {
+                throw e;
+            }
+            ModelPassEngine onCpu = onCpu(source, log);
+            log.accept("model pass: " + onCpu.title + ", since " + e.getMessage());
+            return onCpu;
+        }
         CudaDevice.Probe probe = CudaDevice.open(choice.device());
         if (!probe.available()) {
             if (requested.equals("cuda")) {
@@ -83,10 +94,16 @@ public final class ModelPassEngine implements AutoCloseable {
                     ? EngineKernels.Precision.TF32 : EngineKernels.Precision.FP32;
             CudaPlanExecutor executor = new CudaPlanExecutor(probe.device(), chosen);
             CompiledPlan compiled = executor.compile(plan);
-            String title = "Heed's CUDA engine on " + probe.device().name() + " (" + plan.ops().size() + " ops, " + chosen + ")";
-            log.accept("model pass: " + title);
-            return new ModelPassEngine(source, PlanModel.of(compiled, source.card(), source.fingerprint()), "heed-" + executor.name(),
-                    title, probe.device(), executor);
+            try {
+                String title = "Heed's CUDA engine on " + probe.device().name() + " (" + plan.ops().size() + " ops, " + chosen + ")";
+                ModelPassEngine engine = new ModelPassEngine(source, PlanModel.of(compiled, source.card(), source.fingerprint()),
+                        "heed-" + executor.name(), title, probe.device(), executor);
+                log.accept("model pass: " + title);
+                return engine;
+            } catch (RuntimeException e) {
+                compiled.close(); // its buffers first, so that closing the device below reports no leak over this error
+                throw e;
+            }
         } catch (RuntimeException e) {
             probe.device().close();
             throw e;
