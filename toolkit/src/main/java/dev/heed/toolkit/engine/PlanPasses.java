@@ -4,6 +4,7 @@ import dev.heed.toolkit.engine.plan.Op;
 import dev.heed.toolkit.engine.plan.Plan;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntPredicate;
 
 /**
@@ -12,6 +13,28 @@ import java.util.function.IntPredicate;
  */
 public final class PlanPasses {
     private PlanPasses() {
+    }
+
+    /** A matrix product's sizes: {@code count} products (batch times heads) of {@code [m, k] x [k, n]}. */
+    public record MatMulSizes(int count, int m, int n, int k) {
+        /** The sizes of {@code op} in {@code plan} over a batch of {@code batch} samples. */
+        public static MatMulSizes of(Plan plan, Op.MatMul op, int batch) {
+            int[] a = plan.tensor(op.a()).shape();
+            int[] y = plan.tensor(op.output()).shape();
+            int r = a.length;
+            int k = op.transposeA() ? a[r - 2] : a[r - 1];
+            long products = (long) batch * plan.tensor(op.output()).size() / ((long) y[r - 2] * y[r - 1]);
+            return new MatMulSizes(Math.toIntExact(products), y[r - 2], y[r - 1], k);
+        }
+    }
+
+    /** What a pass captured at {@code layer}, or an IllegalArgumentException naming what it did capture. */
+    public static <T> T captured(Map<String, T> byLayer, String layer) {
+        T value = byLayer.get(layer);
+        if (value == null) {
+            throw new IllegalArgumentException("the pass did not capture '" + layer + "'; it captured " + byLayer.keySet());
+        }
+        return value;
     }
 
     /**

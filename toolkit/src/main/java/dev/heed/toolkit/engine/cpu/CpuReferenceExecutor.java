@@ -172,8 +172,8 @@ public final class CpuReferenceExecutor implements PlanExecutor {
                 int[] table = g.table().shape();
                 return TransformerKernels.gather(values[g.ids()], w[0], table[0], table[1], g.layer());
             } else if (op instanceof Op.MatMul m) {
-                Product p = product(m);
-                return TransformerKernels.gemm(values[m.a()], m.transposeA(), values[m.b()], m.transposeB(), p.count, p.m, p.n, p.k, m.scale());
+                PlanPasses.MatMulSizes p = PlanPasses.MatMulSizes.of(plan, m, batch);
+                return TransformerKernels.gemm(values[m.a()], m.transposeA(), values[m.b()], m.transposeB(), p.count(), p.m(), p.n(), p.k(), m.scale());
             } else if (op instanceof Op.LayerNorm l) {
                 return TransformerKernels.layerNormForward(values[l.input()], plan.tensor(l.input()).lastDim(), w[0], w[1], l.eps());
             } else if (op instanceof Op.Softmax s) {
@@ -189,17 +189,6 @@ public final class CpuReferenceExecutor implements PlanExecutor {
                 return values[g.input()];
             }
             throw new IllegalStateException("no reference kernel for " + op);
-        }
-
-        /** A matrix product's sizes: {@code count} products (batch times heads) of {@code [m, k] x [k, n]}. */
-        private record Product(int count, int m, int n, int k) { }
-
-        private Product product(Op.MatMul op) {
-            int[] a = plan.tensor(op.a()).shape();
-            int[] y = plan.tensor(op.output()).shape();
-            int r = a.length;
-            int k = op.transposeA() ? a[r - 2] : a[r - 1];
-            return new Product(batch * plan.tensor(op.output()).size() / (y[r - 2] * y[r - 1]), y[r - 2], y[r - 1], k);
         }
 
         /** Rows a dense op transforms: the batch, times the tokens of a {@code [tokens, in]} input. */
@@ -246,11 +235,7 @@ public final class CpuReferenceExecutor implements PlanExecutor {
         @Override
         public HostTensor captured(String layer) {
             requireOpen();
-            Integer id = namedCaptures.get(layer);
-            if (id == null) {
-                throw new IllegalArgumentException("the pass did not capture '" + layer + "'; it captured " + namedCaptures.keySet());
-            }
-            return host(id);
+            return host(PlanPasses.captured(namedCaptures, layer));
         }
 
         @Override
@@ -326,10 +311,10 @@ public final class CpuReferenceExecutor implements PlanExecutor {
             } else if (op instanceof Op.Reshape || op instanceof Op.Add || op instanceof Op.Gate) {
                 return g.clone();
             } else if (op instanceof Op.MatMul m) {
-                Product p = product(m);
+                PlanPasses.MatMulSizes p = PlanPasses.MatMulSizes.of(plan, m, batch);
                 return source == 0
-                        ? TransformerKernels.gemmBackwardA(g, values[m.b()], m.transposeA(), m.transposeB(), p.count, p.m, p.n, p.k, m.scale())
-                        : TransformerKernels.gemmBackwardB(g, values[m.a()], m.transposeA(), m.transposeB(), p.count, p.m, p.n, p.k, m.scale());
+                        ? TransformerKernels.gemmBackwardA(g, values[m.b()], m.transposeA(), m.transposeB(), p.count(), p.m(), p.n(), p.k(), m.scale())
+                        : TransformerKernels.gemmBackwardB(g, values[m.a()], m.transposeA(), m.transposeB(), p.count(), p.m(), p.n(), p.k(), m.scale());
             } else if (op instanceof Op.LayerNorm l) {
                 return TransformerKernels.layerNormBackward(g, values[l.input()], plan.tensor(l.input()).lastDim(), w[0], l.eps());
             } else if (op instanceof Op.Softmax s) {

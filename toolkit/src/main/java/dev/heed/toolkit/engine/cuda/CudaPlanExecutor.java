@@ -499,9 +499,9 @@ public final class CudaPlanExecutor implements PlanExecutor {
                 kept.put(op, ids);
                 kernels.embeddingGather(ids, w[0], y, elements(g.ids()), table[1], table[0], false);
             } else if (op instanceof Op.MatMul m) {
-                Product p = product(m);
-                kernels.gemmBatched(values[m.a()], matrix(m.transposeA(), p.m, p.k), values[m.b()], matrix(m.transposeB(), p.k, p.n), y, p.n,
-                        (long) p.m * p.n, 0, p.count, 1, p.m, p.n, p.k, m.scale());
+                PlanPasses.MatMulSizes p = PlanPasses.MatMulSizes.of(plan, m, batch);
+                kernels.gemmBatched(values[m.a()], matrix(m.transposeA(), p.m(), p.k()), values[m.b()], matrix(m.transposeB(), p.k(), p.n()), y, p.n(),
+                        (long) p.m() * p.n(), 0, p.count(), 1, p.m(), p.n(), p.k(), m.scale());
             } else if (op instanceof Op.LayerNorm l) {
                 int cols = plan.tensor(l.input()).lastDim();
                 int rows = Math.toIntExact(elements(l.input()) / cols);
@@ -548,17 +548,6 @@ public final class CudaPlanExecutor implements PlanExecutor {
                 strides[i + 1] = inputStrides[perm[i]];
             }
             kernels.stridedCopy(x, 0, outShape, strides, y, accumulate);
-        }
-
-        /** A matrix product's sizes: {@code count} products (batch times heads) of {@code [m, k] x [k, n]}. */
-        private record Product(int count, int m, int n, int k) { }
-
-        private Product product(Op.MatMul op) {
-            int[] a = plan.tensor(op.a()).shape();
-            int[] y = plan.tensor(op.output()).shape();
-            int r = a.length;
-            int k = op.transposeA() ? a[r - 2] : a[r - 1];
-            return new Product(Math.toIntExact(elements(op.output()) / ((long) y[r - 2] * y[r - 1])), y[r - 2], y[r - 1], k);
         }
 
         /**
@@ -622,10 +611,7 @@ public final class CudaPlanExecutor implements PlanExecutor {
         @Override
         public HostTensor captured(String layer) {
             requireOpen();
-            Integer id = namedCaptures.get(layer);
-            if (id == null) {
-                throw new IllegalArgumentException("the pass did not capture '" + layer + "'; it captured " + namedCaptures.keySet());
-            }
+            int id = PlanPasses.captured(namedCaptures, layer);
             return download(id, values[id]);
         }
 
@@ -773,24 +759,24 @@ public final class CudaPlanExecutor implements PlanExecutor {
         private void transformerBackward(Op op, int source, DeviceBuffer g, DeviceBuffer dx, boolean accumulate) {
             long elements = elements(op.inputs()[source]);
             if (op instanceof Op.MatMul m) {
-                Product p = product(m);
+                PlanPasses.MatMulSizes p = PlanPasses.MatMulSizes.of(plan, m, batch);
                 boolean ta = m.transposeA();
                 boolean tb = m.transposeB();
                 // with G = dScore/dY [m, n]: d op(a) = scale G op(b)^T, d op(b) = scale op(a)^T G, each written in its
                 // operand's stored layout (the transpose of the product where the operand is stored transposed)
                 overwriteOrAdd(dx, elements, accumulate, m.layer(), into -> {
                     if (source == 0 && !ta) {
-                        kernels.gemmBatched(g, matrix(false, p.m, p.n), values[m.b()], matrix(!tb, p.n, p.k), into, p.k, (long) p.m * p.k, 0,
-                                p.count, 1, p.m, p.k, p.n, m.scale());
+                        kernels.gemmBatched(g, matrix(false, p.m(), p.n()), values[m.b()], matrix(!tb, p.n(), p.k()), into, p.k(), (long) p.m() * p.k(), 0,
+                                p.count(), 1, p.m(), p.k(), p.n(), m.scale());
                     } else if (source == 0) {
-                        kernels.gemmBatched(values[m.b()], matrix(tb, p.k, p.n), g, matrix(true, p.n, p.m), into, p.m, (long) p.k * p.m, 0,
-                                p.count, 1, p.k, p.m, p.n, m.scale());
+                        kernels.gemmBatched(values[m.b()], matrix(tb, p.k(), p.n()), g, matrix(true, p.n(), p.m()), into, p.m(), (long) p.k() * p.m(), 0,
+                                p.count(), 1, p.k(), p.m(), p.n(), m.scale());
                     } else if (!tb) {
-                        kernels.gemmBatched(values[m.a()], matrix(!ta, p.k, p.m), g, matrix(false, p.m, p.n), into, p.n, (long) p.k * p.n, 0,
-                                p.count, 1, p.k, p.n, p.m, m.scale());
+                        kernels.gemmBatched(values[m.a()], matrix(!ta, p.k(), p.m()), g, matrix(false, p.m(), p.n()), into, p.n(), (long) p.k() * p.n(), 0,
+                                p.count(), 1, p.k(), p.n(), p.m(), m.scale());
                     } else {
-                        kernels.gemmBatched(g, matrix(true, p.n, p.m), values[m.a()], matrix(ta, p.m, p.k), into, p.k, (long) p.n * p.k, 0,
-                                p.count, 1, p.n, p.k, p.m, m.scale());
+                        kernels.gemmBatched(g, matrix(true, p.n(), p.m()), values[m.a()], matrix(ta, p.m(), p.k()), into, p.k(), (long) p.n() * p.k(), 0,
+                                p.count(), 1, p.n(), p.k(), p.m(), m.scale());
                     }
                 });
             } else if (op instanceof Op.LayerNorm l) {

@@ -2,6 +2,7 @@ package dev.heed.toolkit.engine.cuda;
 
 import dev.heed.toolkit.engine.HostTensor;
 import dev.heed.toolkit.engine.PlanPass;
+import dev.heed.toolkit.engine.PlanPasses;
 import dev.heed.toolkit.engine.ReluGradient;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -99,11 +100,7 @@ final class SplitPass implements PlanPass {
 
     @Override
     public HostTensor captured(String layer) {
-        HostTensor t = named.get(layer);
-        if (t == null) {
-            throw new IllegalArgumentException("layer '" + layer + "' was not captured by this pass; captured: " + named.keySet());
-        }
-        return t;
+        return PlanPasses.captured(named, layer);
     }
 
     @Override

@@ -156,10 +156,7 @@ final class OneDnnPass implements PlanPass {
     @Override
     public HostTensor captured(String layer) {
         requireOpen();
-        Integer id = namedCaptures.get(layer);
-        if (id == null) {
-            throw new IllegalArgumentException("the pass did not capture '" + layer + "'; it captured " + namedCaptures.keySet());
-        }
+        int id = PlanPasses.captured(namedCaptures, layer);
         return host(id, values[id]);
     }
 
