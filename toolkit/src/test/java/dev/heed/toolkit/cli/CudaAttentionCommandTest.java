@@ -1,26 +1,26 @@
 package dev.heed.toolkit.cli;
 
+import static dev.heed.toolkit.cli.AttentionOutputs.assertClose;
+import static dev.heed.toolkit.cli.AttentionOutputs.compareMaps;
+import static dev.heed.toolkit.cli.AttentionOutputs.modelPasses;
+import static dev.heed.toolkit.cli.AttentionOutputs.perToken;
+import static dev.heed.toolkit.cli.OverlayCommandTest.heed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.heed.toolkit.TestModels;
+import dev.heed.toolkit.cli.OverlayCommandTest.Run;
 import dev.heed.toolkit.backend.BackendProvider;
 import dev.heed.toolkit.backend.cuda.CudaBackendProvider;
-import dev.heed.toolkit.io.Json;
 import dev.heed.toolkit.io.Npy;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code heed attention --backend cuda} runs the transformers' passes on Heed's CUDA engine beside the CUDA maps: the
@@ -32,18 +32,6 @@ import picocli.CommandLine;
 class CudaAttentionCommandTest {
     @TempDir
     Path tmp;
-
-    /** What one run printed and returned. */
-    record Run(int exit, String err) {
-    }
-
-    private static Run heed(String... args) {
-        StringWriter err = new StringWriter();
-        CommandLine cli = HeedMain.commandLine();
-        cli.setOut(new PrintWriter(new StringWriter(), true));
-        cli.setErr(new PrintWriter(err, true));
-        return new Run(cli.execute(args), err.toString());
-    }
 
     @BeforeEach
     void requireDevice() {
@@ -64,15 +52,8 @@ class CudaAttentionCommandTest {
         Run reference = heed("attention", "--model", "models/fashion-vit.zip", "--input", String.join(",", images), "--output",
                 tmp.resolve("reference").toString(), "--target", "top1", "--backend", "cpu", "--cpu-engine", "reference");
         assertEquals(0, reference.exit(), reference.err());
-        List<String> maps = List.of("class-to-patch.npy", "rollout.npy", "class-specific.npy");
-        int compared = 0;
-        try (Stream<Path> files = Files.walk(tmp.resolve("cuda"))) {
-            for (Path file : files.filter(f -> maps.contains(f.getFileName().toString())).sorted().toList()) {
-                Path twin = tmp.resolve("reference").resolve(tmp.resolve("cuda").relativize(file));
-                assertClose(file.toString(), Npy.read(twin), Npy.read(file));
-                compared++;
-            }
-        }
+        int compared = compareMaps(tmp.resolve("reference"), tmp.resolve("cuda"),
+                List.of("class-to-patch.npy", "rollout.npy", "class-specific.npy"));
         assertEquals(6, compared, "three maps for each of two images");
         assertEquals(List.of("heed-cuda", "heed-cuda"), modelPasses(tmp.resolve("cuda")));
         assertEquals(List.of("samediff-cpu", "samediff-cpu"), modelPasses(tmp.resolve("reference")));
@@ -92,40 +73,5 @@ class CudaAttentionCommandTest {
             assertClose(name + " saliency", perToken(reference), perToken(cuda));
         }
         assertEquals(List.of("heed-cuda", "heed-cuda"), modelPasses(tmp.resolve("cuda")));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static float[] perToken(Path folder) throws Exception {
-        Map<String, Object> saliency = (Map<String, Object>) ((Map<String, Object>) Json.read(folder.resolve("provenance.json"))).get("saliency");
-        List<Number> values = (List<Number>) saliency.get("perToken");
-        float[] out = new float[values.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = values.get(i).floatValue();
-        }
-        return out;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<Object> modelPasses(Path output) throws Exception {
-        List<Object> passes = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(output)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().equals("provenance.json")).sorted().toList()) {
-                passes.add(((Map<String, Object>) ((Map<String, Object>) Json.read(file)).get("model")).get("modelPass"));
-            }
-        }
-        return passes;
-    }
-
-    private static void assertClose(String what, float[] expected, float[] actual) {
-        assertEquals(expected.length, actual.length, what + ": length");
-        double largest = 0;
-        double worst = 0;
-        for (int i = 0; i < expected.length; i++) {
-            largest = Math.max(largest, Math.abs(expected[i]));
-            worst = Math.max(worst, Math.abs((double) expected[i] - actual[i]));
-        }
-        assertTrue(largest > 0, what + ": the reference is all zero");
-        System.out.printf("cuda-vs-reference %s %.2e%n", what, worst / largest);
-        assertTrue(worst <= 1e-4 * largest, what + ": differs by " + worst + ", the largest value is " + largest);
     }
 }

@@ -1,5 +1,9 @@
 package dev.heed.toolkit.cli;
 
+import static dev.heed.toolkit.cli.AttentionOutputs.assertClose;
+import static dev.heed.toolkit.cli.AttentionOutputs.compareMaps;
+import static dev.heed.toolkit.cli.AttentionOutputs.modelPasses;
+import static dev.heed.toolkit.cli.AttentionOutputs.perToken;
 import static dev.heed.toolkit.cli.OverlayCommandTest.heed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,13 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.heed.toolkit.TestModels;
 import dev.heed.toolkit.cli.OverlayCommandTest.Run;
 import dev.heed.toolkit.engine.onednn.OneDnnExecutor;
-import dev.heed.toolkit.io.Json;
-import dev.heed.toolkit.io.Npy;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,9 +49,11 @@ class OneDnnAttentionCommandTest {
             assertEquals(0, run.exit(), run.err());
             assertTrue(!run.err().contains("model pass:"), "no fallback line expected: " + run.err());
         }
-        int compared = compareTrees("class-to-patch.npy", "rollout.npy", "class-specific.npy");
+        int compared = compareMaps(tmp.resolve("reference"), tmp.resolve("onednn"),
+                List.of("class-to-patch.npy", "rollout.npy", "class-specific.npy"));
         assertEquals(9, compared, "three maps for each of three images");
-        assertEngines("heed-onednn", "samediff-cpu");
+        assertEquals(Collections.nCopies(3, "heed-onednn"), modelPasses(tmp.resolve("onednn")));
+        assertEquals(Collections.nCopies(3, "samediff-cpu"), modelPasses(tmp.resolve("reference")));
     }
 
     @Test
@@ -62,13 +65,13 @@ class OneDnnAttentionCommandTest {
             assertEquals(0, run.exit(), run.err());
             assertTrue(!run.err().contains("model pass:"), "no fallback line expected: " + run.err());
         }
-        assertEquals(2, compareTrees("attention.npy"), "one attention tensor per sentence");
+        assertEquals(2, compareMaps(tmp.resolve("reference"), tmp.resolve("onednn"), List.of("attention.npy")),
+                "one attention tensor per sentence");
         for (String name : List.of("text-001", "text-002")) {
-            double[] saliency = perToken(tmp.resolve("onednn").resolve(name));
-            double[] reference = perToken(tmp.resolve("reference").resolve(name));
-            assertClose(name + " saliency", reference, saliency);
+            assertClose(name + " saliency", perToken(tmp.resolve("reference").resolve(name)), perToken(tmp.resolve("onednn").resolve(name)));
         }
-        assertEngines("heed-onednn", "samediff-cpu");
+        assertEquals(Collections.nCopies(2, "heed-onednn"), modelPasses(tmp.resolve("onednn")));
+        assertEquals(Collections.nCopies(2, "samediff-cpu"), modelPasses(tmp.resolve("reference")));
     }
 
     @Test
@@ -78,61 +81,5 @@ class OneDnnAttentionCommandTest {
         assertEquals(2, run.exit());
         assertEquals("heed attention: unknown --cpu-engine 'mkl'; valid: onednn, reference", run.err().strip());
         assertTrue(Files.notExists(tmp.resolve("out")), "nothing is written for a bad option");
-    }
-
-    /** Compares each named .npy under {@code onednn/} with its twin under {@code reference/}; returns how many. */
-    private int compareTrees(String... names) throws Exception {
-        List<String> wanted = List.of(names);
-        int compared = 0;
-        try (Stream<Path> files = Files.walk(tmp.resolve("onednn"))) {
-            for (Path file : files.filter(f -> wanted.contains(f.getFileName().toString())).sorted().toList()) {
-                Path twin = tmp.resolve("reference").resolve(tmp.resolve("onednn").relativize(file));
-                assertClose(file.toString(), toDouble(Npy.read(twin)), toDouble(Npy.read(file)));
-                compared++;
-            }
-        }
-        return compared;
-    }
-
-    @SuppressWarnings("unchecked")
-    private void assertEngines(String onednn, String reference) throws Exception {
-        for (String[] pair : new String[][] {{"onednn", onednn}, {"reference", reference}}) {
-            List<Path> provenance = new ArrayList<>();
-            try (Stream<Path> files = Files.walk(tmp.resolve(pair[0]))) {
-                files.filter(f -> f.getFileName().toString().equals("provenance.json")).forEach(provenance::add);
-            }
-            assertTrue(!provenance.isEmpty(), "no provenance under " + pair[0]);
-            for (Path file : provenance) {
-                Map<String, Object> model = (Map<String, Object>) ((Map<String, Object>) Json.read(file)).get("model");
-                assertEquals(pair[1], model.get("modelPass"), file.toString());
-            }
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static double[] perToken(Path folder) throws Exception {
-        Map<String, Object> saliency = (Map<String, Object>) ((Map<String, Object>) Json.read(folder.resolve("provenance.json"))).get("saliency");
-        List<Number> values = (List<Number>) saliency.get("perToken");
-        return values.stream().mapToDouble(Number::doubleValue).toArray();
-    }
-
-    private static double[] toDouble(float[] values) {
-        double[] out = new double[values.length];
-        for (int i = 0; i < values.length; i++) {
-            out[i] = values[i];
-        }
-        return out;
-    }
-
-    private static void assertClose(String what, double[] expected, double[] actual) {
-        assertEquals(expected.length, actual.length, what + ": length");
-        double largest = 0;
-        double worst = 0;
-        for (int i = 0; i < expected.length; i++) {
-            largest = Math.max(largest, Math.abs(expected[i]));
-            worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
-        }
-        assertTrue(largest > 0, what + ": the reference is all zero");
-        assertTrue(worst <= 1e-4 * largest, what + ": differs by " + worst + ", the largest value is " + largest);
     }
 }
