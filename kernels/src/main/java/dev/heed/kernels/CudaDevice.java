@@ -31,6 +31,8 @@ public final class CudaDevice implements AutoCloseable {
     private final Map<String, Long> functions = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong liveBuffers = new AtomicLong();
     private final AtomicLong liveStreams = new AtomicLong();
+    private final AtomicLong bytesToDevice = new AtomicLong();
+    private final AtomicLong bytesToHost = new AtomicLong();
     private volatile boolean closed;
 
     private CudaDevice(int ordinal, long context, String name, int capability, long module) {
@@ -107,6 +109,32 @@ public final class CudaDevice implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** The device's CUDA ordinal. Handles opened on one ordinal share its primary context, so each can read the other's buffers. */
+    public int ordinal() {
+        return ordinal;
+    }
+
+    /**
+     * Bytes copied from the host to this device through this handle since it was opened (synchronous and queued
+     * copies alike): what a test of where the data lives reads.
+     */
+    public long bytesToDevice() {
+        return bytesToDevice.get();
+    }
+
+    /** Bytes copied from this device to the host through this handle since it was opened. */
+    public long bytesToHost() {
+        return bytesToHost.get();
+    }
+
+    void countToDevice(long bytes) {
+        bytesToDevice.addAndGet(bytes);
+    }
+
+    void countToHost(long bytes) {
+        bytesToHost.addAndGet(bytes);
     }
 
     /** Compute capability as major * 10 + minor (90 for Hopper). */

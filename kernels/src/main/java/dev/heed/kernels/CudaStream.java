@@ -24,6 +24,7 @@ public final class CudaStream implements AutoCloseable {
         device.makeCurrent();
         lastQueued = "cuMemcpyHtoDAsync";
         CudaDevice.check(lastQueued, CudaDriver.heed_cuda_to_device_async(target.pointer(), source.address(), bytes, stream), bytes + " bytes");
+        device.countToDevice(bytes);
     }
 
     /** Queues a copy of {@code bytes} from the start of {@code source} (device) to {@code target} (host). */
@@ -32,6 +33,7 @@ public final class CudaStream implements AutoCloseable {
         device.makeCurrent();
         lastQueued = "cuMemcpyDtoHAsync";
         CudaDevice.check(lastQueued, CudaDriver.heed_cuda_to_host_async(target.address(), source.pointer(), bytes, stream), bytes + " bytes");
+        device.countToHost(bytes);
     }
 
     /** Queues a kernel; {@code arguments} are copied at once, so they may be reused. */

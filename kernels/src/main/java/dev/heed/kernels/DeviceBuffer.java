@@ -25,6 +25,11 @@ public final class DeviceBuffer implements AutoCloseable {
         return bytes;
     }
 
+    /** The device handle that allocated this buffer. */
+    public CudaDevice device() {
+        return device;
+    }
+
     /** Host data crosses through an off-heap staging chunk of this many bytes, so no copy of a whole batch is made. */
     private static final int CHUNK = 64 << 20;
 
@@ -56,6 +61,7 @@ public final class DeviceBuffer implements AutoCloseable {
                     device.makeCurrent();
                     CudaDevice.check("cuMemcpyHtoD", CudaDriver.heed_cuda_to_device(pointer + done * elementBytes, staging,
                             (long) count * elementBytes), total + " bytes");
+                    device.countToDevice((long) count * elementBytes);
                 }
             }
             return this;
@@ -90,6 +96,7 @@ public final class DeviceBuffer implements AutoCloseable {
                 device.makeCurrent();
                 CudaDevice.check("cuMemcpyDtoH", CudaDriver.heed_cuda_to_host(staging, pointer + done * elementBytes,
                         (long) count * elementBytes), total + " bytes");
+                device.countToHost((long) count * elementBytes);
                 drain.into((int) done, count, staging);
             }
         }

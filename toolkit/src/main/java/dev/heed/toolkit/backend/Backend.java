@@ -89,6 +89,63 @@ public interface Backend extends AutoCloseable {
         return colorizeBlend(normalize(up, range), images, blend);
     }
 
+    /**
+     * A scope for {@link ResidentArray}s: where a method keeps the arrays it chains through the resident ops below, so
+     * that a backend that computes elsewhere (the GPU) moves nothing to the host between ops. The default keeps them
+     * on the heap; the CUDA backend keeps them in device memory, and its model pass (Heed's CUDA engine) hands its
+     * captured activations and gradients to such a scope without a download.
+     */
+    default ArrayScope openScope() {
+        return new HostArrayScope();
+    }
+
+    // The resident ops: the ops above on arrays that stay in their scope. Each is defined as its host op; the defaults
+    // run exactly that (so the CPU backend's results are the host ops' to the bit), and a backend overrides them to
+    // run where its arrays live. Results go into the scope of the first argument.
+
+    /** {@link #reduceChannels(Features, ChannelReduction)} on a resident {@code [n][c][h][w]}: {@code [n][h][w]}. */
+    default ResidentArray reduceChannels(ResidentArray features, ChannelReduction reduction) {
+        Maps maps = reduceChannels(ResidentArrays.features(features), reduction);
+        return ResidentArrays.give(features.scope(), maps.values(), maps.n(), maps.height(), maps.width());
+    }
+
+    /** {@link #channelMeans(Features)} on a resident {@code [n][c][h][w]}: {@code [n][c]}. */
+    default ResidentArray channelMeans(ResidentArray features) {
+        Features f = ResidentArrays.features(features);
+        return ResidentArrays.give(features.scope(), channelMeans(f), f.n(), f.channels());
+    }
+
+    /** {@link #gradCamPlusPlusWeights(Features, Features)} on resident arrays: {@code [n][c]}. */
+    default ResidentArray gradCamPlusPlusWeights(ResidentArray activations, ResidentArray gradients) {
+        Features a = ResidentArrays.features(activations);
+        return ResidentArrays.give(activations.scope(), gradCamPlusPlusWeights(a, ResidentArrays.features(gradients)), a.n(), a.channels());
+    }
+
+    /** {@link #weightedChannelSum(Features, float[], boolean)} with resident features and weights {@code [n][c]}: {@code [n][h][w]}. */
+    default ResidentArray weightedChannelSum(ResidentArray features, ResidentArray weights, boolean relu) {
+        Maps maps = weightedChannelSum(ResidentArrays.features(features), ResidentArrays.weights(weights), relu);
+        return ResidentArrays.give(features.scope(), maps.values(), maps.n(), maps.height(), maps.width());
+    }
+
+    /** {@link #upsampleBilinear(Maps, int, int)} on resident maps {@code [n][h][w]}. */
+    default ResidentArray upsampleBilinear(ResidentArray maps, int outHeight, int outWidth) {
+        Maps up = upsampleBilinear(ResidentArrays.maps(maps), outHeight, outWidth);
+        return ResidentArrays.give(maps.scope(), up.values(), up.n(), outHeight, outWidth);
+    }
+
+    /** The element-wise float32 product of two arrays of one shape (gradient × input). */
+    default ResidentArray multiply(ResidentArray a, ResidentArray b) {
+        int[] shape = a.shape();
+        BackendArguments.checkSameShape("factors", shape, b.shape());
+        float[] x = ResidentArrays.values(a);
+        float[] y = ResidentArrays.values(b);
+        float[] product = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            product[i] = x[i] * y[i];
+        }
+        return ResidentArrays.give(a.scope(), product, shape);
+    }
+
     /** Backends may hold native resources; the CPU one holds a thread pool. */
     @Override
     void close();

@@ -55,6 +55,14 @@ public final class BackendArguments {
         checkLength("weights", weights.length, (long) features.n() * features.channels());
     }
 
+    /** Two arrays that an element-wise op reads side by side. */
+    public static void checkSameShape(String what, int[] a, int[] b) {
+        if (!java.util.Arrays.equals(a, b)) {
+            throw new IllegalArgumentException(what + " must have one shape, got " + java.util.Arrays.toString(a) + " and "
+                    + java.util.Arrays.toString(b));
+        }
+    }
+
     /** Two feature batches that an op reads side by side. */
     public static void checkSameShape(Features activations, Features gradients) {
         if (!activations.sameShape(gradients)) {

@@ -19,6 +19,22 @@ public interface PlanPass extends AutoCloseable {
      */
     HostTensor backward(HostTensor scoreWeights, ReluGradient relu);
 
+    /**
+     * {@link #captured()} as an array of {@code scope}, or null when the pass captures nothing. The default uploads the
+     * host tensor; a device executor whose scope shares its GPU hands the tensor over without the host.
+     */
+    default dev.heed.toolkit.backend.ResidentArray captured(dev.heed.toolkit.backend.ArrayScope scope) {
+        HostTensor t = captured();
+        return t == null ? null : scope.upload(t.data(), t.shape());
+    }
+
+    /** {@link #backward(HostTensor, ReluGradient)} as an array of {@code scope}; the default uploads the host tensor. */
+    default dev.heed.toolkit.backend.ResidentArray backward(HostTensor scoreWeights, ReluGradient relu,
+                                                           dev.heed.toolkit.backend.ArrayScope scope) {
+        HostTensor t = backward(scoreWeights, relu);
+        return scope.upload(t.data(), t.shape());
+    }
+
     /** One of the capture points the pass was asked for ({@link CompiledPlan#forward(java.util.List, java.util.Collection)}). */
     default HostTensor captured(String layer) {
         throw new UnsupportedOperationException("this executor captures one layer per pass");

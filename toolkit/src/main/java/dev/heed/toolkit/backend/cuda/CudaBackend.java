@@ -6,6 +6,8 @@ import dev.heed.kernels.CudaStream;
 import dev.heed.kernels.DeviceBuffer;
 import dev.heed.kernels.MapKernels;
 import dev.heed.kernels.PinnedBuffer;
+import dev.heed.kernels.EngineKernels;
+import dev.heed.toolkit.backend.ArrayScope;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.BackendArguments;
 import dev.heed.toolkit.backend.Blend;
@@ -17,6 +19,8 @@ import dev.heed.toolkit.backend.KeyMask;
 import dev.heed.toolkit.backend.MapRange;
 import dev.heed.toolkit.backend.Maps;
 import dev.heed.toolkit.backend.Percentiles;
+import dev.heed.toolkit.backend.ResidentArray;
+import dev.heed.toolkit.backend.ResidentArrays;
 import dev.heed.toolkit.backend.RgbImages;
 import dev.heed.toolkit.backend.TokenMatrices;
 import dev.heed.toolkit.backend.cpu.CpuBackend;
@@ -37,11 +41,13 @@ import java.util.function.Supplier;
 public final class CudaBackend implements Backend {
     private final CudaDevice device;
     private final MapKernels kernels;
+    private final EngineKernels engineKernels;
     private final CpuBackend fallback;
 
     CudaBackend(CudaDevice device, int threads) {
         this.device = device;
         this.kernels = new MapKernels(device);
+        this.engineKernels = new EngineKernels(device);
         this.fallback = new CpuBackend(Math.max(1, threads));
     }
 
@@ -470,6 +476,108 @@ public final class CudaBackend implements Backend {
             second.drain(result, pixels);
         }
         return result;
+    }
+
+    /** Arrays in device memory of this backend's GPU, freed when the scope closes; see {@link CudaArrayScope}. */
+    @Override
+    public ArrayScope openScope() {
+        return new CudaArrayScope(device, this);
+    }
+
+    // The resident ops run the host ops' kernels on the scope's buffers: nothing crosses to the host. An array of another
+    // backend's scope takes the interface's default path (download, host op, upload).
+
+    /** {@code array} as a device array of a scope this backend made, or null. */
+    private CudaArrayScope.DeviceArray onDevice(ResidentArray array) {
+        return array.scope() instanceof CudaArrayScope scope && scope.madeBy(this) ? scope.mine(array) : null;
+    }
+
+    private static MapKernels.Reduction reduction(ChannelReduction reduction) {
+        return switch (reduction) {
+            case MAX_ABS -> MapKernels.Reduction.MAX_ABS;
+            case SUM_ABS -> MapKernels.Reduction.SUM_ABS;
+            case SUM -> MapKernels.Reduction.SUM;
+            case L2 -> MapKernels.Reduction.L2;
+        };
+    }
+
+    @Override
+    public synchronized ResidentArray reduceChannels(ResidentArray features, ChannelReduction reduction) {
+        CudaArrayScope.DeviceArray f = onDevice(features);
+        int[] s = ResidentArrays.requireRank(features, 4, "features");
+        if (f == null || f.length() == 0) {
+            return Backend.super.reduceChannels(features, reduction);
+        }
+        CudaArrayScope.DeviceArray out = f.owner().allocate("reduceChannels", s[0], s[2], s[3]);
+        kernels.reduceChannels(f.buffer(), out.buffer(), s[0], s[1], s[2] * s[3], reduction(reduction));
+        return out;
+    }
+
+    @Override
+    public synchronized ResidentArray channelMeans(ResidentArray features) {
+        CudaArrayScope.DeviceArray f = onDevice(features);
+        int[] s = ResidentArrays.requireRank(features, 4, "features");
+        if (f == null || f.length() == 0) {
+            return Backend.super.channelMeans(features);
+        }
+        CudaArrayScope.DeviceArray out = f.owner().allocate("channelMeans", s[0], s[1]);
+        kernels.channelMeans(f.buffer(), out.buffer(), s[0], s[1], s[2] * s[3]);
+        return out;
+    }
+
+    @Override
+    public synchronized ResidentArray gradCamPlusPlusWeights(ResidentArray activations, ResidentArray gradients) {
+        CudaArrayScope.DeviceArray a = onDevice(activations);
+        CudaArrayScope.DeviceArray g = onDevice(gradients);
+        int[] s = ResidentArrays.requireRank(activations, 4, "activations");
+        BackendArguments.checkSameShape("activations and gradients", s, gradients.shape());
+        if (a == null || g == null || a.length() == 0) {
+            return Backend.super.gradCamPlusPlusWeights(activations, gradients);
+        }
+        CudaArrayScope.DeviceArray out = a.owner().allocate("gradCamPlusPlusWeights", s[0], s[1]);
+        kernels.gradCamPlusPlusWeights(a.buffer(), g.buffer(), out.buffer(), s[0], s[1], s[2] * s[3]);
+        return out;
+    }
+
+    @Override
+    public synchronized ResidentArray weightedChannelSum(ResidentArray features, ResidentArray weights, boolean relu) {
+        CudaArrayScope.DeviceArray f = onDevice(features);
+        CudaArrayScope.DeviceArray w = onDevice(weights);
+        int[] s = ResidentArrays.requireRank(features, 4, "features");
+        BackendArguments.checkSameShape("channel weights", new int[] {s[0], s[1]}, weights.shape());
+        if (f == null || w == null || f.length() == 0) {
+            return Backend.super.weightedChannelSum(features, weights, relu);
+        }
+        CudaArrayScope.DeviceArray out = f.owner().allocate("weightedChannelSum", s[0], s[2], s[3]);
+        kernels.weightedChannelSum(f.buffer(), w.buffer(), out.buffer(), s[0], s[1], s[2] * s[3], relu);
+        return out;
+    }
+
+    @Override
+    public synchronized ResidentArray upsampleBilinear(ResidentArray maps, int outHeight, int outWidth) {
+        BackendArguments.checkSize(outHeight, outWidth);
+        CudaArrayScope.DeviceArray m = onDevice(maps);
+        int[] s = ResidentArrays.requireRank(maps, 3, "maps");
+        if (m == null || (long) m.length() * outHeight * outWidth == 0) {
+            return Backend.super.upsampleBilinear(maps, outHeight, outWidth);
+        }
+        CudaArrayScope.DeviceArray out = m.owner().allocate("upsampleBilinear", s[0], outHeight, outWidth);
+        kernels.upsampleBilinear(m.buffer(), out.buffer(), s[0], s[1], s[2], outHeight, outWidth);
+        return out;
+    }
+
+    @Override
+    public synchronized ResidentArray multiply(ResidentArray a, ResidentArray b) {
+        CudaArrayScope.DeviceArray x = onDevice(a);
+        CudaArrayScope.DeviceArray y = onDevice(b);
+        int[] s = a.shape();
+        BackendArguments.checkSameShape("factors", s, b.shape());
+        if (x == null || y == null || x.length() == 0) {
+            return Backend.super.multiply(a, b);
+        }
+        CudaArrayScope.DeviceArray out = x.owner().allocate("multiply", s);
+        engineKernels.multiply(x.buffer(), y.buffer(), out.buffer(), x.length(), 1, false);
+        return out;
     }
 
     @Override

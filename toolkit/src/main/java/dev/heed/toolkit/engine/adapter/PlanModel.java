@@ -109,6 +109,16 @@ public final class PlanModel implements ModelAdapter {
             }
 
             @Override
+            public dev.heed.toolkit.backend.ResidentArray captured(dev.heed.toolkit.backend.ArrayScope scope) {
+                return pass.captured(scope);
+            }
+
+            @Override
+            public dev.heed.toolkit.backend.ResidentArray backward(INDArray scoreWeights, dev.heed.toolkit.backend.ArrayScope scope) {
+                return pass.backward(host(scoreWeights), relu, scope);
+            }
+
+            @Override
             public void close() {
                 pass.close();
             }

@@ -7,6 +7,9 @@ import dev.heed.kernels.EngineKernels;
 import dev.heed.kernels.EngineKernels.Activation;
 import dev.heed.kernels.EngineKernels.GlobalPooling;
 import dev.heed.kernels.EngineKernels.Pooling;
+import dev.heed.toolkit.backend.ArrayScope;
+import dev.heed.toolkit.backend.ResidentArray;
+import dev.heed.toolkit.backend.cuda.CudaArrayScope;
 import dev.heed.toolkit.engine.CompiledPlan;
 import dev.heed.toolkit.engine.HostTensor;
 import dev.heed.toolkit.engine.PlanExecutor;
@@ -617,6 +620,24 @@ public final class CudaPlanExecutor implements PlanExecutor {
 
         @Override
         public HostTensor backward(HostTensor scoreWeights, ReluGradient relu) {
+            return backward(scoreWeights, relu, gradient -> download(target, gradient));
+        }
+
+        /** The captured layer handed to {@code scope}: copied on the device when the scope is on this GPU. */
+        @Override
+        public ResidentArray captured(ArrayScope scope) {
+            requireOpen();
+            return captures ? handOver(target, values[target], scope) : null;
+        }
+
+        /** The gradient handed to {@code scope}: copied on the device when the scope is on this GPU, so it never comes down. */
+        @Override
+        public ResidentArray backward(HostTensor scoreWeights, ReluGradient relu, ArrayScope scope) {
+            return backward(scoreWeights, relu, gradient -> handOver(target, gradient, scope));
+        }
+
+        /** Back-propagates to the target and gives its gradient to {@code take} before the gradient buffers are freed. */
+        private <T> T backward(HostTensor scoreWeights, ReluGradient relu, Function<DeviceBuffer, T> take) {
             requireOpen();
             PlanPasses.checkScoreWeights(plan, batch, scoreWeights);
             List<DeviceBuffer> scratch = new ArrayList<>();
@@ -626,12 +647,25 @@ public final class CudaPlanExecutor implements PlanExecutor {
                 if (gradients[target] == null) {
                     throw new IllegalStateException("no gradient reaches tensor " + plan.tensor(target) + " from the logits");
                 }
-                return download(target, gradients[target]);
+                return take.apply(gradients[target]);
             } finally {
                 for (DeviceBuffer b : scratch) {
                     b.close();
                 }
             }
+        }
+
+        /**
+         * A tensor of this pass as an array of {@code scope}: a device-to-device copy when the scope is the CUDA
+         * backend's on this GPU (the handles share the primary context), else a download and the scope's upload.
+         */
+        private ResidentArray handOver(int tensor, DeviceBuffer buffer, ArrayScope scope) {
+            int[] shape = PlanPasses.withBatch(plan, tensor, batch);
+            if (scope instanceof CudaArrayScope onGpu && onGpu.reaches(device)) {
+                return onGpu.copyOf(buffer, shape);
+            }
+            HostTensor host = download(tensor, buffer);
+            return scope.upload(host.data(), host.shape());
         }
 
         /** Every gate's {@code dScore/dy * x}, multiplied on the device; a gate no gradient reaches is zero. */

@@ -3,9 +3,9 @@ package dev.heed.toolkit.method.cam;
 import dev.heed.toolkit.api.ExplainRequest;
 import dev.heed.toolkit.api.Heatmap;
 import dev.heed.toolkit.api.SaliencyMethod;
+import dev.heed.toolkit.backend.ArrayScope;
 import dev.heed.toolkit.backend.Backend;
-import dev.heed.toolkit.backend.Features;
-import dev.heed.toolkit.backend.Maps;
+import dev.heed.toolkit.backend.ResidentArray;
 import dev.heed.toolkit.method.TargetPlan;
 import dev.heed.toolkit.model.ModelAdapter;
 import dev.heed.toolkit.model.ModelPass;
@@ -32,8 +32,8 @@ public abstract class CamMethod implements SaliencyMethod {
         this.layer = layer == null ? model.defaultCamLayer() : model.requireSpatialLayer(layer);
     }
 
-    /** Channel weights {@code [n][k]} from activations and gradients, both {@code [n][k][h][w]}. */
-    protected abstract float[] channelWeights(Features activations, Features gradients);
+    /** Channel weights {@code [n][k]} from activations and gradients, both {@code [n][k][h][w]}, on the backend. */
+    protected abstract ResidentArray channelWeights(ResidentArray activations, ResidentArray gradients);
 
     @Override
     public String layer() {
@@ -84,26 +84,29 @@ public abstract class CamMethod implements SaliencyMethod {
         return true;
     }
 
-    /** The round's maps from {@code forward}, a pass over exactly its rows, which this closes. */
+    /**
+     * The round's maps from {@code forward}, a pass over exactly its rows, which this closes. The captured activations
+     * and their gradient go from the pass into a scope of the backend, the map ops chain there, and only the upsampled
+     * maps come back: on the CUDA engine and backend nothing else leaves the GPU.
+     */
     private List<Heatmap> mapsOf(TargetPlan.Round round, ModelPass forward, int height, int width) {
         List<Heatmap> maps = new ArrayList<>();
         int n = round.rows().length;
-        Features activations;
-        Features gradients;
-        try (ModelPass pass = forward) {
-            INDArray captured = pass.captured();
-            long[] shape = captured.shape();
-            activations = new Features(TargetPlan.flat(captured), n, (int) shape[1], (int) shape[2], (int) shape[3]);
-            gradients = new Features(TargetPlan.flat(pass.backward(TargetPlan.oneHot(round.classes(), model.numClasses()))), n,
-                    activations.channels(), activations.height(), activations.width());
+        int h;
+        int w;
+        float[] upsampled;
+        try (ArrayScope scope = backend.openScope(); ModelPass pass = forward) {
+            ResidentArray activations = pass.captured(scope);
+            ResidentArray gradients = pass.backward(TargetPlan.oneHot(round.classes(), model.numClasses()), scope);
+            int[] shape = activations.shape();
+            h = shape[2];
+            w = shape[3];
+            ResidentArray cams = backend.weightedChannelSum(activations, channelWeights(activations, gradients), true);
+            upsampled = scope.download(backend.upsampleBilinear(cams, height, width));
         }
-        int h = activations.height();
-        int w = activations.width();
-        float[] weights = channelWeights(activations, gradients);
-        Maps cams = backend.weightedChannelSum(activations, weights, true);
-        Maps upsampled = backend.upsampleBilinear(cams, height, width);
+        int pixels = height * width;
         for (int i = 0; i < n; i++) {
-            float[] one = upsampled.map(i);
+            float[] one = java.util.Arrays.copyOfRange(upsampled, i * pixels, (i + 1) * pixels);
             maps.add(new Heatmap(round.rows()[i], round.classes()[i], round.scores()[i], height, width, one, false,
                     Map.of("layerHeight", (double) h, "layerWidth", (double) w)));
         }

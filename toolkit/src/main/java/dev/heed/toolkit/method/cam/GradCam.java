@@ -1,7 +1,7 @@
 package dev.heed.toolkit.method.cam;
 
 import dev.heed.toolkit.backend.Backend;
-import dev.heed.toolkit.backend.Features;
+import dev.heed.toolkit.backend.ResidentArray;
 import dev.heed.toolkit.model.ModelAdapter;
 
 /**
@@ -17,7 +17,7 @@ public final class GradCam extends CamMethod {
     }
 
     @Override
-    protected float[] channelWeights(Features activations, Features gradients) {
+    protected ResidentArray channelWeights(ResidentArray activations, ResidentArray gradients) {
         return backend.channelMeans(gradients);
     }
 

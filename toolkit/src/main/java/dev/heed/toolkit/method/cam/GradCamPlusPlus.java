@@ -1,7 +1,7 @@
 package dev.heed.toolkit.method.cam;
 
 import dev.heed.toolkit.backend.Backend;
-import dev.heed.toolkit.backend.Features;
+import dev.heed.toolkit.backend.ResidentArray;
 import dev.heed.toolkit.model.ModelAdapter;
 
 /**
@@ -18,7 +18,7 @@ public final class GradCamPlusPlus extends CamMethod {
     }
 
     @Override
-    protected float[] channelWeights(Features activations, Features gradients) {
+    protected ResidentArray channelWeights(ResidentArray activations, ResidentArray gradients) {
         return backend.gradCamPlusPlusWeights(activations, gradients);
     }
 

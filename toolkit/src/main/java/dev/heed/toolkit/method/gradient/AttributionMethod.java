@@ -3,10 +3,10 @@ package dev.heed.toolkit.method.gradient;
 import dev.heed.toolkit.api.ExplainRequest;
 import dev.heed.toolkit.api.Heatmap;
 import dev.heed.toolkit.api.SaliencyMethod;
+import dev.heed.toolkit.backend.ArrayScope;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.ChannelReduction;
-import dev.heed.toolkit.backend.Features;
-import dev.heed.toolkit.backend.Maps;
+import dev.heed.toolkit.backend.ResidentArray;
 import dev.heed.toolkit.method.TargetPlan;
 import dev.heed.toolkit.model.ModelAdapter;
 import dev.heed.toolkit.model.ModelPass;
@@ -28,6 +28,13 @@ public abstract class AttributionMethod implements SaliencyMethod {
     public record Attribution(INDArray values, Map<String, double[]> diagnostics) {
     }
 
+    /**
+     * An attribution kept in a backend's {@link ArrayScope} {@code [n][c][h][w]}, plus per-row diagnostics: what the
+     * channel reduction reads without a trip to the host.
+     */
+    public record ResidentAttribution(ResidentArray values, Map<String, double[]> diagnostics) {
+    }
+
     protected final ModelAdapter model;
     protected final Backend backend;
 
@@ -47,6 +54,16 @@ public abstract class AttributionMethod implements SaliencyMethod {
     /** Attribution of {@code classes[i]}'s logit for row i of {@code inputs}; must not modify {@code inputs}. */
     public abstract Attribution attribute(INDArray inputs, int[] classes, long[] seeds);
 
+    /**
+     * {@link #attribute(INDArray, int[], long[])} as an array of {@code scope}. The default computes it on the host and
+     * uploads it; the methods whose attribution is the input gradient (or its product with the input) override this so
+     * that, on the CUDA engine and backend, the gradient stays on the GPU until the maps are made.
+     */
+    public ResidentAttribution attribute(INDArray inputs, int[] classes, long[] seeds, ArrayScope scope) {
+        Attribution a = attribute(inputs, classes, seeds);
+        return new ResidentAttribution(ModelPass.upload(a.values(), scope), a.diagnostics());
+    }
+
     /** How channels collapse into one map. */
     public abstract ChannelReduction reduction();
 
@@ -54,6 +71,13 @@ public abstract class AttributionMethod implements SaliencyMethod {
     protected static INDArray inputGradient(ModelAdapter model, INDArray inputs, int[] classes) {
         try (ModelPass pass = model.forward(inputs, null)) {
             return pass.backward(TargetPlan.oneHot(classes, model.numClasses()));
+        }
+    }
+
+    /** {@link #inputGradient(ModelAdapter, INDArray, int[])} handed by the pass to {@code scope}. */
+    protected static ResidentArray inputGradient(ModelAdapter model, INDArray inputs, int[] classes, ArrayScope scope) {
+        try (ModelPass pass = model.forward(inputs, null)) {
+            return pass.backward(TargetPlan.oneHot(classes, model.numClasses()), scope);
         }
     }
 
@@ -72,12 +96,22 @@ public abstract class AttributionMethod implements SaliencyMethod {
             for (int k = 0; k < rows.length; k++) {
                 seeds[k] = request.imageSeed(rows[k]);
             }
-            Attribution attribution = attribute(TargetPlan.rowsOf(inputs, rows), round.classes(), seeds);
-            Maps reduced = backend.reduceChannels(new Features(TargetPlan.flat(attribution.values()), rows.length, c, h, w), reduction());
+            float[] reduced;
+            Map<String, double[]> roundDiagnostics;
+            try (ArrayScope scope = backend.openScope()) {
+                ResidentAttribution attribution = attribute(TargetPlan.rowsOf(inputs, rows), round.classes(), seeds, scope);
+                int[] expected = {rows.length, c, h, w};
+                if (!java.util.Arrays.equals(attribution.values().shape(), expected)) {
+                    throw new IllegalStateException(id() + " made an attribution of shape " + java.util.Arrays.toString(attribution.values().shape())
+                            + ", expected " + java.util.Arrays.toString(expected));
+                }
+                reduced = scope.download(backend.reduceChannels(attribution.values(), reduction()));
+                roundDiagnostics = attribution.diagnostics();
+            }
             for (int k = 0; k < rows.length; k++) {
-                float[] one = reduced.map(k);
+                float[] one = java.util.Arrays.copyOfRange(reduced, k * h * w, (k + 1) * h * w);
                 Map<String, Double> diagnostics = new HashMap<>();
-                for (Map.Entry<String, double[]> e : attribution.diagnostics().entrySet()) {
+                for (Map.Entry<String, double[]> e : roundDiagnostics.entrySet()) {
                     diagnostics.put(e.getKey(), e.getValue()[k]);
                 }
                 maps.add(new Heatmap(rows[k], round.classes()[k], round.scores()[k], h, w, one, signed(), diagnostics));

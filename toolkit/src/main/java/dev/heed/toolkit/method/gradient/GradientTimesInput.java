@@ -1,8 +1,11 @@
 package dev.heed.toolkit.method.gradient;
 
+import dev.heed.toolkit.backend.ArrayScope;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.ChannelReduction;
+import dev.heed.toolkit.backend.ResidentArray;
 import dev.heed.toolkit.model.ModelAdapter;
+import dev.heed.toolkit.model.ModelPass;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -22,6 +25,13 @@ public final class GradientTimesInput extends AttributionMethod {
     public Attribution attribute(INDArray inputs, int[] classes, long[] seeds) {
         INDArray gradient = inputGradient(model, inputs, classes);
         return new Attribution(gradient.muli(inputs.castTo(gradient.dataType())), Map.of());
+    }
+
+    /** The gradient (as the pass hands it to {@code scope}) times the input, multiplied on the backend. */
+    @Override
+    public ResidentAttribution attribute(INDArray inputs, int[] classes, long[] seeds, ArrayScope scope) {
+        ResidentArray gradient = inputGradient(model, inputs, classes, scope);
+        return new ResidentAttribution(backend.multiply(gradient, ModelPass.upload(inputs, scope)), Map.of());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.heed.toolkit.method.gradient;
 
+import dev.heed.toolkit.backend.ArrayScope;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.ChannelReduction;
 import dev.heed.toolkit.model.ModelAdapter;
@@ -24,6 +25,12 @@ public final class GuidedBackprop extends AttributionMethod {
     @Override
     public Attribution attribute(INDArray inputs, int[] classes, long[] seeds) {
         return new Attribution(inputGradient(guided, inputs, classes), Map.of());
+    }
+
+    /** The gradient as the pass hands it to {@code scope}: on the CUDA engine and backend it stays on the GPU. */
+    @Override
+    public ResidentAttribution attribute(INDArray inputs, int[] classes, long[] seeds, ArrayScope scope) {
+        return new ResidentAttribution(inputGradient(guided, inputs, classes, scope), Map.of());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.heed.toolkit.method.gradient;
 
+import dev.heed.toolkit.backend.ArrayScope;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.ChannelReduction;
 import dev.heed.toolkit.model.ModelAdapter;
@@ -21,6 +22,12 @@ public final class VanillaGradient extends AttributionMethod {
     @Override
     public Attribution attribute(INDArray inputs, int[] classes, long[] seeds) {
         return new Attribution(inputGradient(model, inputs, classes), Map.of());
+    }
+
+    /** The gradient as the pass hands it to {@code scope}: on the CUDA engine and backend it stays on the GPU. */
+    @Override
+    public ResidentAttribution attribute(INDArray inputs, int[] classes, long[] seeds, ArrayScope scope) {
+        return new ResidentAttribution(inputGradient(model, inputs, classes, scope), Map.of());
     }
 
     @Override
