@@ -61,6 +61,16 @@ public final class CudaBackend implements Backend {
         return device.liveBuffers() + device.liveStreams();
     }
 
+    /** Bytes this backend has copied from its GPU to the host: what a test of where the data lives reads. */
+    public long bytesToHost() {
+        return device.bytesToHost();
+    }
+
+    /** Bytes this backend has copied from the host to its GPU. */
+    public long bytesToDevice() {
+        return device.bytesToDevice();
+    }
+
     /** Runs {@code whole} on all items; on out-of-memory runs {@code part} on each half and concatenates. */
     private static float[] splitting(int n, Supplier<float[]> whole, SplitOp part) {
         try {

@@ -1,0 +1,127 @@
+package dev.heed.toolkit.backend;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+
+/**
+ * What every backend's {@link ArrayScope} and resident ops must do, run by the CPU and CUDA scope tests: arrays are
+ * copies and come back unchanged; a closed scope and a foreign array are refused with a clear message; each resident
+ * op gives exactly its host op's values (the same arithmetic, wherever it runs), its result in the first argument's
+ * scope; an array of another backend's scope still works, through the default path.
+ */
+public final class ArrayScopeContract {
+    private final Backend backend;
+
+    public ArrayScopeContract(Backend backend) {
+        this.backend = backend;
+    }
+
+    static float[] random(int count, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] v = new float[count];
+        for (int i = 0; i < count; i++) {
+            v[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+        return v;
+    }
+
+    public void arraysAreCopiesAndComeBackUnchanged() {
+        try (ArrayScope scope = backend.openScope()) {
+            float[] values = random(24, 1);
+            ResidentArray array = scope.upload(values, 2, 3, 4);
+            float[] original = values.clone();
+            values[0] = 99;
+            assertArrayEquals(original, scope.download(array));
+            assertArrayEquals(new int[] {2, 3, 4}, array.shape());
+            assertEquals(24, array.length());
+            assertSame(scope, array.scope());
+            float[] first = scope.download(array);
+            first[1] = 42;
+            assertArrayEquals(original, scope.download(array), "a download is a copy");
+            assertEquals(0, scope.download(scope.upload(new float[0], 0, 3)).length, "an empty array");
+        }
+    }
+
+    public void misuseIsRefusedWithAClearMessage() {
+        ArrayScope scope = backend.openScope();
+        ResidentArray array = scope.upload(random(6, 2), 2, 3);
+        IllegalArgumentException length = assertThrows(IllegalArgumentException.class, () -> scope.upload(new float[5], 2, 3));
+        assertTrue(length.getMessage().contains("[2, 3]"), length.getMessage());
+        try (ArrayScope other = backend.openScope()) {
+            IllegalArgumentException foreign = assertThrows(IllegalArgumentException.class, () -> other.download(array));
+            assertTrue(foreign.getMessage().contains("another scope"), foreign.getMessage());
+        }
+        scope.close();
+        scope.close(); // idempotent
+        assertTrue(assertThrows(IllegalStateException.class, () -> scope.download(array)).getMessage().contains("closed"));
+        assertThrows(IllegalStateException.class, () -> scope.upload(new float[1], 1));
+    }
+
+    /** Every resident op against its host op on the same values: equal to the bit. */
+    public void residentOpsGiveTheHostOpsValues() {
+        int n = 3;
+        int c = 5;
+        int h = 4;
+        int w = 6;
+        float[] a = random(n * c * h * w, 3);
+        float[] g = random(n * c * h * w, 4);
+        float[] weights = random(n * c, 5);
+        Features activations = new Features(a, n, c, h, w);
+        Features gradients = new Features(g, n, c, h, w);
+        try (ArrayScope scope = backend.openScope()) {
+            ResidentArray ra = scope.upload(a, n, c, h, w);
+            ResidentArray rg = scope.upload(g, n, c, h, w);
+            ResidentArray rw = scope.upload(weights, n, c);
+            for (ChannelReduction reduction : ChannelReduction.values()) {
+                assertArrayEquals(backend.reduceChannels(activations, reduction).values(), download(scope, backend.reduceChannels(ra, reduction),
+                        n, h, w), "reduceChannels " + reduction);
+            }
+            assertArrayEquals(backend.channelMeans(gradients), download(scope, backend.channelMeans(rg), n, c), "channelMeans");
+            assertArrayEquals(backend.gradCamPlusPlusWeights(activations, gradients), download(scope, backend.gradCamPlusPlusWeights(ra, rg), n, c),
+                    "gradCamPlusPlusWeights");
+            for (boolean relu : new boolean[] {false, true}) {
+                assertArrayEquals(backend.weightedChannelSum(activations, weights, relu).values(),
+                        download(scope, backend.weightedChannelSum(ra, rw, relu), n, h, w), "weightedChannelSum relu=" + relu);
+            }
+            Maps maps = backend.weightedChannelSum(activations, weights, false);
+            ResidentArray rm = scope.upload(maps.values(), n, h, w);
+            assertArrayEquals(backend.upsampleBilinear(maps, 9, 13).values(), download(scope, backend.upsampleBilinear(rm, 9, 13), n, 9, 13),
+                    "upsampleBilinear");
+            float[] product = new float[a.length];
+            for (int i = 0; i < a.length; i++) {
+                product[i] = a[i] * g[i];
+            }
+            assertArrayEquals(product, download(scope, backend.multiply(ra, rg), n, c, h, w), "multiply");
+            IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class, () -> backend.multiply(ra, rw));
+            assertTrue(mismatch.getMessage().contains("one shape"), mismatch.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> backend.channelMeans(rw), "a rank-2 array is no feature batch");
+        }
+    }
+
+    /** An array of the heap scope (another backend's) given to this backend's ops: the default path, same values. */
+    public void foreignArraysTakeTheDefaultPath() {
+        int n = 2;
+        int c = 3;
+        float[] a = random(n * c * 5 * 5, 6);
+        try (ArrayScope heap = new HostArrayScope(); ArrayScope own = backend.openScope()) {
+            ResidentArray foreign = heap.upload(a, n, c, 5, 5);
+            ResidentArray means = backend.channelMeans(foreign);
+            assertSame(heap, means.scope(), "the result joins its argument's scope");
+            assertArrayEquals(backend.channelMeans(new Features(a, n, c, 5, 5)), heap.download(means));
+            ResidentArray mine = own.upload(a, n, c, 5, 5);
+            assertNotSame(heap, backend.channelMeans(mine).scope());
+        }
+    }
+
+    private static float[] download(ArrayScope scope, ResidentArray array, int... shape) {
+        assertArrayEquals(shape, array.shape(), "result shape");
+        assertSame(scope, array.scope(), "the result joins its argument's scope");
+        return scope.download(array);
+    }
+}

@@ -1,0 +1,132 @@
+package dev.heed.toolkit.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.heed.kernels.CudaDevice;
+import dev.heed.toolkit.TestModels;
+import dev.heed.toolkit.api.ExplainRequest;
+import dev.heed.toolkit.api.Heatmap;
+import dev.heed.toolkit.api.SaliencyMethod;
+import dev.heed.toolkit.api.Target;
+import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.backend.BackendProvider;
+import dev.heed.toolkit.backend.HostRoundTrips;
+import dev.heed.toolkit.backend.cuda.CudaBackend;
+import dev.heed.toolkit.backend.cuda.CudaBackendProvider;
+import dev.heed.toolkit.engine.adapter.PlanModel;
+import dev.heed.toolkit.engine.cuda.CudaPlanExecutor;
+import dev.heed.toolkit.method.cam.GradCam;
+import dev.heed.toolkit.method.cam.GradCamPlusPlus;
+import dev.heed.toolkit.method.gradient.GradientTimesInput;
+import dev.heed.toolkit.method.gradient.GuidedBackprop;
+import dev.heed.toolkit.method.gradient.VanillaGradient;
+import dev.heed.toolkit.model.Dl4jModel;
+import dev.heed.toolkit.model.Dl4jModels;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The explanation end to end on the GPU: the bundled CNN's pass on Heed's CUDA engine hands its captured activations
+ * and gradients to the CUDA backend's scope by a device-to-device copy, the map ops chain there, and only the logits
+ * (for the targets) and the finished maps come down, counted by the device handles. The maps are the bits the old
+ * path gave (download after the pass, upload for each op: {@link HostRoundTrips} over the same backend), which moved
+ * more. Runs on a GPU, or in every build on the emulated driver; skipped, with the probe's reason, without one.
+ */
+class CudaResidentMethodsTest {
+    private static final int BATCH = 3;
+    private static CudaDevice engineDevice;
+    private static CudaBackend backend;
+    private static PlanModel model;
+    private static INDArray images;
+
+    @BeforeAll
+    static void open() throws Exception {
+        CudaBackendProvider provider = new CudaBackendProvider();
+        BackendProvider.Probe probe = provider.probe();
+        Assumptions.assumeTrue(probe.available(), () -> "unverified, no CUDA device: " + probe.reason());
+        backend = (CudaBackend) provider.create(1);
+        engineDevice = CudaDevice.open(0).device(); // the engine's own handle, as ModelPassEngine opens it
+        try (Dl4jModel dl4j = Dl4jModels.load(TestModels.BUNDLED_MODEL, null)) {
+            model = PlanModel.of(Dl4jModels.restore(TestModels.BUNDLED_MODEL), dl4j.card(), dl4j.fingerprint(), new CudaPlanExecutor(engineDevice));
+        }
+        Nd4j.getRandom().setSeed(11);
+        images = Nd4j.rand(DataType.FLOAT, BATCH, 1, 28, 28);
+    }
+
+    @AfterAll
+    static void close() {
+        if (model != null) {
+            model.close();
+            assertEquals(0, engineDevice.liveBuffers(), "the engine freed every buffer");
+            engineDevice.close();
+        }
+        if (backend != null) {
+            assertEquals(0, backend.liveBuffers(), "every scope freed its arrays");
+            backend.close();
+        }
+    }
+
+    private static long bytesToHost() {
+        return engineDevice.bytesToHost() + backend.bytesToHost();
+    }
+
+    private record Run(List<Heatmap> maps, long bytesToHost) {
+    }
+
+    private static Run run(Backend on, Function<Backend, SaliencyMethod> method) {
+        long before = bytesToHost();
+        List<Heatmap> maps = method.apply(on).explain(ExplainRequest.of(images, Target.top1(), 5));
+        return new Run(maps, bytesToHost() - before);
+    }
+
+    private static void assertResident(String name, Function<Backend, SaliencyMethod> method) {
+        Run resident = run(backend, method);
+        Run roundTrips = run(new HostRoundTrips(backend), method);
+        assertEquals(BATCH, resident.maps().size());
+        for (int i = 0; i < BATCH; i++) {
+            assertEquals(roundTrips.maps().get(i).classIndex(), resident.maps().get(i).classIndex(), name + ": target");
+            assertArrayEquals(roundTrips.maps().get(i).values(), resident.maps().get(i).values(), name + ": image " + i);
+        }
+        long logits = (long) BATCH * model.numClasses() * Float.BYTES;
+        long maps = (long) BATCH * 28 * 28 * Float.BYTES;
+        System.out.printf("resident %-16s %6d bytes to the host (round trips: %6d)%n", name, resident.bytesToHost(), roundTrips.bytesToHost());
+        assertEquals(logits + maps, resident.bytesToHost(), name + ": only the logits and the maps come down");
+        assertTrue(roundTrips.bytesToHost() > resident.bytesToHost(), name + ": the host path moves more");
+        assertEquals(0, backend.liveBuffers(), name + ": the scope freed its arrays");
+    }
+
+    @Test
+    void camMethodsDownloadOnlyTheirMaps() {
+        assertResident("gradcam", b -> new GradCam(model, b, "pool2"));
+        assertResident("gradcam++ relu2", b -> new GradCamPlusPlus(model, b, "relu2"));
+    }
+
+    @Test
+    void gradientMethodsDownloadOnlyTheirMaps() {
+        assertResident("gradient", b -> new VanillaGradient(model, b));
+        assertResident("guided-backprop", b -> new GuidedBackprop(model, b));
+        assertResident("gradxinput", b -> new GradientTimesInput(model, b));
+    }
+
+    /** The leak check for the engine and the scopes: many passes, and nothing but the weights left allocated. */
+    @Test
+    void manyExplanationsLeaveNothingAllocated() {
+        long weights = engineDevice.liveBuffers();
+        GradCam gradCam = new GradCam(model, backend, null);
+        INDArray one = images.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1));
+        for (int i = 0; i < 200; i++) {
+            gradCam.explain(ExplainRequest.of(one, Target.top1(), i));
+        }
+        assertEquals(weights, engineDevice.liveBuffers(), "passes free their activations and gradients");
+        assertEquals(0, backend.liveBuffers(), "scopes free their arrays");
+    }
+}
