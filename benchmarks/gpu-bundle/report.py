@@ -87,10 +87,12 @@ def engine(out_dir, gpu):
         rate = batch / (ms / 1000)
         flop = FORWARD_FLOP * (size / 224) ** 2 * (1 if name == "forward" else 2) * batch / (ms / 1000) / 1e12
         precision = p.get("precision", "FP32")
-        key = {"forward": "forward", "gradCamPass": "gradcam_pass"}.get(name)
+        key = {"forward": "forward", "gradCamPass": "gradcam_pass", "gradCam": "gradcam_pass"}.get(name)
         same = peer.get((batch, precision == "TF32"), {}) if size == 224 else {}
         torch_rate = f"{same[key + '_img_per_s']:.0f}" if key and key + "_img_per_s" in same else "-"
-        pgc = same.get("pgc_gradcam_img_per_s") if name == "gradCamPass" else None
+        # pytorch-grad-cam's GradCAM gives maps at input size: against Heed's whole explanation (gradCam: pass, maps,
+        # overlay) and its pass alone
+        pgc = same.get("pgc_gradcam_img_per_s") if name in ("gradCamPass", "gradCam") else None
         print(f"| {name} | {size}x{size} | {batch} | {precision} | {rate:.2f} | {flop:.1f} | {torch_rate} | {'-' if not pgc else f'{pgc:.0f}'} | "
               f"{'-' if not pgc else f'{rate / pgc:.2f}x'} |")
 

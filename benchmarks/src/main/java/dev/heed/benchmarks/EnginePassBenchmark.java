@@ -2,11 +2,21 @@ package dev.heed.benchmarks;
 
 import dev.heed.kernels.CudaDevice;
 import dev.heed.kernels.EngineKernels;
+import dev.heed.toolkit.backend.ArrayScope;
+import dev.heed.toolkit.backend.Backend;
+import dev.heed.toolkit.backend.Blend;
+import dev.heed.toolkit.backend.MapRange;
+import dev.heed.toolkit.backend.Maps;
+import dev.heed.toolkit.backend.ResidentArray;
+import dev.heed.toolkit.backend.RgbImages;
+import dev.heed.toolkit.backend.cuda.CudaBackendProvider;
 import dev.heed.toolkit.engine.CompiledPlan;
 import dev.heed.toolkit.engine.HostTensor;
 import dev.heed.toolkit.engine.PlanPass;
+import dev.heed.toolkit.engine.ReluGradient;
 import dev.heed.toolkit.engine.cuda.CudaPlanExecutor;
 import dev.heed.toolkit.engine.plan.Plan;
+import dev.heed.toolkit.render.Colormap;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -28,8 +38,11 @@ import org.openjdk.jmh.infra.Blackhole;
  * The model pass on Heed's CUDA engine, on torchvision's ResNet-50 layout (4.09 GMAC per 224x224 image; weights drawn
  * from a seed, so nothing but the seed travels): the forward pass alone, Grad-CAM's pass (forward capturing
  * {@code layer4[-1]}, backward from the class scores to it, captured activations and gradients brought to the host),
- * and the input gradient (backward all the way to the image), in exact FP32 and on the tensor cores in TF32. Time per
- * batch; images per second is {@code batch / time}.
+ * the whole Grad-CAM explanation as {@code heed overlay --backend cuda} runs it short of the PNG files (the pass,
+ * captured activations and gradients handed to the CUDA backend's scope on the device, weights, weighted sum, ReLU,
+ * upsampling to 224x224, the maps down, then the fused overlay of each map on its 224x224 RGB image), and the input
+ * gradient (backward all the way to the image), in exact FP32 and on the tensor cores in TF32. Time per batch; images
+ * per second is {@code batch / time}.
  * Needs a CUDA device (the emulated driver runs it too, at toy sizes only).
  */
 @State(Scope.Benchmark)
@@ -53,6 +66,9 @@ public class EnginePassBenchmark {
     private CompiledPlan compiled;
     private HostTensor images;
     private HostTensor oneHot;
+    private Backend maps;
+    private RgbImages photos;
+    private final Blend blend = new Blend(Colormap.JET.packedLut(), 0.5f);
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -74,10 +90,17 @@ public class EnginePassBenchmark {
             weights[i * 1000 + (i * 37) % 1000] = 1;
         }
         oneHot = new HostTensor(new int[] {batch, 1000}, weights);
+        maps = new CudaBackendProvider().create(1, 0);
+        int[] rgb = new int[batch * size * size];
+        for (int i = 0; i < rgb.length; i++) {
+            rgb[i] = random.nextInt(1 << 24);
+        }
+        photos = new RgbImages(rgb, batch, size, size);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        maps.close();
         compiled.close();
         device.close();
     }
@@ -93,6 +116,18 @@ public class EnginePassBenchmark {
             sink.consume(pass.captured());
             sink.consume(pass.backward(oneHot));
         }
+    }
+
+    @Benchmark
+    public RgbImages gradCam() {
+        Maps cams;
+        try (ArrayScope scope = maps.openScope(); PlanPass pass = compiled.forward(images, TorchvisionResNet50Plan.LAST_BLOCK)) {
+            ResidentArray activations = pass.captured(scope);
+            ResidentArray gradients = pass.backward(oneHot, ReluGradient.STANDARD, scope);
+            ResidentArray weighted = maps.weightedChannelSum(activations, maps.channelMeans(gradients), true);
+            cams = new Maps(scope.download(maps.upsampleBilinear(weighted, size, size)), batch, size, size);
+        }
+        return maps.overlay(cams, photos, MapRange.own(), blend);
     }
 
     @Benchmark
