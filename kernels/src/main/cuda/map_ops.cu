@@ -205,4 +205,21 @@ __global__ void overlay_fused(const float* maps, const float* range, const int* 
     out[i] = overlay_pixel(unit_of(v, range[2 * image], range[2 * image + 1]), images[i], lut, alpha);
 }
 
+
+// out = start (0 when has_start is 0) + block 0 + block 1 + ... of stacked ([blocks][per_block]), added in that order in
+// float: the bits of repeated in-place adds (Integrated Gradients' sum over path steps, stacked into one pass)
+__global__ void sum_blocks(const float* start, const float* stacked, float* out, long long per_block, int blocks, int has_start) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= per_block) return;
+    float acc = has_start ? start[i] : 0.0f;
+    for (int b = 0; b < blocks; b++) acc += stacked[(long long) b * per_block + i];
+    out[i] = acc;
+}
+
+// out = a / divisor, element-wise, correctly rounded (a mean from a sum, as the host's in-place division)
+__global__ void divide_by(const float* a, float* out, long long total, float divisor) {
+    long long i = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < total) out[i] = a[i] / divisor;
+}
+
 }

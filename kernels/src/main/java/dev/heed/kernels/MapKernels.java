@@ -118,6 +118,35 @@ public final class MapKernels {
                 .pointer(out).int32(n).int32(height).int32(width).int32(outHeight).int32(outWidth), shapes);
     }
 
+    /**
+     * {@code out = start + stacked[0] + ... + stacked[blocks - 1]}, each block {@code perBlock} floats, added in order in
+     * float; {@code start} may be null (zeros).
+     */
+    public void sumBlocks(DeviceBuffer start, DeviceBuffer stacked, DeviceBuffer out, long perBlock, int blocks) {
+        String shapes = "sum of " + blocks + " blocks of " + perBlock;
+        if (perBlock < 1 || blocks < 1) {
+            throw new IllegalArgumentException("invalid " + shapes);
+        }
+        if (start != null) {
+            requireFloats(start, perBlock, "start", shapes);
+        }
+        requireFloats(stacked, perBlock * blocks, "stacked", shapes);
+        requireFloats(out, perBlock, "output", shapes);
+        launcher.launch("sum_blocks", grid(perBlock), block(), 0, new KernelArguments().pointer(start == null ? stacked : start)
+                .pointer(stacked).pointer(out).int64(perBlock).int32(blocks).int32(start == null ? 0 : 1), shapes);
+    }
+
+    /** {@code out = a / divisor}, element-wise, correctly rounded. */
+    public void divide(DeviceBuffer a, DeviceBuffer out, long total, float divisor) {
+        String shapes = "division of " + total + " by " + divisor;
+        if (total < 1) {
+            throw new IllegalArgumentException("invalid " + shapes);
+        }
+        requireFloats(a, total, "a", shapes);
+        requireFloats(out, total, "output", shapes);
+        launcher.launch("divide_by", grid(total), block(), 0, new KernelArguments().pointer(a).pointer(out).int64(total).float32(divisor), shapes);
+    }
+
     /** Each map's minimum and maximum, {@code [n][pixels] -> [n][2]}; one block per map. */
     public void minMax(DeviceBuffer maps, DeviceBuffer out, int n, int pixels) {
         String shapes = "min/max [" + n + "][" + pixels + "]";

@@ -146,6 +146,38 @@ public interface Backend extends AutoCloseable {
         return ResidentArrays.give(a.scope(), product, shape);
     }
 
+    /**
+     * {@code start} (zeros when null) plus each of the {@code blocks} consecutive blocks of {@code stacked}, added in
+     * order in float, as repeated in-place adds would: {@code stacked} is {@code [blocks * n, ...]}, the result
+     * {@code [n, ...]} (and {@code start}'s shape when given). Integrated Gradients sums its path steps with it, stacked
+     * in passes of many rows.
+     */
+    default ResidentArray sumBlocks(ResidentArray start, ResidentArray stacked, int blocks) {
+        int[] shape = ResidentArrays.blockShape(stacked, blocks);
+        if (start != null) {
+            BackendArguments.checkSameShape("the start and a block", start.shape(), shape);
+        }
+        float[] s = ResidentArrays.values(stacked);
+        int per = s.length / blocks;
+        float[] sum = start == null ? new float[per] : ResidentArrays.values(start).clone();
+        for (int b = 0; b < blocks; b++) {
+            for (int i = 0; i < per; i++) {
+                sum[i] += s[b * per + i];
+            }
+        }
+        return ResidentArrays.give(stacked.scope(), sum, shape);
+    }
+
+    /** {@code a / divisor}, element-wise in float (a mean from a sum). */
+    default ResidentArray divide(ResidentArray a, float divisor) {
+        float[] x = ResidentArrays.values(a);
+        float[] q = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            q[i] = x[i] / divisor;
+        }
+        return ResidentArrays.give(a.scope(), q, a.shape());
+    }
+
     /** Backends may hold native resources; the CPU one holds a thread pool. */
     @Override
     void close();

@@ -34,6 +34,16 @@ public final class ResidentArrays {
         return shape;
     }
 
+    /** The shape of one of {@code blocks} equal blocks along the first axis of {@code stacked}. */
+    public static int[] blockShape(ResidentArray stacked, int blocks) {
+        int[] shape = stacked.shape();
+        if (blocks < 1 || shape.length == 0 || shape[0] % blocks != 0) {
+            throw new IllegalArgumentException("an array of shape " + Arrays.toString(shape) + " does not split into " + blocks + " blocks");
+        }
+        shape[0] /= blocks;
+        return shape;
+    }
+
     static Features features(ResidentArray array) {
         int[] s = requireRank(array, 4, "features");
         return new Features(values(array), s[0], s[1], s[2], s[3]);

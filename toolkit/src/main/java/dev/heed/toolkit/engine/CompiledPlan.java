@@ -35,6 +35,11 @@ public interface CompiledPlan extends AutoCloseable {
         return forward(inputs.get(0), captureLayers.isEmpty() ? null : captureLayers.iterator().next());
     }
 
+    /** Rows a pass should hold to keep the executor busy (see {@code ModelAdapter.preferredPassRows}); 0: any batch. */
+    default int preferredPassRows() {
+        return 0;
+    }
+
     /** Logits {@code [n, classes]}, in one pass that keeps nothing for a backward pass. */
     default HostTensor logits(HostTensor input) {
         try (PlanPass pass = forward(input, null)) {

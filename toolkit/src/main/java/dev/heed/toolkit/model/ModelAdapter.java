@@ -44,6 +44,15 @@ public interface ModelAdapter extends AutoCloseable {
      */
     ModelPass forward(INDArray inputs, String captureLayer);
 
+    /**
+     * How many input rows one pass should hold to keep the executor busy, for methods that run many passes over one
+     * batch: Integrated Gradients stacks its path steps into passes of about this many rows. 0 (the default, and the
+     * CPU engines'): one batch per pass, since a bigger pass is not faster there and needs more memory.
+     */
+    default int preferredPassRows() {
+        return 0;
+    }
+
     /** A twin whose ReLUs pass back only positive gradients where their input was positive (guided backprop). */
     ModelAdapter guided();
 

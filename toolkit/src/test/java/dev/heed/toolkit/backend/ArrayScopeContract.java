@@ -98,6 +98,24 @@ public final class ArrayScopeContract {
                 product[i] = a[i] * g[i];
             }
             assertArrayEquals(product, download(scope, backend.multiply(ra, rg), n, c, h, w), "multiply");
+            float[] sum = new float[n * c * h * w / n];
+            float[] startValues = random(sum.length, 7);
+            float[] withStart = startValues.clone();
+            for (int b = 0; b < n; b++) {
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] += a[b * sum.length + i];
+                    withStart[i] += a[b * sum.length + i];
+                }
+            }
+            assertArrayEquals(sum, download(scope, backend.sumBlocks(null, ra, n), 1, c, h, w), "sumBlocks from zeros");
+            ResidentArray start = scope.upload(startValues, 1, c, h, w);
+            assertArrayEquals(withStart, download(scope, backend.sumBlocks(start, ra, n), 1, c, h, w), "sumBlocks from a start");
+            assertThrows(IllegalArgumentException.class, () -> backend.sumBlocks(null, ra, 2), "3 rows do not split into 2 blocks");
+            float[] quotient = new float[a.length];
+            for (int i = 0; i < a.length; i++) {
+                quotient[i] = a[i] / 7f;
+            }
+            assertArrayEquals(quotient, download(scope, backend.divide(ra, 7f), n, c, h, w), "divide");
             IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class, () -> backend.multiply(ra, rw));
             assertTrue(mismatch.getMessage().contains("one shape"), mismatch.getMessage());
             assertThrows(IllegalArgumentException.class, () -> backend.channelMeans(rw), "a rank-2 array is no feature batch");

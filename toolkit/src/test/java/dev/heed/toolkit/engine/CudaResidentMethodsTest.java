@@ -15,12 +15,15 @@ import dev.heed.toolkit.backend.BackendProvider;
 import dev.heed.toolkit.backend.HostRoundTrips;
 import dev.heed.toolkit.backend.cuda.CudaBackend;
 import dev.heed.toolkit.backend.cuda.CudaBackendProvider;
+import dev.heed.toolkit.backend.cpu.CpuBackend;
 import dev.heed.toolkit.engine.adapter.PlanModel;
+import dev.heed.toolkit.engine.cpu.CpuReferenceExecutor;
 import dev.heed.toolkit.engine.cuda.CudaPlanExecutor;
 import dev.heed.toolkit.method.cam.GradCam;
 import dev.heed.toolkit.method.cam.GradCamPlusPlus;
 import dev.heed.toolkit.method.gradient.GradientTimesInput;
 import dev.heed.toolkit.method.gradient.GuidedBackprop;
+import dev.heed.toolkit.method.gradient.IntegratedGradients;
 import dev.heed.toolkit.method.gradient.VanillaGradient;
 import dev.heed.toolkit.model.Dl4jModel;
 import dev.heed.toolkit.model.Dl4jModels;
@@ -89,6 +92,11 @@ class CudaResidentMethodsTest {
     }
 
     private static void assertResident(String name, Function<Backend, SaliencyMethod> method) {
+        assertResident(name, method, 1, 1);
+    }
+
+    /** {@code logitPasses} passes whose logits come down, {@code mapDownloads} map-sized downloads. */
+    private static void assertResident(String name, Function<Backend, SaliencyMethod> method, int logitPasses, int mapDownloads) {
         Run resident = run(backend, method);
         Run roundTrips = run(new HostRoundTrips(backend), method);
         assertEquals(BATCH, resident.maps().size());
@@ -96,8 +104,8 @@ class CudaResidentMethodsTest {
             assertEquals(roundTrips.maps().get(i).classIndex(), resident.maps().get(i).classIndex(), name + ": target");
             assertArrayEquals(roundTrips.maps().get(i).values(), resident.maps().get(i).values(), name + ": image " + i);
         }
-        long logits = (long) BATCH * model.numClasses() * Float.BYTES;
-        long maps = (long) BATCH * 28 * 28 * Float.BYTES;
+        long logits = (long) logitPasses * BATCH * model.numClasses() * Float.BYTES;
+        long maps = (long) mapDownloads * BATCH * 28 * 28 * Float.BYTES;
         System.out.printf("resident %-16s %6d bytes to the host (round trips: %6d)%n", name, resident.bytesToHost(), roundTrips.bytesToHost());
         assertEquals(logits + maps, resident.bytesToHost(), name + ": only the logits and the maps come down");
         assertTrue(roundTrips.bytesToHost() > resident.bytesToHost(), name + ": the host path moves more");
@@ -115,6 +123,59 @@ class CudaResidentMethodsTest {
         assertResident("gradient", b -> new VanillaGradient(model, b));
         assertResident("guided-backprop", b -> new GuidedBackprop(model, b));
         assertResident("gradxinput", b -> new GradientTimesInput(model, b));
+    }
+
+    /**
+     * Integrated Gradients with its 8 path steps stacked into one pass of 24 rows, summed, divided and multiplied on the
+     * device: the round trips' bits, and down come the logits of three passes (targets, S(x), S(x')) and two maps (the
+     * completeness check's channel sum, and the map).
+     */
+    @Test
+    void integratedGradientsStacksItsStepsAndKeepsThemOnTheDevice() {
+        assertResident("integrated-gradients", b -> new IntegratedGradients(model, b, 8, 0.0), 3, 2);
+    }
+
+    /**
+     * The stacked steps in passes of at most 7 rows (2 steps of 3 images, 4 passes) give the maps of one 24-row pass,
+     * and both give the host path's (one pass per step, on the reference executor) within the parity tolerance.
+     */
+    @Test
+    void stackedStepsAgreeWithOnePassPerStep() throws Exception {
+        List<Heatmap> onePass = new IntegratedGradients(model, backend, 8, 0.0).explain(ExplainRequest.of(images, Target.top1(), 5));
+        List<Heatmap> perStep;
+        List<Heatmap> chunked;
+        try (Dl4jModel dl4j = Dl4jModels.load(TestModels.BUNDLED_MODEL, null);
+             PlanModel small = PlanModel.of(Dl4jModels.restore(TestModels.BUNDLED_MODEL), dl4j.card(), dl4j.fingerprint(),
+                     new CudaPlanExecutor(engineDevice).withPreferredPassRows(7));
+             PlanModel reference = PlanModel.of(Dl4jModels.restore(TestModels.BUNDLED_MODEL), dl4j.card(), dl4j.fingerprint(),
+                     new CpuReferenceExecutor());
+             CpuBackend cpu = new CpuBackend(1)) {
+            assertEquals(7, small.preferredPassRows());
+            assertEquals(0, reference.preferredPassRows());
+            chunked = new IntegratedGradients(small, backend, 8, 0.0).explain(ExplainRequest.of(images, Target.top1(), 5));
+            perStep = new IntegratedGradients(reference, cpu, 8, 0.0).explain(ExplainRequest.of(images, Target.top1(), 5));
+        }
+        for (int i = 0; i < BATCH; i++) {
+            float[] expected = perStep.get(i).values();
+            float[] one = onePass.get(i).values();
+            float[] parts = chunked.get(i).values();
+            double scale = 0;
+            double worst = 0;
+            double chunkWorst = 0;
+            for (int p = 0; p < expected.length; p++) {
+                scale = Math.max(scale, Math.abs(expected[p]));
+            }
+            assertTrue(scale > 0, "an all-zero map proves nothing");
+            for (int p = 0; p < expected.length; p++) {
+                worst = Math.max(worst, Math.abs(expected[p] - one[p]) / scale);
+                chunkWorst = Math.max(chunkWorst, Math.abs(one[p] - parts[p]) / scale);
+            }
+            System.out.printf("integrated-gradients image %d: stacked vs per step %.2e, 4 passes vs 1 %.2e%n", i, worst, chunkWorst);
+            assertTrue(worst <= Parity.TOLERANCE, "stacked steps differ from one pass per step by " + worst);
+            assertTrue(chunkWorst <= 1e-6, "passes of 7 rows differ from one pass by " + chunkWorst);
+            assertEquals(perStep.get(i).diagnostics().get("completenessGap"), onePass.get(i).diagnostics().get("completenessGap"),
+                    1e-4 * Math.abs(onePass.get(i).score()) + 1e-5, "the completeness check");
+        }
     }
 
     /** The leak check for the engine and the scopes: many passes, and nothing but the weights left allocated. */

@@ -577,6 +577,33 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public synchronized ResidentArray sumBlocks(ResidentArray start, ResidentArray stacked, int blocks) {
+        int[] shape = ResidentArrays.blockShape(stacked, blocks);
+        if (start != null) {
+            BackendArguments.checkSameShape("the start and a block", start.shape(), shape);
+        }
+        CudaArrayScope.DeviceArray s = onDevice(stacked);
+        CudaArrayScope.DeviceArray first = start == null ? null : onDevice(start);
+        if (s == null || (start != null && first == null) || s.length() == 0) {
+            return Backend.super.sumBlocks(start, stacked, blocks);
+        }
+        CudaArrayScope.DeviceArray out = s.owner().allocate("sumBlocks", shape);
+        kernels.sumBlocks(first == null ? null : first.buffer(), s.buffer(), out.buffer(), out.length(), blocks);
+        return out;
+    }
+
+    @Override
+    public synchronized ResidentArray divide(ResidentArray a, float divisor) {
+        CudaArrayScope.DeviceArray x = onDevice(a);
+        if (x == null || x.length() == 0) {
+            return Backend.super.divide(a, divisor);
+        }
+        CudaArrayScope.DeviceArray out = x.owner().allocate("divide", a.shape());
+        kernels.divide(x.buffer(), out.buffer(), x.length(), divisor);
+        return out;
+    }
+
+    @Override
     public synchronized ResidentArray multiply(ResidentArray a, ResidentArray b) {
         CudaArrayScope.DeviceArray x = onDevice(a);
         CudaArrayScope.DeviceArray y = onDevice(b);

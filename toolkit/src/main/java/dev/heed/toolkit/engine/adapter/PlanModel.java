@@ -143,6 +143,11 @@ public final class PlanModel implements ModelAdapter {
     }
 
     @Override
+    public int preferredPassRows() {
+        return compiled.preferredPassRows();
+    }
+
+    @Override
     public ModelAdapter guided() {
         return guided;
     }

@@ -1,11 +1,15 @@
 package dev.heed.toolkit.method.gradient;
 
+import dev.heed.toolkit.backend.ArrayScope;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.ChannelReduction;
+import dev.heed.toolkit.backend.ResidentArray;
 import dev.heed.toolkit.method.TargetPlan;
 import dev.heed.toolkit.model.ModelAdapter;
+import dev.heed.toolkit.model.ModelPass;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Integrated Gradients: {@code (x - x') * integral_0^1 dS(x' + a (x - x'))/dx da}, approximated with the midpoint
@@ -37,24 +41,77 @@ public final class IntegratedGradients extends AttributionMethod {
         INDArray delta = x.sub(reference);
         INDArray gradientSum = x.ulike().assign(0);
         for (int k = 0; k < steps; k++) {
-            double a = (k + 0.5) / steps;
-            INDArray point = reference.add(delta.mul(a));
-            gradientSum.addi(inputGradient(model, point, classes));
+            gradientSum.addi(inputGradient(model, point(reference, delta, k), classes));
         }
         INDArray attribution = gradientSum.divi(steps).muli(delta);
+        int n = classes.length;
+        double[] totals = new double[n];
+        for (int i = 0; i < n; i++) {
+            totals[i] = attribution.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i)).sumNumber().doubleValue();
+        }
+        return new Attribution(attribution, completeness(x, reference, classes, totals));
+    }
 
+    /**
+     * On a model that wants passes of many rows (the CUDA engine), the path steps are stacked: each pass holds as many
+     * steps of the whole batch as {@link ModelAdapter#preferredPassRows()} allows, the gradients are summed step by
+     * step on the backend ({@link Backend#sumBlocks}, the same float adds in the same order as the host path), divided
+     * and multiplied by {@code x - x'} there; only the channel-summed map comes down for the completeness check. Other
+     * models take the host path, one pass per step.
+     */
+    @Override
+    public ResidentAttribution attribute(INDArray inputs, int[] classes, long[] seeds, ArrayScope scope) {
+        if (model.preferredPassRows() == 0) {
+            return super.attribute(inputs, classes, seeds, scope);
+        }
+        int n = classes.length;
+        int stepsPerPass = Math.min(steps, Math.max(1, model.preferredPassRows() / n));
+        INDArray x = inputs;
+        INDArray reference = x.ulike().assign(baseline);
+        INDArray delta = x.sub(reference);
+        ResidentArray sum = null;
+        for (int first = 0; first < steps; first += stepsPerPass) {
+            int count = Math.min(stepsPerPass, steps - first);
+            INDArray[] points = new INDArray[count];
+            int[] stackedClasses = new int[count * n];
+            for (int k = 0; k < count; k++) {
+                points[k] = point(reference, delta, first + k);
+                System.arraycopy(classes, 0, stackedClasses, k * n, n);
+            }
+            INDArray stacked = count == 1 ? points[0] : Nd4j.concat(0, points);
+            sum = backend.sumBlocks(sum, inputGradient(model, stacked, stackedClasses, scope), count);
+        }
+        ResidentArray attribution = backend.multiply(backend.divide(sum, steps), ModelPass.upload(delta, scope));
+        float[] summed = scope.download(backend.reduceChannels(attribution, ChannelReduction.SUM));
+        int pixels = summed.length / n;
+        double[] totals = new double[n];
+        for (int i = 0; i < n; i++) {
+            for (int p = 0; p < pixels; p++) {
+                totals[i] += summed[i * pixels + p];
+            }
+        }
+        return new ResidentAttribution(attribution, completeness(x, reference, classes, totals));
+    }
+
+    /** The path point of step {@code k}: {@code x' + a (x - x')} at the midpoint {@code a = (k + 1/2) / steps}. */
+    private INDArray point(INDArray reference, INDArray delta, int k) {
+        double a = (k + 0.5) / steps;
+        return reference.add(delta.mul(a));
+    }
+
+    /** How far each row's attribution total is from {@code S(x) - S(x')}: absolute and relative. */
+    private Map<String, double[]> completeness(INDArray x, INDArray reference, int[] classes, double[] totals) {
         INDArray scoreWeights = TargetPlan.oneHot(classes, model.numClasses());
         INDArray scoreGain = model.logits(x).mul(scoreWeights).sum(1).sub(model.logits(reference).mul(scoreWeights).sum(1));
         int n = classes.length;
         double[] gap = new double[n];
         double[] relative = new double[n];
         for (int i = 0; i < n; i++) {
-            double total = attribution.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i)).sumNumber().doubleValue();
             double gain = scoreGain.getDouble(i);
-            gap[i] = Math.abs(total - gain);
+            gap[i] = Math.abs(totals[i] - gain);
             relative[i] = gain != 0 ? gap[i] / Math.abs(gain) : Double.NaN;
         }
-        return new Attribution(attribution, Map.of("completenessGap", gap, "relativeCompletenessGap", relative));
+        return Map.of("completenessGap", gap, "relativeCompletenessGap", relative);
     }
 
     @Override
