@@ -222,4 +222,34 @@ __global__ void divide_by(const float* a, float* out, long long total, float div
     if (i < total) out[i] = a[i] / divisor;
 }
 
+// SmoothGrad's noise, drawn where the batch lives: out[k][i][p] = clean[i][p] + sigma[i] * g, with g a standard Gaussian
+// by Box-Muller from image i's SplittableRandom stream (Java's: seed += golden gamma, then Stafford's mix13), whose
+// draws are counter-based, so every thread computes its own: pixel p of copy k reads draws first + k * per_copy + 2p + 1
+// and + 2 (1-based), exactly as the host's sequential loop. The sum is formed in double and rounded once to float, as
+// Java's (float) (clean + sigma * g); __dmul_rn and __dadd_rn keep nvcc from fusing it into an FMA.
+__device__ unsigned long long heed_mix64(unsigned long long z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+__device__ double heed_stream_double(unsigned long long seed, unsigned long long draw) {
+    return (double) (heed_mix64(seed + draw * 0x9e3779b97f4a7c15ULL) >> 11) * 0x1.0p-53;
+}
+
+__global__ void gaussian_noise(const float* clean, float* out, const long long* seeds, const double* sigma, long long per_image,
+                               int n, long long first, long long per_copy, int copies) {
+    long long idx = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (idx >= (long long) copies * n * per_image) return;
+    long long p = idx % per_image;
+    int image = (int) ((idx / per_image) % n);
+    long long copy = idx / (per_image * n);
+    unsigned long long seed = (unsigned long long) seeds[image];
+    unsigned long long draw = (unsigned long long) (first + copy * per_copy + 2 * p);
+    double u1 = 1.0 - heed_stream_double(seed, draw + 1);
+    double u2 = heed_stream_double(seed, draw + 2);
+    double g = __dmul_rn(sqrt(-2.0 * log(u1)), cos(__dmul_rn(2.0 * 3.141592653589793, u2)));
+    out[idx] = (float) __dadd_rn((double) clean[(long long) image * per_image + p], __dmul_rn(sigma[image], g));
+}
+
 }

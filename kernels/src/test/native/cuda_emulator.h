@@ -41,6 +41,16 @@ inline float __uint_as_float(unsigned u) {
     return v;
 }
 
+// round-to-nearest double operations that the compiler must not contract into a fused multiply-add (plain C++ here:
+// g++ in ISO mode does not contract, and x86-64 without -mfma has no FMA to contract into)
+inline double __dmul_rn(double a, double b) {
+    return a * b;
+}
+
+inline double __dadd_rn(double a, double b) {
+    return a + b;
+}
+
 template <class T>
 inline T atomicAdd(T* address, T value) {
     T old = *address;

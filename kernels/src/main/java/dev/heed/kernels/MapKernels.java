@@ -147,6 +147,25 @@ public final class MapKernels {
         launcher.launch("divide_by", grid(total), block(), 0, new KernelArguments().pointer(a).pointer(out).int64(total).float32(divisor), shapes);
     }
 
+    /**
+     * {@code copies} noisy copies of {@code n} images of {@code perImage} floats, {@code [copies][n][perImage]}: image i
+     * plus {@code sigma[i]} times standard Gaussians from its SplittableRandom stream ({@code seeds}, int64 per image),
+     * copy k starting after draw {@code first + k * perCopy}. {@code sigma} holds one double per image.
+     */
+    public void gaussianNoise(DeviceBuffer clean, DeviceBuffer out, DeviceBuffer seeds, DeviceBuffer sigma, long perImage, int n,
+                              long first, long perCopy, int copies) {
+        String shapes = copies + " noisy copies of [" + n + "][" + perImage + "]";
+        if (perImage < 1 || n < 1 || copies < 1 || first < 0 || perCopy < 2 * perImage) {
+            throw new IllegalArgumentException("invalid " + shapes + " (draws from " + first + ", " + perCopy + " per copy)");
+        }
+        requireFloats(clean, perImage * n, "clean", shapes);
+        requireFloats(out, perImage * n * copies, "output", shapes);
+        requireFloats(seeds, 2L * n, "seeds", shapes);
+        requireFloats(sigma, 2L * n, "sigma", shapes);
+        launcher.launch("gaussian_noise", grid(perImage * n * copies), block(), 0, new KernelArguments().pointer(clean).pointer(out)
+                .pointer(seeds).pointer(sigma).int64(perImage).int32(n).int64(first).int64(perCopy).int32(copies), shapes);
+    }
+
     /** Each map's minimum and maximum, {@code [n][pixels] -> [n][2]}; one block per map. */
     public void minMax(DeviceBuffer maps, DeviceBuffer out, int n, int pixels) {
         String shapes = "min/max [" + n + "][" + pixels + "]";

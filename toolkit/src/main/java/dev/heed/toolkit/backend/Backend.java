@@ -178,6 +178,36 @@ public interface Backend extends AutoCloseable {
         return ResidentArrays.give(a.scope(), q, a.shape());
     }
 
+    /**
+     * {@code copies} noisy copies of {@code clean} ({@code [n, ...]}), stacked {@code [copies * n, ...]}: copy k of image
+     * i is {@code (float) (clean_i + sigma[i] * g)} per value, with {@code g} from {@link NoiseStreams#gaussian} on image
+     * i's stream ({@code seeds[i]}), value p of copy k after draw {@code first + k * drawsPerCopy + 2p}. These are the
+     * very values SmoothGrad's host loop draws, so the noise can be made where the batch lives.
+     */
+    default ResidentArray gaussianNoise(ResidentArray clean, long[] seeds, double[] sigma, long first, long drawsPerCopy, int copies) {
+        int[] shape = clean.shape();
+        int n = shape[0];
+        BackendArguments.checkLength("seeds", seeds.length, n);
+        BackendArguments.checkLength("sigma", sigma.length, n);
+        float[] x = ResidentArrays.values(clean);
+        int perImage = n == 0 ? 0 : x.length / n;
+        if (copies < 1 || first < 0 || drawsPerCopy < 2L * perImage) {
+            throw new IllegalArgumentException(copies + " noisy copies, draws from " + first + ", " + drawsPerCopy + " per copy: "
+                    + "a copy needs two draws per value");
+        }
+        float[] out = new float[x.length * copies];
+        for (int k = 0; k < copies; k++) {
+            for (int i = 0; i < n; i++) {
+                long after = first + k * drawsPerCopy;
+                for (int p = 0; p < perImage; p++) {
+                    out[(k * n + i) * perImage + p] = (float) (x[i * perImage + p] + sigma[i] * NoiseStreams.gaussian(seeds[i], after + 2L * p));
+                }
+            }
+        }
+        shape[0] = n * copies;
+        return ResidentArrays.give(clean.scope(), out, shape);
+    }
+
     /** Backends may hold native resources; the CPU one holds a thread pool. */
     @Override
     void close();

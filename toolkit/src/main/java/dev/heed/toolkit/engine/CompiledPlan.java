@@ -40,6 +40,14 @@ public interface CompiledPlan extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * {@link #forward(HostTensor, String)} on an input that lives in a backend's scope (SmoothGrad's noisy copies, made
+     * on the GPU). The default downloads it; the CUDA executor copies it on the device when the scope is on its GPU.
+     */
+    default PlanPass forward(dev.heed.toolkit.backend.ResidentArray input, String captureLayer) {
+        return forward(new HostTensor(input.shape(), input.scope().download(input)), captureLayer);
+    }
+
     /** Logits {@code [n, classes]}, in one pass that keeps nothing for a backward pass. */
     default HostTensor logits(HostTensor input) {
         try (PlanPass pass = forward(input, null)) {

@@ -42,8 +42,13 @@ public final class PlanPasses {
      * when it is null. Checks the input's shape against the plan's.
      */
     public static int target(Plan plan, HostTensor input, String captureLayer) {
-        if (!Arrays.equals(input.sampleShape(), plan.input().shape())) {
-            throw new IllegalArgumentException("input shape " + Arrays.toString(input.shape()) + " does not match the plan's [n, "
+        return target(plan, input.shape(), captureLayer);
+    }
+
+    /** {@link #target(Plan, HostTensor, String)} for an input of {@code shape}, batch first, wherever it lives. */
+    public static int target(Plan plan, int[] shape, String captureLayer) {
+        if (shape.length == 0 || !Arrays.equals(Arrays.copyOfRange(shape, 1, shape.length), plan.input().shape())) {
+            throw new IllegalArgumentException("input shape " + Arrays.toString(shape) + " does not match the plan's [n, "
                     + Arrays.toString(plan.input().shape()).replace("[", ""));
         }
         return captureLayer == null ? plan.input().id() : plan.capture(captureLayer).id();

@@ -53,6 +53,15 @@ public interface ModelAdapter extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * {@link #forward(INDArray, String)} on inputs {@code [n, c, h, w]} that live in a backend's scope. The default
+     * downloads them; Heed's CUDA engine reads them on the device when the scope is on its GPU.
+     */
+    default ModelPass forward(dev.heed.toolkit.backend.ResidentArray inputs, String captureLayer) {
+        long[] shape = java.util.Arrays.stream(inputs.shape()).asLongStream().toArray();
+        return forward(org.nd4j.linalg.factory.Nd4j.create(inputs.scope().download(inputs), shape, 'c'), captureLayer);
+    }
+
     /** A twin whose ReLUs pass back only positive gradients where their input was positive (guided backprop). */
     ModelAdapter guided();
 

@@ -116,6 +116,29 @@ public final class ArrayScopeContract {
                 quotient[i] = a[i] / 7f;
             }
             assertArrayEquals(quotient, download(scope, backend.divide(ra, 7f), n, c, h, w), "divide");
+            // SmoothGrad's host loop: per image, two draws per value of each copy, then one more (the inner method's seed)
+            long[] seeds = {3, -11, 1L << 40};
+            double[] sigma = {0.1, 0.25, 0.0};
+            int perImage = c * h * w;
+            long drawsPerCopy = 2L * perImage + 1;
+            float[] noisy = new float[2 * a.length];
+            for (int i = 0; i < n; i++) {
+                SplittableRandom stream = new SplittableRandom(seeds[i]);
+                for (int copy = 0; copy < 3; copy++) {
+                    for (int p = 0; p < perImage; p++) {
+                        double u1 = 1.0 - stream.nextDouble();
+                        double u2 = stream.nextDouble();
+                        float v = (float) (a[i * perImage + p] + sigma[i] * (Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2)));
+                        if (copy > 0) {
+                            noisy[((copy - 1) * n + i) * perImage + p] = v;
+                        }
+                    }
+                    stream.nextLong();
+                }
+            }
+            assertArrayEquals(noisy, download(scope, backend.gaussianNoise(ra, seeds, sigma, drawsPerCopy, drawsPerCopy, 2), 2 * n, c, h, w),
+                    "gaussianNoise: copies 1 and 2 of the host loop");
+            assertThrows(IllegalArgumentException.class, () -> backend.gaussianNoise(ra, seeds, sigma, 0, perImage, 1), "too few draws per copy");
             IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class, () -> backend.multiply(ra, rw));
             assertTrue(mismatch.getMessage().contains("one shape"), mismatch.getMessage());
             assertThrows(IllegalArgumentException.class, () -> backend.channelMeans(rw), "a rank-2 array is no feature batch");

@@ -24,6 +24,7 @@ import dev.heed.toolkit.method.cam.GradCamPlusPlus;
 import dev.heed.toolkit.method.gradient.GradientTimesInput;
 import dev.heed.toolkit.method.gradient.GuidedBackprop;
 import dev.heed.toolkit.method.gradient.IntegratedGradients;
+import dev.heed.toolkit.method.smoothing.SmoothGrad;
 import dev.heed.toolkit.method.gradient.VanillaGradient;
 import dev.heed.toolkit.model.Dl4jModel;
 import dev.heed.toolkit.model.Dl4jModels;
@@ -175,6 +176,45 @@ class CudaResidentMethodsTest {
             assertTrue(chunkWorst <= 1e-6, "passes of 7 rows differ from one pass by " + chunkWorst);
             assertEquals(perStep.get(i).diagnostics().get("completenessGap"), onePass.get(i).diagnostics().get("completenessGap"),
                     1e-4 * Math.abs(onePass.get(i).score()) + 1e-5, "the completeness check");
+        }
+    }
+
+    /**
+     * SmoothGrad over the gradient and over gradient x input: the noise drawn on the device from each image's stream,
+     * 6 samples of 3 images stacked into one pass of 18 rows; the round trips' bits (whose noise the host draws), and
+     * only the logits and the maps come down.
+     */
+    @Test
+    void smoothGradDrawsItsNoiseOnTheDevice() {
+        assertResident("smoothgrad", b -> new SmoothGrad(new VanillaGradient(model, b), 6, 0.15));
+        assertResident("smoothgrad gxi", b -> new SmoothGrad(new GradientTimesInput(model, b), 6, 0.15));
+    }
+
+    /** The device's noise is the host loop's: SmoothGrad's maps match the reference executor's, one pass per sample. */
+    @Test
+    void smoothGradOnTheDeviceAgreesWithTheHostPath() throws Exception {
+        List<Heatmap> device = new SmoothGrad(new VanillaGradient(model, backend), 6, 0.15).explain(ExplainRequest.of(images, Target.top1(), 5));
+        List<Heatmap> host;
+        try (Dl4jModel dl4j = Dl4jModels.load(TestModels.BUNDLED_MODEL, null);
+             PlanModel reference = PlanModel.of(Dl4jModels.restore(TestModels.BUNDLED_MODEL), dl4j.card(), dl4j.fingerprint(),
+                     new CpuReferenceExecutor());
+             CpuBackend cpu = new CpuBackend(1)) {
+            host = new SmoothGrad(new VanillaGradient(reference, cpu), 6, 0.15).explain(ExplainRequest.of(images, Target.top1(), 5));
+        }
+        for (int i = 0; i < BATCH; i++) {
+            float[] expected = host.get(i).values();
+            float[] actual = device.get(i).values();
+            double scale = 0;
+            double worst = 0;
+            for (float v : expected) {
+                scale = Math.max(scale, Math.abs(v));
+            }
+            assertTrue(scale > 0, "an all-zero map proves nothing");
+            for (int p = 0; p < expected.length; p++) {
+                worst = Math.max(worst, Math.abs(expected[p] - actual[p]) / scale);
+            }
+            System.out.printf("smoothgrad image %d: device noise and pass vs host %.2e%n", i, worst);
+            assertTrue(worst <= Parity.TOLERANCE, "SmoothGrad on the device differs from the host path by " + worst);
         }
     }
 

@@ -80,6 +80,31 @@ public final class CudaArrayScope implements ArrayScope {
         }
     }
 
+    /** Whether {@code array} is one of this open scope's. */
+    public boolean holds(ResidentArray array) {
+        synchronized (lock) {
+            return !closed && array instanceof DeviceArray d && d.owner() == this;
+        }
+    }
+
+    /**
+     * Copies {@code array} (one of this scope's) to the start of {@code target}, a buffer on the same GPU: how a model
+     * pass on another handle takes a resident input without the host.
+     */
+    public void copyTo(ResidentArray array, DeviceBuffer target) {
+        synchronized (lock) {
+            DeviceArray own = own(array);
+            if (!reaches(target.device())) {
+                throw new IllegalArgumentException("a buffer of CUDA device " + target.device().ordinal()
+                        + " cannot take an array of device " + device.ordinal());
+            }
+            long bytes = own.length() * Float.BYTES;
+            if (bytes > 0) {
+                device.copy(target, own.buffer(), bytes);
+            }
+        }
+    }
+
     /** A new, unwritten array of this scope. The caller holds the backend's lock. */
     DeviceArray allocate(String operation, int... shape) {
         requireOpen();

@@ -604,6 +604,39 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public synchronized ResidentArray gaussianNoise(ResidentArray clean, long[] seeds, double[] sigma, long first, long drawsPerCopy,
+                                                    int copies) {
+        CudaArrayScope.DeviceArray x = onDevice(clean);
+        int[] shape = clean.shape();
+        if (x == null || x.length() == 0 || seeds.length != shape[0] || sigma.length != shape[0] || copies < 1 || first < 0
+                || drawsPerCopy < 2 * (x.length() / shape[0])) {
+            return Backend.super.gaussianNoise(clean, seeds, sigma, first, drawsPerCopy, copies); // its checks, or a host array
+        }
+        int n = shape[0];
+        shape[0] = n * copies;
+        long[] sigmaBits = new long[n];
+        for (int i = 0; i < n; i++) {
+            sigmaBits[i] = Double.doubleToRawLongBits(sigma[i]);
+        }
+        CudaArrayScope.DeviceArray out = x.owner().allocate("gaussianNoise", shape);
+        try (DeviceBuffer seedBuffer = device.allocate(8L * n, "gaussianNoise").upload(words(seeds));
+             DeviceBuffer sigmaBuffer = device.allocate(8L * n, "gaussianNoise").upload(words(sigmaBits))) {
+            kernels.gaussianNoise(x.buffer(), out.buffer(), seedBuffer, sigmaBuffer, x.length() / n, n, first, drawsPerCopy, copies);
+        }
+        return out;
+    }
+
+    /** 64-bit values as the device reads them: little-endian pairs of 32-bit words. */
+    private static int[] words(long[] values) {
+        int[] words = new int[values.length * 2];
+        for (int i = 0; i < values.length; i++) {
+            words[2 * i] = (int) values[i];
+            words[2 * i + 1] = (int) (values[i] >>> 32);
+        }
+        return words;
+    }
+
+    @Override
     public synchronized ResidentArray multiply(ResidentArray a, ResidentArray b) {
         CudaArrayScope.DeviceArray x = onDevice(a);
         CudaArrayScope.DeviceArray y = onDevice(b);

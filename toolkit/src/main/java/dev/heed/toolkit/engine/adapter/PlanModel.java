@@ -1,5 +1,7 @@
 package dev.heed.toolkit.engine.adapter;
 
+import dev.heed.toolkit.backend.ArrayScope;
+import dev.heed.toolkit.backend.ResidentArray;
 import dev.heed.toolkit.engine.CompiledPlan;
 import dev.heed.toolkit.engine.HostTensor;
 import dev.heed.toolkit.engine.PlanExecutor;
@@ -90,7 +92,25 @@ public final class PlanModel implements ModelAdapter {
         if (captureLayer != null) {
             requireSpatialLayer(captureLayer);
         }
-        PlanPass pass = compiled.forward(host(inputs), captureLayer);
+        return pass(compiled.forward(host(inputs), captureLayer));
+    }
+
+    /** The pass reads the inputs where they live: on the device, for the CUDA engine and a scope on its GPU. */
+    @Override
+    public ModelPass forward(ResidentArray inputs, String captureLayer) {
+        if (captureLayer != null) {
+            requireSpatialLayer(captureLayer);
+        }
+        int[] shape = inputs.shape();
+        int[] expected = card.shape();
+        if (shape.length != 4 || shape[1] != expected[0] || shape[2] != expected[1] || shape[3] != expected[2]) {
+            throw new IllegalArgumentException("input shape " + Arrays.toString(shape) + " does not match the model's [n, "
+                    + expected[0] + ", " + expected[1] + ", " + expected[2] + "]");
+        }
+        return pass(compiled.forward(inputs, captureLayer));
+    }
+
+    private ModelPass pass(PlanPass pass) {
         return new ModelPass() {
             @Override
             public INDArray logits() {
@@ -109,12 +129,12 @@ public final class PlanModel implements ModelAdapter {
             }
 
             @Override
-            public dev.heed.toolkit.backend.ResidentArray captured(dev.heed.toolkit.backend.ArrayScope scope) {
+            public ResidentArray captured(ArrayScope scope) {
                 return pass.captured(scope);
             }
 
             @Override
-            public dev.heed.toolkit.backend.ResidentArray backward(INDArray scoreWeights, dev.heed.toolkit.backend.ArrayScope scope) {
+            public ResidentArray backward(INDArray scoreWeights, ArrayScope scope) {
                 return pass.backward(host(scoreWeights), relu, scope);
             }
 

@@ -245,6 +245,32 @@ public final class CudaPlanExecutor implements PlanExecutor {
         }
 
         /**
+         * A resident input of the CUDA backend's scope on this GPU is copied into the pass on the device, when the
+         * whole batch fits one pass; otherwise (another scope, or a batch that must run in parts) it comes down and
+         * takes the host path.
+         */
+        @Override
+        public PlanPass forward(ResidentArray input, String captureLayer) {
+            if (!open) {
+                throw new IllegalStateException("the compiled plan is closed");
+            }
+            int[] shape = input.shape();
+            if (!(input.scope() instanceof CudaArrayScope scope && scope.reaches(device) && scope.holds(input))
+                    || plan.inputs().size() != 1 || imagesPerPass(shape[0]) < shape[0]) {
+                return CompiledPlan.super.forward(input, captureLayer);
+            }
+            int target = PlanPasses.target(plan, shape, captureLayer);
+            Pass pass = new Pass(this, device, shape[0], target, captureLayer != null, Map.of());
+            try {
+                pass.run(buffer -> scope.copyTo(input, buffer));
+            } catch (RuntimeException e) {
+                pass.close();
+                throw e;
+            }
+            return pass;
+        }
+
+        /**
          * As many images per pass as the budget holds (half the free device memory, leaving room for the backward
          * pass, unless the executor was given one).
          */
@@ -387,6 +413,14 @@ public final class CudaPlanExecutor implements PlanExecutor {
         /** Whether the pass hands {@code tensor} out, so that no fused kernel may skip it. */
         private boolean handedOut(int tensor) {
             return tensor == target || namedCaptures.containsValue(tensor);
+        }
+
+        /** Runs the ops on an input that {@code fill} writes into its device buffer (a device-to-device copy). */
+        void run(java.util.function.Consumer<DeviceBuffer> fill) {
+            int id = plan.input().id();
+            values[id] = allocate(elements(id), plan.tensor(id).producer());
+            fill.accept(values[id]);
+            runOps();
         }
 
         void run(List<HostTensor> inputs) {

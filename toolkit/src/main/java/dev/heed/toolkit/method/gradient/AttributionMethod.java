@@ -64,6 +64,16 @@ public abstract class AttributionMethod implements SaliencyMethod {
         return new ResidentAttribution(ModelPass.upload(a.values(), scope), a.diagnostics());
     }
 
+    /**
+     * {@link #attribute(INDArray, int[], long[], ArrayScope)} on inputs that live in {@code scope} (SmoothGrad's noisy
+     * copies, made on the GPU). The default downloads them; the gradient methods override it to pass them to the model
+     * where they are.
+     */
+    public ResidentAttribution attribute(ResidentArray inputs, int[] classes, long[] seeds, ArrayScope scope) {
+        long[] shape = java.util.Arrays.stream(inputs.shape()).asLongStream().toArray();
+        return attribute(org.nd4j.linalg.factory.Nd4j.create(scope.download(inputs), shape, 'c'), classes, seeds, scope);
+    }
+
     /** How channels collapse into one map. */
     public abstract ChannelReduction reduction();
 
@@ -76,6 +86,13 @@ public abstract class AttributionMethod implements SaliencyMethod {
 
     /** {@link #inputGradient(ModelAdapter, INDArray, int[])} handed by the pass to {@code scope}. */
     protected static ResidentArray inputGradient(ModelAdapter model, INDArray inputs, int[] classes, ArrayScope scope) {
+        try (ModelPass pass = model.forward(inputs, null)) {
+            return pass.backward(TargetPlan.oneHot(classes, model.numClasses()), scope);
+        }
+    }
+
+    /** {@link #inputGradient(ModelAdapter, INDArray, int[], ArrayScope)} on inputs that live in {@code scope}. */
+    protected static ResidentArray inputGradient(ModelAdapter model, ResidentArray inputs, int[] classes, ArrayScope scope) {
         try (ModelPass pass = model.forward(inputs, null)) {
             return pass.backward(TargetPlan.oneHot(classes, model.numClasses()), scope);
         }

@@ -35,6 +35,11 @@ public final class GradientTimesInput extends AttributionMethod {
     }
 
     @Override
+    public ResidentAttribution attribute(ResidentArray inputs, int[] classes, long[] seeds, ArrayScope scope) {
+        return new ResidentAttribution(backend.multiply(inputGradient(model, inputs, classes, scope), inputs), Map.of());
+    }
+
+    @Override
     public ChannelReduction reduction() {
         return ChannelReduction.SUM;
     }

@@ -3,6 +3,7 @@ package dev.heed.toolkit.method.gradient;
 import dev.heed.toolkit.backend.ArrayScope;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.ChannelReduction;
+import dev.heed.toolkit.backend.ResidentArray;
 import dev.heed.toolkit.model.ModelAdapter;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -30,6 +31,11 @@ public final class GuidedBackprop extends AttributionMethod {
     /** The gradient as the pass hands it to {@code scope}: on the CUDA engine and backend it stays on the GPU. */
     @Override
     public ResidentAttribution attribute(INDArray inputs, int[] classes, long[] seeds, ArrayScope scope) {
+        return new ResidentAttribution(inputGradient(guided, inputs, classes, scope), Map.of());
+    }
+
+    @Override
+    public ResidentAttribution attribute(ResidentArray inputs, int[] classes, long[] seeds, ArrayScope scope) {
         return new ResidentAttribution(inputGradient(guided, inputs, classes, scope), Map.of());
     }
 

@@ -1,6 +1,10 @@
 package dev.heed.toolkit.method.smoothing;
 
+import dev.heed.toolkit.backend.ArrayScope;
+import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.ChannelReduction;
+import dev.heed.toolkit.backend.NoiseStreams;
+import dev.heed.toolkit.backend.ResidentArray;
 import dev.heed.toolkit.method.gradient.AttributionMethod;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -64,6 +68,58 @@ public final class SmoothGrad extends AttributionMethod {
             }
         }
         return new Attribution(sum.divi(samples), diagnostics);
+    }
+
+    /**
+     * On a model that wants passes of many rows (the CUDA engine), the noise is drawn where the batch lives
+     * ({@link Backend#gaussianNoise}: the host loop's values, from each image's counter-based stream) as stacked
+     * copies, as many samples per pass as {@link dev.heed.toolkit.model.ModelAdapter#preferredPassRows()} allows; the
+     * inner method takes them there, and the sum and mean are formed on the backend. Only the clean batch goes up.
+     * Other models take the host path.
+     */
+    @Override
+    public ResidentAttribution attribute(INDArray inputs, int[] classes, long[] seeds, ArrayScope scope) {
+        if (model.preferredPassRows() == 0) {
+            return super.attribute(inputs, classes, seeds, scope);
+        }
+        INDArray x = inputs.castTo(DataType.FLOAT);
+        int n = classes.length;
+        float[] clean = dev.heed.toolkit.method.TargetPlan.flat(x);
+        int perImage = clean.length / n;
+        double[] sigma = new double[n];
+        for (int i = 0; i < n; i++) {
+            sigma[i] = Noise.sigma(clean, i * perImage, perImage, noiseLevel);
+        }
+        // the host loop's draws per sample: two per value, then the inner method's seed
+        long drawsPerSample = 2L * perImage + 1;
+        int[] shape = java.util.Arrays.stream(x.shape()).mapToInt(Math::toIntExact).toArray();
+        ResidentArray images = scope.upload(clean, shape);
+        int perPass = Math.min(samples, Math.max(1, model.preferredPassRows() / n));
+        ResidentArray sum = null;
+        Map<String, double[]> diagnostics = new HashMap<>();
+        for (int first = 0; first < samples; first += perPass) {
+            int count = Math.min(perPass, samples - first);
+            ResidentArray noisy = backend.gaussianNoise(images, seeds, sigma, first * drawsPerSample, drawsPerSample, count);
+            int[] stackedClasses = new int[count * n];
+            long[] innerSeeds = new long[count * n];
+            for (int k = 0; k < count; k++) {
+                for (int i = 0; i < n; i++) {
+                    stackedClasses[k * n + i] = classes[i];
+                    innerSeeds[k * n + i] = NoiseStreams.nextLong(seeds[i], (first + k) * drawsPerSample + drawsPerSample);
+                }
+            }
+            ResidentAttribution a = inner.attribute(noisy, stackedClasses, innerSeeds, scope);
+            sum = backend.sumBlocks(sum, a.values(), count);
+            for (Map.Entry<String, double[]> e : a.diagnostics().entrySet()) {
+                double[] acc = diagnostics.computeIfAbsent(e.getKey(), key -> new double[n]);
+                for (int k = 0; k < count; k++) {
+                    for (int i = 0; i < n; i++) {
+                        acc[i] += e.getValue()[k * n + i] / samples;
+                    }
+                }
+            }
+        }
+        return new ResidentAttribution(backend.divide(sum, samples), diagnostics);
     }
 
     @Override
