@@ -1,5 +1,6 @@
 package dev.heed.toolkit.parity;
 
+import dev.heed.toolkit.backend.ArrayScope;
 import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.Blend;
 import dev.heed.toolkit.backend.ChannelReduction;
@@ -9,6 +10,7 @@ import dev.heed.toolkit.backend.HeadVectors;
 import dev.heed.toolkit.backend.KeyMask;
 import dev.heed.toolkit.backend.MapRange;
 import dev.heed.toolkit.backend.Maps;
+import dev.heed.toolkit.backend.ResidentArray;
 import dev.heed.toolkit.backend.RgbImages;
 import dev.heed.toolkit.backend.TokenMatrices;
 import dev.heed.toolkit.render.Colormap;
@@ -47,6 +49,7 @@ public final class BackendParity {
     public static List<Result> compare(Backend reference, Backend candidate) {
         BackendParity p = new BackendParity(reference, candidate);
         p.camOps();
+        p.residentOps();
         p.overlayOps();
         p.attentionOps();
         return List.copyOf(p.results);
@@ -90,6 +93,52 @@ public final class BackendParity {
         float[] weights = random(n * c);
         floats("weightedChannelSum relu [8][2048][7][7]", reference.weightedChannelSum(activations, weights, true).values(),
                 candidate.weightedChannelSum(activations, weights, true).values());
+    }
+
+    /**
+     * The resident ops, chained in the candidate's own scope as a method chains them (on a GPU: device buffers, with
+     * the model pass's hand-over in between), against the reference's ops on the same values: a CAM at ResNet's layer
+     * 4, Integrated Gradients' step sum, division and product with the input, and SmoothGrad's noise at 224x224.
+     */
+    private void residentOps() {
+        int n = 8, c = 2048, h = 7, w = 7;
+        float[] a = random(n * c * h * w);
+        for (int i = 0; i < a.length; i++) {
+            a[i] = Math.abs(a[i]);
+        }
+        float[] g = random(n * c * h * w);
+        Features activations = new Features(a, n, c, h, w);
+        Features gradients = new Features(g, n, c, h, w);
+        int side = 224;
+        int perImage = 3 * side * side;
+        float[] image = random(2 * perImage);
+        float[] steps = random(4 * 2 * perImage);
+        long[] seeds = {7, -3};
+        double[] sigma = {0.15, 0.4};
+        try (ArrayScope scope = candidate.openScope()) {
+            ResidentArray ra = scope.upload(a, n, c, h, w);
+            ResidentArray rg = scope.upload(g, n, c, h, w);
+            ResidentArray weights = candidate.gradCamPlusPlusWeights(ra, rg);
+            floats("resident gradCamPlusPlusWeights [8][2048][7][7]", reference.gradCamPlusPlusWeights(activations, gradients),
+                    scope.download(weights));
+            Maps cams = reference.weightedChannelSum(activations, reference.channelMeans(gradients), true);
+            floats("resident Grad-CAM chain [8][2048][7][7] -> 224x224", reference.upsampleBilinear(cams, side, side).values(),
+                    scope.download(candidate.upsampleBilinear(candidate.weightedChannelSum(ra, candidate.channelMeans(rg), true), side, side)));
+            floats("resident reduceChannels SUM [8][2048][7][7]", reference.reduceChannels(gradients, ChannelReduction.SUM).values(),
+                    scope.download(candidate.reduceChannels(rg, ChannelReduction.SUM)));
+            try (ArrayScope host = reference.openScope()) {
+                ResidentArray hostSteps = host.upload(steps, 8, 3, side, side);
+                ResidentArray hostImage = host.upload(image, 2, 3, side, side);
+                ResidentArray expected = reference.multiply(reference.divide(reference.sumBlocks(null, hostSteps, 4), 4), hostImage);
+                ResidentArray deviceImage = scope.upload(image, 2, 3, side, side);
+                ResidentArray actual = candidate.multiply(candidate.divide(candidate.sumBlocks(null, scope.upload(steps, 8, 3, side, side), 4), 4),
+                        deviceImage);
+                floats("resident step sum, mean, x input [4x2][3][224][224]", host.download(expected), scope.download(actual));
+                long draws = 2L * perImage + 1;
+                floats("resident gaussianNoise 3 copies [2][3][224][224]", host.download(reference.gaussianNoise(hostImage, seeds, sigma, draws, draws, 3)),
+                        scope.download(candidate.gaussianNoise(deviceImage, seeds, sigma, draws, draws, 3)));
+            }
+        }
     }
 
     private void overlayOps() {

@@ -18,7 +18,7 @@ class BackendParityTest {
             Backend skewed = (Backend) java.lang.reflect.Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
                     (proxy, method, args) -> {
                         Object result = method.invoke(inner, args);
-                        if (method.getName().equals("upsampleBilinear")) {
+                        if (method.getName().equals("upsampleBilinear") && result instanceof Maps) {
                             Maps maps = (Maps) result;
                             float[] values = maps.values().clone();
                             float largest = 0;
@@ -34,7 +34,7 @@ class BackendParityTest {
             List<String> failed = results.stream().filter(r -> !r.passed()).map(BackendParity.Result::op).toList();
             assertEquals(List.of("upsampleBilinear [16] 7x7 -> 224x224"), failed);
             assertFalse(results.isEmpty());
-            assertEquals(21, results.size(), "every op is checked: " + results);
+            assertEquals(26, results.size(), "every op is checked, the resident ones too: " + results);
         }
     }
 }
