@@ -382,6 +382,9 @@ public final class EngineKernels {
                 .pointer(dx).int64(planes).int32(plane).int32(pooling.code).int32(accumulate ? 1 : 0), shapes);
     }
 
+    /** The largest grid z (and y) a launch may have. */
+    static final int MAX_GRID_Z = 65535;
+
     /**
      * Batched {@code C_z = alpha A_z B_z}, {@code z < batches}, where z splits as {@code (z / inner, z % inner)}:
      * {@code A_z(m, k) = a[(z / inner) * aOuter + (z % inner) * aInner + m*aRow + k*aCol]}, likewise B and C (row
@@ -391,18 +394,26 @@ public final class EngineKernels {
                             long cInner, int batches, int inner, int m, int n, int k, float alpha) {
         String shapes = "batched gemm " + batches + " x " + m + "x" + n + "x" + k;
         if (aStrides.length != 4 || bStrides.length != 4 || batches < 1 || inner < 1 || batches % inner != 0 || m < 1 || n < 1 || k < 1
-                || batches > 65535) {
-            throw new IllegalArgumentException("invalid " + shapes + " (strides: row, column, outer, inner; batches a multiple of inner, <= 65535)");
+                || inner > MAX_GRID_Z) {
+            throw new IllegalArgumentException("invalid " + shapes + " (strides: row, column, outer, inner; batches a multiple of inner, inner <= "
+                    + MAX_GRID_Z + ")");
         }
         long outer = batches / inner - 1;
         requireFloats(a, outer * aStrides[2] + (inner - 1) * aStrides[3] + (m - 1) * aStrides[0] + (k - 1) * aStrides[1] + 1, "A", shapes);
         requireFloats(b, outer * bStrides[2] + (inner - 1) * bStrides[3] + (k - 1) * bStrides[0] + (n - 1) * bStrides[1] + 1, "B", shapes);
         requireFloats(c, outer * cOuter + (inner - 1) * cInner + (m - 1) * ldc + n, "C", shapes);
-        int[] grid = tiles(n, m);
-        grid[2] = batches;
-        device.launch("engine_gemm_batched", grid, block(), 0, new KernelArguments().pointer(a).int64(aStrides[0]).int64(aStrides[1])
-                .int64(aStrides[2]).int64(aStrides[3]).pointer(b).int64(bStrides[0]).int64(bStrides[1]).int64(bStrides[2]).int64(bStrides[3])
-                .pointer(c).int64(ldc).int64(cOuter).int64(cInner).int32(inner).int32(m).int32(n).int32(k).float32(alpha), shapes);
+        // the grid's z holds at most 65535 matrices: more (a text batch of thousands x 12 heads) launch in slices of whole
+        // outer groups, each slice's operands offset by its first outer index
+        int perLaunch = (MAX_GRID_Z / inner) * inner;
+        for (int first = 0; first < batches; first += perLaunch) {
+            long outerOffset = first / inner;
+            int[] grid = tiles(n, m);
+            grid[2] = Math.min(perLaunch, batches - first);
+            device.launch("engine_gemm_batched", grid, block(), 0, new KernelArguments().pointerAt(a, 4 * outerOffset * aStrides[2])
+                    .int64(aStrides[0]).int64(aStrides[1]).int64(aStrides[2]).int64(aStrides[3]).pointerAt(b, 4 * outerOffset * bStrides[2])
+                    .int64(bStrides[0]).int64(bStrides[1]).int64(bStrides[2]).int64(bStrides[3]).pointerAt(c, 4 * outerOffset * cOuter)
+                    .int64(ldc).int64(cOuter).int64(cInner).int32(inner).int32(m).int32(n).int32(k).float32(alpha), shapes);
+        }
     }
 
     /** Layer norm per row of {@code [rows][cols]}; each row's mean and 1/sqrt(var + eps) go to {@code stats [rows][2]}. */

@@ -231,6 +231,34 @@ class CudaEngineKernelsTest {
         }
     }
 
+    /**
+     * More matrices than a grid's z holds (65535): 21846 texts x 3 heads of 2x2 products, launched in slices of whole
+     * texts; every product is checked, the last slice's too.
+     */
+    @Test
+    void batchedProductsBeyondTheGridLimitLaunchInSlices() {
+        int heads = 3, outer = 21846, batches = outer * heads, m = 2, n = 2, k = 2;
+        float[] a = randoms(batches * m * k);
+        float[] b = randoms(batches * k * n);
+        double[] expected = new double[batches * m * n];
+        for (int z = 0; z < batches; z++) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double dot = 0;
+                    for (int p = 0; p < k; p++) {
+                        dot += (double) a[z * m * k + i * k + p] * b[z * k * n + p * n + j];
+                    }
+                    expected[z * m * n + i * n + j] = 0.5 * dot;
+                }
+            }
+        }
+        try (DeviceBuffer ab = upload(a); DeviceBuffer bb = upload(b); DeviceBuffer c = zeros(expected.length)) {
+            kernels.gemmBatched(ab, new long[] {k, 1, (long) heads * m * k, m * k}, bb, new long[] {n, 1, (long) heads * k * n, k * n}, c, n,
+                    (long) heads * m * n, m * n, batches, heads, m, n, k, 0.5f);
+            assertClose(expected, c.downloadFloats(expected.length), batches + " batched products");
+        }
+    }
+
     @Test
     void stridedCopiesPermuteSliceAndBroadcast() {
         // [batch 2][tokens 3][heads 4][dim 5] -> [2][4][3][5]: the heads out of the tokens, as a transformer's plan does
