@@ -52,8 +52,13 @@ public final class CudaDevice implements AutoCloseable {
         return System.getProperty("heed.cuda.driver", "libcuda.so.1");
     }
 
-    /** Opens device {@code ordinal}, or says why it cannot: no JNI library, no driver, no device, or a module the driver refuses. */
-    public static Probe open(int ordinal) {
+    /**
+     * Opens device {@code ordinal}, or says why it cannot: no JNI library, no driver, no device, or a module the driver
+     * refuses. Opens are serialised across the process: the shim's first open fills one process-wide table (the driver
+     * library and its entry points), which two threads opening devices at once (Spark tasks on two GPUs of one
+     * executor) must not race to write.
+     */
+    public static synchronized Probe open(int ordinal) {
         try {
             byte[] message = new byte[MESSAGE];
             long[] context = new long[1];
