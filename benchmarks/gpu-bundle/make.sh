@@ -30,22 +30,22 @@ cp "$M2/org/openjdk/jmh/jmh-core/1.37/jmh-core-1.37.jar" "$M2/net/sf/jopt-simple
    && cp --parents dev/heed/toolkit/render/Colormap*.class dev/heed/toolkit/engine/*.class "$WORK/classes/")
 # the two benchmarks, JMH's generated classes for them, and a benchmark list naming only them
 (cd "$ROOT/benchmarks/target/classes" && cp --parents dev/heed/benchmarks/GpuCheck.class dev/heed/benchmarks/ResidentOverlay*.class dev/heed/benchmarks/MapMathBenchmark*.class dev/heed/benchmarks/CudaOverlayBenchmark*.class \
-   dev/heed/benchmarks/AttentionMathBenchmark*.class dev/heed/benchmarks/EnginePassBenchmark*.class dev/heed/benchmarks/TorchvisionResNet50Plan*.class \
+   dev/heed/benchmarks/AttentionMathBenchmark*.class dev/heed/benchmarks/EnginePassBenchmark*.class dev/heed/benchmarks/ConvShapeBenchmark*.class dev/heed/benchmarks/TorchvisionResNet50Plan*.class \
    dev/heed/benchmarks/EngineGoldens*.class dev/heed/benchmarks/EngineGoldenCheck*.class \
    "$WORK/classes/" && cp --parents -r dev/heed/benchmarks/jmh_generated "$WORK/classes/")
 find "$WORK/classes/dev/heed/benchmarks/jmh_generated" -type f ! -name 'MapMathBenchmark*' ! -name 'AttentionMathBenchmark*' ! -name 'CudaOverlayBenchmark*' \
-  ! -name 'EnginePassBenchmark*' -delete
+  ! -name 'EnginePassBenchmark*' ! -name 'ConvShapeBenchmark*' -delete
 mkdir -p "$WORK/classes/META-INF"
-BUNDLED='MapMathBenchmark|AttentionMathBenchmark|CudaOverlayBenchmark|EnginePassBenchmark'
+BUNDLED='MapMathBenchmark|AttentionMathBenchmark|CudaOverlayBenchmark|EnginePassBenchmark|ConvShapeBenchmark'
 grep -E "$BUNDLED" "$ROOT/benchmarks/target/classes/META-INF/BenchmarkList" > "$WORK/classes/META-INF/BenchmarkList"
 grep -E "$BUNDLED" "$ROOT/benchmarks/target/classes/META-INF/CompilerHints" > "$WORK/classes/META-INF/CompilerHints" || true
 (cd "$WORK/classes" && jar cf "$WORK/lib/heed-gpu.jar" .) && rm -rf "$WORK/classes"
 jlink --add-modules java.base,java.logging,jdk.unsupported,java.management --strip-debug --no-header-files --no-man-pages \
   --output "$WORK/jre"
 cp "$HERE/report.py" "$HERE/peer_gpu.py" "$WORK/"
-# golden outputs of the bundled CNN's plan from the reference executor, for run.sh test to hold the GPU engine against
+# golden outputs of the bundled CNN's and ViT's plans from the reference executor, for run.sh test to hold the GPU engine against
 java -cp "$ROOT/benchmarks/target/benchmarks.jar" dev.heed.benchmarks.EngineGoldenWriter "$WORK/goldens" \
-  "$ROOT/toolkit/models/fashion-cnn.zip" "$ROOT/toolkit/samples/fashion-mnist" >&2
+  "$ROOT/toolkit/models/fashion-cnn.zip" "$ROOT/toolkit/samples/fashion-mnist" "$ROOT/toolkit/models/fashion-vit.zip" >&2
 # pytorch-grad-cam and ttach travel only as package folders a session fetched into the git-ignored peers/ (never committed)
 for peer in pytorch-grad-cam:pytorch_grad_cam ttach:ttach; do
   if [[ -d "$HERE/peers/${peer%%:*}/${peer##*:}" ]]; then
@@ -84,6 +84,8 @@ case "${1:-}" in
     if [[ "$BACKENDS" == cpu,cuda ]]; then
       # the model pass on Heed's engine, torchvision's ResNet-50 at 224: the work that is over 95% of an explanation
       jmh jmh-engine EnginePassBenchmark "$@"
+      # each ResNet-50 convolution alone: TFLOP/s per shape against the GPU's peaks (run.sh device: forward only)
+      jmh jmh-conv "${HEED_CONV_BENCHMARKS:-ConvShapeBenchmark}" "$@"
     fi
     jmh jmh-map MapMathBenchmark -p backend="$BACKENDS" "$@"
     if [[ "$BACKENDS" == cpu,cuda ]]; then
@@ -103,7 +105,7 @@ case "${1:-}" in
     STATUS=0
     timeout "${HEED_TEST_TIMEOUT:-150}" "$0" test > "$OUT/test.txt" 2>&1 || STATUS=$?
     echo "run.sh test exit $STATUS" | tee -a "$OUT/test.txt"
-    HEED_CHECK_STATUS=$STATUS timeout "${HEED_BENCH_TIMEOUT:-390}" "$0" bench "$OUT" -wi 1 -w 500ms -i 3 -r 500ms > "$OUT/bench.log" 2>&1 \
+    HEED_CHECK_STATUS=$STATUS HEED_CONV_BENCHMARKS=ConvShapeBenchmark.forward timeout "${HEED_BENCH_TIMEOUT:-390}" "$0" bench "$OUT" -wi 1 -w 500ms -i 3 -r 500ms > "$OUT/bench.log" 2>&1 \
       || echo "bench exit $?" >> "$OUT/bench.log"
     timeout "${HEED_PEER_TIMEOUT:-150}" "$0" peer "$OUT" > "$OUT/peer.log" 2>&1 || echo "peer exit $?" >> "$OUT/peer.log"
     python3 "$HERE/report.py" "$OUT" "$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)" > "$OUT/report.md" 2>&1 || true

@@ -38,6 +38,7 @@ def main():
         p = ", ".join(f"{k}={v}" for k, v in params)
         print(f"| {name} | {p} | {'-' if cpu is None else f'{cpu:.3f}'} | {'-' if cuda is None else f'{cuda:.3f}'} | {ratio} |")
     engine(out_dir, gpu)
+    convolutions(out_dir, gpu)
     overlay = medians(os.path.join(out_dir, "jmh-overlay.json"))
     if overlay:
         print()
@@ -95,6 +96,45 @@ def engine(out_dir, gpu):
         pgc = same.get("pgc_gradcam_img_per_s") if name in ("gradCamPass", "gradCam") else None
         print(f"| {name} | {size}x{size} | {batch} | {precision} | {rate:.2f} | {flop:.1f} | {torch_rate} | {'-' if not pgc else f'{pgc:.0f}'} | "
               f"{'-' if not pgc else f'{rate / pgc:.2f}x'} |")
+
+
+# NVIDIA's published dense peaks, TFLOP/s: (FP32 on the CUDA cores, TF32 on the tensor cores without sparsity)
+PEAKS = [("H100 PCIe", (51.2, 378.0)), ("H100", (66.9, 494.7)), ("H200", (66.9, 494.7)), ("A100", (19.5, 156.0))]
+
+
+def convolutions(out_dir, gpu):
+    """TFLOP/s of each ResNet-50 convolution alone (ConvShapeBenchmark), and its share of the GPU's peak when known."""
+    rows = medians(os.path.join(out_dir, "jmh-conv.json"))
+    if not rows:
+        return
+    peak = next((p for name, p in PEAKS if name in gpu), None)
+    print()
+    print(f"| ResNet-50 convolution on {gpu} | pass | batch | precision | median ms | TFLOP/s | of the dense peak |")
+    print("|---|---|---|---|---|---|---|")
+    for (name, params), by in sorted(rows.items(), key=lambda kv: (kv[0][0], dict(kv[0][1]).get("precision"), shape_order(dict(kv[0][1])["shape"]))):
+        p = dict(params)
+        ms = by.get(None)
+        if ms is None:
+            continue
+        in_c, out_c, kernel, stride, side = shape_numbers(p["shape"])
+        out_side = (side + 2 * (kernel // 2) - kernel) // stride + 1
+        batch = int(p["batch"])
+        flop = 2 * batch * out_c * out_side * out_side * in_c * kernel * kernel
+        tflops = flop / (ms / 1000) / 1e12
+        share = "-" if peak is None else f"{tflops / peak[0 if p['precision'] == 'FP32' else 1] * 100:.0f}%"
+        print(f"| {p['shape']} | {name} | {batch} | {p['precision']} | {ms:.3f} | {tflops:.1f} | {share} |")
+
+
+def shape_numbers(shape):
+    """'in>out kK sS @side' as five ints."""
+    channels, kernel, stride, side = shape.split(" ")
+    in_c, out_c = channels.split(">")
+    return int(in_c), int(out_c), int(kernel[1:]), int(stride[1:]), int(side[1:])
+
+
+def shape_order(shape):
+    in_c, out_c, kernel, stride, side = shape_numbers(shape)
+    return (-side, in_c, out_c, kernel, stride)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ import java.util.Map;
 /**
  * The GPU bundle's check of the CUDA executor: the bundled CNN's plan, run on the device, against the golden outputs
  * the reference executor wrote at build time (logits, the captured layer, its gradient, standard and guided input
- * gradients), each within 1e-4 of its largest magnitude. Needs no DL4J.
+ * gradients), and the bundled ViT's (logits, attention probabilities, gate gradients, input gradient), each within
+ * 1e-4 of its largest magnitude. Needs no DL4J.
  */
 public final class EngineGoldenCheck {
     static final double TOLERANCE = 1e-4;
@@ -50,6 +51,40 @@ public final class EngineGoldenCheck {
                 ok &= agrees("engine input gradient", golden.get("gradient:input"), pass.backward(scoreWeights));
                 ok &= agrees("engine guided input gradient", golden.get("guidedGradient:input"), pass.backward(scoreWeights, ReluGradient.GUIDED));
             }
+        }
+        if (Files.exists(folder.resolve("fashion-vit.plan"))) {
+            ok &= checkVit(folder, device);
+        } else {
+            System.out.println("engine: no ViT golden outputs in " + folder + ": the transformer pass is UNCHECKED");
+            ok = false;
+        }
+        return ok;
+    }
+
+    /** The bundled ViT: logits, every layer's attention probabilities, every gate's gradient and the input gradient. */
+    private static boolean checkVit(Path folder, CudaDevice device) throws IOException {
+        Plan plan;
+        Map<String, HostTensor> golden;
+        try (InputStream in = Files.newInputStream(folder.resolve("fashion-vit.plan"))) {
+            plan = PlanFormat.read(in);
+        }
+        try (InputStream in = Files.newInputStream(folder.resolve("fashion-vit.golden"))) {
+            golden = EngineGoldens.read(in);
+        }
+        HostTensor scoreWeights = golden.get("scoreWeights");
+        java.util.List<String> layers = golden.keySet().stream().filter(k -> k.startsWith("captured:"))
+                .map(k -> k.substring("captured:".length())).toList();
+        boolean ok = true;
+        try (CompiledPlan compiled = new CudaPlanExecutor(device).compile(plan);
+             PlanPass pass = compiled.forward(java.util.List.of(golden.get("input")), layers)) {
+            ok &= agrees("vit logits", golden.get("logits"), pass.logits());
+            for (String layer : layers) {
+                ok &= agrees("vit " + layer, golden.get("captured:" + layer), pass.captured(layer));
+            }
+            for (Map.Entry<String, HostTensor> gate : pass.gateGradients(scoreWeights).entrySet()) {
+                ok &= agrees("vit gate gradient " + gate.getKey(), golden.get("gateGradient:" + gate.getKey()), gate.getValue());
+            }
+            ok &= agrees("vit input gradient", golden.get("gradient:input"), pass.backward(scoreWeights));
         }
         return ok;
     }

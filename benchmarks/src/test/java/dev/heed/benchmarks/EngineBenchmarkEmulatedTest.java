@@ -15,7 +15,7 @@ import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
- * The engine's benchmarks (what a lent GPU runs first) once each, in process, on the emulated CUDA driver that the
+ * The engine's benchmarks (what a lent GPU runs first: the passes, and each convolution shape alone) once each, in process, on the emulated CUDA driver that the
  * toolkit's build makes, at a toy size: a benchmark that throws (a class the bundle lacks, a scope not closed, a shape
  * the overlay refuses) fails here, not on the GPU. Skipped, saying why, when the toolkit's build has not made the
  * driver. Speed is not asserted.
@@ -44,5 +44,20 @@ class EngineBenchmarkEmulatedTest {
         for (RunResult r : results) {
             assertTrue(r.getPrimaryResult().getScore() > 0, r.getParams().getBenchmark());
         }
+        Options convolutions = new OptionsBuilder()
+                .include("ConvShapeBenchmark")
+                .param("shape", "8>16 k3 s2 @9", "3>8 k7 s2 @15")
+                .param("batch", "2")
+                .param("precision", "FP32")
+                .forks(0)
+                .mode(Mode.SingleShotTime)
+                .warmupIterations(0)
+                .measurementIterations(1)
+                .shouldFailOnError(true)
+                .build();
+        Collection<RunResult> shapes = new Runner(convolutions).run();
+        assertEquals(4, shapes.size(), "forward and input gradient of two shapes");
+        assertEquals(2L * 16 * 5 * 5 * 8 * 9, ConvShapeBenchmark.macs(ConvShapeBenchmark.conv("8>16 k3 s2 @9", 2)),
+                "the multiply-adds report.py counts: batch x out x 5 x 5 x in x 3 x 3");
     }
 }

@@ -16,32 +16,32 @@ import java.util.Map;
 public final class PlanFormat {
     private static final int MAGIC = 0x48504c4e; // "HPLN"
     /**
-     * Version 2 adds a convolution's groups, an activation's second parameter and the element-wise product. A plan
-     * that needs none of them is still written as version 1, byte for byte as before, and both versions are read.
+     * Version 2 adds a convolution's groups, an activation's second parameter and the element-wise product; version 3
+     * the transformer ops (constant, gather, batched matrix product, layer norm, masked softmax, transpose, slice, gate)
+     * and further inputs. A plan is written in the lowest version that holds it (a CNN plan byte for byte as before),
+     * and every version is read.
      */
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
 
     private PlanFormat() {
     }
 
     /** Writes {@code plan} to {@code out}, which is not closed. */
     public static void write(Plan plan, OutputStream out) throws IOException {
-        for (Op op : plan.ops()) {
-            if (op instanceof Op.Constant || op instanceof Op.Gather || op instanceof Op.MatMul || op instanceof Op.LayerNorm
-                    || op instanceof Op.Softmax || op instanceof Op.Transpose || op instanceof Op.Slice || op instanceof Op.Gate
-                    || plan.inputs().size() > 1) {
-                // transformer plans are compiled from the model on load; the file format has no version for them yet
-                throw new IllegalArgumentException("plan files do not hold transformer ops yet (op '" + op.layer() + "', "
-                        + op.getClass().getSimpleName() + ")");
-            }
-        }
         DataOutputStream d = new DataOutputStream(out);
-        int version = needsVersion2(plan) ? 2 : 1;
+        int version = needsVersion3(plan) ? 3 : needsVersion2(plan) ? 2 : 1;
         d.writeInt(MAGIC);
         d.writeInt(version);
         ints(d, plan.input().shape());
-        d.writeInt(plan.ops().size());
+        // further inputs are entries of their own, placed where the builder made them, so that reading gives every
+        // tensor its id again
+        java.util.List<TensorInfo> extraInputs = plan.inputs().subList(1, plan.inputs().size());
+        d.writeInt(plan.ops().size() + extraInputs.size());
+        int nextInput = 0;
         for (Op op : plan.ops()) {
+            while (nextInput < extraInputs.size() && extraInputs.get(nextInput).id() < op.output()) {
+                input(d, extraInputs.get(nextInput++));
+            }
             d.writeUTF(op.getClass().getSimpleName());
             d.writeUTF(op.layer());
             ints(d, op.inputs());
@@ -75,8 +75,28 @@ public final class PlanFormat {
                 padding(d, o.padding());
             } else if (op instanceof Op.Reshape o) {
                 ints(d, plan.tensor(o.output()).shape());
+            } else if (op instanceof Op.Constant o) {
+                weights(d, o.value());
+            } else if (op instanceof Op.Gather o) {
+                weights(d, o.table());
+            } else if (op instanceof Op.MatMul o) {
+                d.writeBoolean(o.transposeA());
+                d.writeBoolean(o.transposeB());
+                d.writeFloat(o.scale());
+            } else if (op instanceof Op.LayerNorm o) {
+                weights(d, o.gain());
+                weights(d, o.bias());
+                d.writeDouble(o.eps());
+            } else if (op instanceof Op.Transpose o) {
+                ints(d, o.permutation());
+            } else if (op instanceof Op.Slice o) {
+                d.writeInt(o.start());
+                d.writeInt(o.length());
             }
-            // Add, Multiply and Concat carry nothing beyond their inputs.
+            // Add, Multiply, Concat, Softmax (its mask is its second input) and Gate carry nothing beyond their inputs.
+        }
+        while (nextInput < extraInputs.size()) {
+            input(d, extraInputs.get(nextInput++));
         }
         d.writeInt(plan.output().id());
         d.writeInt(plan.captures().size());
@@ -86,6 +106,16 @@ public final class PlanFormat {
         }
         d.flush();
     }
+
+    /** A further input: its name and per-sample shape. */
+    private static void input(DataOutputStream d, TensorInfo input) throws IOException {
+        d.writeUTF(INPUT);
+        d.writeUTF(input.producer());
+        ints(d, input.shape());
+    }
+
+    /** The entry type of a further input; no op has this name. */
+    private static final String INPUT = "+Input";
 
     /** Reads a plan written by {@link #write}; {@code in} is not closed. */
     public static Plan read(InputStream in) throws IOException {
@@ -102,8 +132,15 @@ public final class PlanFormat {
             int count = d.readInt();
             for (int k = 0; k < count; k++) {
                 String type = d.readUTF();
+                if (type.equals(INPUT) && version >= 3) {
+                    b.addInput(d.readUTF(), ints(d));
+                    continue;
+                }
                 String layer = d.readUTF();
                 int[] sources = ints(d);
+                if (version < 3 && TRANSFORMER_OPS.contains(type)) {
+                    throw new IOException("op type '" + type + "' in a version " + version + " plan");
+                }
                 switch (type) {
                     case "Dense" -> b.dense(layer, sources[0], weights(d), weights(d));
                     case "Conv2d" -> b.conv2d(layer, sources[0], window(d), weights(d), weights(d), version >= 2 ? d.readInt() : 1);
@@ -117,6 +154,14 @@ public final class PlanFormat {
                     case "Reshape" -> b.reshape(layer, sources[0], ints(d));
                     case "Add" -> b.add(layer, sources);
                     case "Concat" -> b.concat(layer, sources);
+                    case "Constant" -> b.constant(layer, weights(d));
+                    case "Gather" -> b.gather(layer, sources[0], weights(d));
+                    case "MatMul" -> b.matMul(layer, sources[0], sources[1], d.readBoolean(), d.readBoolean(), d.readFloat());
+                    case "LayerNorm" -> b.layerNorm(layer, sources[0], weights(d), weights(d), d.readDouble());
+                    case "Softmax" -> b.softmax(layer, sources[0], sources.length > 1 ? sources[1] : -1);
+                    case "Transpose" -> b.transpose(layer, sources[0], ints(d));
+                    case "Slice" -> b.slice(layer, sources[0], d.readInt(), d.readInt());
+                    case "Gate" -> b.gate(layer, sources[0]);
                     default -> throw new IOException("unknown op type '" + type + "' in the plan");
                 }
             }
@@ -129,6 +174,15 @@ public final class PlanFormat {
         } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
             throw new IOException("inconsistent plan: " + e.getMessage(), e);
         }
+    }
+
+    private static final java.util.Set<String> TRANSFORMER_OPS = java.util.Set.of("Constant", "Gather", "MatMul", "LayerNorm", "Softmax",
+            "Transpose", "Slice", "Gate");
+
+    /** Whether {@code plan} uses anything version 2 cannot say: transformer ops, further inputs, GELU. */
+    private static boolean needsVersion3(Plan plan) {
+        return plan.inputs().size() > 1 || plan.ops().stream().anyMatch(op -> TRANSFORMER_OPS.contains(op.getClass().getSimpleName())
+                || (op instanceof Op.Activation a && a.kind() == ActivationKind.GELU));
     }
 
     /** Whether {@code plan} uses anything version 1 cannot say. */
