@@ -252,4 +252,21 @@ __global__ void gaussian_noise(const float* clean, float* out, const long long* 
     out[idx] = (float) __dadd_rn((double) clean[(long long) image * per_image + p], __dmul_rn(sigma[image], g));
 }
 
+// Occlusion's copies: copy v of one image [c][h][w], with the window x window square at (corners[2v], corners[2v + 1])
+// (top, left) set to baseline in every channel; out [count][c][h][w]
+__global__ void occlude(const float* image, float* out, const int* corners, int channels, int height, int width, int window,
+                        float baseline, int count) {
+    long long per_image = (long long) channels * height * width;
+    long long idx = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (idx >= per_image * count) return;
+    int v = (int) (idx / per_image);
+    long long p = idx % per_image;
+    int y = (int) ((p / width) % height);
+    int x = (int) (p % width);
+    int top = corners[2 * v];
+    int left = corners[2 * v + 1];
+    bool inside = y >= top && y < top + window && x >= left && x < left + window;
+    out[idx] = inside ? baseline : image[p];
+}
+
 }

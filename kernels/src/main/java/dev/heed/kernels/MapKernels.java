@@ -166,6 +166,22 @@ public final class MapKernels {
                 .pointer(seeds).pointer(sigma).int64(perImage).int32(n).int64(first).int64(perCopy).int32(copies), shapes);
     }
 
+    /**
+     * {@code count} copies of one image {@code [channels][height][width]}, copy v with the {@code window x window}
+     * square whose top-left corner is {@code corners[2v], corners[2v + 1]} (int32) set to {@code baseline}.
+     */
+    public void occlude(DeviceBuffer image, DeviceBuffer out, DeviceBuffer corners, int channels, int height, int width, int window,
+                        float baseline, int count) {
+        String shapes = count + " occluded copies of [" + channels + "][" + height + "][" + width + "], window " + window;
+        checkCounts(shapes, channels, height, width, window, count);
+        long perImage = (long) channels * height * width;
+        requireFloats(image, perImage, "image", shapes);
+        requireFloats(out, perImage * count, "output", shapes);
+        requireFloats(corners, 2L * count, "corners", shapes);
+        launcher.launch("occlude", grid(perImage * count), block(), 0, new KernelArguments().pointer(image).pointer(out).pointer(corners)
+                .int32(channels).int32(height).int32(width).int32(window).float32(baseline).int32(count), shapes);
+    }
+
     /** Each map's minimum and maximum, {@code [n][pixels] -> [n][2]}; one block per map. */
     public void minMax(DeviceBuffer maps, DeviceBuffer out, int n, int pixels) {
         String shapes = "min/max [" + n + "][" + pixels + "]";

@@ -208,6 +208,36 @@ public interface Backend extends AutoCloseable {
         return ResidentArrays.give(clean.scope(), out, shape);
     }
 
+    /**
+     * Occlusion's copies of one image {@code [1][c][h][w]}: {@code [count][c][h][w]}, copy v with the
+     * {@code window x window} square at top {@code corners[v][0]}, left {@code corners[v][1]} set to {@code baseline} in
+     * every channel.
+     */
+    default ResidentArray occlude(ResidentArray image, int[][] corners, int window, float baseline) {
+        int[] shape = ResidentArrays.requireRank(image, 4, "the image");
+        if (shape[0] != 1 || window < 1) {
+            throw new IllegalArgumentException("occlusion takes one image and a window of at least 1, got " + java.util.Arrays.toString(shape)
+                    + " and " + window);
+        }
+        float[] x = ResidentArrays.values(image);
+        int c = shape[1];
+        int h = shape[2];
+        int w = shape[3];
+        float[] out = new float[corners.length * x.length];
+        for (int v = 0; v < corners.length; v++) {
+            int offset = v * x.length;
+            System.arraycopy(x, 0, out, offset, x.length);
+            for (int ch = 0; ch < c; ch++) {
+                for (int y = Math.max(0, corners[v][0]); y < Math.min(h, corners[v][0] + window); y++) {
+                    for (int xx = Math.max(0, corners[v][1]); xx < Math.min(w, corners[v][1] + window); xx++) {
+                        out[offset + (ch * h + y) * w + xx] = baseline;
+                    }
+                }
+            }
+        }
+        return ResidentArrays.give(image.scope(), out, corners.length, c, h, w);
+    }
+
     /** Backends may hold native resources; the CPU one holds a thread pool. */
     @Override
     void close();

@@ -139,6 +139,24 @@ public final class ArrayScopeContract {
             assertArrayEquals(noisy, download(scope, backend.gaussianNoise(ra, seeds, sigma, drawsPerCopy, drawsPerCopy, 2), 2 * n, c, h, w),
                     "gaussianNoise: copies 1 and 2 of the host loop");
             assertThrows(IllegalArgumentException.class, () -> backend.gaussianNoise(ra, seeds, sigma, 0, perImage, 1), "too few draws per copy");
+            // occlusion's copies of image 0: a 2x2 square at (1, 3), and one at (2, 0) hanging over nothing
+            float[] one = java.util.Arrays.copyOf(a, c * h * w);
+            float[] occluded = new float[2 * one.length];
+            for (int v = 0; v < 2; v++) {
+                System.arraycopy(one, 0, occluded, v * one.length, one.length);
+                int top = v == 0 ? 1 : 2;
+                int left = v == 0 ? 3 : 0;
+                for (int ch = 0; ch < c; ch++) {
+                    for (int y = top; y < top + 2; y++) {
+                        for (int x = left; x < left + 2; x++) {
+                            occluded[v * one.length + (ch * h + y) * w + x] = -0.5f;
+                        }
+                    }
+                }
+            }
+            assertArrayEquals(occluded, download(scope, backend.occlude(scope.upload(one, 1, c, h, w), new int[][] {{1, 3}, {2, 0}}, 2, -0.5f),
+                    2, c, h, w), "occlude");
+            assertThrows(IllegalArgumentException.class, () -> backend.occlude(ra, new int[][] {{0, 0}}, 2, 0f), "one image at a time");
             IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class, () -> backend.multiply(ra, rw));
             assertTrue(mismatch.getMessage().contains("one shape"), mismatch.getMessage());
             assertThrows(IllegalArgumentException.class, () -> backend.channelMeans(rw), "a rank-2 array is no feature batch");

@@ -24,6 +24,7 @@ import dev.heed.toolkit.method.cam.GradCamPlusPlus;
 import dev.heed.toolkit.method.gradient.GradientTimesInput;
 import dev.heed.toolkit.method.gradient.GuidedBackprop;
 import dev.heed.toolkit.method.gradient.IntegratedGradients;
+import dev.heed.toolkit.method.perturbation.Occlusion;
 import dev.heed.toolkit.method.smoothing.SmoothGrad;
 import dev.heed.toolkit.method.gradient.VanillaGradient;
 import dev.heed.toolkit.model.Dl4jModel;
@@ -83,21 +84,27 @@ class CudaResidentMethodsTest {
         return engineDevice.bytesToHost() + backend.bytesToHost();
     }
 
-    private record Run(List<Heatmap> maps, long bytesToHost) {
+    private static long bytesToDevice() {
+        return engineDevice.bytesToDevice() + backend.bytesToDevice();
+    }
+
+    private record Run(List<Heatmap> maps, long bytesToHost, long bytesToDevice) {
     }
 
     private static Run run(Backend on, Function<Backend, SaliencyMethod> method) {
-        long before = bytesToHost();
+        long down = bytesToHost();
+        long up = bytesToDevice();
         List<Heatmap> maps = method.apply(on).explain(ExplainRequest.of(images, Target.top1(), 5));
-        return new Run(maps, bytesToHost() - before);
+        return new Run(maps, bytesToHost() - down, bytesToDevice() - up);
     }
 
     private static void assertResident(String name, Function<Backend, SaliencyMethod> method) {
         assertResident(name, method, 1, 1);
     }
 
+
     /** {@code logitPasses} passes whose logits come down, {@code mapDownloads} map-sized downloads. */
-    private static void assertResident(String name, Function<Backend, SaliencyMethod> method, int logitPasses, int mapDownloads) {
+    private static Run assertResident(String name, Function<Backend, SaliencyMethod> method, int logitPasses, int mapDownloads) {
         Run resident = run(backend, method);
         Run roundTrips = run(new HostRoundTrips(backend), method);
         assertEquals(BATCH, resident.maps().size());
@@ -107,10 +114,13 @@ class CudaResidentMethodsTest {
         }
         long logits = (long) logitPasses * BATCH * model.numClasses() * Float.BYTES;
         long maps = (long) mapDownloads * BATCH * 28 * 28 * Float.BYTES;
-        System.out.printf("resident %-16s %6d bytes to the host (round trips: %6d)%n", name, resident.bytesToHost(), roundTrips.bytesToHost());
+        System.out.printf("resident %-16s %7d bytes to the host, %7d to the device (round trips: %7d and %7d)%n", name,
+                resident.bytesToHost(), resident.bytesToDevice(), roundTrips.bytesToHost(), roundTrips.bytesToDevice());
         assertEquals(logits + maps, resident.bytesToHost(), name + ": only the logits and the maps come down");
-        assertTrue(roundTrips.bytesToHost() > resident.bytesToHost(), name + ": the host path moves more");
+        assertTrue(roundTrips.bytesToHost() + roundTrips.bytesToDevice() > resident.bytesToHost() + resident.bytesToDevice(),
+                name + ": the host path moves more");
         assertEquals(0, backend.liveBuffers(), name + ": the scope freed its arrays");
+        return resident;
     }
 
     @Test
@@ -215,6 +225,43 @@ class CudaResidentMethodsTest {
             }
             System.out.printf("smoothgrad image %d: device noise and pass vs host %.2e%n", i, worst);
             assertTrue(worst <= Parity.TOLERANCE, "SmoothGrad on the device differs from the host path by " + worst);
+        }
+    }
+
+    /**
+     * Occlusion with 7x7 windows at stride 3 (64 positions per image) on the engine: the occluded copies made on the
+     * device, one pass of 64 copies per image, only logits down (the targets' pass, then each image's copies); the
+     * round trips' bits, and the host path's maps (copies made in Java, the reference executor) within the tolerance.
+     */
+    @Test
+    void occlusionMakesItsCopiesOnTheDevice() throws Exception {
+        Function<Backend, SaliencyMethod> occlusion = b -> new Occlusion(model, b, 7, 3, 0.0);
+        Run resident = assertResident("occlusion", occlusion, 1 + 64, 0);
+        long image = 28L * 28 * Float.BYTES;
+        assertEquals(BATCH * image + BATCH * (image + 64L * 2 * Integer.BYTES), resident.bytesToDevice(),
+                "up go the targets' pass input and, per image, the image and its 64 windows' corners: no occluded copy");
+        List<Heatmap> device = occlusion.apply(backend).explain(ExplainRequest.of(images, Target.top1(), 5));
+        List<Heatmap> host;
+        try (Dl4jModel dl4j = Dl4jModels.load(TestModels.BUNDLED_MODEL, null);
+             PlanModel reference = PlanModel.of(Dl4jModels.restore(TestModels.BUNDLED_MODEL), dl4j.card(), dl4j.fingerprint(),
+                     new CpuReferenceExecutor());
+             CpuBackend cpu = new CpuBackend(1)) {
+            host = new Occlusion(reference, cpu, 7, 3, 0.0).explain(ExplainRequest.of(images, Target.top1(), 5));
+        }
+        for (int i = 0; i < BATCH; i++) {
+            float[] expected = host.get(i).values();
+            float[] actual = device.get(i).values();
+            double scale = 0;
+            double worst = 0;
+            for (float v : expected) {
+                scale = Math.max(scale, Math.abs(v));
+            }
+            assertTrue(scale > 0, "an all-zero map proves nothing");
+            for (int p = 0; p < expected.length; p++) {
+                worst = Math.max(worst, Math.abs(expected[p] - actual[p]) / scale);
+            }
+            System.out.printf("occlusion image %d: device copies vs host %.2e%n", i, worst);
+            assertTrue(worst <= Parity.TOLERANCE, "occlusion on the device differs from the host path by " + worst);
         }
     }
 

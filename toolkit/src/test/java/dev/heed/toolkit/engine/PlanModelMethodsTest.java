@@ -105,6 +105,6 @@ class PlanModelMethodsTest {
 
     @Test
     void occlusionAgrees() {
-        assertSameMaps("occlusion", m -> new Occlusion(m, 7, 7, 0.0));
+        assertSameMaps("occlusion", m -> new Occlusion(m, backend, 7, 7, 0.0));
     }
 }

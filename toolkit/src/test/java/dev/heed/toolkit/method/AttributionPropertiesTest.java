@@ -86,7 +86,7 @@ class AttributionPropertiesTest {
         Dl4jModel linear = Dl4jModel.of(TestModels.handBuiltCamNet(), TestModels.card(1, 4, 4, 2), "hand");
         INDArray x = Nd4j.create(new double[][] {
             {0.25, 0.25, 0.5, 0.5}, {0.25, 0.25, 0.5, 0.5}, {0.75, 0.75, -1, -1}, {0.75, 0.75, -1, -1}}).reshape(1, 1, 4, 4);
-        float[] map = new Occlusion(linear, 2, 2, 0.0).explain(ExplainRequest.of(x, new Target.ClassIndex(0), 0)).get(0).values();
+        float[] map = new Occlusion(linear, backend, 2, 2, 0.0).explain(ExplainRequest.of(x, new Target.ClassIndex(0), 0)).get(0).values();
         float[] expected = {
             0.5f, 0.5f, 1f, 1f,
             0.5f, 0.5f, 1f, 1f,

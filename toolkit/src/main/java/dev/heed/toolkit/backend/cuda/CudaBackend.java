@@ -626,6 +626,25 @@ public final class CudaBackend implements Backend {
         return out;
     }
 
+    @Override
+    public synchronized ResidentArray occlude(ResidentArray image, int[][] corners, int window, float baseline) {
+        CudaArrayScope.DeviceArray x = onDevice(image);
+        int[] shape = ResidentArrays.requireRank(image, 4, "the image");
+        if (x == null || shape[0] != 1 || window < 1 || corners.length == 0 || x.length() == 0) {
+            return Backend.super.occlude(image, corners, window, baseline); // its checks, or a host array
+        }
+        int[] flat = new int[2 * corners.length];
+        for (int v = 0; v < corners.length; v++) {
+            flat[2 * v] = corners[v][0];
+            flat[2 * v + 1] = corners[v][1];
+        }
+        CudaArrayScope.DeviceArray out = x.owner().allocate("occlude", corners.length, shape[1], shape[2], shape[3]);
+        try (DeviceBuffer cornerBuffer = device.allocate(4L * flat.length, "occlude").upload(flat)) {
+            kernels.occlude(x.buffer(), out.buffer(), cornerBuffer, shape[1], shape[2], shape[3], window, baseline, corners.length);
+        }
+        return out;
+    }
+
     /** 64-bit values as the device reads them: little-endian pairs of 32-bit words. */
     private static int[] words(long[] values) {
         int[] words = new int[values.length * 2];

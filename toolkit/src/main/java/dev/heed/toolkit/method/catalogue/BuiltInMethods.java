@@ -220,7 +220,7 @@ public final class BuiltInMethods {
             int side = Math.min(model.inputShape()[1], model.inputShape()[2]);
             int window = s.window() > 0 ? s.window() : Math.max(1, side / 7);
             int stride = s.stride() > 0 ? s.stride() : Math.max(1, window / 2);
-            return new Occlusion(model, window, stride, s.baseline());
+            return new Occlusion(model, backend, window, stride, s.baseline());
         }
     }
 }

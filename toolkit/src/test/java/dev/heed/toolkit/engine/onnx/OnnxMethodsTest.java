@@ -83,7 +83,7 @@ class OnnxMethodsTest {
                 new SmoothGrad(new VanillaGradient(model, backend), 2, 0.15),
                 new GradCam(model, backend, model.defaultCamLayer()),
                 new GradCamPlusPlus(model, backend, "/block2/relu_1/Relu"),
-                new Occlusion(model, 8, 8, 0.0));
+                new Occlusion(model, backend, 8, 8, 0.0));
         for (SaliencyMethod method : methods) {
             List<Heatmap> maps = explain(method, Target.top1());
             assertEquals(2, maps.size(), method.getClass().getSimpleName());
