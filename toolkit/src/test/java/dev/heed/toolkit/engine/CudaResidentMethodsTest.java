@@ -265,14 +265,19 @@ class CudaResidentMethodsTest {
         }
     }
 
-    /** The leak check for the engine and the scopes: many passes, and nothing but the weights left allocated. */
+    /** The leak check for the engine and the scopes: 1,000 passes, and nothing but the weights left allocated. */
     @Test
     void manyExplanationsLeaveNothingAllocated() {
         long weights = engineDevice.liveBuffers();
-        GradCam gradCam = new GradCam(model, backend, null);
+        // per cycle five passes: Grad-CAM's one, the gradient's two (targets, then forward and backward), occlusion's
+        // two (targets, then its 4 copies made on the device); 200 cycles are 1,000 passes and 600 scopes
+        List<SaliencyMethod> methods = List.of(new GradCam(model, backend, null), new VanillaGradient(model, backend),
+                new Occlusion(model, backend, 14, 14, 0.0));
         INDArray one = images.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1));
         for (int i = 0; i < 200; i++) {
-            gradCam.explain(ExplainRequest.of(one, Target.top1(), i));
+            for (SaliencyMethod method : methods) {
+                method.explain(ExplainRequest.of(one, Target.top1(), i));
+            }
         }
         assertEquals(weights, engineDevice.liveBuffers(), "passes free their activations and gradients");
         assertEquals(0, backend.liveBuffers(), "scopes free their arrays");
