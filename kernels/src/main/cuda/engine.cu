@@ -545,6 +545,19 @@ __global__ void engine_gemm_batched(const float* a, long long aRow, long long aC
     engine_gemm_tile(M, N, K, loadA, loadB, store);
 }
 
+// The same batched product on the tensor cores (TF32 operands, FP32 accumulation): a transformer's per-head scores and
+// context in a TF32 pass. sm_80 and newer.
+__global__ void engine_gemm_batched_tf32(const float* a, long long aRow, long long aCol, long long aOuter, long long aInner,
+                                         const float* b, long long bRow, long long bCol, long long bOuter, long long bInner,
+                                         float* c, long long ldc, long long cOuter, long long cInner, int inner, int M, int N, int K,
+                                         float alpha) {
+    long long zo = blockIdx.z / inner, zi = blockIdx.z % inner;
+    EngineMatrix loadA{a + zo * aOuter + zi * aInner, aRow, aCol};
+    EngineMatrix loadB{b + zo * bOuter + zi * bInner, bRow, bCol};
+    EngineScaledStore store{c + zo * cOuter + zi * cInner, ldc, alpha};
+    engine_gemm_tile_tf32(M, N, K, loadA, loadB, store);
+}
+
 }  // extern "C"
 
 // A block-wide sum of one value per thread (blockDim.x a power of two, <= 1024), returned to every thread.

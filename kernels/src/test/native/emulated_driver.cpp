@@ -120,6 +120,7 @@ std::map<std::string, Kernel> kernels = {
     HEED_KERNEL(engine_global_pool_forward, true),
     HEED_KERNEL(engine_global_pool_backward, false),
     HEED_KERNEL(engine_gemm_batched, true),
+    HEED_KERNEL(engine_gemm_batched_tf32, true),
     HEED_KERNEL(engine_layer_norm, true),
     HEED_KERNEL(engine_layer_norm_backward, true),
     HEED_KERNEL(engine_softmax_rows, true),

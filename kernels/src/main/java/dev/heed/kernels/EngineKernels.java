@@ -388,7 +388,8 @@ public final class EngineKernels {
     /**
      * Batched {@code C_z = alpha A_z B_z}, {@code z < batches}, where z splits as {@code (z / inner, z % inner)}:
      * {@code A_z(m, k) = a[(z / inner) * aOuter + (z % inner) * aInner + m*aRow + k*aCol]}, likewise B and C (row
-     * stride ldc), so that per-head matrices inside {@code [batch][tokens][heads * dim]} are strided views.
+     * stride ldc), so that per-head matrices inside {@code [batch][tokens][heads * dim]} are strided views. In this
+     * facade's precision: TF32 runs the tile on the tensor cores, as the dense and convolution kernels.
      */
     public void gemmBatched(DeviceBuffer a, long[] aStrides, DeviceBuffer b, long[] bStrides, DeviceBuffer c, long ldc, long cOuter,
                             long cInner, int batches, int inner, int m, int n, int k, float alpha) {
@@ -409,7 +410,7 @@ public final class EngineKernels {
             long outerOffset = first / inner;
             int[] grid = tiles(n, m);
             grid[2] = Math.min(perLaunch, batches - first);
-            device.launch("engine_gemm_batched", grid, block(), 0, new KernelArguments().pointerAt(a, 4 * outerOffset * aStrides[2])
+            device.launch("engine_gemm_batched" + precision.suffix, grid, block(), 0, new KernelArguments().pointerAt(a, 4 * outerOffset * aStrides[2])
                     .int64(aStrides[0]).int64(aStrides[1]).int64(aStrides[2]).int64(aStrides[3]).pointerAt(b, 4 * outerOffset * bStrides[2])
                     .int64(bStrides[0]).int64(bStrides[1]).int64(bStrides[2]).int64(bStrides[3]).pointerAt(c, 4 * outerOffset * cOuter)
                     .int64(ldc).int64(cOuter).int64(cInner).int32(inner).int32(m).int32(n).int32(k).float32(alpha), shapes);

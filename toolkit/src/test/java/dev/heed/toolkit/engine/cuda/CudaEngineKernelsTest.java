@@ -259,6 +259,53 @@ class CudaEngineKernelsTest {
         }
     }
 
+    /**
+     * The batched product in TF32 (a transformer's heads in a TF32 pass): within TF32's rounding of the exact product
+     * (operands with a 10-bit mantissa: relative error about 1e-3 at K = 40), and not the FP32 result, or the tensor-core
+     * kernel did not run.
+     */
+    @Test
+    void batchedProductsRunOnTheTensorCoresInTf32() {
+        Assumptions.assumeTrue(probe.device().capability() >= 80, "TF32 needs sm_80 or newer");
+        int batches = 6, m = 20, n = 18, k = 40;
+        float[] a = randoms(batches * m * k);
+        float[] b = randoms(batches * k * n);
+        double[] expected = new double[batches * m * n];
+        for (int z = 0; z < batches; z++) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double dot = 0;
+                    for (int p = 0; p < k; p++) {
+                        dot += (double) a[z * m * k + i * k + p] * b[z * k * n + p * n + j];
+                    }
+                    expected[z * m * n + i * n + j] = dot;
+                }
+            }
+        }
+        EngineKernels tf32 = new EngineKernels(probe.device(), EngineKernels.Precision.TF32);
+        try (DeviceBuffer ab = upload(a); DeviceBuffer bb = upload(b); DeviceBuffer c = zeros(expected.length); DeviceBuffer exact = zeros(expected.length)) {
+            long[] aStrides = {k, 1, (long) m * k, 0};
+            long[] bStrides = {n, 1, (long) k * n, 0};
+            tf32.gemmBatched(ab, aStrides, bb, bStrides, c, n, (long) m * n, 0, batches, 1, m, n, k, 1f);
+            kernels.gemmBatched(ab, aStrides, bb, bStrides, exact, n, (long) m * n, 0, batches, 1, m, n, k, 1f);
+            float[] rounded = c.downloadFloats(expected.length);
+            float[] fp32 = exact.downloadFloats(expected.length);
+            double scale = 0;
+            double worst = 0;
+            double fromFp32 = 0;
+            for (int i = 0; i < expected.length; i++) {
+                scale = Math.max(scale, Math.abs(expected[i]));
+            }
+            for (int i = 0; i < expected.length; i++) {
+                worst = Math.max(worst, Math.abs(expected[i] - rounded[i]) / scale);
+                fromFp32 = Math.max(fromFp32, Math.abs(fp32[i] - rounded[i]) / scale);
+            }
+            System.out.printf("tf32 batched gemm: %.2e of the largest magnitude from the exact product%n", worst);
+            assertTrue(worst <= 3e-3, "TF32 batched product off by " + worst);
+            assertTrue(fromFp32 > 1e-6, "the TF32 product equals the FP32 one: the tensor-core kernel did not run");
+        }
+    }
+
     @Test
     void stridedCopiesPermuteSliceAndBroadcast() {
         // [batch 2][tokens 3][heads 4][dim 5] -> [2][4][3][5]: the heads out of the tokens, as a transformer's plan does
