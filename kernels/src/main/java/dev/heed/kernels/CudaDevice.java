@@ -31,6 +31,7 @@ public final class CudaDevice implements AutoCloseable {
     private final Map<String, Long> functions = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong liveBuffers = new AtomicLong();
     private final AtomicLong liveStreams = new AtomicLong();
+    private final AtomicLong peakBuffers = new AtomicLong();
     private final AtomicLong bytesToDevice = new AtomicLong();
     private final AtomicLong bytesToHost = new AtomicLong();
     private volatile boolean closed;
@@ -152,6 +153,19 @@ public final class CudaDevice implements AutoCloseable {
         return liveBuffers.get();
     }
 
+    /**
+     * The most buffers that were allocated at once since the last {@link #resetPeakBuffers()} (or the open): what a
+     * test of a loop's memory reads, since a loop that keeps every pass's arrays peaks higher with more passes.
+     */
+    public long peakBuffers() {
+        return peakBuffers.get();
+    }
+
+    /** Starts a new peak at the buffers allocated now. */
+    public void resetPeakBuffers() {
+        peakBuffers.set(liveBuffers.get());
+    }
+
     /** Streams created and not yet closed. */
     public long liveStreams() {
         return liveStreams.get();
@@ -171,7 +185,7 @@ public final class CudaDevice implements AutoCloseable {
         makeCurrent();
         long[] pointer = new long[1];
         check(operation + ": cuMemAlloc(" + bytes + " bytes)", CudaDriver.heed_cuda_alloc(Math.max(1, bytes), pointer), "");
-        liveBuffers.incrementAndGet();
+        peakBuffers.accumulateAndGet(liveBuffers.incrementAndGet(), Math::max);
         return new DeviceBuffer(this, pointer[0], bytes);
     }
 
@@ -180,7 +194,7 @@ public final class CudaDevice implements AutoCloseable {
         makeCurrent();
         long[] address = new long[1];
         check(operation + ": cuMemHostAlloc(" + bytes + " bytes)", CudaDriver.heed_cuda_host_alloc(Math.max(1, bytes), address), "");
-        liveBuffers.incrementAndGet();
+        peakBuffers.accumulateAndGet(liveBuffers.incrementAndGet(), Math::max);
         return new PinnedBuffer(this, address[0], bytes);
     }
 

@@ -15,6 +15,13 @@ public interface ArrayScope extends AutoCloseable {
     /** A copy of {@code array}'s values on the heap; the array must be this scope's. */
     float[] download(ResidentArray array);
 
+    /**
+     * Frees one array of this scope now, before the scope closes: what a loop over passes does with each pass's arrays,
+     * so that device memory holds one pass's worth and not all of them. The array must not be used afterwards; one of
+     * another scope, or one already released, is refused.
+     */
+    void release(ResidentArray array);
+
     /** Frees every array made in this scope. Idempotent. */
     @Override
     void close();

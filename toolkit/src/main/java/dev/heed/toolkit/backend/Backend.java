@@ -149,8 +149,8 @@ public interface Backend extends AutoCloseable {
     /**
      * {@code start} (zeros when null) plus each of the {@code blocks} consecutive blocks of {@code stacked}, added in
      * order in float, as repeated in-place adds would: {@code stacked} is {@code [blocks * n, ...]}, the result
-     * {@code [n, ...]} (and {@code start}'s shape when given). Integrated Gradients sums its path steps with it, stacked
-     * in passes of many rows.
+     * {@code [n, ...]} (and {@code start}'s shape when given), in {@code stacked}'s scope (the start may be null).
+     * Integrated Gradients sums its path steps with it, stacked in passes of many rows.
      */
     default ResidentArray sumBlocks(ResidentArray start, ResidentArray stacked, int blocks) {
         int[] shape = ResidentArrays.blockShape(stacked, blocks);

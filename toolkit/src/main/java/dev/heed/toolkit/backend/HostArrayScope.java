@@ -8,6 +8,7 @@ import java.util.Arrays;
  */
 final class HostArrayScope implements ArrayScope {
     private boolean closed;
+    private final java.util.Set<ResidentArray> released = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     /** A heap array; {@code values} is owned by the array and never written after it is made. */
     record HostArray(float[] values, int[] dimensions, HostArrayScope owner) implements ResidentArray {
@@ -45,7 +46,19 @@ final class HostArrayScope implements ArrayScope {
         if (!(array instanceof HostArray host) || host.owner() != this) {
             throw new IllegalArgumentException("the array " + Arrays.toString(array.shape()) + " belongs to another scope");
         }
+        if (released.contains(array)) {
+            throw new IllegalStateException("the array " + Arrays.toString(array.shape()) + " was released");
+        }
         return host.values();
+    }
+
+    /** Heap arrays are the garbage collector's; releasing checks the array and forgets it. */
+    @Override
+    public void release(ResidentArray array) {
+        values(array);
+        if (!released.add(array)) {
+            throw new IllegalArgumentException("the array " + Arrays.toString(array.shape()) + " was released already");
+        }
     }
 
     private void requireOpen() {

@@ -57,6 +57,13 @@ public final class ArrayScopeContract {
             IllegalArgumentException foreign = assertThrows(IllegalArgumentException.class, () -> other.download(array));
             assertTrue(foreign.getMessage().contains("another scope"), foreign.getMessage());
         }
+        ResidentArray gone = scope.upload(random(8, 3), 1, 2, 2, 2);
+        scope.release(gone);
+        assertTrue(assertThrows(IllegalStateException.class, () -> scope.download(gone)).getMessage().contains("released"));
+        assertThrows(IllegalStateException.class, () -> backend.channelMeans(gone), "an op on a released array");
+        assertThrows(RuntimeException.class, () -> scope.release(gone), "released twice");
+        assertArrayEquals(new int[] {2, 3}, array.shape(), "the other arrays live on");
+        scope.download(array);
         scope.close();
         scope.close(); // idempotent
         assertTrue(assertThrows(IllegalStateException.class, () -> scope.download(array)).getMessage().contains("closed"));

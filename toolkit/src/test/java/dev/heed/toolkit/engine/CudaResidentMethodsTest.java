@@ -265,6 +265,36 @@ class CudaResidentMethodsTest {
         }
     }
 
+    /**
+     * A loop over passes holds one pass's arrays at a time: Integrated Gradients in 8 passes (3 rows each) peaks at as
+     * many device buffers of the backend's as in 2 passes (12 rows), and so do SmoothGrad and occlusion (whose copies
+     * are released after each pass).
+     */
+    @Test
+    void loopsOverPassesHoldOnePassAtATime() throws Exception {
+        try (Dl4jModel dl4j = Dl4jModels.load(TestModels.BUNDLED_MODEL, null);
+             PlanModel few = PlanModel.of(Dl4jModels.restore(TestModels.BUNDLED_MODEL), dl4j.card(), dl4j.fingerprint(),
+                     new CudaPlanExecutor(engineDevice).withPreferredPassRows(12));
+             PlanModel many = PlanModel.of(Dl4jModels.restore(TestModels.BUNDLED_MODEL), dl4j.card(), dl4j.fingerprint(),
+                     new CudaPlanExecutor(engineDevice).withPreferredPassRows(3))) {
+            List<Function<PlanModel, SaliencyMethod>> methods = List.of(
+                    m -> new IntegratedGradients(m, backend, 8, 0.0),
+                    m -> new SmoothGrad(new GradientTimesInput(m, backend), 8, 0.15),
+                    m -> new Occlusion(m, backend, 7, 7, 0.0));
+            for (Function<PlanModel, SaliencyMethod> method : methods) {
+                backend.resetPeakBuffers();
+                method.apply(few).explain(ExplainRequest.of(images, Target.top1(), 5));
+                long peakFew = backend.peakBuffers();
+                backend.resetPeakBuffers();
+                method.apply(many).explain(ExplainRequest.of(images, Target.top1(), 5));
+                long peakMany = backend.peakBuffers();
+                String name = method.apply(few).id();
+                System.out.printf("%s: at most %d backend buffers in few passes, %d in many%n", name, peakFew, peakMany);
+                assertEquals(peakFew, peakMany, name + ": more passes must not hold more arrays");
+            }
+        }
+    }
+
     /** The leak check for the engine and the scopes: 1,000 passes, and nothing but the weights left allocated. */
     @Test
     void manyExplanationsLeaveNothingAllocated() {

@@ -83,7 +83,7 @@ public final class CudaArrayScope implements ArrayScope {
     /** Whether {@code array} is one of this open scope's. */
     public boolean holds(ResidentArray array) {
         synchronized (lock) {
-            return !closed && array instanceof DeviceArray d && d.owner() == this;
+            return !closed && array instanceof DeviceArray d && d.owner() == this && owned.contains(d.buffer());
         }
     }
 
@@ -102,6 +102,22 @@ public final class CudaArrayScope implements ArrayScope {
             if (bytes > 0) {
                 device.copy(target, own.buffer(), bytes);
             }
+        }
+    }
+
+    /** Frees the array's buffer now; see {@link ArrayScope#release}. */
+    @Override
+    public void release(ResidentArray array) {
+        synchronized (lock) {
+            DeviceArray own = own(array);
+            for (int i = owned.size() - 1; i >= 0; i--) {
+                if (owned.get(i) == own.buffer()) {
+                    owned.remove(i);
+                    own.buffer().close();
+                    return;
+                }
+            }
+            throw new IllegalArgumentException("the array " + Arrays.toString(array.shape()) + " was released already");
         }
     }
 
@@ -128,7 +144,13 @@ public final class CudaArrayScope implements ArrayScope {
     /** {@code array} as one of this scope's, or null when it belongs to another scope (the backend then takes its default path). */
     DeviceArray mine(ResidentArray array) {
         requireOpen();
-        return array instanceof DeviceArray d && d.owner() == this ? d : null;
+        if (!(array instanceof DeviceArray d) || d.owner() != this) {
+            return null;
+        }
+        if (!owned.contains(d.buffer())) {
+            throw new IllegalStateException("the array " + Arrays.toString(array.shape()) + " was released");
+        }
+        return d;
     }
 
     private DeviceArray own(ResidentArray array) {
@@ -153,10 +175,24 @@ public final class CudaArrayScope implements ArrayScope {
                 return;
             }
             closed = true;
+            // every buffer gets its close even if one fails (a sticky CUDA error): the first failure is thrown with the
+            // later ones suppressed
+            RuntimeException failure = null;
             for (int i = owned.size() - 1; i >= 0; i--) {
-                owned.get(i).close();
+                try {
+                    owned.get(i).close();
+                } catch (RuntimeException e) {
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                }
             }
             owned.clear();
+            if (failure != null) {
+                throw failure;
+            }
         }
     }
 }

@@ -61,6 +61,15 @@ public final class CudaBackend implements Backend {
         return device.liveBuffers() + device.liveStreams();
     }
 
+    /** The most device buffers this backend held at once since {@link #resetPeakBuffers()}; see {@link CudaDevice#peakBuffers()}. */
+    public long peakBuffers() {
+        return device.peakBuffers();
+    }
+
+    public void resetPeakBuffers() {
+        device.resetPeakBuffers();
+    }
+
     /** Bytes this backend has copied from its GPU to the host: what a test of where the data lives reads. */
     public long bytesToHost() {
         return device.bytesToHost();

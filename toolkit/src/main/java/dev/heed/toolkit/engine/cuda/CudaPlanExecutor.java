@@ -218,9 +218,10 @@ public final class CudaPlanExecutor implements PlanExecutor {
             return b.upload(w.toArray());
         }
 
+        /** The executor's rows per pass, or fewer where the pass budget holds fewer (a smaller GPU, a larger model). */
         @Override
         public int preferredPassRows() {
-            return passRows;
+            return open ? imagesPerPass(passRows) : passRows;
         }
 
         @Override
@@ -255,14 +256,24 @@ public final class CudaPlanExecutor implements PlanExecutor {
                 throw new IllegalStateException("the compiled plan is closed");
             }
             int[] shape = input.shape();
-            if (!(input.scope() instanceof CudaArrayScope scope && scope.reaches(device) && scope.holds(input))
-                    || plan.inputs().size() != 1 || imagesPerPass(shape[0]) < shape[0]) {
+            // token ids and masks are converted on the host as they go up, so plans that read them take the host path
+            boolean hostInputsOnly = plan.inputs().size() != 1
+                    || plan.ops().stream().anyMatch(op -> op instanceof Op.Gather || op instanceof Op.Softmax sm && sm.masked());
+            if (!(input.scope() instanceof CudaArrayScope scope && scope.reaches(device) && scope.holds(input)) || hostInputsOnly
+                    || imagesPerPass(shape[0]) < shape[0]) {
                 return CompiledPlan.super.forward(input, captureLayer);
             }
             int target = PlanPasses.target(plan, shape, captureLayer);
             Pass pass = new Pass(this, device, shape[0], target, captureLayer != null, Map.of());
             try {
                 pass.run(buffer -> scope.copyTo(input, buffer));
+            } catch (CudaException e) {
+                pass.close();
+                if (!e.outOfMemory()) {
+                    throw e;
+                }
+                // the estimate said it fits and the device disagreed: the host path splits the batch until it does
+                return CompiledPlan.super.forward(input, captureLayer);
             } catch (RuntimeException e) {
                 pass.close();
                 throw e;

@@ -71,7 +71,7 @@ public abstract class AttributionMethod implements SaliencyMethod {
      */
     public ResidentAttribution attribute(ResidentArray inputs, int[] classes, long[] seeds, ArrayScope scope) {
         long[] shape = java.util.Arrays.stream(inputs.shape()).asLongStream().toArray();
-        return attribute(org.nd4j.linalg.factory.Nd4j.create(scope.download(inputs), shape, 'c'), classes, seeds, scope);
+        return attribute(org.nd4j.linalg.factory.Nd4j.create(inputs.scope().download(inputs), shape, 'c'), classes, seeds, scope);
     }
 
     /** How channels collapse into one map. */

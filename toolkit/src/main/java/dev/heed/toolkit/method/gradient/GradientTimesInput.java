@@ -31,12 +31,19 @@ public final class GradientTimesInput extends AttributionMethod {
     @Override
     public ResidentAttribution attribute(INDArray inputs, int[] classes, long[] seeds, ArrayScope scope) {
         ResidentArray gradient = inputGradient(model, inputs, classes, scope);
-        return new ResidentAttribution(backend.multiply(gradient, ModelPass.upload(inputs, scope)), Map.of());
+        ResidentArray x = ModelPass.upload(inputs, scope);
+        ResidentArray product = backend.multiply(gradient, x);
+        scope.release(gradient);
+        scope.release(x);
+        return new ResidentAttribution(product, Map.of());
     }
 
     @Override
     public ResidentAttribution attribute(ResidentArray inputs, int[] classes, long[] seeds, ArrayScope scope) {
-        return new ResidentAttribution(backend.multiply(inputGradient(model, inputs, classes, scope), inputs), Map.of());
+        ResidentArray gradient = inputGradient(model, inputs, classes, scope);
+        ResidentArray product = backend.multiply(gradient, inputs);
+        scope.release(gradient); // SmoothGrad calls this once per pass of noisy copies
+        return new ResidentAttribution(product, Map.of());
     }
 
     @Override

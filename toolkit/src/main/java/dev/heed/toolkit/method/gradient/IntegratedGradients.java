@@ -79,7 +79,14 @@ public final class IntegratedGradients extends AttributionMethod {
                 System.arraycopy(classes, 0, stackedClasses, k * n, n);
             }
             INDArray stacked = count == 1 ? points[0] : Nd4j.concat(0, points);
-            sum = backend.sumBlocks(sum, inputGradient(model, stacked, stackedClasses, scope), count);
+            ResidentArray gradients = inputGradient(model, stacked, stackedClasses, scope);
+            ResidentArray total = backend.sumBlocks(sum, gradients, count);
+            // one pass's gradients and one running sum on the device at a time
+            scope.release(gradients);
+            if (sum != null) {
+                scope.release(sum);
+            }
+            sum = total;
         }
         ResidentArray attribution = backend.multiply(backend.divide(sum, steps), ModelPass.upload(delta, scope));
         float[] summed = scope.download(backend.reduceChannels(attribution, ChannelReduction.SUM));

@@ -132,9 +132,11 @@ public final class Occlusion implements SaliencyMethod {
                     corners[v - from] = new int[] {ys[v / xs.length], xs[v % xs.length]};
                 }
                 INDArray out;
-                try (ModelPass pass = model.forward(backend.occlude(resident, corners, window, (float) baseline), null)) {
+                ResidentArray copies = backend.occlude(resident, corners, window, (float) baseline);
+                try (ModelPass pass = model.forward(copies, null)) {
                     out = pass.logits();
                 }
+                scope.release(copies); // one pass's copies on the device at a time
                 for (int v = from; v < to; v++) {
                     occludedLogits[v] = out.getRow(v - from).toFloatVector();
                 }

@@ -109,7 +109,15 @@ public final class SmoothGrad extends AttributionMethod {
                 }
             }
             ResidentAttribution a = inner.attribute(noisy, stackedClasses, innerSeeds, scope);
-            sum = backend.sumBlocks(sum, a.values(), count);
+            // the first sample is added to zeros (the host path copies it: the two differ only in the sign of a zero)
+            ResidentArray total = backend.sumBlocks(sum, a.values(), count);
+            // one pass's noisy copies and attributions and one running sum on the device at a time
+            scope.release(noisy);
+            scope.release(a.values());
+            if (sum != null) {
+                scope.release(sum);
+            }
+            sum = total;
             for (Map.Entry<String, double[]> e : a.diagnostics().entrySet()) {
                 double[] acc = diagnostics.computeIfAbsent(e.getKey(), key -> new double[n]);
                 for (int k = 0; k < count; k++) {

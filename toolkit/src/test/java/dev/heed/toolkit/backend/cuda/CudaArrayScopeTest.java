@@ -62,6 +62,19 @@ class CudaArrayScopeTest {
         contract.foreignArraysTakeTheDefaultPath();
     }
 
+    /** A released array's buffer is freed at once; the others stay until the scope closes. */
+    @Test
+    void releaseFreesOneArrayAtOnce() {
+        try (ArrayScope scope = backend.openScope()) {
+            ResidentArray kept = scope.upload(new float[6], 2, 3);
+            ResidentArray dropped = scope.upload(new float[6], 2, 3);
+            assertEquals(2, backend.liveBuffers());
+            scope.release(dropped);
+            assertEquals(1, backend.liveBuffers());
+            assertEquals(6, scope.download(kept).length);
+        }
+    }
+
     /** A Grad-CAM chain on resident arrays: the inputs go up, the map comes down, and nothing else crosses. */
     @Test
     void chainedOpsStayOnTheDevice() {
