@@ -88,7 +88,7 @@ def engine(out_dir, gpu):
         rate = batch / (ms / 1000)
         flop = FORWARD_FLOP * (size / 224) ** 2 * (1 if name == "forward" else 2) * batch / (ms / 1000) / 1e12
         precision = p.get("precision", "FP32")
-        key = {"forward": "forward", "gradCamPass": "gradcam_pass", "gradCam": "gradcam_pass"}.get(name)
+        key = {"forward": "forward", "gradCamPass": "gradcam_pass"}.get(name)
         same = peer.get((batch, precision == "TF32"), {}) if size == 224 else {}
         torch_rate = f"{same[key + '_img_per_s']:.0f}" if key and key + "_img_per_s" in same else "-"
         # pytorch-grad-cam's GradCAM gives maps at input size: against Heed's whole explanation (gradCam: pass, maps,
@@ -99,7 +99,9 @@ def engine(out_dir, gpu):
 
 
 # NVIDIA's published dense peaks, TFLOP/s: (FP32 on the CUDA cores, TF32 on the tensor cores without sparsity)
-PEAKS = [("H100 PCIe", (51.2, 378.0)), ("H100", (66.9, 494.7)), ("H200", (66.9, 494.7)), ("A100", (19.5, 156.0))]
+# (first match wins: the more specific names first; GH200's GPU is an H100 SXM's)
+PEAKS = [("H100 PCIe", (51.2, 378.0)), ("H100 NVL", (60.0, 417.5)), ("H100", (66.9, 494.7)), ("H200", (66.9, 494.7)),
+         ("A100", (19.5, 156.0))]
 
 
 def convolutions(out_dir, gpu):
