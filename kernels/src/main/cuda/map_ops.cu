@@ -269,4 +269,13 @@ __global__ void occlude(const float* image, float* out, const int* corners, int 
     out[idx] = inside ? baseline : image[p];
 }
 
+// Integrated Gradients' path points, stacked: out[k][p] = start + delta[p] * alphas[k] in float, rounded after the
+// product as the host's (x' + (x - x') * a) is (no fused multiply-add)
+__global__ void path_points(const float* delta, float* out, const float* alphas, long long per_copy, float start, int count) {
+    long long idx = (long long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (idx >= per_copy * count) return;
+    int k = (int) (idx / per_copy);
+    out[idx] = __fadd_rn(start, __fmul_rn(delta[idx % per_copy], alphas[k]));
+}
+
 }

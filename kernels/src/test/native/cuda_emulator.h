@@ -51,6 +51,14 @@ inline double __dadd_rn(double a, double b) {
     return a + b;
 }
 
+inline float __fmul_rn(float a, float b) {
+    return a * b;
+}
+
+inline float __fadd_rn(float a, float b) {
+    return a + b;
+}
+
 template <class T>
 inline T atomicAdd(T* address, T value) {
     T old = *address;

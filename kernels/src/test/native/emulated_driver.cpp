@@ -101,6 +101,7 @@ std::map<std::string, Kernel> kernels = {
     HEED_KERNEL(divide_by, false),
     HEED_KERNEL(gaussian_noise, false),
     HEED_KERNEL(occlude, false),
+    HEED_KERNEL(path_points, false),
     HEED_KERNEL(attention_probabilities, true),
     HEED_KERNEL(fuse_heads, false),
     HEED_KERNEL(residual_mix, true),

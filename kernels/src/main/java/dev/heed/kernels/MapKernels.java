@@ -182,6 +182,17 @@ public final class MapKernels {
                 .int32(channels).int32(height).int32(width).int32(window).float32(baseline).int32(count), shapes);
     }
 
+    /** {@code out[k][p] = start + delta[p] * alphas[k]}, {@code count} copies of {@code perCopy} floats, product rounded first. */
+    public void pathPoints(DeviceBuffer delta, DeviceBuffer out, DeviceBuffer alphas, long perCopy, float start, int count) {
+        String shapes = count + " path points of " + perCopy;
+        checkCounts(shapes, perCopy, count);
+        requireFloats(delta, perCopy, "delta", shapes);
+        requireFloats(out, perCopy * count, "output", shapes);
+        requireFloats(alphas, count, "alphas", shapes);
+        launcher.launch("path_points", grid(perCopy * count), block(), 0, new KernelArguments().pointer(delta).pointer(out).pointer(alphas)
+                .int64(perCopy).float32(start).int32(count), shapes);
+    }
+
     /** Each map's minimum and maximum, {@code [n][pixels] -> [n][2]}; one block per map. */
     public void minMax(DeviceBuffer maps, DeviceBuffer out, int n, int pixels) {
         String shapes = "min/max [" + n + "][" + pixels + "]";

@@ -238,6 +238,28 @@ public interface Backend extends AutoCloseable {
         return ResidentArrays.give(image.scope(), out, corners.length, c, h, w);
     }
 
+    /**
+     * Integrated Gradients' path points for several steps at once: {@code [k * n, ...]}, block k being
+     * {@code start + delta * alphas[k]} in float (the product rounded, then the sum), as the host computes
+     * {@code x' + (x - x') a} for a constant baseline {@code start}.
+     */
+    default ResidentArray pathPoints(ResidentArray delta, float start, float[] alphas) {
+        int[] shape = delta.shape();
+        if (alphas.length < 1 || shape.length == 0) {
+            throw new IllegalArgumentException("path points need at least one step and a batch, got " + alphas.length + " steps of "
+                    + java.util.Arrays.toString(shape));
+        }
+        float[] d = ResidentArrays.values(delta);
+        float[] out = new float[d.length * alphas.length];
+        for (int k = 0; k < alphas.length; k++) {
+            for (int i = 0; i < d.length; i++) {
+                out[k * d.length + i] = start + d[i] * alphas[k];
+            }
+        }
+        shape[0] *= alphas.length;
+        return ResidentArrays.give(delta.scope(), out, shape);
+    }
+
     /** Backends may hold native resources; the CPU one holds a thread pool. */
     @Override
     void close();

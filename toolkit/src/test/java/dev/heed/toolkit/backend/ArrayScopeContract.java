@@ -164,6 +164,16 @@ public final class ArrayScopeContract {
             assertArrayEquals(occluded, download(scope, backend.occlude(scope.upload(one, 1, c, h, w), new int[][] {{1, 3}, {2, 0}}, 2, -0.5f),
                     2, c, h, w), "occlude");
             assertThrows(IllegalArgumentException.class, () -> backend.occlude(ra, new int[][] {{0, 0}}, 2, 0f), "one image at a time");
+            // Integrated Gradients' path points against ND4J's x' + (x - x') a, the host path's expression, to the bit
+            float[] alphas = {0.0625f, 0.5f, 0.9375f};
+            float[] expectedPoints = new float[alphas.length * a.length];
+            org.nd4j.linalg.api.ndarray.INDArray delta = org.nd4j.linalg.factory.Nd4j.create(a, new long[] {n, c, h, w}, 'c');
+            org.nd4j.linalg.api.ndarray.INDArray reference = delta.ulike().assign(0.25);
+            for (int k = 0; k < alphas.length; k++) {
+                float[] point = reference.add(delta.mul((double) alphas[k])).reshape(a.length).toFloatVector();
+                System.arraycopy(point, 0, expectedPoints, k * a.length, a.length);
+            }
+            assertArrayEquals(expectedPoints, download(scope, backend.pathPoints(ra, 0.25f, alphas), 3 * n, c, h, w), "pathPoints");
             IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class, () -> backend.multiply(ra, rw));
             assertTrue(mismatch.getMessage().contains("one shape"), mismatch.getMessage());
             assertThrows(IllegalArgumentException.class, () -> backend.channelMeans(rw), "a rank-2 array is no feature batch");

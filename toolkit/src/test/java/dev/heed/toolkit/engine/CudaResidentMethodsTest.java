@@ -137,13 +137,16 @@ class CudaResidentMethodsTest {
     }
 
     /**
-     * Integrated Gradients with its 8 path steps stacked into one pass of 24 rows, summed, divided and multiplied on the
-     * device: the round trips' bits, and down come the logits of three passes (targets, S(x), S(x')) and two maps (the
-     * completeness check's channel sum, and the map).
+     * Integrated Gradients with its 8 path steps made on the device from x - x' and stacked into one pass of 24 rows,
+     * summed, divided and multiplied there: the round trips' bits; down come the logits of three passes (targets, S(x),
+     * S(x')) and two maps (the completeness check's channel sum, and the map).
      */
     @Test
     void integratedGradientsStacksItsStepsAndKeepsThemOnTheDevice() {
-        assertResident("integrated-gradients", b -> new IntegratedGradients(model, b, 8, 0.0), 3, 2);
+        Run resident = assertResident("integrated-gradients", b -> new IntegratedGradients(model, b, 8, 0.0), 3, 2);
+        long images = (long) BATCH * 28 * 28 * Float.BYTES;
+        assertEquals(4 * images + 8L * BATCH * model.numClasses() * Float.BYTES + 8 * Float.BYTES, resident.bytesToDevice(),
+                "up go the inputs of three logit passes, x - x' once, the stacked one-hot weights and the 8 alphas: no path point");
     }
 
     /**

@@ -654,6 +654,21 @@ public final class CudaBackend implements Backend {
         return out;
     }
 
+    @Override
+    public synchronized ResidentArray pathPoints(ResidentArray delta, float start, float[] alphas) {
+        CudaArrayScope.DeviceArray d = onDevice(delta);
+        int[] shape = delta.shape();
+        if (d == null || d.length() == 0 || alphas.length < 1) {
+            return Backend.super.pathPoints(delta, start, alphas); // its checks, or a host array
+        }
+        shape[0] *= alphas.length;
+        CudaArrayScope.DeviceArray out = d.owner().allocate("pathPoints", shape);
+        try (DeviceBuffer steps = device.allocate(4L * alphas.length, "pathPoints").upload(alphas)) {
+            kernels.pathPoints(d.buffer(), out.buffer(), steps, d.length(), start, alphas.length);
+        }
+        return out;
+    }
+
     /** 64-bit values as the device reads them: little-endian pairs of 32-bit words. */
     private static int[] words(long[] values) {
         int[] words = new int[values.length * 2];

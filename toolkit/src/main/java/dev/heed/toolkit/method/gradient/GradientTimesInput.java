@@ -30,8 +30,9 @@ public final class GradientTimesInput extends AttributionMethod {
     /** The gradient (as the pass hands it to {@code scope}) times the input, multiplied on the backend. */
     @Override
     public ResidentAttribution attribute(INDArray inputs, int[] classes, long[] seeds, ArrayScope scope) {
-        ResidentArray gradient = inputGradient(model, inputs, classes, scope);
+        // the input goes up once, for the pass and for the product
         ResidentArray x = ModelPass.upload(inputs, scope);
+        ResidentArray gradient = inputGradient(model, x, classes, scope);
         ResidentArray product = backend.multiply(gradient, x);
         scope.release(gradient);
         scope.release(x);

@@ -9,7 +9,6 @@ import dev.heed.toolkit.model.ModelAdapter;
 import dev.heed.toolkit.model.ModelPass;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Integrated Gradients: {@code (x - x') * integral_0^1 dS(x' + a (x - x'))/dx da}, approximated with the midpoint
@@ -54,10 +53,10 @@ public final class IntegratedGradients extends AttributionMethod {
 
     /**
      * On a model that wants passes of many rows (the CUDA engine), the path steps are stacked: each pass holds as many
-     * steps of the whole batch as {@link ModelAdapter#preferredPassRows()} allows, the gradients are summed step by
-     * step on the backend ({@link Backend#sumBlocks}, the same float adds in the same order as the host path), divided
-     * and multiplied by {@code x - x'} there; only the channel-summed map comes down for the completeness check. Other
-     * models take the host path, one pass per step.
+     * steps of the whole batch as {@link ModelAdapter#preferredPassRows()} allows, its points made on the backend from
+     * {@code x - x'} ({@link Backend#pathPoints}), the gradients summed step by step there ({@link Backend#sumBlocks},
+     * the same float adds in the same order as the host path), divided and multiplied by {@code x - x'}; only the
+     * channel-summed map comes down for the completeness check. Other models take the host path, one pass per step.
      */
     @Override
     public ResidentAttribution attribute(INDArray inputs, int[] classes, long[] seeds, ArrayScope scope) {
@@ -69,26 +68,29 @@ public final class IntegratedGradients extends AttributionMethod {
         INDArray x = inputs;
         INDArray reference = x.ulike().assign(baseline);
         INDArray delta = x.sub(reference);
+        // x - x' goes up once; the path points are made from it on the backend, a pass's worth at a time
+        ResidentArray difference = ModelPass.upload(delta, scope);
         ResidentArray sum = null;
         for (int first = 0; first < steps; first += stepsPerPass) {
             int count = Math.min(stepsPerPass, steps - first);
-            INDArray[] points = new INDArray[count];
+            float[] alphas = new float[count];
             int[] stackedClasses = new int[count * n];
             for (int k = 0; k < count; k++) {
-                points[k] = point(reference, delta, first + k);
+                alphas[k] = (float) alpha(first + k);
                 System.arraycopy(classes, 0, stackedClasses, k * n, n);
             }
-            INDArray stacked = count == 1 ? points[0] : Nd4j.concat(0, points);
-            ResidentArray gradients = inputGradient(model, stacked, stackedClasses, scope);
+            ResidentArray points = backend.pathPoints(difference, (float) baseline, alphas);
+            ResidentArray gradients = inputGradient(model, points, stackedClasses, scope);
             ResidentArray total = backend.sumBlocks(sum, gradients, count);
-            // one pass's gradients and one running sum on the device at a time
+            // one pass's points and gradients and one running sum on the device at a time
+            scope.release(points);
             scope.release(gradients);
             if (sum != null) {
                 scope.release(sum);
             }
             sum = total;
         }
-        ResidentArray attribution = backend.multiply(backend.divide(sum, steps), ModelPass.upload(delta, scope));
+        ResidentArray attribution = backend.multiply(backend.divide(sum, steps), difference);
         float[] summed = scope.download(backend.reduceChannels(attribution, ChannelReduction.SUM));
         int pixels = summed.length / n;
         double[] totals = new double[n];
@@ -100,10 +102,14 @@ public final class IntegratedGradients extends AttributionMethod {
         return new ResidentAttribution(attribution, completeness(x, reference, classes, totals));
     }
 
-    /** The path point of step {@code k}: {@code x' + a (x - x')} at the midpoint {@code a = (k + 1/2) / steps}. */
+    /** The path point of step {@code k}: {@code x' + a (x - x')} at the midpoint {@link #alpha}. */
     private INDArray point(INDArray reference, INDArray delta, int k) {
-        double a = (k + 0.5) / steps;
-        return reference.add(delta.mul(a));
+        return reference.add(delta.mul(alpha(k)));
+    }
+
+    /** Step {@code k}'s midpoint on the path, {@code (k + 1/2) / steps}. */
+    private double alpha(int k) {
+        return (k + 0.5) / steps;
     }
 
     /** How far each row's attribution total is from {@code S(x) - S(x')}: absolute and relative. */
