@@ -29,6 +29,7 @@ import dev.heed.toolkit.method.smoothing.SmoothGrad;
 import dev.heed.toolkit.method.gradient.VanillaGradient;
 import dev.heed.toolkit.model.Dl4jModel;
 import dev.heed.toolkit.model.Dl4jModels;
+import dev.heed.toolkit.model.ModelAdapter;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
@@ -123,6 +124,31 @@ class CudaResidentMethodsTest {
         return resident;
     }
 
+    /** The maps {@code method} gives on the host path: the bundled CNN on the reference executor, the CPU backend. */
+    private static List<Heatmap> onHostPath(java.util.function.BiFunction<ModelAdapter, Backend, SaliencyMethod> method) throws Exception {
+        try (Dl4jModel dl4j = Dl4jModels.load(TestModels.BUNDLED_MODEL, null);
+             PlanModel reference = PlanModel.of(Dl4jModels.restore(TestModels.BUNDLED_MODEL), dl4j.card(), dl4j.fingerprint(),
+                     new CpuReferenceExecutor());
+             CpuBackend cpu = new CpuBackend(1)) {
+            assertEquals(0, reference.preferredPassRows(), "the reference executor takes one batch per pass: the host path");
+            return method.apply(reference, cpu).explain(ExplainRequest.of(images, Target.top1(), 5));
+        }
+    }
+
+    /** The largest difference between two maps, relative to the first one's largest magnitude, which must not be zero. */
+    private static double relativeDifference(float[] expected, float[] actual) {
+        double scale = 0;
+        for (float v : expected) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        assertTrue(scale > 0, "an all-zero map proves nothing");
+        double worst = 0;
+        for (int p = 0; p < expected.length; p++) {
+            worst = Math.max(worst, Math.abs(expected[p] - actual[p]) / scale);
+        }
+        return worst;
+    }
+
     @Test
     void camMethodsDownloadOnlyTheirMaps() {
         assertResident("gradcam", b -> new GradCam(model, b, "pool2"));
@@ -156,34 +182,17 @@ class CudaResidentMethodsTest {
     @Test
     void stackedStepsAgreeWithOnePassPerStep() throws Exception {
         List<Heatmap> onePass = new IntegratedGradients(model, backend, 8, 0.0).explain(ExplainRequest.of(images, Target.top1(), 5));
-        List<Heatmap> perStep;
         List<Heatmap> chunked;
         try (Dl4jModel dl4j = Dl4jModels.load(TestModels.BUNDLED_MODEL, null);
              PlanModel small = PlanModel.of(Dl4jModels.restore(TestModels.BUNDLED_MODEL), dl4j.card(), dl4j.fingerprint(),
-                     new CudaPlanExecutor(engineDevice).withPreferredPassRows(7));
-             PlanModel reference = PlanModel.of(Dl4jModels.restore(TestModels.BUNDLED_MODEL), dl4j.card(), dl4j.fingerprint(),
-                     new CpuReferenceExecutor());
-             CpuBackend cpu = new CpuBackend(1)) {
+                     new CudaPlanExecutor(engineDevice).withPreferredPassRows(7))) {
             assertEquals(7, small.preferredPassRows());
-            assertEquals(0, reference.preferredPassRows());
             chunked = new IntegratedGradients(small, backend, 8, 0.0).explain(ExplainRequest.of(images, Target.top1(), 5));
-            perStep = new IntegratedGradients(reference, cpu, 8, 0.0).explain(ExplainRequest.of(images, Target.top1(), 5));
         }
+        List<Heatmap> perStep = onHostPath((m, b) -> new IntegratedGradients(m, b, 8, 0.0));
         for (int i = 0; i < BATCH; i++) {
-            float[] expected = perStep.get(i).values();
-            float[] one = onePass.get(i).values();
-            float[] parts = chunked.get(i).values();
-            double scale = 0;
-            double worst = 0;
-            double chunkWorst = 0;
-            for (int p = 0; p < expected.length; p++) {
-                scale = Math.max(scale, Math.abs(expected[p]));
-            }
-            assertTrue(scale > 0, "an all-zero map proves nothing");
-            for (int p = 0; p < expected.length; p++) {
-                worst = Math.max(worst, Math.abs(expected[p] - one[p]) / scale);
-                chunkWorst = Math.max(chunkWorst, Math.abs(one[p] - parts[p]) / scale);
-            }
+            double worst = relativeDifference(perStep.get(i).values(), onePass.get(i).values());
+            double chunkWorst = relativeDifference(onePass.get(i).values(), chunked.get(i).values());
             System.out.printf("integrated-gradients image %d: stacked vs per step %.2e, 4 passes vs 1 %.2e%n", i, worst, chunkWorst);
             assertTrue(worst <= Parity.TOLERANCE, "stacked steps differ from one pass per step by " + worst);
             assertTrue(chunkWorst <= 1e-6, "passes of 7 rows differ from one pass by " + chunkWorst);
@@ -207,25 +216,9 @@ class CudaResidentMethodsTest {
     @Test
     void smoothGradOnTheDeviceAgreesWithTheHostPath() throws Exception {
         List<Heatmap> device = new SmoothGrad(new VanillaGradient(model, backend), 6, 0.15).explain(ExplainRequest.of(images, Target.top1(), 5));
-        List<Heatmap> host;
-        try (Dl4jModel dl4j = Dl4jModels.load(TestModels.BUNDLED_MODEL, null);
-             PlanModel reference = PlanModel.of(Dl4jModels.restore(TestModels.BUNDLED_MODEL), dl4j.card(), dl4j.fingerprint(),
-                     new CpuReferenceExecutor());
-             CpuBackend cpu = new CpuBackend(1)) {
-            host = new SmoothGrad(new VanillaGradient(reference, cpu), 6, 0.15).explain(ExplainRequest.of(images, Target.top1(), 5));
-        }
+        List<Heatmap> host = onHostPath((m, b) -> new SmoothGrad(new VanillaGradient(m, b), 6, 0.15));
         for (int i = 0; i < BATCH; i++) {
-            float[] expected = host.get(i).values();
-            float[] actual = device.get(i).values();
-            double scale = 0;
-            double worst = 0;
-            for (float v : expected) {
-                scale = Math.max(scale, Math.abs(v));
-            }
-            assertTrue(scale > 0, "an all-zero map proves nothing");
-            for (int p = 0; p < expected.length; p++) {
-                worst = Math.max(worst, Math.abs(expected[p] - actual[p]) / scale);
-            }
+            double worst = relativeDifference(host.get(i).values(), device.get(i).values());
             System.out.printf("smoothgrad image %d: device noise and pass vs host %.2e%n", i, worst);
             assertTrue(worst <= Parity.TOLERANCE, "SmoothGrad on the device differs from the host path by " + worst);
         }
@@ -244,25 +237,9 @@ class CudaResidentMethodsTest {
         assertEquals(BATCH * image + BATCH * (image + 64L * 2 * Integer.BYTES), resident.bytesToDevice(),
                 "up go the targets' pass input and, per image, the image and its 64 windows' corners: no occluded copy");
         List<Heatmap> device = occlusion.apply(backend).explain(ExplainRequest.of(images, Target.top1(), 5));
-        List<Heatmap> host;
-        try (Dl4jModel dl4j = Dl4jModels.load(TestModels.BUNDLED_MODEL, null);
-             PlanModel reference = PlanModel.of(Dl4jModels.restore(TestModels.BUNDLED_MODEL), dl4j.card(), dl4j.fingerprint(),
-                     new CpuReferenceExecutor());
-             CpuBackend cpu = new CpuBackend(1)) {
-            host = new Occlusion(reference, cpu, 7, 3, 0.0).explain(ExplainRequest.of(images, Target.top1(), 5));
-        }
+        List<Heatmap> host = onHostPath((m, b) -> new Occlusion(m, b, 7, 3, 0.0));
         for (int i = 0; i < BATCH; i++) {
-            float[] expected = host.get(i).values();
-            float[] actual = device.get(i).values();
-            double scale = 0;
-            double worst = 0;
-            for (float v : expected) {
-                scale = Math.max(scale, Math.abs(v));
-            }
-            assertTrue(scale > 0, "an all-zero map proves nothing");
-            for (int p = 0; p < expected.length; p++) {
-                worst = Math.max(worst, Math.abs(expected[p] - actual[p]) / scale);
-            }
+            double worst = relativeDifference(host.get(i).values(), device.get(i).values());
             System.out.printf("occlusion image %d: device copies vs host %.2e%n", i, worst);
             assertTrue(worst <= Parity.TOLERANCE, "occlusion on the device differs from the host path by " + worst);
         }
