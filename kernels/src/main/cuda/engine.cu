@@ -528,26 +528,12 @@ __global__ void engine_global_pool_backward(const float* dy, const int* argmax, 
 
 }  // extern "C"
 
-extern "C" {
-
 // Batched C_z = alpha A_z B_z over blockIdx.z = z, where a batch index splits as (z / inner, z % inner) so that
 // per-head matrices inside [batch][tokens][heads * dim] activations are strided views (no transposing copies):
 // A_z(m, k) = a[(z / inner) * aOuter + (z % inner) * aInner + m*aRow + k*aCol], likewise B and C (row stride ldc).
-// grid (ceil(N/64), ceil(M/64), batches), 256 threads.
-__global__ void engine_gemm_batched(const float* a, long long aRow, long long aCol, long long aOuter, long long aInner,
-                                    const float* b, long long bRow, long long bCol, long long bOuter, long long bInner,
-                                    float* c, long long ldc, long long cOuter, long long cInner, int inner, int M, int N, int K,
-                                    float alpha) {
-    long long zo = blockIdx.z / inner, zi = blockIdx.z % inner;
-    EngineMatrix loadA{a + zo * aOuter + zi * aInner, aRow, aCol};
-    EngineMatrix loadB{b + zo * bOuter + zi * bInner, bRow, bCol};
-    EngineScaledStore store{c + zo * cOuter + zi * cInner, ldc, alpha};
-    engine_gemm_tile(M, N, K, loadA, loadB, store);
-}
-
-// The same batched product on the tensor cores (TF32 operands, FP32 accumulation): a transformer's per-head scores and
-// context in a TF32 pass. sm_80 and newer.
-__global__ void engine_gemm_batched_tf32(const float* a, long long aRow, long long aCol, long long aOuter, long long aInner,
+// grid (ceil(N/64), ceil(M/64), batches), 256 threads. TF32 runs the tile on the tensor cores (sm_80 and newer).
+template <bool TF32>
+__device__ void engine_gemm_batched_tile(const float* a, long long aRow, long long aCol, long long aOuter, long long aInner,
                                          const float* b, long long bRow, long long bCol, long long bOuter, long long bInner,
                                          float* c, long long ldc, long long cOuter, long long cInner, int inner, int M, int N, int K,
                                          float alpha) {
@@ -555,7 +541,30 @@ __global__ void engine_gemm_batched_tf32(const float* a, long long aRow, long lo
     EngineMatrix loadA{a + zo * aOuter + zi * aInner, aRow, aCol};
     EngineMatrix loadB{b + zo * bOuter + zi * bInner, bRow, bCol};
     EngineScaledStore store{c + zo * cOuter + zi * cInner, ldc, alpha};
-    engine_gemm_tile_tf32(M, N, K, loadA, loadB, store);
+    if constexpr (TF32) {  // constexpr: each kernel holds only its own tile and its shared memory
+        engine_gemm_tile_tf32(M, N, K, loadA, loadB, store);
+    } else {
+        engine_gemm_tile(M, N, K, loadA, loadB, store);
+    }
+}
+
+extern "C" {
+
+__global__ void engine_gemm_batched(const float* a, long long aRow, long long aCol, long long aOuter, long long aInner,
+                                    const float* b, long long bRow, long long bCol, long long bOuter, long long bInner,
+                                    float* c, long long ldc, long long cOuter, long long cInner, int inner, int M, int N, int K,
+                                    float alpha) {
+    engine_gemm_batched_tile<false>(a, aRow, aCol, aOuter, aInner, b, bRow, bCol, bOuter, bInner, c, ldc, cOuter, cInner, inner,
+                                    M, N, K, alpha);
+}
+
+// a transformer's per-head scores and context in a TF32 pass
+__global__ void engine_gemm_batched_tf32(const float* a, long long aRow, long long aCol, long long aOuter, long long aInner,
+                                         const float* b, long long bRow, long long bCol, long long bOuter, long long bInner,
+                                         float* c, long long ldc, long long cOuter, long long cInner, int inner, int M, int N, int K,
+                                         float alpha) {
+    engine_gemm_batched_tile<true>(a, aRow, aCol, aOuter, aInner, b, bRow, bCol, bOuter, bInner, c, ldc, cOuter, cInner, inner,
+                                   M, N, K, alpha);
 }
 
 }  // extern "C"

@@ -3,17 +3,14 @@ package dev.heed.toolkit.backend;
 import dev.heed.toolkit.backend.cpu.CpuBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 /** The CPU backend's scope (the heap) and its resident ops, which are the host ops' defaults. */
-class HostArrayScopeTest {
+class HostArrayScopeTest extends ArrayScopeContractTest {
     private static CpuBackend backend;
-    private static ArrayScopeContract contract;
 
     @BeforeAll
     static void open() {
         backend = new CpuBackend(2);
-        contract = new ArrayScopeContract(backend);
     }
 
     @AfterAll
@@ -21,23 +18,8 @@ class HostArrayScopeTest {
         backend.close();
     }
 
-    @Test
-    void arraysAreCopiesAndComeBackUnchanged() {
-        contract.arraysAreCopiesAndComeBackUnchanged();
-    }
-
-    @Test
-    void misuseIsRefusedWithAClearMessage() {
-        contract.misuseIsRefusedWithAClearMessage();
-    }
-
-    @Test
-    void residentOpsGiveTheHostOpsValues() {
-        contract.residentOpsGiveTheHostOpsValues();
-    }
-
-    @Test
-    void foreignArraysTakeTheDefaultPath() {
-        contract.foreignArraysTakeTheDefaultPath();
+    @Override
+    protected Backend backend() {
+        return backend;
     }
 }

@@ -135,6 +135,15 @@ class CudaResidentMethodsTest {
         }
     }
 
+    /** Each image's device map against its host-path map, within the parity tolerance. */
+    private static void assertAgree(String what, List<Heatmap> host, List<Heatmap> device) {
+        for (int i = 0; i < BATCH; i++) {
+            double worst = relativeDifference(host.get(i).values(), device.get(i).values());
+            System.out.printf("%s, image %d: %.2e of the host path's largest value%n", what, i, worst);
+            assertTrue(worst <= Parity.TOLERANCE, what + ": image " + i + " differs from the host path by " + worst);
+        }
+    }
+
     /** The largest difference between two maps, relative to the first one's largest magnitude, which must not be zero. */
     private static double relativeDifference(float[] expected, float[] actual) {
         double scale = 0;
@@ -217,11 +226,7 @@ class CudaResidentMethodsTest {
     void smoothGradOnTheDeviceAgreesWithTheHostPath() throws Exception {
         List<Heatmap> device = new SmoothGrad(new VanillaGradient(model, backend), 6, 0.15).explain(ExplainRequest.of(images, Target.top1(), 5));
         List<Heatmap> host = onHostPath((m, b) -> new SmoothGrad(new VanillaGradient(m, b), 6, 0.15));
-        for (int i = 0; i < BATCH; i++) {
-            double worst = relativeDifference(host.get(i).values(), device.get(i).values());
-            System.out.printf("smoothgrad image %d: device noise and pass vs host %.2e%n", i, worst);
-            assertTrue(worst <= Parity.TOLERANCE, "SmoothGrad on the device differs from the host path by " + worst);
-        }
+        assertAgree("smoothgrad, device noise and pass", host, device);
     }
 
     /**
@@ -238,11 +243,7 @@ class CudaResidentMethodsTest {
                 "up go the targets' pass input and, per image, the image and its 64 windows' corners: no occluded copy");
         List<Heatmap> device = occlusion.apply(backend).explain(ExplainRequest.of(images, Target.top1(), 5));
         List<Heatmap> host = onHostPath((m, b) -> new Occlusion(m, b, 7, 3, 0.0));
-        for (int i = 0; i < BATCH; i++) {
-            double worst = relativeDifference(host.get(i).values(), device.get(i).values());
-            System.out.printf("occlusion image %d: device copies vs host %.2e%n", i, worst);
-            assertTrue(worst <= Parity.TOLERANCE, "occlusion on the device differs from the host path by " + worst);
-        }
+        assertAgree("occlusion, device copies", host, device);
     }
 
     /**

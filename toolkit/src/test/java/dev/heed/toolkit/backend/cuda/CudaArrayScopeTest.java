@@ -3,7 +3,8 @@ package dev.heed.toolkit.backend.cuda;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.heed.toolkit.backend.ArrayScope;
-import dev.heed.toolkit.backend.ArrayScopeContract;
+import dev.heed.toolkit.backend.ArrayScopeContractTest;
+import dev.heed.toolkit.backend.Backend;
 import dev.heed.toolkit.backend.BackendProvider;
 import dev.heed.toolkit.backend.ResidentArray;
 import org.junit.jupiter.api.AfterAll;
@@ -13,13 +14,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The CUDA backend's scope: the same contract as the heap's, on device buffers (a GPU, or in every build the emulated
+ * The CUDA backend's scope: the same contract as the heap's ({@link ArrayScopeContractTest}), on device buffers (a GPU, or in every build the emulated
  * driver), with nothing left allocated after each test, and resident ops that move no data to the host. Skipped, with
  * the probe's reason, without a device.
  */
-class CudaArrayScopeTest {
+class CudaArrayScopeTest extends ArrayScopeContractTest {
     private static CudaBackend backend;
-    private static ArrayScopeContract contract;
 
     @BeforeAll
     static void open() {
@@ -27,7 +27,6 @@ class CudaArrayScopeTest {
         BackendProvider.Probe probe = provider.probe();
         Assumptions.assumeTrue(probe.available(), () -> "unverified, no CUDA device: " + probe.reason());
         backend = (CudaBackend) provider.create(1);
-        contract = new ArrayScopeContract(backend);
     }
 
     @AfterEach
@@ -42,24 +41,9 @@ class CudaArrayScopeTest {
         }
     }
 
-    @Test
-    void arraysAreCopiesAndComeBackUnchanged() {
-        contract.arraysAreCopiesAndComeBackUnchanged();
-    }
-
-    @Test
-    void misuseIsRefusedWithAClearMessage() {
-        contract.misuseIsRefusedWithAClearMessage();
-    }
-
-    @Test
-    void residentOpsGiveTheHostOpsValues() {
-        contract.residentOpsGiveTheHostOpsValues();
-    }
-
-    @Test
-    void foreignArraysTakeTheDefaultPath() {
-        contract.foreignArraysTakeTheDefaultPath();
+    @Override
+    protected Backend backend() {
+        return backend;
     }
 
     /** A released array's buffer is freed at once; the others stay until the scope closes. */

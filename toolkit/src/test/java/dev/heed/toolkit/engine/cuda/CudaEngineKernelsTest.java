@@ -231,6 +231,23 @@ class CudaEngineKernelsTest {
         }
     }
 
+    /** {@code alpha A_z B_z} in double for {@code batches} row-major pairs {@code [m][k] x [k][n]} stored one after another. */
+    private static double[] batchedProducts(float[] a, float[] b, int batches, int m, int n, int k, double alpha) {
+        double[] out = new double[batches * m * n];
+        for (int z = 0; z < batches; z++) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double dot = 0;
+                    for (int p = 0; p < k; p++) {
+                        dot += (double) a[z * m * k + i * k + p] * b[z * k * n + p * n + j];
+                    }
+                    out[z * m * n + i * n + j] = alpha * dot;
+                }
+            }
+        }
+        return out;
+    }
+
     /**
      * More matrices than a grid's z holds (65535): 21846 texts x 3 heads of 2x2 products, launched in slices of whole
      * texts; every product is checked, the last slice's too.
@@ -240,18 +257,7 @@ class CudaEngineKernelsTest {
         int heads = 3, outer = 21846, batches = outer * heads, m = 2, n = 2, k = 2;
         float[] a = randoms(batches * m * k);
         float[] b = randoms(batches * k * n);
-        double[] expected = new double[batches * m * n];
-        for (int z = 0; z < batches; z++) {
-            for (int i = 0; i < m; i++) {
-                for (int j = 0; j < n; j++) {
-                    double dot = 0;
-                    for (int p = 0; p < k; p++) {
-                        dot += (double) a[z * m * k + i * k + p] * b[z * k * n + p * n + j];
-                    }
-                    expected[z * m * n + i * n + j] = 0.5 * dot;
-                }
-            }
-        }
+        double[] expected = batchedProducts(a, b, batches, m, n, k, 0.5);
         try (DeviceBuffer ab = upload(a); DeviceBuffer bb = upload(b); DeviceBuffer c = zeros(expected.length)) {
             kernels.gemmBatched(ab, new long[] {k, 1, (long) heads * m * k, m * k}, bb, new long[] {n, 1, (long) heads * k * n, k * n}, c, n,
                     (long) heads * m * n, m * n, batches, heads, m, n, k, 0.5f);
@@ -270,18 +276,7 @@ class CudaEngineKernelsTest {
         int batches = 6, m = 20, n = 18, k = 40;
         float[] a = randoms(batches * m * k);
         float[] b = randoms(batches * k * n);
-        double[] expected = new double[batches * m * n];
-        for (int z = 0; z < batches; z++) {
-            for (int i = 0; i < m; i++) {
-                for (int j = 0; j < n; j++) {
-                    double dot = 0;
-                    for (int p = 0; p < k; p++) {
-                        dot += (double) a[z * m * k + i * k + p] * b[z * k * n + p * n + j];
-                    }
-                    expected[z * m * n + i * n + j] = dot;
-                }
-            }
-        }
+        double[] expected = batchedProducts(a, b, batches, m, n, k, 1);
         EngineKernels tf32 = new EngineKernels(probe.device(), EngineKernels.Precision.TF32);
         try (DeviceBuffer ab = upload(a); DeviceBuffer bb = upload(b); DeviceBuffer c = zeros(expected.length); DeviceBuffer exact = zeros(expected.length)) {
             long[] aStrides = {k, 1, (long) m * k, 0};
