@@ -81,11 +81,7 @@ public class ConvShapeBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        CudaDevice.Probe probe = CudaDevice.open(0);
-        if (!probe.available()) {
-            throw new IllegalStateException("no CUDA device: " + probe.reason());
-        }
-        device = probe.device();
+        device = CudaDevice.open(0).require();
         kernels = new EngineKernels(device, EngineKernels.Precision.valueOf(precision));
         conv = conv(shape, batch);
         SplittableRandom random = new SplittableRandom(shape.hashCode());

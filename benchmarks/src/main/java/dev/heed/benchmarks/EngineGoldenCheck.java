@@ -29,14 +29,8 @@ public final class EngineGoldenCheck {
 
     /** True when every golden tensor agrees; prints one line per tensor. */
     public static boolean check(Path folder, CudaDevice device) throws IOException {
-        Plan plan;
-        Map<String, HostTensor> golden;
-        try (InputStream in = Files.newInputStream(folder.resolve("fashion-cnn.plan"))) {
-            plan = PlanFormat.read(in);
-        }
-        try (InputStream in = Files.newInputStream(folder.resolve("fashion-cnn.golden"))) {
-            golden = EngineGoldens.read(in);
-        }
+        Plan plan = plan(folder, "fashion-cnn");
+        Map<String, HostTensor> golden = golden(folder, "fashion-cnn");
         HostTensor input = golden.get("input");
         HostTensor scoreWeights = golden.get("scoreWeights");
         String layer = golden.keySet().stream().filter(k -> k.startsWith("captured:")).findFirst().orElseThrow().substring("captured:".length());
@@ -63,14 +57,8 @@ public final class EngineGoldenCheck {
 
     /** The bundled ViT: logits, every layer's attention probabilities, every gate's gradient and the input gradient. */
     private static boolean checkVit(Path folder, CudaDevice device) throws IOException {
-        Plan plan;
-        Map<String, HostTensor> golden;
-        try (InputStream in = Files.newInputStream(folder.resolve("fashion-vit.plan"))) {
-            plan = PlanFormat.read(in);
-        }
-        try (InputStream in = Files.newInputStream(folder.resolve("fashion-vit.golden"))) {
-            golden = EngineGoldens.read(in);
-        }
+        Plan plan = plan(folder, "fashion-vit");
+        Map<String, HostTensor> golden = golden(folder, "fashion-vit");
         HostTensor scoreWeights = golden.get("scoreWeights");
         java.util.List<String> layers = golden.keySet().stream().filter(k -> k.startsWith("captured:"))
                 .map(k -> k.substring("captured:".length())).toList();
@@ -87,6 +75,20 @@ public final class EngineGoldenCheck {
             ok &= agrees("vit input gradient", golden.get("gradient:input"), pass.backward(scoreWeights));
         }
         return ok;
+    }
+
+    /** {@code NAME.plan}, as {@code EngineGoldenWriter} wrote it. */
+    private static Plan plan(Path folder, String name) throws IOException {
+        try (InputStream in = Files.newInputStream(folder.resolve(name + ".plan"))) {
+            return PlanFormat.read(in);
+        }
+    }
+
+    /** {@code NAME.golden}: the reference executor's tensors for that plan. */
+    private static Map<String, HostTensor> golden(Path folder, String name) throws IOException {
+        try (InputStream in = Files.newInputStream(folder.resolve(name + ".golden"))) {
+            return EngineGoldens.read(in);
+        }
     }
 
     private static boolean agrees(String what, HostTensor expected, HostTensor actual) {

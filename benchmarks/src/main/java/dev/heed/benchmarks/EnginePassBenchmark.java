@@ -72,11 +72,7 @@ public class EnginePassBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        CudaDevice.Probe probe = CudaDevice.open(0);
-        if (!probe.available()) {
-            throw new IllegalStateException("no CUDA device: " + probe.reason());
-        }
-        device = probe.device();
+        device = CudaDevice.open(0).require();
         Plan plan = TorchvisionResNet50Plan.build(size, 1);
         compiled = new CudaPlanExecutor(device, EngineKernels.Precision.valueOf(precision)).compile(plan);
         SplittableRandom random = new SplittableRandom(2);

@@ -17,6 +17,14 @@ public final class CudaDevice implements AutoCloseable {
         public boolean available() {
             return device != null;
         }
+
+        /** The device, or an {@link IllegalStateException} whose message is the reason there is none. */
+        public CudaDevice require() {
+            if (device == null) {
+                throw new IllegalStateException(reason);
+            }
+            return device;
+        }
     }
 
     static final String FATBIN = "heed_kernels.fatbin";

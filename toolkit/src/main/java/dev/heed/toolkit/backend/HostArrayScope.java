@@ -8,10 +8,19 @@ import java.util.Arrays;
  */
 final class HostArrayScope implements ArrayScope {
     private boolean closed;
-    private final java.util.Set<ResidentArray> released = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
-    /** A heap array; {@code values} is owned by the array and never written after it is made. */
-    record HostArray(float[] values, int[] dimensions, HostArrayScope owner) implements ResidentArray {
+    /** A heap array; its values are owned by the array, never written after it is made, and dropped on release. */
+    static final class HostArray implements ResidentArray {
+        private final int[] dimensions;
+        private final HostArrayScope owner;
+        private float[] values;
+
+        HostArray(float[] values, int[] dimensions, HostArrayScope owner) {
+            this.values = values;
+            this.dimensions = dimensions;
+            this.owner = owner;
+        }
+
         @Override
         public int[] shape() {
             return dimensions.clone();
@@ -43,22 +52,25 @@ final class HostArrayScope implements ArrayScope {
     /** The array's own values, not copied: for ops, which only read them. */
     float[] values(ResidentArray array) {
         requireOpen();
-        if (!(array instanceof HostArray host) || host.owner() != this) {
-            throw new IllegalArgumentException("the array " + Arrays.toString(array.shape()) + " belongs to another scope");
-        }
-        if (released.contains(array)) {
-            throw new IllegalStateException("the array " + Arrays.toString(array.shape()) + " was released");
-        }
-        return host.values();
+        return own(array).values;
     }
 
-    /** Heap arrays are the garbage collector's; releasing checks the array and forgets it. */
+    /** Drops the array's values, so the garbage collector can take them now. */
     @Override
     public void release(ResidentArray array) {
-        values(array);
-        if (!released.add(array)) {
-            throw new IllegalArgumentException("the array " + Arrays.toString(array.shape()) + " was released already");
+        own(array).values = null;
+    }
+
+    /** {@code array} as one of this open scope's that is not released yet. */
+    private HostArray own(ResidentArray array) {
+        requireOpen();
+        if (!(array instanceof HostArray host) || host.owner != this) {
+            throw new IllegalArgumentException("the array " + Arrays.toString(array.shape()) + " belongs to another scope");
         }
+        if (host.values == null) {
+            throw new IllegalStateException("the array " + Arrays.toString(array.shape()) + " was released");
+        }
+        return host;
     }
 
     private void requireOpen() {

@@ -17,10 +17,6 @@ public interface ResidentArray {
 
     /** How many values the array holds. */
     default long length() {
-        long length = 1;
-        for (int d : shape()) {
-            length *= d;
-        }
-        return length;
+        return ResidentArrays.elements(shape());
     }
 }

@@ -11,15 +11,21 @@ public final class ResidentArrays {
     private ResidentArrays() {
     }
 
-    /** Checks {@code shape} against a value count: every dimension non-negative, the product {@code length}. */
-    public static void checkLength(long length, int... shape) {
-        long expected = 1;
+    /** How many values an array of {@code shape} holds; a negative dimension is refused. */
+    public static long elements(int... shape) {
+        long count = 1;
         for (int d : shape) {
             if (d < 0) {
                 throw new IllegalArgumentException("an array cannot have a negative size: " + Arrays.toString(shape));
             }
-            expected *= d;
+            count *= d;
         }
+        return count;
+    }
+
+    /** Checks {@code shape} against a value count: every dimension non-negative, the product {@code length}. */
+    public static void checkLength(long length, int... shape) {
+        long expected = elements(shape);
         if (expected != length) {
             throw new IllegalArgumentException("an array of shape " + Arrays.toString(shape) + " holds " + expected + " values, got " + length);
         }

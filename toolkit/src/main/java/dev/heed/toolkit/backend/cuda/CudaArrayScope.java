@@ -124,14 +124,7 @@ public final class CudaArrayScope implements ArrayScope {
     /** A new, unwritten array of this scope. The caller holds the backend's lock. */
     DeviceArray allocate(String operation, int... shape) {
         requireOpen();
-        long length = 1;
-        for (int d : shape) {
-            if (d < 0) {
-                throw new IllegalArgumentException("an array cannot have a negative size: " + Arrays.toString(shape));
-            }
-            length *= d;
-        }
-        DeviceBuffer buffer = device.allocate(length * Float.BYTES, operation);
+        DeviceBuffer buffer = device.allocate(ResidentArrays.elements(shape) * Float.BYTES, operation);
         owned.add(buffer);
         return new DeviceArray(buffer, shape.clone(), this);
     }

@@ -117,12 +117,7 @@ public final class CudaBackend implements Backend {
         }
         try (DeviceBuffer in = device.allocate(4L * features.values().length, "reduceChannels").upload(features.values());
              DeviceBuffer out = device.allocate(4L * n * plane, "reduceChannels")) {
-            kernels.reduceChannels(in, out, n, features.channels(), plane, switch (reduction) {
-                case MAX_ABS -> MapKernels.Reduction.MAX_ABS;
-                case SUM_ABS -> MapKernels.Reduction.SUM_ABS;
-                case SUM -> MapKernels.Reduction.SUM;
-                case L2 -> MapKernels.Reduction.L2;
-            });
+            kernels.reduceChannels(in, out, n, features.channels(), plane, reduction(reduction));
             return out.downloadFloats(n * plane);
         }
     }

@@ -101,12 +101,7 @@ public final class PlanModel implements ModelAdapter {
         if (captureLayer != null) {
             requireSpatialLayer(captureLayer);
         }
-        int[] shape = inputs.shape();
-        int[] expected = card.shape();
-        if (shape.length != 4 || shape[1] != expected[0] || shape[2] != expected[1] || shape[3] != expected[2]) {
-            throw new IllegalArgumentException("input shape " + Arrays.toString(shape) + " does not match the model's [n, "
-                    + expected[0] + ", " + expected[1] + ", " + expected[2] + "]");
-        }
+        requireImageShape(inputs.shape());
         return pass(compiled.forward(inputs, captureLayer));
     }
 
@@ -145,14 +140,19 @@ public final class PlanModel implements ModelAdapter {
         };
     }
 
+    /** A batch of images {@code [n, c, h, w]} against the card's {@code [c, h, w]}. */
+    private void requireImageShape(int[] shape) {
+        int[] expected = card.shape();
+        if (shape.length != 4 || shape[1] != expected[0] || shape[2] != expected[1] || shape[3] != expected[2]) {
+            throw new IllegalArgumentException("input shape " + Arrays.toString(shape) + " does not match the model's [n, "
+                    + expected[0] + ", " + expected[1] + ", " + expected[2] + "]");
+        }
+    }
+
     private HostTensor host(INDArray a) {
         int[] shape = Arrays.stream(a.shape()).mapToInt(Math::toIntExact).toArray();
         if (a.rank() == 4) {
-            int[] expected = card.shape();
-            if (shape[1] != expected[0] || shape[2] != expected[1] || shape[3] != expected[2]) {
-                throw new IllegalArgumentException("input shape " + Arrays.toString(shape) + " does not match the model's [n, "
-                        + expected[0] + ", " + expected[1] + ", " + expected[2] + "]");
-            }
+            requireImageShape(shape);
         }
         // dup: a fresh row-major copy whatever the caller's order or view, so the caller's array is never shared.
         return new HostTensor(shape, a.castTo(DataType.FLOAT).dup('c').reshape('c', new long[] {a.length()}).toFloatVector());

@@ -32,11 +32,9 @@ public final class GradientTimesInput extends AttributionMethod {
     public ResidentAttribution attribute(INDArray inputs, int[] classes, long[] seeds, ArrayScope scope) {
         // the input goes up once, for the pass and for the product
         ResidentArray x = ModelPass.upload(inputs, scope);
-        ResidentArray gradient = inputGradient(model, x, classes, scope);
-        ResidentArray product = backend.multiply(gradient, x);
-        scope.release(gradient);
+        ResidentAttribution attribution = attribute(x, classes, seeds, scope);
         scope.release(x);
-        return new ResidentAttribution(product, Map.of());
+        return attribution;
     }
 
     @Override

@@ -41,10 +41,9 @@ public final class SmoothGrad extends AttributionMethod {
         int n = classes.length;
         int perImage = (int) (x.length() / n);
         float[] clean = dev.heed.toolkit.method.TargetPlan.flat(x);
-        double[] sigma = new double[n];
+        double[] sigma = sigmas(clean, n);
         SplittableRandom[] noise = new SplittableRandom[n];
         for (int i = 0; i < n; i++) {
-            sigma[i] = Noise.sigma(clean, i * perImage, perImage, noiseLevel);
             noise[i] = new SplittableRandom(seeds[i]);
         }
         INDArray sum = null;
@@ -86,10 +85,7 @@ public final class SmoothGrad extends AttributionMethod {
         int n = classes.length;
         float[] clean = dev.heed.toolkit.method.TargetPlan.flat(x);
         int perImage = clean.length / n;
-        double[] sigma = new double[n];
-        for (int i = 0; i < n; i++) {
-            sigma[i] = Noise.sigma(clean, i * perImage, perImage, noiseLevel);
-        }
+        double[] sigma = sigmas(clean, n);
         // the host loop's draws per sample: two per value, then the inner method's seed
         long drawsPerSample = 2L * perImage + 1;
         int[] shape = java.util.Arrays.stream(x.shape()).mapToInt(Math::toIntExact).toArray();
@@ -128,6 +124,16 @@ public final class SmoothGrad extends AttributionMethod {
             }
         }
         return new ResidentAttribution(backend.divide(sum, samples), diagnostics);
+    }
+
+    /** Each image's noise level: {@code noiseLevel} times its value range, over a flat batch of {@code n} images. */
+    private double[] sigmas(float[] clean, int n) {
+        int perImage = clean.length / n;
+        double[] sigma = new double[n];
+        for (int i = 0; i < n; i++) {
+            sigma[i] = Noise.sigma(clean, i * perImage, perImage, noiseLevel);
+        }
+        return sigma;
     }
 
     @Override
